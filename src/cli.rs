@@ -1,0 +1,61 @@
+//! Command-line interface: the MCP server by default, plus plain commands for scripts.
+//!
+//! Commands print one JSON document on stdout (the same structured output the MCP
+//! tools return) and errors on stderr, so scripts can pipe the output to `jq`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::{config::Settings, request::SubmitTaskParams};
+
+/// Make Seedance 2.0 videos from AI agents (MCP server) or scripts (CLI).
+#[derive(Debug, Parser)]
+#[command(name = "seedance-mcp", version, about, long_about = None)]
+pub struct Cli {
+    /// Provider and output settings.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do; without one, serve MCP over stdio.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio (the default), or over streamable HTTP with --http.
+    Serve {
+        /// Serve streamable HTTP at http://ADDR/mcp instead of stdio, e.g. 127.0.0.1:8931.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<SocketAddr>,
+    },
+    /// Submit one generation task (validated first) and print its task id.
+    Submit {
+        /// The task, as the submit_task tool takes it.
+        #[command(flatten)]
+        params: SubmitTaskParams,
+        /// Wait for the task to finish and save the results.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show a task's status; saves the results once it succeeded.
+    Get {
+        /// The task id that submit printed.
+        task_id: String,
+        /// Wait until the task is finished.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Show the account balance.
+    Balance,
+    /// Host an image with the provider and print its URL.
+    Upload {
+        /// A local image file.
+        #[arg(long, conflicts_with = "url", required_unless_present = "url")]
+        file: Option<PathBuf>,
+        /// A public image URL.
+        #[arg(long)]
+        url: Option<String>,
+    },
+}

@@ -1,0 +1,265 @@
+//! All configuration, in one typed place.
+//!
+//! [`Settings`] is what clap reads from flags and environment variables (names from
+//! [`crate::env_vars`]); [`Config::from_settings`] resolves it: which provider runs,
+//! with which key and base URL, and where results are saved.
+
+use std::path::PathBuf;
+
+use crate::{env_vars as env, providers::ProviderId, secret::Secret};
+
+/// Default xskill.ai API host.
+pub const XSKILL_DEFAULT_BASE_URL: &str = "https://api.xskill.ai";
+
+/// Flags and environment variables shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// Provider backend: xskill or sim. Default: the first provider whose key is set, else sim.
+    #[arg(long, global = true, env = env::SEEDANCE_PROVIDER)]
+    pub provider: Option<String>,
+    /// Folder where finished videos and images are saved [default: ~/Videos/seedance-mcp].
+    #[arg(long, global = true, env = env::SEEDANCE_OUTPUT_DIR)]
+    pub output_dir: Option<PathBuf>,
+    /// xskill.ai API key (set it in the environment, not on the command line).
+    #[arg(long, global = true, env = env::XSKILL_API_KEY, hide = true, hide_env_values = true)]
+    pub xskill_api_key: Option<Secret>,
+    /// xskill.ai API base URL.
+    #[arg(long, global = true, env = env::XSKILL_BASE_URL, default_value = XSKILL_DEFAULT_BASE_URL)]
+    pub xskill_base_url: String,
+    /// Seconds a simulated task takes to finish.
+    #[arg(long, global = true, env = env::SEEDANCE_SIM_SECONDS, default_value_t = 6.0)]
+    pub sim_seconds: f64,
+}
+
+/// Why this provider runs: reported on stderr and in the server instructions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Selection {
+    /// Chosen by `SEEDANCE_PROVIDER`.
+    Explicit,
+    /// The first provider whose key is set.
+    KeyFound,
+    /// No key at all: the simulator.
+    NoKeyFallback,
+}
+
+/// xskill.ai settings.
+#[derive(Debug, Clone)]
+pub struct XskillConfig {
+    /// The key; `None` when unset.
+    pub api_key: Option<Secret>,
+    /// API base URL, e.g. `https://api.xskill.ai` (tests point it at the fake).
+    pub base_url: String,
+}
+
+/// Simulator settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimConfig {
+    /// Seconds from submit to `succeeded`.
+    pub seconds: f64,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The backend that runs.
+    pub provider: ProviderId,
+    /// Why it was chosen.
+    pub selection: Selection,
+    /// xskill.ai settings.
+    pub xskill: XskillConfig,
+    /// Simulator settings.
+    pub sim: SimConfig,
+    /// Where results are saved.
+    pub output_dir: PathBuf,
+}
+
+/// A setting that cannot work.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `SEEDANCE_PROVIDER` names no provider.
+    #[error("{var}={value} is not a provider; use one of: {allowed}")]
+    UnknownProvider {
+        /// The env var.
+        var: &'static str,
+        /// What it held.
+        value: String,
+        /// The names that work.
+        allowed: String,
+    },
+    /// The chosen provider needs a key that is not set.
+    #[error("provider {provider} needs an API key: set {var}")]
+    MissingKey {
+        /// The provider.
+        provider: ProviderId,
+        /// The env var to set.
+        var: &'static str,
+    },
+    /// A base URL that does not parse.
+    #[error("{var} is not a valid http(s) URL: {value}")]
+    BadUrl {
+        /// The env var.
+        var: &'static str,
+        /// What it held.
+        value: String,
+    },
+    /// A number out of range.
+    #[error("{var} must be between 0 and 3600 seconds, got {value}")]
+    BadSimSeconds {
+        /// The env var.
+        var: &'static str,
+        /// What it held.
+        value: f64,
+    },
+}
+
+impl Config {
+    /// Resolves flags and environment into a configuration.
+    pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
+        let xskill_key = settings.xskill_api_key.clone().filter(|k| !k.is_empty());
+        let has_key = |p: ProviderId| match p {
+            ProviderId::Xskill => xskill_key.is_some(),
+            ProviderId::Sim => false,
+        };
+        let (provider, selection) = match settings.provider.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => {
+                let provider =
+                    ProviderId::parse(name).ok_or_else(|| ConfigError::UnknownProvider {
+                        var: env::SEEDANCE_PROVIDER,
+                        value: name.to_owned(),
+                        allowed: ProviderId::ALL
+                            .iter()
+                            .map(|p| p.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })?;
+                (provider, Selection::Explicit)
+            }
+            _ => match ProviderId::ALL.iter().copied().find(|p| has_key(*p)) {
+                Some(provider) => (provider, Selection::KeyFound),
+                None => (ProviderId::Sim, Selection::NoKeyFallback),
+            },
+        };
+        if let Some(var) = provider.key_env() {
+            if !has_key(provider) {
+                return Err(ConfigError::MissingKey { provider, var });
+            }
+        }
+        let base_url = settings
+            .xskill_base_url
+            .trim()
+            .trim_end_matches('/')
+            .to_owned();
+        if !reqwest::Url::parse(&base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            return Err(ConfigError::BadUrl {
+                var: env::XSKILL_BASE_URL,
+                value: base_url,
+            });
+        }
+        if !(0.0..=3600.0).contains(&settings.sim_seconds) {
+            return Err(ConfigError::BadSimSeconds {
+                var: env::SEEDANCE_SIM_SECONDS,
+                value: settings.sim_seconds,
+            });
+        }
+        Ok(Self {
+            provider,
+            selection,
+            xskill: XskillConfig {
+                api_key: xskill_key,
+                base_url,
+            },
+            sim: SimConfig {
+                seconds: settings.sim_seconds,
+            },
+            output_dir: settings
+                .output_dir
+                .clone()
+                .unwrap_or_else(default_output_dir),
+        })
+    }
+
+    /// A sentence for stderr and the server instructions when results are simulated.
+    pub fn simulation_notice(&self) -> Option<String> {
+        (self.provider == ProviderId::Sim).then(|| {
+            let why = match self.selection {
+                Selection::NoKeyFallback => "no provider API key is set",
+                _ => "SEEDANCE_PROVIDER=sim",
+            };
+            format!(
+                "SIMULATED PROVIDER: {why}, so tasks are simulated: free, offline, and the results are \
+                 placeholder clips, not real generations. Set {} to use xskill.ai.",
+                env::XSKILL_API_KEY
+            )
+        })
+    }
+}
+
+/// `~/Videos/seedance-mcp`, or `./seedance-output` where there is no home folder.
+fn default_output_dir() -> PathBuf {
+    dirs::video_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join("Videos")))
+        .map(|d| d.join("seedance-mcp"))
+        .unwrap_or_else(|| PathBuf::from("seedance-output"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            provider: None,
+            output_dir: Some(PathBuf::from("/tmp/out")),
+            xskill_api_key: None,
+            xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
+            sim_seconds: 6.0,
+        }
+    }
+
+    #[test]
+    fn no_key_falls_back_to_the_simulator_with_a_notice() {
+        let config = Config::from_settings(&settings()).unwrap();
+        assert_eq!(config.provider, ProviderId::Sim);
+        assert_eq!(config.selection, Selection::NoKeyFallback);
+        assert!(
+            config
+                .simulation_notice()
+                .unwrap()
+                .contains("XSKILL_API_KEY")
+        );
+    }
+
+    #[test]
+    fn a_set_key_selects_its_provider() {
+        let mut s = settings();
+        s.xskill_api_key = Some(Secret::new("sk-1"));
+        let config = Config::from_settings(&s).unwrap();
+        assert_eq!(
+            (config.provider, config.selection),
+            (ProviderId::Xskill, Selection::KeyFound)
+        );
+        assert!(config.simulation_notice().is_none());
+    }
+
+    #[test]
+    fn an_explicit_provider_without_its_key_is_refused() {
+        let mut s = settings();
+        s.provider = Some("xskill".into());
+        let err = Config::from_settings(&s).unwrap_err();
+        assert!(err.to_string().contains("XSKILL_API_KEY"), "{err}");
+        s.provider = Some("nope".into());
+        assert!(
+            Config::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("xskill, sim")
+        );
+    }
+
+    #[test]
+    fn an_empty_key_counts_as_unset() {
+        let mut s = settings();
+        s.xskill_api_key = Some(Secret::new("  "));
+        assert_eq!(Config::from_settings(&s).unwrap().provider, ProviderId::Sim);
+    }
+}

@@ -1,0 +1,18 @@
+//! Every environment variable the program reads, declared once.
+//!
+//! Clap binds flags to these names (`#[arg(env = ...)]`) and the README's config
+//! table lists them, so a name never drifts between code and docs.
+
+/// Which provider backend to use: `xskill` or `sim`. Unset: the first provider whose
+/// key is set, else `sim`.
+pub const SEEDANCE_PROVIDER: &str = "SEEDANCE_PROVIDER";
+/// Folder where finished videos and images are saved.
+pub const SEEDANCE_OUTPUT_DIR: &str = "SEEDANCE_OUTPUT_DIR";
+/// Log filter for stderr (tracing `EnvFilter` syntax), e.g. `info` or `seedance_mcp=debug`.
+pub const SEEDANCE_LOG: &str = "SEEDANCE_LOG";
+/// How many seconds a simulated task takes from submit to `succeeded` (default 6).
+pub const SEEDANCE_SIM_SECONDS: &str = "SEEDANCE_SIM_SECONDS";
+/// Key for the xskill.ai API (`sk-...`).
+pub const XSKILL_API_KEY: &str = "XSKILL_API_KEY";
+/// Base URL of the xskill.ai API (default `https://api.xskill.ai`).
+pub const XSKILL_BASE_URL: &str = "XSKILL_BASE_URL";

@@ -1,0 +1,22 @@
+//! seedance-mcp: an MCP server and CLI that lets AI agents make videos with
+//! ByteDance Seedance 2.0 (and Seedream images) through the provider APIs people
+//! buy from.
+//!
+//! Layers, top to bottom: [`cli`] and [`mcp`] (how calls arrive) → [`service`] (what
+//! each tool does) → [`validate`] (checks before spending) → [`providers`] (one
+//! backend per API, behind a small trait).
+
+pub mod cli;
+pub mod config;
+pub mod env_vars;
+pub mod error;
+#[cfg(feature = "fakes")]
+pub mod fakes;
+pub mod mcp;
+pub mod media;
+pub mod providers;
+pub mod request;
+pub mod secret;
+pub mod service;
+pub mod task;
+pub mod validate;

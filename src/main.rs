@@ -1,0 +1,171 @@
+//! Entry point: parse flags, set up logging on stderr, run the command.
+
+use std::{process::ExitCode, time::Duration};
+
+use anyhow::Context;
+use base64::Engine;
+use clap::Parser;
+use seedance_mcp::{
+    cli::{Cli, Command},
+    config::Config,
+    env_vars, mcp, providers,
+    service::{GetTaskOutput, Service, ToolError, UploadImageParams},
+};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+/// Longest `--wait` of the CLI.
+const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// stdout belongs to JSON-RPC (stdio) or to command output: logs go to stderr.
+fn init_logging() {
+    let filter = EnvFilter::try_from_env(env_vars::SEEDANCE_LOG)
+        .unwrap_or_else(|_| EnvFilter::new("seedance_mcp=info,warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let config = Config::from_settings(&cli.settings)?;
+    let notice = config.simulation_notice();
+    let provider = providers::build(&config)?;
+    let sim_seconds = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
+    let service = Service::new(provider, config.output_dir.clone(), sim_seconds);
+    let command = cli.command.unwrap_or(Command::Serve { http: None });
+    if let Some(notice) = &notice {
+        tracing::warn!("{notice}");
+    }
+    match command {
+        Command::Serve { http } => {
+            let server = mcp::SeedanceServer::new(service, notice);
+            match http {
+                None => mcp::transport::serve_stdio(server).await?,
+                Some(addr) => {
+                    let shutdown = CancellationToken::new();
+                    tokio::spawn(cancel_on_signal(shutdown.clone()));
+                    mcp::transport::serve_http(server, addr, shutdown, None).await?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Submit { params, wait } => {
+            let submitted = service.submit(&params).await;
+            match (submitted, wait) {
+                (Ok(out), true) => {
+                    eprintln!("submitted {}; waiting", out.task_id);
+                    finish(wait_for(&service, &out.task_id).await)
+                }
+                (result, _) => finish(result),
+            }
+        }
+        Command::Get { task_id, wait } => {
+            if wait {
+                finish(wait_for(&service, &task_id).await)
+            } else {
+                finish(service.get_task(&task_id).await)
+            }
+        }
+        Command::Balance => finish(service.balance().await),
+        Command::Upload { file, url } => {
+            let image_data = match file {
+                Some(path) => {
+                    let bytes = tokio::fs::read(&path)
+                        .await
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+                }
+                None => None,
+            };
+            finish(
+                service
+                    .upload_image(&UploadImageParams {
+                        image_url: url,
+                        image_data,
+                    })
+                    .await,
+            )
+        }
+    }
+}
+
+async fn wait_for(service: &Service, task_id: &str) -> Result<GetTaskOutput, ToolError> {
+    let started = tokio::time::Instant::now();
+    loop {
+        let out = service.get_task(task_id).await?;
+        if out.finished || started.elapsed() > MAX_WAIT {
+            return Ok(out);
+        }
+        eprintln!(
+            "{}: {} ({} s)",
+            task_id,
+            out.status.as_str(),
+            started.elapsed().as_secs()
+        );
+        let pause = out.poll_after_seconds.unwrap_or(30).clamp(1, 60);
+        tokio::time::sleep(Duration::from_secs(u64::from(pause))).await;
+    }
+}
+
+/// Prints a command's structured output, or its error, and picks the exit code.
+fn finish<T: serde::Serialize>(result: Result<T, ToolError>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(out) => {
+            let json = serde_json::to_string_pretty(&out)?;
+            println!("{json}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(if e.kind == "invalid_argument" {
+                2
+            } else {
+                1
+            }))
+        }
+    }
+}
+
+async fn cancel_on_signal(shutdown: CancellationToken) {
+    let interrupted = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = interrupted => {}
+                _ = term.recv() => {}
+            }
+        } else {
+            let _ = interrupted.await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupted.await;
+    shutdown.cancel();
+}

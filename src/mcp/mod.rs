@@ -1,0 +1,137 @@
+//! The MCP face of the service: tool declarations, annotations and server info.
+//!
+//! Handlers are thin: parse the typed arguments, call [`Service`], return the
+//! structured output or an `isError` result. Protocol misuse (unknown tool, wrong
+//! method) is left to rmcp, which answers with JSON-RPC errors.
+
+pub mod transport;
+
+use rmcp::{
+    Json, ServerHandler,
+    handler::server::{router::tool::ToolRouter, wrapper::Parameters},
+    model::{Implementation, ServerCapabilities, ServerConfig},
+    tool, tool_handler, tool_router,
+};
+
+use crate::{
+    request::SubmitTaskParams,
+    service::{
+        BalanceOutput, GetTaskOutput, GetTaskParams, Service, SubmitTaskOutput, ToolError,
+        UploadImageOutput, UploadImageParams,
+    },
+};
+
+/// The MCP server: one [`Service`] plus the tool router built once.
+#[derive(Debug, Clone)]
+pub struct SeedanceServer {
+    service: Service,
+    notice: Option<String>,
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router]
+impl SeedanceServer {
+    /// A server over `service`; `notice` (the simulation warning) is added to the instructions.
+    pub fn new(service: Service, notice: Option<String>) -> Self {
+        Self {
+            service,
+            notice,
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    #[tool(
+        description = "Start a paid Seedance 2.0 video (or Seedream 4.5 image) generation. Everything is \
+                       validated first; errors name the field and cost nothing. Returns a task_id at once: \
+                       then call get_task (first after ~60 s for video, ~30 s for images). Never call this \
+                       again to check on a task; that pays twice.",
+        annotations(
+            title = "Submit generation task",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn submit_task(
+        &self,
+        Parameters(params): Parameters<SubmitTaskParams>,
+    ) -> Result<Json<SubmitTaskOutput>, ToolError> {
+        self.service.submit(&params).await.map(Json)
+    }
+
+    #[tool(
+        description = "Check a task started by submit_task. While queued/running, call again after \
+                       poll_after_seconds. When succeeded, the results are saved to the output folder \
+                       (local_files) because the URLs expire after ~24 h. When failed, `failure` says why \
+                       and what to change.",
+        annotations(
+            title = "Get task status and results",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_task(
+        &self,
+        Parameters(params): Parameters<GetTaskParams>,
+    ) -> Result<Json<GetTaskOutput>, ToolError> {
+        self.service.get_task(&params.task_id).await.map(Json)
+    }
+
+    #[tool(
+        description = "Host an image (public URL or base64 bytes) with the provider and get a URL to use in \
+                       image_files, first_frame, last_frame or image_urls. Use it for the user's local images.",
+        annotations(
+            title = "Upload reference image",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn upload_image(
+        &self,
+        Parameters(params): Parameters<UploadImageParams>,
+    ) -> Result<Json<UploadImageOutput>, ToolError> {
+        self.service.upload_image(&params).await.map(Json)
+    }
+
+    #[tool(
+        description = "Show the provider account balance and how prices are counted. Check it before a batch.",
+        annotations(
+            title = "Get account balance",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn get_balance(&self) -> Result<Json<BalanceOutput>, ToolError> {
+        self.service.balance().await.map(Json)
+    }
+}
+
+const INSTRUCTIONS: &str = "Generate Seedance 2.0 videos and Seedream 4.5 images. Workflow: (1) get_balance; \
+(2) submit_task once per clip with a timed storyboard prompt (`0-3s: ...`), 4-15 s, refer to inputs as \
+@image_file_N / @video_file_N / @audio_file_N; (3) get_task every 30-60 s until finished (video takes 1-10 \
+min; never wait inside one call, never resubmit to check); (4) give the user local_files. Local images: \
+upload_image with base64 image_data first. Longer stories: chain 15 s clips, using the last frame of one as \
+first_frame of the next.";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for SeedanceServer {
+    fn get_info(&self) -> ServerConfig {
+        let instructions = match &self.notice {
+            Some(notice) => format!("{notice}\n\n{INSTRUCTIONS}"),
+            None => INSTRUCTIONS.to_owned(),
+        };
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                    .with_title("Seedance MCP"),
+            )
+            .with_instructions(instructions)
+    }
+}

@@ -1,0 +1,174 @@
+//! The HTTP plumbing every remote backend shares: one client with timeouts,
+//! bounded body reads, `Retry-After` parsing and transport-error mapping.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use reqwest::{RequestBuilder, StatusCode, header::HeaderMap};
+
+use crate::{error::ProviderError, providers::ProviderId};
+
+/// Time to establish a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Whole-request limit for API calls (create, query, balance).
+pub const API_TIMEOUT: Duration = Duration::from_secs(30);
+/// Whole-request limit for uploads, which carry up to 10 MB.
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest pause between two chunks of a download.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// API answers larger than this are not JSON we want: refuse rather than buffer.
+pub const MAX_API_BODY: usize = 4 * 1024 * 1024;
+
+/// Builds the shared client. Per-request timeouts are set by the callers; the
+/// read timeout guards downloads, which have no total limit.
+pub fn client() -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(READ_TIMEOUT)
+        .user_agent(concat!(
+            env!("CARGO_PKG_NAME"),
+            "/",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .build()
+}
+
+/// A response read into memory, with the bits error mapping needs.
+#[derive(Debug)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// How long the server asked us to wait, from `Retry-After`.
+    pub retry_after: Option<Duration>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl ApiResponse {
+    /// The first few hundred characters of the body, for error messages.
+    pub fn snippet(&self) -> String {
+        snippet(&self.body)
+    }
+}
+
+/// Sends a request and reads at most [`MAX_API_BODY`] bytes of the answer.
+pub async fn send(
+    provider: ProviderId,
+    request: RequestBuilder,
+) -> Result<ApiResponse, ProviderError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|e| transport_error(provider, &e))?;
+    let status = response.status();
+    let retry_after = retry_after(response.headers());
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| transport_error(provider, &e))?;
+        if body.len() + chunk.len() > MAX_API_BODY {
+            return Err(ProviderError::Upstream {
+                provider,
+                status: Some(status.as_u16()),
+                message: format!("answer larger than {MAX_API_BODY} bytes; refusing to read it"),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(ApiResponse {
+        status,
+        retry_after,
+        body: body.into(),
+    })
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is rare for APIs and is ignored).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// Maps a transport failure. The message names what happened but not the URL's
+/// query, and never a header (the key travels in a header).
+pub fn transport_error(provider: ProviderId, error: &reqwest::Error) -> ProviderError {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "connection broke while reading the answer"
+    } else {
+        "request failed"
+    };
+    let host = error
+        .url()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    ProviderError::Upstream {
+        provider,
+        status: error.status().map(|s| s.as_u16()),
+        message: format!("{what} ({host})"),
+    }
+}
+
+/// A printable, bounded excerpt of a body.
+pub fn snippet(body: &[u8]) -> String {
+    const MAX: usize = 300;
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim();
+    match trimmed.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", trimmed.get(..cut).unwrap_or_default()),
+        None => trimmed.to_owned(),
+    }
+}
+
+/// Streams a GET of a result URL.
+pub async fn download(
+    provider: ProviderId,
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<super::Download, ProviderError> {
+    let response = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| transport_error(provider, &e))?;
+    let status = response.status();
+    if status == StatusCode::NOT_FOUND
+        || status == StatusCode::GONE
+        || status == StatusCode::FORBIDDEN
+    {
+        return Err(ProviderError::NotFound {
+            provider,
+            what: "result file".to_owned(),
+            message: format!(
+                "HTTP {} for the result URL; it may have expired (they last about 24 h)",
+                status.as_u16()
+            ),
+        });
+    }
+    if !status.is_success() {
+        return Err(ProviderError::Upstream {
+            provider,
+            status: Some(status.as_u16()),
+            message: "result download failed".to_owned(),
+        });
+    }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .bytes_stream()
+        .map(move |chunk| chunk.map_err(|e| transport_error(provider, &e)))
+        .boxed();
+    Ok(super::Download { content_type, body })
+}

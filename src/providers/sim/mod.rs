@@ -1,0 +1,338 @@
+//! The simulated provider: free, offline, and honest about being a simulation.
+//!
+//! Tasks move queued → running → succeeded over `SimConfig::seconds`, prices follow
+//! xskill's per-second formula in "simulated credits", and results are real media
+//! rendered on download ([`render`]) with "SIMULATED" written on them. A prompt that
+//! contains [`FAILURE_MARKER`] fails like a moderation refusal, so agents and users
+//! can rehearse the failure path without paying.
+
+pub mod render;
+
+use std::{
+    collections::HashMap,
+    sync::{Mutex, MutexGuard},
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::StreamExt;
+
+use crate::{
+    config::SimConfig,
+    error::ProviderError,
+    media,
+    providers::{Download, Provider, ProviderId},
+    request::{Generation, GenerationRequest, ImageUpload, Ratio, VideoTier},
+    task::{
+        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
+        TaskStatus,
+    },
+};
+
+const ID: ProviderId = ProviderId::Sim;
+const UNIT: &str = "simulated credits";
+/// Host of simulated URLs; `.invalid` can never resolve, so nothing else fetches them.
+const HOST: &str = "https://sim.seedance-mcp.invalid";
+/// Put this in a prompt to make the simulated task fail.
+pub const FAILURE_MARKER: &str = "#simulate-failure";
+/// Every simulated account starts with this much.
+const STARTING_BALANCE: f64 = 10_000.0;
+/// Frames per second of simulated clips: smooth enough to look like video, small files.
+const SIM_FPS: u32 = 12;
+
+/// What a simulated task will produce.
+#[derive(Debug, Clone)]
+enum Product {
+    Clip { ratio: Option<Ratio>, duration: u8 },
+    Stills { count: u8 },
+}
+
+#[derive(Debug, Clone)]
+struct SimTask {
+    created: Instant,
+    product: Product,
+    caption: String,
+    seed: u64,
+    fails: bool,
+    price: f64,
+}
+
+#[derive(Debug)]
+struct State {
+    tasks: HashMap<String, SimTask>,
+    uploads: HashMap<String, Bytes>,
+    balance: f64,
+    next_id: u64,
+}
+
+/// The simulator.
+#[derive(Debug)]
+pub struct Sim {
+    config: SimConfig,
+    state: Mutex<State>,
+}
+
+impl Sim {
+    /// A fresh simulated account.
+    pub fn new(config: SimConfig) -> Self {
+        Self {
+            config,
+            state: Mutex::new(State {
+                tasks: HashMap::new(),
+                uploads: HashMap::new(),
+                balance: STARTING_BALANCE,
+                next_id: 1,
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere cannot leave this map half-written in a way that matters.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn status_at(&self, task: &SimTask, now: Instant) -> TaskStatus {
+        let total = Duration::from_secs_f64(self.config.seconds);
+        let elapsed = now.saturating_duration_since(task.created);
+        if elapsed >= total {
+            if task.fails {
+                TaskStatus::Failed
+            } else {
+                TaskStatus::Succeeded
+            }
+        } else if elapsed.as_secs_f64() < total.as_secs_f64() * 0.2 {
+            TaskStatus::Queued
+        } else {
+            TaskStatus::Running
+        }
+    }
+}
+
+/// xskill's formula: credits per second by tier, doubled with reference videos.
+fn price(generation: &Generation) -> f64 {
+    match generation {
+        Generation::Video(v) => {
+            let per_second = match v.tier {
+                VideoTier::Fast => 10.0,
+                VideoTier::Standard => 20.0,
+            };
+            let factor = if v.inputs.has_video() { 2.0 } else { 1.0 };
+            per_second * factor * f64::from(v.duration)
+        }
+        Generation::Image(i) => 16.0 * f64::from(i.num_images),
+    }
+}
+
+fn seed_of(text: &str) -> u64 {
+    // FNV-1a: stable across runs, so the same prompt gives the same colours.
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn result_urls(task_id: &str, product: &Product) -> Vec<String> {
+    match product {
+        Product::Clip { .. } => vec![format!("{HOST}/results/{task_id}.mp4")],
+        Product::Stills { count } => (1..=*count)
+            .map(|n| format!("{HOST}/results/{task_id}-{n}.png"))
+            .collect(),
+    }
+}
+
+fn not_found(what: String) -> ProviderError {
+    ProviderError::NotFound {
+        provider: ID,
+        what,
+        message: "the simulator keeps tasks in memory only; they are gone after a restart"
+            .to_owned(),
+    }
+}
+
+#[async_trait]
+impl Provider for Sim {
+    fn id(&self) -> ProviderId {
+        ID
+    }
+
+    async fn submit(&self, request: &GenerationRequest) -> Result<SubmittedTask, ProviderError> {
+        let price = price(&request.generation);
+        let (product, prompt) = match &request.generation {
+            Generation::Video(v) => (
+                Product::Clip {
+                    ratio: v.ratio,
+                    duration: v.duration,
+                },
+                &v.prompt,
+            ),
+            Generation::Image(i) => (
+                Product::Stills {
+                    count: i.num_images,
+                },
+                &i.prompt,
+            ),
+        };
+        let mut state = self.state();
+        if state.balance < price {
+            return Err(ProviderError::InsufficientBalance {
+                provider: ID,
+                message: format!("needs {price} {UNIT}, {} left", state.balance),
+            });
+        }
+        state.balance -= price;
+        let task_id = format!("sim-{:06}", state.next_id);
+        state.next_id += 1;
+        state.tasks.insert(
+            task_id.clone(),
+            SimTask {
+                created: Instant::now(),
+                product,
+                caption: prompt.chars().take(60).collect(),
+                seed: seed_of(prompt),
+                fails: prompt.contains(FAILURE_MARKER),
+                price,
+            },
+        );
+        Ok(SubmittedTask {
+            task_id,
+            status: TaskStatus::Queued,
+            price: Some(Amount::new(price, UNIT)),
+            balance_after: Some(Amount::new(state.balance, UNIT)),
+        })
+    }
+
+    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+        let mut state = self.state();
+        let task = state
+            .tasks
+            .get(task_id)
+            .cloned()
+            .ok_or_else(|| not_found(format!("task {task_id}")))?;
+        let status = self.status_at(&task, Instant::now());
+        let failure = (status == TaskStatus::Failed).then(|| {
+            TaskFailure::new(
+                FailureKind::ContentRejected,
+                Some("SIMULATED".to_owned()),
+                format!("simulated failure requested with {FAILURE_MARKER} in the prompt"),
+            )
+        });
+        if status == TaskStatus::Failed {
+            // Like the real providers: a failed task is refunded, once.
+            if let Some(t) = state.tasks.get_mut(task_id) {
+                if t.price > 0.0 {
+                    state.balance += std::mem::take(&mut t.price);
+                }
+            }
+        }
+        Ok(TaskSnapshot {
+            task_id: task_id.to_owned(),
+            status,
+            result_urls: if status == TaskStatus::Succeeded {
+                result_urls(task_id, &task.product)
+            } else {
+                Vec::new()
+            },
+            failure,
+            progress: (status == TaskStatus::Running).then(|| "simulated rendering".to_owned()),
+            price: Some(Amount::new(task.price, UNIT)),
+        })
+    }
+
+    async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError> {
+        let bytes = match image {
+            ImageUpload::Url(url) => return Ok(HostedImage { url: url.clone() }),
+            ImageUpload::Bytes(bytes) => Bytes::from(bytes.clone()),
+        };
+        let ext = media::image_format(&bytes).map_or("bin", |f| f.extension());
+        let name = format!("{:016x}.{ext}", seed_of(&String::from_utf8_lossy(&bytes)));
+        self.state().uploads.insert(name.clone(), bytes);
+        Ok(HostedImage {
+            url: format!("{HOST}/uploads/{name}"),
+        })
+    }
+
+    async fn balance(&self) -> Result<Balance, ProviderError> {
+        Ok(Balance {
+            available: Amount::new(self.state().balance, UNIT),
+        })
+    }
+
+    async fn download(&self, url: &str) -> Result<Download, ProviderError> {
+        let name = url.strip_prefix(HOST).unwrap_or(url);
+        if let Some(upload) = name.strip_prefix("/uploads/") {
+            let bytes = self
+                .state()
+                .uploads
+                .get(upload)
+                .cloned()
+                .ok_or_else(|| not_found(url.to_owned()))?;
+            return Ok(one_chunk(None, bytes));
+        }
+        let file = name
+            .strip_prefix("/results/")
+            .ok_or_else(|| not_found(url.to_owned()))?;
+        let (stem, ext) = file
+            .rsplit_once('.')
+            .ok_or_else(|| not_found(url.to_owned()))?;
+        let (task_id, index) = match ext {
+            "png" => stem
+                .rsplit_once('-')
+                .map_or((stem, None), |(id, n)| (id, n.parse::<u64>().ok())),
+            _ => (stem, None),
+        };
+        let task = self
+            .state()
+            .tasks
+            .get(task_id)
+            .cloned()
+            .ok_or_else(|| not_found(url.to_owned()))?;
+        if self.status_at(&task, Instant::now()) != TaskStatus::Succeeded {
+            return Err(not_found(url.to_owned()));
+        }
+        // Rendering a 15 s clip takes a few milliseconds of CPU: keep it off the
+        // async workers anyway.
+        let mime = match task.product {
+            Product::Clip { .. } => "video/mp4",
+            Product::Stills { .. } => "image/png",
+        };
+        let bytes = tokio::task::spawn_blocking(move || render_product(&task, index))
+            .await
+            .map_err(|e| ProviderError::Upstream {
+                provider: ID,
+                status: None,
+                message: format!("render failed: {e}"),
+            })?;
+        Ok(one_chunk(Some(mime), Bytes::from(bytes)))
+    }
+}
+
+fn render_product(task: &SimTask, index: Option<u64>) -> Vec<u8> {
+    let caption = task.caption.clone();
+    match &task.product {
+        Product::Clip { ratio, duration } => {
+            let (width, height) =
+                render::frame_size_for_ratio(ratio.map_or("16:9", |r| r.as_str()));
+            render::render_mp4(&render::ClipSpec {
+                width,
+                height,
+                fps: SIM_FPS,
+                duration_secs: u32::from(*duration),
+                seed: task.seed,
+                caption,
+            })
+        }
+        Product::Stills { .. } => render::render_png(&render::StillSpec {
+            width: 512,
+            height: 512,
+            seed: task.seed.wrapping_add(index.unwrap_or(0)),
+            caption,
+        }),
+    }
+}
+
+fn one_chunk(mime: Option<&str>, bytes: Bytes) -> Download {
+    Download {
+        content_type: mime.map(str::to_owned),
+        body: futures_util::stream::once(async move { Ok(bytes) }).boxed(),
+    }
+}

@@ -1,0 +1,280 @@
+//! What a caller asks for: the typed `submit_task` arguments and the validated
+//! request that providers translate into their wire formats.
+//!
+//! [`SubmitTaskParams`] is the public schema (MCP tool input and CLI flags alike).
+//! Enum-like fields are received as strings and checked in [`crate::validate`], so a
+//! wrong value gets a message that names the field and the allowed values instead
+//! of a bare deserialisation error; their JSON schemas still list the values.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `submit_task`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitTaskParams {
+    /// What to generate. For timed shots write lines like `0-3s: slow push in on the cup`.
+    /// Refer to inputs as @image_file_1, @video_file_1, @audio_file_1 (the Nth entry of
+    /// each list, numbered separately).
+    #[arg(long)]
+    pub prompt: String,
+    /// `seedance-2.0-fast` (default: quicker, cheaper), `seedance-2.0` (best quality,
+    /// about twice the price), `seedream-4.5` (text to image), `seedream-4.5-edit`
+    /// (edit images given in `image_urls`), or a provider-native model id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("examples" = ["seedance-2.0-fast", "seedance-2.0", "seedream-4.5", "seedream-4.5-edit"]))]
+    #[arg(long)]
+    pub model: Option<String>,
+    /// `omni_reference` (default: any mix of reference images, videos and audio) or
+    /// `first_last_frames` (animate from `first_frame`, optionally to `last_frame`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Mode>")]
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// Reference image URLs, at most 9; the Nth is @image_file_N in the prompt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 9))]
+    #[arg(long = "image-file")]
+    pub image_files: Vec<String>,
+    /// Reference video URLs (mp4/mov, 2-15 s each, 15 s in all), at most 3; @video_file_N.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 3))]
+    #[arg(long = "video-file")]
+    pub video_files: Vec<String>,
+    /// Reference audio URLs (mp3/wav, 2-15 s each), at most 3, never without an image
+    /// or video; @audio_file_N.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 3))]
+    #[arg(long = "audio-file")]
+    pub audio_files: Vec<String>,
+    /// First frame image URL (`first_last_frames` mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub first_frame: Option<String>,
+    /// Last frame image URL (`first_last_frames` mode; needs `first_frame`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub last_frame: Option<String>,
+    /// Aspect ratio of the video (default 16:9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Ratio>")]
+    #[arg(long)]
+    pub ratio: Option<String>,
+    /// Video length in whole seconds, 4 to 15 (default 5). Price grows with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 4, max = 15))]
+    #[arg(long)]
+    pub duration: Option<i64>,
+    /// Image models: output size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ImageSize>")]
+    #[arg(long)]
+    pub image_size: Option<String>,
+    /// Image models: how many images, 1 to 6 (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 6))]
+    #[arg(long)]
+    pub num_images: Option<i64>,
+    /// Image edit model: the input image URLs to edit, 1 to 10.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    #[arg(long = "image-url")]
+    pub image_urls: Vec<String>,
+}
+
+/// How reference media are used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Mix reference images, videos and audio freely.
+    OmniReference,
+    /// Animate from a first frame, optionally towards a last frame.
+    FirstLastFrames,
+}
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            /// Every value, in schema order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The value as written on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            /// Parses the wire spelling.
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+            /// The allowed values, for error messages.
+            pub fn allowed() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Output aspect ratio.
+    Ratio {
+        /// Cinema wide.
+        Wide21x9 = "21:9",
+        /// Landscape (YouTube, TV).
+        Landscape16x9 = "16:9",
+        /// Classic landscape.
+        Landscape4x3 = "4:3",
+        /// Square.
+        Square = "1:1",
+        /// Classic portrait.
+        Portrait3x4 = "3:4",
+        /// Vertical (TikTok, Reels, Shorts).
+        Portrait9x16 = "9:16",
+        /// The provider picks from the inputs (not every provider has it).
+        Adaptive = "adaptive",
+    }
+}
+
+string_enum! {
+    /// Output size of the Seedream image models.
+    ImageSize {
+        /// Automatic, about 2K.
+        Auto2K = "auto_2K",
+        /// Automatic, about 4K.
+        Auto4K = "auto_4K",
+        /// Square, high definition.
+        SquareHd = "square_hd",
+        /// Portrait 3:4.
+        Portrait4x3 = "portrait_4_3",
+        /// Portrait 9:16.
+        Portrait16x9 = "portrait_16_9",
+        /// Landscape 4:3.
+        Landscape4x3 = "landscape_4_3",
+        /// Landscape 16:9.
+        Landscape16x9 = "landscape_16_9",
+    }
+}
+
+string_enum! {
+    /// The models every provider understands by these names.
+    KnownModel {
+        /// Seedance 2.0 fast.
+        SeedanceFast = "seedance-2.0-fast",
+        /// Seedance 2.0 standard.
+        Seedance = "seedance-2.0",
+        /// Seedream 4.5 text to image.
+        SeedreamText = "seedream-4.5",
+        /// Seedream 4.5 image edit.
+        SeedreamEdit = "seedream-4.5-edit",
+    }
+}
+
+/// Which model to run, after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// One of our portable names.
+    Known(KnownModel),
+    /// A provider-native id, passed through as given.
+    Native(String),
+}
+
+/// Seedance quality tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoTier {
+    /// `seedance-2.0-fast`.
+    Fast,
+    /// `seedance-2.0`.
+    Standard,
+}
+
+/// Where the reference media of a video go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VideoInputs {
+    /// Omni reference: up to 9 images, 3 videos, 3 audio clips.
+    Omni {
+        /// Reference images (@image_file_N).
+        images: Vec<String>,
+        /// Reference videos (@video_file_N).
+        videos: Vec<String>,
+        /// Reference audio (@audio_file_N).
+        audios: Vec<String>,
+    },
+    /// First/last frame animation; both absent is plain text to video.
+    Frames {
+        /// The opening frame.
+        first: Option<String>,
+        /// The closing frame (only with `first`).
+        last: Option<String>,
+    },
+}
+
+impl VideoInputs {
+    /// True when reference videos are given (providers price those higher).
+    pub fn has_video(&self) -> bool {
+        matches!(self, Self::Omni { videos, .. } if !videos.is_empty())
+    }
+
+    /// True when reference audio is given.
+    pub fn has_audio(&self) -> bool {
+        matches!(self, Self::Omni { audios, .. } if !audios.is_empty())
+    }
+}
+
+/// A validated video request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoRequest {
+    /// The prompt, trimmed.
+    pub prompt: String,
+    /// Quality tier (ignored for native model ids, which name their own).
+    pub tier: VideoTier,
+    /// Reference media.
+    pub inputs: VideoInputs,
+    /// Aspect ratio; `None` leaves the provider default (16:9).
+    pub ratio: Option<Ratio>,
+    /// Seconds, 4 to 15.
+    pub duration: u8,
+}
+
+/// A validated image request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRequest {
+    /// The prompt, trimmed.
+    pub prompt: String,
+    /// True for the edit model (`image_urls` given).
+    pub edit: bool,
+    /// Output size; `None` leaves the provider default.
+    pub image_size: Option<ImageSize>,
+    /// How many images, 1 to 6.
+    pub num_images: u8,
+    /// Images to edit.
+    pub image_urls: Vec<String>,
+}
+
+/// What to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Generation {
+    /// A Seedance video.
+    Video(VideoRequest),
+    /// Seedream images.
+    Image(ImageRequest),
+}
+
+/// A request that passed validation and may be sent to a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenerationRequest {
+    /// The model as the caller named it.
+    pub model: ModelChoice,
+    /// What to make.
+    pub generation: Generation,
+}
+
+/// Input of `upload_image`, after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageUpload {
+    /// A URL the provider should fetch and re-host.
+    Url(String),
+    /// The image bytes.
+    Bytes(Vec<u8>),
+}

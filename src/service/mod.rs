@@ -1,0 +1,262 @@
+//! What each tool does, independent of how it is called.
+//!
+//! The MCP server and the CLI both call [`Service`]; each method validates, calls
+//! the provider once, saves results, and turns the outcome into a structured output
+//! or a [`ToolError`] that tells the agent what to do next.
+
+pub mod download;
+pub mod types;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use crate::{
+    error::ProviderError,
+    providers::{Provider, ProviderId},
+    request::{Generation, SubmitTaskParams},
+    task::{TaskSnapshot, TaskStatus},
+    validate::{self, ValidationError},
+};
+pub use types::*;
+
+/// How long get_task may spend saving results before answering anyway: clients
+/// abort tool calls after about 60 s.
+const DOWNLOAD_BUDGET: Duration = Duration::from_secs(40);
+
+/// A failed tool call, as the agent will read it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct ToolError {
+    /// A stable snake_case word: `invalid_argument`, `insufficient_balance`, ...
+    pub kind: &'static str,
+    /// What happened and what to do next.
+    pub message: String,
+}
+
+impl From<ValidationError> for ToolError {
+    fn from(e: ValidationError) -> Self {
+        Self {
+            kind: "invalid_argument",
+            message: format!("{e}. Nothing was sent to the provider and nothing was charged."),
+        }
+    }
+}
+
+impl From<ProviderError> for ToolError {
+    fn from(e: ProviderError) -> Self {
+        Self {
+            kind: e.kind().as_str(),
+            message: format!("{e}. {}", e.next_step()),
+        }
+    }
+}
+
+impl rmcp::model::IntoContents for ToolError {
+    fn into_contents(self) -> Vec<rmcp::model::ContentBlock> {
+        vec![rmcp::model::ContentBlock::text(self.to_string())]
+    }
+}
+
+/// The tools' logic over one provider.
+#[derive(Debug, Clone)]
+pub struct Service {
+    provider: Arc<dyn Provider>,
+    output_dir: PathBuf,
+    /// Seconds a simulated task takes (used for polling hints); `None` for real providers.
+    sim_seconds: Option<f64>,
+}
+
+impl Service {
+    /// A service over `provider`, saving results into `output_dir`.
+    pub fn new(provider: Arc<dyn Provider>, output_dir: PathBuf, sim_seconds: Option<f64>) -> Self {
+        Self {
+            provider,
+            output_dir,
+            sim_seconds,
+        }
+    }
+
+    /// The provider in use.
+    pub fn provider_id(&self) -> ProviderId {
+        self.provider.id()
+    }
+
+    fn simulated(&self) -> bool {
+        self.provider.id() == ProviderId::Sim
+    }
+
+    /// Validates and submits one paid task.
+    pub async fn submit(&self, params: &SubmitTaskParams) -> Result<SubmitTaskOutput, ToolError> {
+        let request = validate::submit(params)?;
+        let submitted = self.provider.submit(&request).await?;
+        tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, "task submitted");
+        let (poll_after, typical) = match (&request.generation, self.sim_seconds) {
+            (_, Some(sim)) => (
+                sim.ceil().max(1.0) as u32,
+                "a few seconds (simulated)".to_owned(),
+            ),
+            (Generation::Video(_), None) => {
+                (60, "usually 1-3 minutes, up to 10 under load".to_owned())
+            }
+            (Generation::Image(_), None) => (30, "usually 30 s to 2 minutes".to_owned()),
+        };
+        let price = submitted
+            .price
+            .as_ref()
+            .map_or_else(String::new, |p| format!(" Charged {p}."));
+        Ok(SubmitTaskOutput {
+            next_step: format!(
+                "Submitted.{price} Generation takes {typical}. Call get_task with task_id \"{}\" in about \
+                 {poll_after} s; do not submit again.",
+                submitted.task_id
+            ),
+            task_id: submitted.task_id,
+            provider: self.provider.id(),
+            simulated: self.simulated(),
+            status: submitted.status,
+            price: submitted.price,
+            balance_after: submitted.balance_after,
+            poll_after_seconds: poll_after,
+        })
+    }
+
+    /// The task's status; on success the results are saved locally first.
+    pub async fn get_task(&self, task_id: &str) -> Result<GetTaskOutput, ToolError> {
+        let task_id = task_id.trim();
+        if task_id.is_empty() {
+            return Err(ValidationError {
+                field: "task_id".into(),
+                problem: "it is empty".into(),
+                fix: "pass the task_id that submit_task returned".into(),
+            }
+            .into());
+        }
+        let snapshot = self.provider.task(task_id).await?;
+        let (local_files, download_error) = if snapshot.status == TaskStatus::Succeeded {
+            self.save(&snapshot).await
+        } else {
+            (Vec::new(), None)
+        };
+        let poll_after = (!snapshot.status.is_terminal()).then(|| match self.sim_seconds {
+            Some(s) => (s / 3.0).ceil().max(1.0) as u32,
+            None => 30,
+        });
+        Ok(GetTaskOutput {
+            next_step: next_step(
+                &snapshot,
+                &local_files,
+                download_error.as_deref(),
+                poll_after,
+            ),
+            task_id: snapshot.task_id,
+            provider: self.provider.id(),
+            simulated: self.simulated(),
+            status: snapshot.status,
+            finished: snapshot.status.is_terminal(),
+            result_urls: snapshot.result_urls,
+            local_files,
+            download_error,
+            failure: snapshot.failure,
+            progress: snapshot.progress,
+            price: snapshot.price,
+            poll_after_seconds: poll_after,
+        })
+    }
+
+    async fn save(&self, snapshot: &TaskSnapshot) -> (Vec<PathBuf>, Option<String>) {
+        let saving = download::save_results(
+            self.provider.as_ref(),
+            &snapshot.task_id,
+            &snapshot.result_urls,
+            &self.output_dir,
+        );
+        match tokio::time::timeout(DOWNLOAD_BUDGET, saving).await {
+            Ok(Ok(files)) => (files, None),
+            Ok(Err(e)) => {
+                tracing::warn!(task_id = %snapshot.task_id, error = %e, "saving results failed");
+                (Vec::new(), Some(e.to_string()))
+            }
+            Err(_) => (
+                Vec::new(),
+                Some(format!(
+                    "saving took longer than {} s; call get_task again to continue",
+                    DOWNLOAD_BUDGET.as_secs()
+                )),
+            ),
+        }
+    }
+
+    /// Hosts an image for use as a reference.
+    pub async fn upload_image(
+        &self,
+        params: &UploadImageParams,
+    ) -> Result<UploadImageOutput, ToolError> {
+        let upload = validate::upload(params.image_url.as_deref(), params.image_data.as_deref())?;
+        let hosted = self.provider.upload_image(&upload).await?;
+        Ok(UploadImageOutput {
+            url: hosted.url,
+            provider: self.provider.id(),
+        })
+    }
+
+    /// The account balance.
+    pub async fn balance(&self) -> Result<BalanceOutput, ToolError> {
+        let balance = self.provider.balance().await?;
+        Ok(BalanceOutput {
+            provider: self.provider.id(),
+            simulated: self.simulated(),
+            available: balance.available,
+            pricing: pricing(self.provider.id()).to_owned(),
+        })
+    }
+}
+
+fn pricing(provider: ProviderId) -> &'static str {
+    match provider {
+        ProviderId::Xskill => {
+            "Seedance 2.0 fast: 10 credits per second of video, standard: 20; doubled with reference \
+             videos. Seedream 4.5: about 16 credits per image."
+        }
+        ProviderId::Sim => {
+            "Simulated: the xskill formula in pretend credits; nothing is ever charged."
+        }
+    }
+}
+
+fn next_step(
+    snapshot: &TaskSnapshot,
+    files: &[PathBuf],
+    download_error: Option<&str>,
+    poll_after: Option<u32>,
+) -> String {
+    match snapshot.status {
+        TaskStatus::Queued | TaskStatus::Running => format!(
+            "Still {}. Call get_task again in about {} s; meanwhile tell the user the task id.",
+            snapshot.status.as_str(),
+            poll_after.unwrap_or(30)
+        ),
+        TaskStatus::Succeeded => match (files, download_error) {
+            ([], Some(e)) => format!(
+                "Done, but saving failed ({e}). Call get_task again to retry the download; the URLs \
+                 expire after about 24 h."
+            ),
+            ([], None) => "Done, but the provider returned no result URL.".to_owned(),
+            (files, _) => format!(
+                "Done. Saved to {}. Give the user the file path (and the URL, which expires after about 24 h).",
+                files
+                    .iter()
+                    .map(|f| f.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        TaskStatus::Failed => match &snapshot.failure {
+            Some(f) => format!("Failed. {}", f.advice),
+            None => "Failed without a reason.".to_owned(),
+        },
+        TaskStatus::Cancelled => "Cancelled; nothing more will happen to this task.".to_owned(),
+        TaskStatus::Expired => {
+            "Expired: the provider did not finish in time. Submit again if the user still wants it."
+                .to_owned()
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! The tool contract: arguments and structured results of every tool.
+//!
+//! Field docs become the JSON schema descriptions an agent reads, so they say what
+//! a value is for and what to do with it.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    providers::ProviderId,
+    task::{Amount, TaskFailure, TaskStatus},
+};
+
+/// Arguments of `get_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetTaskParams {
+    /// The `task_id` returned by submit_task.
+    pub task_id: String,
+}
+
+/// Arguments of `upload_image`: exactly one of the two.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadImageParams {
+    /// A public image URL to re-host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_url: Option<String>,
+    /// The image file as base64 (a `data:image/...;base64,` prefix is fine). PNG, JPEG,
+    /// WebP, GIF, BMP or TIFF, at most 10 MB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_data: Option<String>,
+}
+
+/// Result of `submit_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct SubmitTaskOutput {
+    /// Keep this: get_task needs it. Never submit the same clip again to "check" it.
+    pub task_id: String,
+    /// Which provider runs the task.
+    pub provider: ProviderId,
+    /// True when the provider is the built-in simulator (placeholder results, no cost).
+    pub simulated: bool,
+    /// Status right after submitting.
+    pub status: TaskStatus,
+    /// What the provider charged, when it reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Amount>,
+    /// Balance left after the charge, when the provider reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance_after: Option<Amount>,
+    /// Seconds to wait before the first get_task.
+    pub poll_after_seconds: u32,
+    /// What to do next.
+    pub next_step: String,
+}
+
+/// Result of `get_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct GetTaskOutput {
+    /// The task id.
+    pub task_id: String,
+    /// Which provider runs the task.
+    pub provider: ProviderId,
+    /// True when the provider is the built-in simulator.
+    pub simulated: bool,
+    /// queued, running, succeeded, failed, cancelled or expired.
+    pub status: TaskStatus,
+    /// True once the status can no longer change.
+    pub finished: bool,
+    /// Result URLs (they expire, typically after 24 h).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub result_urls: Vec<String>,
+    /// Where the results were saved on this machine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_files: Vec<PathBuf>,
+    /// Why saving the results failed, when it did (call get_task again to retry).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub download_error: Option<String>,
+    /// Why the task failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<TaskFailure>,
+    /// The provider's progress words, while running.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<String>,
+    /// What the task cost, when the provider reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Amount>,
+    /// Seconds to wait before asking again, while the task is unfinished.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_after_seconds: Option<u32>,
+    /// What to do next.
+    pub next_step: String,
+}
+
+/// Result of `upload_image`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct UploadImageOutput {
+    /// Hosted URL: use it in image_files, first_frame, last_frame or image_urls.
+    pub url: String,
+    /// Which provider hosts it.
+    pub provider: ProviderId,
+}
+
+/// Result of `get_balance`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct BalanceOutput {
+    /// Which provider's account.
+    pub provider: ProviderId,
+    /// True when the provider is the built-in simulator (the balance is pretend).
+    pub simulated: bool,
+    /// What is left, in the provider's unit.
+    pub available: Amount,
+    /// How prices are counted, to compare with `available`.
+    pub pricing: String,
+}

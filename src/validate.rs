@@ -1,0 +1,541 @@
+//! Checks done before any money is spent.
+//!
+//! Everything a provider would reject after the user has paid or waited is refused
+//! here instead, with a message that names the field, what is wrong and how to fix
+//! it. Nothing in this module does I/O.
+
+use base64::Engine;
+
+use crate::request::{
+    Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload, KnownModel, Mode,
+    ModelChoice, Ratio, SubmitTaskParams, VideoInputs, VideoRequest, VideoTier,
+};
+
+/// Limits shared by every Seedance 2.0 provider.
+pub mod limits {
+    /// Shortest video, seconds.
+    pub const MIN_DURATION: i64 = 4;
+    /// Longest video, seconds.
+    pub const MAX_DURATION: i64 = 15;
+    /// Default video length, seconds.
+    pub const DEFAULT_DURATION: u8 = 5;
+    /// Reference images in omni mode.
+    pub const MAX_IMAGES: usize = 9;
+    /// Reference videos.
+    pub const MAX_VIDEOS: usize = 3;
+    /// Reference audio clips.
+    pub const MAX_AUDIOS: usize = 3;
+    /// Files of all kinds together.
+    pub const MAX_FILES: usize = 12;
+    /// Images per Seedream request.
+    pub const MAX_NUM_IMAGES: i64 = 6;
+    /// Input images of a Seedream edit.
+    pub const MAX_EDIT_IMAGES: usize = 10;
+    /// Decoded size of an `upload_image` payload.
+    pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+}
+
+/// A request refused before sending: which field, what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{field}`: {problem}. Fix: {fix}")]
+pub struct ValidationError {
+    /// The argument at fault, e.g. `duration` or `image_files[2]`.
+    pub field: String,
+    /// What is wrong with it.
+    pub problem: String,
+    /// What to send instead.
+    pub fix: String,
+}
+
+impl ValidationError {
+    fn new(field: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+type Checked<T> = Result<T, ValidationError>;
+
+/// Validates `submit_task` arguments into a request a provider can send.
+pub fn submit(params: &SubmitTaskParams) -> Checked<GenerationRequest> {
+    let prompt = params.prompt.trim();
+    if prompt.is_empty() {
+        return Err(ValidationError::new(
+            "prompt",
+            "it is empty",
+            "describe the video or image to generate",
+        ));
+    }
+    let model = model_choice(params.model.as_deref())?;
+    let wants_image = match &model {
+        ModelChoice::Known(known) => {
+            matches!(known, KnownModel::SeedreamText | KnownModel::SeedreamEdit)
+        }
+        // A native id is an image model exactly when image fields are used.
+        ModelChoice::Native(_) => {
+            params.image_size.is_some()
+                || params.num_images.is_some()
+                || !params.image_urls.is_empty()
+        }
+    };
+    let generation = if wants_image {
+        Generation::Image(image_request(prompt, &model, params)?)
+    } else {
+        Generation::Video(video_request(prompt, &model, params)?)
+    };
+    Ok(GenerationRequest { model, generation })
+}
+
+fn model_choice(model: Option<&str>) -> Checked<ModelChoice> {
+    let Some(name) = model.map(str::trim) else {
+        return Ok(ModelChoice::Known(KnownModel::SeedanceFast));
+    };
+    if name.is_empty() {
+        return Err(ValidationError::new(
+            "model",
+            "it is empty",
+            format!("omit it or use one of {}", KnownModel::allowed()),
+        ));
+    }
+    Ok(KnownModel::parse(name)
+        .map_or_else(|| ModelChoice::Native(name.to_owned()), ModelChoice::Known))
+}
+
+fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Checked<VideoRequest> {
+    for (field, set) in [
+        ("image_size", p.image_size.is_some()),
+        ("num_images", p.num_images.is_some()),
+        ("image_urls", !p.image_urls.is_empty()),
+    ] {
+        if set {
+            return Err(ValidationError::new(
+                field,
+                "it only applies to the Seedream image models",
+                "drop it, or set `model` to seedream-4.5 / seedream-4.5-edit to make images",
+            ));
+        }
+    }
+    let tier = match model {
+        ModelChoice::Known(KnownModel::Seedance) => VideoTier::Standard,
+        _ => VideoTier::Fast,
+    };
+    let duration = duration(p.duration)?;
+    let ratio = match p.ratio.as_deref() {
+        None => None,
+        Some(text) => Some(Ratio::parse(text.trim()).ok_or_else(|| {
+            ValidationError::new(
+                "ratio",
+                format!("`{text}` is not a supported aspect ratio"),
+                format!("use one of {}", Ratio::allowed()),
+            )
+        })?),
+    };
+    let mode = match p.mode.as_deref() {
+        None => Mode::OmniReference,
+        Some("omni_reference") => Mode::OmniReference,
+        Some("first_last_frames") => Mode::FirstLastFrames,
+        Some(other) => {
+            return Err(ValidationError::new(
+                "mode",
+                format!("`{other}` is not a mode"),
+                "use omni_reference (reference media) or first_last_frames (animate between frames)",
+            ));
+        }
+    };
+    let inputs = match mode {
+        Mode::OmniReference => omni_inputs(p)?,
+        Mode::FirstLastFrames => frame_inputs(p)?,
+    };
+    check_references(prompt, &inputs)?;
+    Ok(VideoRequest {
+        prompt: prompt.to_owned(),
+        tier,
+        inputs,
+        ratio,
+        duration,
+    })
+}
+
+fn duration(value: Option<i64>) -> Checked<u8> {
+    use limits::{DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
+    match value {
+        None => Ok(DEFAULT_DURATION),
+        Some(d) if (MIN_DURATION..=MAX_DURATION).contains(&d) => {
+            u8::try_from(d).map_err(|_| duration_error(d))
+        }
+        Some(d) => Err(duration_error(d)),
+    }
+}
+
+fn duration_error(d: i64) -> ValidationError {
+    use limits::{MAX_DURATION, MIN_DURATION};
+    let fix = if d > MAX_DURATION {
+        format!(
+            "use at most {MAX_DURATION}; for a longer video make several clips and chain them \
+             (last frame of one as first_frame of the next)"
+        )
+    } else {
+        format!("use at least {MIN_DURATION}")
+    };
+    ValidationError::new(
+        "duration",
+        format!("{d} s is outside {MIN_DURATION}-{MAX_DURATION} s"),
+        fix,
+    )
+}
+
+fn omni_inputs(p: &SubmitTaskParams) -> Checked<VideoInputs> {
+    for (field, value) in [
+        ("first_frame", &p.first_frame),
+        ("last_frame", &p.last_frame),
+    ] {
+        if value.is_some() {
+            return Err(ValidationError::new(
+                field,
+                "frames only apply in first_last_frames mode",
+                "set `mode` to first_last_frames, or pass the image in image_files as a reference",
+            ));
+        }
+    }
+    check_list("image_files", &p.image_files, limits::MAX_IMAGES)?;
+    check_list("video_files", &p.video_files, limits::MAX_VIDEOS)?;
+    check_list("audio_files", &p.audio_files, limits::MAX_AUDIOS)?;
+    let total = p.image_files.len() + p.video_files.len() + p.audio_files.len();
+    if total > limits::MAX_FILES {
+        return Err(ValidationError::new(
+            "image_files",
+            format!(
+                "{total} files in all; at most {} are allowed together",
+                limits::MAX_FILES
+            ),
+            "drop the least important references",
+        ));
+    }
+    if !p.audio_files.is_empty() && p.image_files.is_empty() && p.video_files.is_empty() {
+        return Err(ValidationError::new(
+            "audio_files",
+            "audio cannot be the only reference",
+            "add at least one image or video reference, or drop the audio",
+        ));
+    }
+    Ok(VideoInputs::Omni {
+        images: p.image_files.clone(),
+        videos: p.video_files.clone(),
+        audios: p.audio_files.clone(),
+    })
+}
+
+fn frame_inputs(p: &SubmitTaskParams) -> Checked<VideoInputs> {
+    for (field, list) in [
+        ("video_files", &p.video_files),
+        ("audio_files", &p.audio_files),
+    ] {
+        if !list.is_empty() {
+            return Err(ValidationError::new(
+                field,
+                "first_last_frames mode takes no video or audio",
+                "drop it, or use mode omni_reference to mix reference media",
+            ));
+        }
+    }
+    let (first, last) = match (&p.first_frame, &p.last_frame, p.image_files.as_slice()) {
+        (None, None, []) => (None, None),
+        (None, None, [first]) => (Some(first.clone()), None),
+        (None, None, [first, last]) => (Some(first.clone()), Some(last.clone())),
+        (None, None, more) => {
+            return Err(ValidationError::new(
+                "image_files",
+                format!(
+                    "{} images given; first_last_frames takes at most 2",
+                    more.len()
+                ),
+                "pass first_frame and last_frame instead, or use mode omni_reference",
+            ));
+        }
+        (_, _, [_, ..]) => {
+            return Err(ValidationError::new(
+                "image_files",
+                "given together with first_frame/last_frame",
+                "in first_last_frames mode pass only first_frame and last_frame",
+            ));
+        }
+        (None, Some(_), []) => {
+            return Err(ValidationError::new(
+                "last_frame",
+                "a last frame needs a first frame",
+                "add first_frame, or pass the image as first_frame instead",
+            ));
+        }
+        (first, last, []) => (first.clone(), last.clone()),
+    };
+    for (field, url) in [("first_frame", &first), ("last_frame", &last)] {
+        if let Some(url) = url {
+            check_url(field.to_owned(), url)?;
+        }
+    }
+    Ok(VideoInputs::Frames { first, last })
+}
+
+fn check_list(field: &str, urls: &[String], max: usize) -> Checked<()> {
+    if urls.len() > max {
+        return Err(ValidationError::new(
+            field,
+            format!("{} entries; at most {max} are allowed", urls.len()),
+            format!("keep the {max} most important ones"),
+        ));
+    }
+    for (i, url) in urls.iter().enumerate() {
+        check_url(format!("{field}[{i}]"), url)?;
+    }
+    Ok(())
+}
+
+/// Media must be reachable by the provider: https (or http) URLs, data URLs or
+/// provider asset ids. Local paths are refused with the way round it.
+fn check_url(field: String, value: &str) -> Checked<()> {
+    let value = value.trim();
+    let scheme = value.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("https" | "http") if reqwest::Url::parse(value).is_ok_and(|u| u.host().is_some()) => {
+            Ok(())
+        }
+        Some("data") if value.contains(";base64,") => Ok(()),
+        Some("asset") => Ok(()),
+        _ if value.is_empty() => Err(ValidationError::new(
+            field,
+            "it is empty",
+            "remove the empty entry",
+        )),
+        _ => Err(ValidationError::new(
+            field,
+            format!("`{}` is not a URL the provider can fetch", shorten(value)),
+            "pass a public https URL; for a local image call upload_image with image_data (base64) \
+             and use the url it returns",
+        )),
+    }
+}
+
+fn shorten(value: &str) -> String {
+    const KEEP: usize = 80;
+    match value.char_indices().nth(KEEP) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
+}
+
+/// Kinds of media a prompt can point at.
+#[derive(Clone, Copy)]
+enum MediaKind {
+    Image,
+    Video,
+    Audio,
+}
+
+impl MediaKind {
+    fn list(self) -> &'static str {
+        match self {
+            Self::Image => "image_files",
+            Self::Video => "video_files",
+            Self::Audio => "audio_files",
+        }
+    }
+}
+
+/// Every spelling of a reference, English and the legacy Chinese one.
+const REFERENCE_TOKENS: &[(&str, MediaKind)] = &[
+    ("image_file_", MediaKind::Image),
+    ("video_file_", MediaKind::Video),
+    ("audio_file_", MediaKind::Audio),
+    ("图片", MediaKind::Image),
+    ("视频", MediaKind::Video),
+    ("音频", MediaKind::Audio),
+];
+
+/// A reference found in a prompt: `@image_file_3` is (Image, 3).
+fn references(prompt: &str) -> Vec<(MediaKind, usize, String)> {
+    let mut found = Vec::new();
+    for (at, _) in prompt.match_indices('@') {
+        let rest = &prompt[at + 1..];
+        for (token, kind) in REFERENCE_TOKENS {
+            if let Some(after) = rest.strip_prefix(token) {
+                let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+                if let Ok(n) = digits.parse::<usize>() {
+                    found.push((*kind, n, format!("@{token}{digits}")));
+                }
+            }
+        }
+    }
+    found
+}
+
+fn check_references(prompt: &str, inputs: &VideoInputs) -> Checked<()> {
+    let (images, videos, audios) = match inputs {
+        VideoInputs::Omni {
+            images,
+            videos,
+            audios,
+        } => (images.len(), videos.len(), audios.len()),
+        VideoInputs::Frames { first, last } => (
+            usize::from(first.is_some()) + usize::from(last.is_some()),
+            0,
+            0,
+        ),
+    };
+    for (kind, n, token) in references(prompt) {
+        let available = match kind {
+            MediaKind::Image => images,
+            MediaKind::Video => videos,
+            MediaKind::Audio => audios,
+        };
+        if n == 0 || n > available {
+            let list = kind.list();
+            let fix = match available {
+                0 => format!("add the file to `{list}` or remove {token} from the prompt"),
+                1 => {
+                    format!("add more entries to `{list}` or refer to the one that exists (N = 1)")
+                }
+                _ => format!("add more entries to `{list}` or use a number from 1 to {available}"),
+            };
+            return Err(ValidationError::new(
+                "prompt",
+                format!("{token} points at entry {n} of `{list}`, which has {available}"),
+                fix,
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Checked<ImageRequest> {
+    let video_fields = [
+        ("mode", p.mode.is_some()),
+        ("image_files", !p.image_files.is_empty()),
+        ("video_files", !p.video_files.is_empty()),
+        ("audio_files", !p.audio_files.is_empty()),
+        ("first_frame", p.first_frame.is_some()),
+        ("last_frame", p.last_frame.is_some()),
+        ("ratio", p.ratio.is_some()),
+        ("duration", p.duration.is_some()),
+    ];
+    for (field, set) in video_fields {
+        if set {
+            return Err(ValidationError::new(
+                field,
+                "it only applies to Seedance video models",
+                "drop it; image models take prompt, image_size, num_images and image_urls",
+            ));
+        }
+    }
+    let image_size = match p.image_size.as_deref() {
+        None => None,
+        Some(text) => Some(ImageSize::parse(text.trim()).ok_or_else(|| {
+            ValidationError::new(
+                "image_size",
+                format!("`{text}` is not an image size"),
+                format!("use one of {}", ImageSize::allowed()),
+            )
+        })?),
+    };
+    let num_images = match p.num_images {
+        None => 1,
+        Some(n) if (1..=limits::MAX_NUM_IMAGES).contains(&n) => u8::try_from(n).unwrap_or(1),
+        Some(n) => {
+            return Err(ValidationError::new(
+                "num_images",
+                format!("{n} is outside 1-{}", limits::MAX_NUM_IMAGES),
+                format!("ask for 1 to {} images per task", limits::MAX_NUM_IMAGES),
+            ));
+        }
+    };
+    let edit = matches!(model, ModelChoice::Known(KnownModel::SeedreamEdit))
+        || (matches!(model, ModelChoice::Native(_)) && !p.image_urls.is_empty());
+    if edit && p.image_urls.is_empty() {
+        return Err(ValidationError::new(
+            "image_urls",
+            "the edit model needs the images to edit",
+            "pass 1 to 10 image URLs, or use model seedream-4.5 to make new images from text",
+        ));
+    }
+    if !edit && !p.image_urls.is_empty() {
+        return Err(ValidationError::new(
+            "image_urls",
+            "seedream-4.5 makes images from text only",
+            "use model seedream-4.5-edit to edit the given images",
+        ));
+    }
+    check_list("image_urls", &p.image_urls, limits::MAX_EDIT_IMAGES)?;
+    Ok(ImageRequest {
+        prompt: prompt.to_owned(),
+        edit,
+        image_size,
+        num_images,
+        image_urls: p.image_urls.clone(),
+    })
+}
+
+/// Validates `upload_image` arguments: exactly one of a URL or base64 image bytes.
+pub fn upload(image_url: Option<&str>, image_data: Option<&str>) -> Checked<ImageUpload> {
+    match (image_url.map(str::trim), image_data.map(str::trim)) {
+        (Some(url), None) => {
+            check_url("image_url".to_owned(), url)?;
+            Ok(ImageUpload::Url(url.to_owned()))
+        }
+        (None, Some(data)) => decode_image("image_data", data).map(ImageUpload::Bytes),
+        (Some(_), Some(_)) => Err(ValidationError::new(
+            "image_url",
+            "both image_url and image_data are given",
+            "pass exactly one of them",
+        )),
+        (None, None) => Err(ValidationError::new(
+            "image_data",
+            "neither image_url nor image_data is given",
+            "pass the image as base64 in image_data, or its URL in image_url",
+        )),
+    }
+}
+
+fn decode_image(field: &str, data: &str) -> Checked<Vec<u8>> {
+    // Agents often pass a whole data URL; accept it rather than make them strip it.
+    let payload = match data.split_once(";base64,") {
+        Some((head, body)) if head.starts_with("data:") => body,
+        _ => data,
+    };
+    let compact: String = payload
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| {
+            ValidationError::new(
+                field,
+                format!("not valid base64 ({e})"),
+                "send the file's bytes encoded as standard base64",
+            )
+        })?;
+    if bytes.len() > limits::MAX_UPLOAD_BYTES {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "{} bytes; at most {} are accepted",
+                bytes.len(),
+                limits::MAX_UPLOAD_BYTES
+            ),
+            "resize or recompress the image (JPEG or WebP) below 10 MB",
+        ));
+    }
+    if crate::media::image_format(&bytes).is_none() {
+        return Err(ValidationError::new(
+            field,
+            "the bytes are not a PNG, JPEG, WebP, GIF, BMP or TIFF image",
+            "send an image file in one of those formats",
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests;

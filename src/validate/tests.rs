@@ -1,0 +1,269 @@
+use super::*;
+
+fn params(prompt: &str) -> SubmitTaskParams {
+    SubmitTaskParams {
+        prompt: prompt.to_owned(),
+        ..SubmitTaskParams::default()
+    }
+}
+
+fn urls(n: usize, kind: &str) -> Vec<String> {
+    (1..=n)
+        .map(|i| format!("https://cdn.example.com/{kind}{i}"))
+        .collect()
+}
+
+fn field_of(p: &SubmitTaskParams) -> String {
+    submit(p).expect_err("should be refused").field
+}
+
+#[test]
+fn defaults_make_a_five_second_fast_omni_video() {
+    let request = submit(&params("a red kite over the sea")).unwrap();
+    assert_eq!(request.model, ModelChoice::Known(KnownModel::SeedanceFast));
+    let Generation::Video(video) = request.generation else {
+        panic!("video expected")
+    };
+    assert_eq!(
+        (video.duration, video.tier, video.ratio),
+        (5, VideoTier::Fast, None)
+    );
+    assert!(matches!(video.inputs, VideoInputs::Omni { .. }));
+}
+
+#[test]
+fn duration_is_checked_at_both_ends() {
+    for (d, ok) in [
+        (3, false),
+        (4, true),
+        (15, true),
+        (16, false),
+        (20, false),
+        (-1, false),
+    ] {
+        let mut p = params("x");
+        p.duration = Some(d);
+        assert_eq!(submit(&p).is_ok(), ok, "duration {d}");
+    }
+    let mut p = params("x");
+    p.duration = Some(20);
+    let err = submit(&p).unwrap_err();
+    assert_eq!(err.field, "duration");
+    assert!(err.to_string().contains("4-15"), "{err}");
+}
+
+#[test]
+fn ratio_must_be_one_of_the_supported_values() {
+    let mut p = params("x");
+    p.ratio = Some("9:16".into());
+    assert!(submit(&p).is_ok());
+    p.ratio = Some("2:1".into());
+    let err = submit(&p).unwrap_err();
+    assert_eq!(err.field, "ratio");
+    assert!(err.fix.contains("16:9"), "{err}");
+}
+
+#[test]
+fn list_limits_are_enforced_one_past_the_limit() {
+    let mut p = params("x");
+    p.image_files = urls(9, "i");
+    assert!(submit(&p).is_ok());
+    p.image_files = urls(10, "i");
+    assert_eq!(field_of(&p), "image_files");
+    let mut p = params("x");
+    p.image_files = urls(1, "i");
+    p.video_files = urls(3, "v");
+    assert!(submit(&p).is_ok());
+    p.video_files = urls(4, "v");
+    assert_eq!(field_of(&p), "video_files");
+    p.video_files = urls(1, "v");
+    p.audio_files = urls(4, "a");
+    assert_eq!(field_of(&p), "audio_files");
+}
+
+#[test]
+fn twelve_files_in_all_is_the_limit() {
+    let mut p = params("x");
+    p.image_files = urls(9, "i");
+    p.video_files = urls(3, "v");
+    assert!(submit(&p).is_ok());
+    p.audio_files = urls(1, "a");
+    let err = submit(&p).unwrap_err();
+    assert!(err.problem.contains("13 files"), "{err}");
+}
+
+#[test]
+fn audio_alone_is_refused() {
+    let mut p = params("x");
+    p.audio_files = urls(1, "a");
+    assert_eq!(field_of(&p), "audio_files");
+}
+
+#[test]
+fn references_must_point_at_existing_entries() {
+    let mut p = params("@image_file_1 walks, then @image_file_3 waves");
+    p.image_files = urls(1, "i");
+    let err = submit(&p).unwrap_err();
+    assert_eq!(err.field, "prompt");
+    assert!(err.problem.contains("@image_file_3"), "{err}");
+    p.image_files = urls(3, "i");
+    assert!(submit(&p).is_ok());
+    let mut p = params("music from @audio_file_1 over @video_file_2");
+    p.video_files = urls(2, "v");
+    assert!(submit(&p).unwrap_err().problem.contains("@audio_file_1"));
+    let p = params("@image_file_0 is never valid");
+    assert_eq!(field_of(&p), "prompt");
+}
+
+#[test]
+fn legacy_chinese_references_are_checked_too() {
+    let mut p = params("@图片2 在跳舞，配乐 @音频1");
+    p.image_files = urls(1, "i");
+    p.audio_files = urls(1, "a");
+    assert!(submit(&p).unwrap_err().problem.contains("@图片2"));
+    p.image_files = urls(2, "i");
+    assert!(submit(&p).is_ok());
+    let mut p = params("@视频1");
+    p.image_files = urls(1, "i");
+    assert!(submit(&p).unwrap_err().problem.contains("@视频1"));
+}
+
+#[test]
+fn first_last_frames_takes_frames_but_no_video_or_audio() {
+    let mut p = params("turn from day to night");
+    p.mode = Some("first_last_frames".into());
+    p.first_frame = Some("https://c.example/a.png".into());
+    p.last_frame = Some("https://c.example/b.png".into());
+    let Generation::Video(v) = submit(&p).unwrap().generation else {
+        panic!()
+    };
+    assert!(matches!(
+        v.inputs,
+        VideoInputs::Frames {
+            first: Some(_),
+            last: Some(_)
+        }
+    ));
+    p.video_files = urls(1, "v");
+    assert_eq!(field_of(&p), "video_files");
+    let mut p = params("x");
+    p.mode = Some("first_last_frames".into());
+    p.image_files = urls(3, "i");
+    assert_eq!(field_of(&p), "image_files");
+    p.image_files = urls(2, "i");
+    assert!(submit(&p).is_ok());
+    let mut p = params("x");
+    p.mode = Some("first_last_frames".into());
+    p.last_frame = Some("https://c.example/b.png".into());
+    assert_eq!(field_of(&p), "last_frame");
+}
+
+#[test]
+fn frames_outside_their_mode_are_refused_with_the_way_round() {
+    let mut p = params("x");
+    p.first_frame = Some("https://c.example/a.png".into());
+    let err = submit(&p).unwrap_err();
+    assert_eq!(err.field, "first_frame");
+    assert!(err.fix.contains("first_last_frames"));
+}
+
+#[test]
+fn local_paths_and_junk_urls_are_refused_with_advice() {
+    for bad in [
+        "/home/me/cat.png",
+        "cat.png",
+        "file:///etc/passwd",
+        "ftp://x/y.png",
+        "",
+    ] {
+        let mut p = params("x");
+        p.image_files = vec![bad.to_owned()];
+        let err = submit(&p).unwrap_err();
+        assert_eq!(err.field, "image_files[0]", "{bad}");
+    }
+    let mut p = params("x");
+    p.image_files = vec!["/home/me/cat.png".into()];
+    assert!(submit(&p).unwrap_err().fix.contains("upload_image"));
+}
+
+#[test]
+fn image_models_take_image_fields_only() {
+    let mut p = params("a teapot");
+    p.model = Some("seedream-4.5".into());
+    p.num_images = Some(6);
+    p.image_size = Some("square_hd".into());
+    let Generation::Image(i) = submit(&p).unwrap().generation else {
+        panic!()
+    };
+    assert_eq!((i.num_images, i.edit), (6, false));
+    p.num_images = Some(7);
+    assert_eq!(field_of(&p), "num_images");
+    p.num_images = Some(1);
+    p.duration = Some(5);
+    assert_eq!(field_of(&p), "duration");
+    let mut p = params("make it blue");
+    p.model = Some("seedream-4.5-edit".into());
+    assert_eq!(field_of(&p), "image_urls");
+    p.image_urls = urls(1, "i");
+    assert!(submit(&p).is_ok());
+    p.image_size = Some("huge".into());
+    assert_eq!(field_of(&p), "image_size");
+}
+
+#[test]
+fn video_models_refuse_image_fields() {
+    let mut p = params("x");
+    p.num_images = Some(2);
+    assert_eq!(field_of(&p), "num_images");
+}
+
+#[test]
+fn native_model_ids_pass_through() {
+    let mut p = params("x");
+    p.model = Some("st-ai/super-seed2".into());
+    assert_eq!(
+        submit(&p).unwrap().model,
+        ModelChoice::Native("st-ai/super-seed2".into())
+    );
+}
+
+#[test]
+fn empty_prompt_and_unknown_mode_are_refused() {
+    assert_eq!(field_of(&params("   ")), "prompt");
+    let mut p = params("x");
+    p.mode = Some("omni".into());
+    assert_eq!(field_of(&p), "mode");
+}
+
+#[test]
+fn uploads_need_exactly_one_source_and_real_image_bytes() {
+    use base64::Engine;
+    let png = base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\n0000");
+    assert!(matches!(
+        upload(None, Some(&png)),
+        Ok(ImageUpload::Bytes(_))
+    ));
+    let data_url = format!("data:image/png;base64,{png}");
+    assert!(upload(None, Some(&data_url)).is_ok());
+    assert_eq!(upload(None, None).unwrap_err().field, "image_data");
+    assert_eq!(
+        upload(Some("https://x.example/a.png"), Some(&png))
+            .unwrap_err()
+            .field,
+        "image_url"
+    );
+    let text = base64::engine::general_purpose::STANDARD.encode(b"hello world");
+    assert!(
+        upload(None, Some(&text))
+            .unwrap_err()
+            .problem
+            .contains("not a PNG")
+    );
+    assert!(
+        upload(None, Some("@@@"))
+            .unwrap_err()
+            .problem
+            .contains("base64")
+    );
+    assert!(upload(Some("/etc/passwd"), None).is_err());
+}
