@@ -134,6 +134,71 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for PreInitGuard<T> {
     }
 }
 
+/// Host names a local client uses; anything else may be DNS rebinding.
+const LOOPBACK_HOSTS: [&str; 4] = ["localhost", "127.0.0.1", "::1", "[::1]"];
+
+/// Whether Host (and Origin, when sent) name this machine.
+fn from_loopback(headers: &axum::http::HeaderMap) -> bool {
+    let host_of = |authority: &str| -> bool {
+        let host = match authority.rsplit_once(':') {
+            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
+            _ => authority,
+        };
+        LOOPBACK_HOSTS.contains(&host)
+    };
+    let host_ok = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(host_of);
+    let origin_ok = match headers.get(axum::http::header::ORIGIN).map(|o| o.to_str()) {
+        None => true,
+        Some(Ok(origin)) => origin.strip_prefix("http://").is_some_and(host_of),
+        Some(Err(_)) => false,
+    };
+    host_ok && origin_ok
+}
+
+/// Largest request body: a 10 MB image in base64 inside JSON, as over stdio.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+
+/// Before a session exists rmcp answers any non-initialize POST with a plain 400;
+/// a request for a method MCP does not define deserves JSON-RPC -32601 instead.
+async fn unknown_methods_without_session(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.method() != axum::http::Method::POST
+        || request.headers().contains_key("mcp-session-id")
+        || !from_loopback(request.headers())
+    {
+        // Foreign Host/Origin headers are rmcp's to refuse (403), before anything else.
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
+        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    };
+    if let Ok(ClientJsonRpcMessage::Request(request)) =
+        serde_json::from_slice::<ClientJsonRpcMessage>(&bytes)
+    {
+        if let ClientRequest::CustomRequest(custom) = &request.request {
+            let error = ErrorData::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                format!("method not found: {}", custom.method),
+                None,
+            );
+            let reply = ServerJsonRpcMessage::error(error, Some(request.id.clone()));
+            return axum::Json(reply).into_response();
+        }
+    }
+    next.run(axum::extract::Request::from_parts(
+        parts,
+        axum::body::Body::from(bytes),
+    ))
+    .await
+}
+
 /// Serves streamable HTTP at `/mcp` (and `/healthz`) until `shutdown` is cancelled.
 pub async fn serve_http(
     server: SeedanceServer,
@@ -155,7 +220,8 @@ pub async fn serve_http(
         let _ = bound.send(local);
     }
     let config = StreamableHttpServerConfig::default()
-        .with_allowed_hosts(["localhost", "127.0.0.1", "::1", "[::1]"])
+        .with_max_request_body_bytes(MAX_REQUEST_BYTES)
+        .with_allowed_hosts(LOOPBACK_HOSTS)
         .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"])
         .with_cancellation_token(shutdown.child_token());
     let mut sessions = LocalSessionManager::default();
@@ -163,8 +229,11 @@ pub async fn serve_http(
     // since some clients never re-initialise after a 404.
     sessions.session_config.keep_alive = Some(Duration::from_secs(3600));
     let mcp = StreamableHttpService::new(move || Ok(server.clone()), Arc::new(sessions), config);
+    let mcp = axum::Router::new()
+        .fallback_service(mcp)
+        .layer(axum::middleware::from_fn(unknown_methods_without_session));
     let app = axum::Router::new()
-        .nest_service("/mcp", mcp)
+        .nest("/mcp", mcp)
         .route("/healthz", axum::routing::get(|| async { "ok" }));
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })

@@ -21,6 +21,12 @@ pub enum SaveError {
     /// The provider did not deliver the file.
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    /// The provider sent an empty file.
+    #[error("the result at {url} is empty")]
+    Empty {
+        /// The result URL.
+        url: String,
+    },
     /// The output folder could not be written.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -108,12 +114,19 @@ async fn fetch(
     let mut head = Vec::new();
     let mut body = download.body;
     let written = async {
+        let mut total = 0usize;
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             if head.len() < 16 {
                 head.extend(chunk.iter().take(16 - head.len()));
             }
+            total += chunk.len();
             file.write_all(&chunk).await.map_err(io(&part))?;
+        }
+        if total == 0 {
+            return Err(SaveError::Empty {
+                url: url.to_owned(),
+            });
         }
         file.sync_all().await.map_err(io(&part))?;
         Ok::<(), SaveError>(())

@@ -64,6 +64,9 @@ struct State {
     uploads: HashMap<String, Bytes>,
     balance: f64,
     next_id: u64,
+    /// Distinguishes this run's task ids from earlier runs', whose result files may
+    /// still sit in the output folder.
+    run_tag: String,
 }
 
 /// The simulator.
@@ -83,6 +86,7 @@ impl Sim {
                 uploads: HashMap::new(),
                 balance: STARTING_BALANCE,
                 next_id: 1,
+                run_tag: run_tag(),
             }),
         }
     }
@@ -122,6 +126,30 @@ fn price(generation: &Generation) -> f64 {
         }
         Generation::Image(i) => 16.0 * f64::from(i.num_images),
     }
+}
+
+/// Tenths of a second since 2020 in base 36: short, and unique per run in practice.
+fn run_tag() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64 / 100)
+        .saturating_sub(15_778_368_000);
+    let mut n = secs;
+    let mut tag = Vec::new();
+    loop {
+        let digit = (n % 36) as u8;
+        tag.push(if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        });
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    tag.reverse();
+    String::from_utf8(tag).unwrap_or_default()
 }
 
 fn seed_of(text: &str) -> u64 {
@@ -180,7 +208,7 @@ impl Provider for Sim {
             });
         }
         state.balance -= price;
-        let task_id = format!("sim-{:06}", state.next_id);
+        let task_id = format!("sim-{}-{}", state.run_tag, state.next_id);
         state.next_id += 1;
         state.tasks.insert(
             task_id.clone(),

@@ -1,0 +1,113 @@
+//! Shared test fixtures: servers over the simulator or the xskill fake, in-process
+//! MCP clients, and the real binary.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod python;
+
+use std::{path::Path, sync::Arc};
+
+use rmcp::{RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService};
+use seedance_mcp::{
+    config::{Config, Settings, XSKILL_DEFAULT_BASE_URL},
+    fakes::xskill::FakeXskill,
+    mcp::{SeedanceServer, transport},
+    providers::{self, Provider},
+    secret::Secret,
+    service::Service,
+};
+use serde_json::{Value, json};
+
+/// A simulated task finishes this fast in tests.
+pub const SIM_SECONDS: f64 = 0.3;
+
+/// Settings as if no env var were set, results in `out`.
+pub fn settings(out: &Path) -> Settings {
+    Settings {
+        provider: None,
+        output_dir: Some(out.to_owned()),
+        xskill_api_key: None,
+        xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
+        sim_seconds: SIM_SECONDS,
+    }
+}
+
+/// Settings that point the xskill backend at a running fake.
+pub fn xskill_settings(fake: &FakeXskill, out: &Path) -> Settings {
+    Settings {
+        provider: Some("xskill".into()),
+        xskill_api_key: Some(Secret::new(fake.api_key())),
+        xskill_base_url: fake.base_url(),
+        ..settings(out)
+    }
+}
+
+/// The provider and service the settings select.
+pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
+    let config = Config::from_settings(settings).unwrap();
+    let provider = providers::build(&config).unwrap();
+    let sim = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
+    (
+        provider.clone(),
+        Service::new(provider, config.output_dir, sim),
+    )
+}
+
+/// An MCP server for the settings.
+pub fn server(settings: &Settings) -> SeedanceServer {
+    let config = Config::from_settings(settings).unwrap();
+    SeedanceServer::new(service(settings).1, config.simulation_notice())
+}
+
+/// An rmcp client talking to `server` over in-memory pipes.
+pub async fn connect(server: SeedanceServer) -> RunningService<RoleClient, ()> {
+    let (client_io, server_io) = tokio::io::duplex(1 << 20);
+    let (read, write) = tokio::io::split(server_io);
+    tokio::spawn(async move {
+        let _ = transport::serve_io(server, read, write).await;
+    });
+    ().serve(client_io).await.unwrap()
+}
+
+/// Calls a tool and returns (is_error, structured content or text).
+pub async fn call(
+    client: &RunningService<RoleClient, ()>,
+    tool: &str,
+    args: Value,
+) -> (bool, Value) {
+    let Value::Object(arguments) = args else {
+        panic!("arguments must be an object")
+    };
+    let result = client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
+        .await
+        .unwrap();
+    let is_error = result.is_error.unwrap_or(false);
+    let value = match result.structured_content {
+        Some(v) => v,
+        None => {
+            let text = result
+                .content
+                .iter()
+                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
+                .collect::<String>();
+            json!(text)
+        }
+    };
+    (is_error, value)
+}
+
+/// Submits and polls until the task finishes; returns the last get_task output.
+pub async fn submit_and_wait(client: &RunningService<RoleClient, ()>, args: Value) -> Value {
+    let (err, submitted) = call(client, "submit_task", args).await;
+    assert!(!err, "submit failed: {submitted}");
+    let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+    for _ in 0..200 {
+        let (err, task) = call(client, "get_task", json!({ "task_id": task_id })).await;
+        assert!(!err, "get_task failed: {task}");
+        if task["finished"] == json!(true) {
+            return task;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("task {task_id} never finished");
+}

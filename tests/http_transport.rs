@@ -1,0 +1,142 @@
+//! Streamable HTTP: an rmcp HTTP client runs a task, `/healthz` answers, foreign
+//! Host and Origin headers are refused, and only loopback addresses are served.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::SocketAddr;
+
+use rmcp::{ServiceExt, transport::StreamableHttpClientTransport};
+use seedance_mcp::mcp::transport::{TransportError, serve_http};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+async fn start(out: &std::path::Path) -> (SocketAddr, CancellationToken) {
+    let shutdown = CancellationToken::new();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let server = common::server(&common::settings(out));
+    let token = shutdown.clone();
+    tokio::spawn(async move {
+        serve_http(server, "127.0.0.1:0".parse().unwrap(), token, Some(tx)).await
+    });
+    (rx.await.unwrap(), shutdown)
+}
+
+#[tokio::test]
+async fn an_rmcp_http_client_runs_a_task_to_completion() {
+    let out = tempfile::tempdir().unwrap();
+    let (addr, shutdown) = start(out.path()).await;
+    let transport = StreamableHttpClientTransport::from_uri(format!("http://{addr}/mcp"));
+    let client = ().serve(transport).await.unwrap();
+    assert_eq!(
+        client
+            .peer_info()
+            .unwrap()
+            .server_info
+            .clone()
+            .unwrap()
+            .name,
+        "seedance-mcp"
+    );
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 4);
+    let task = common::submit_and_wait(&client, json!({"prompt": "a windmill turning"})).await;
+    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    client.cancel().await.unwrap();
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn healthz_answers_and_foreign_hosts_and_origins_are_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let (addr, shutdown) = start(out.path()).await;
+    let http = reqwest::Client::new();
+    let health = http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}});
+    let post = |host: Option<&str>, origin: Option<&str>| {
+        let mut request = http
+            .post(format!("http://{addr}/mcp"))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json, text/event-stream")
+            .body(init.to_string());
+        if let Some(host) = host {
+            request = request.header("Host", host);
+        }
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        request.send()
+    };
+    assert_eq!(post(None, None).await.unwrap().status(), 200);
+    assert_eq!(
+        post(Some("evil.example.com"), None).await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        post(None, Some("https://evil.example.com"))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(None, Some(&format!("http://localhost:{}", addr.port())))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Even a request for an unknown method is refused on Host/Origin first.
+    let unknown = http
+        .post(format!("http://{addr}/mcp"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .header("Host", "evil.example.com")
+        .body(json!({"jsonrpc": "2.0", "id": 2, "method": "videos/make"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 403);
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn unknown_methods_get_method_not_found_before_a_session_exists() {
+    let out = tempfile::tempdir().unwrap();
+    let (addr, shutdown) = start(out.path()).await;
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/mcp"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .body(json!({"jsonrpc": "2.0", "id": 9, "method": "videos/make"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], json!(-32601), "{body}");
+    assert_eq!(body["id"], json!(9));
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn non_loopback_addresses_are_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let server = common::server(&common::settings(out.path()));
+    let result = serve_http(
+        server,
+        "0.0.0.0:0".parse().unwrap(),
+        CancellationToken::new(),
+        None,
+    )
+    .await;
+    assert!(
+        matches!(result, Err(TransportError::NotLoopback(_))),
+        "{result:?}"
+    );
+}

@@ -1,0 +1,361 @@
+//! The four tools through a real MCP client (rmcp) in-process, over the simulator
+//! and over the xskill fake.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{call, connect, server, settings, submit_and_wait, xskill_settings};
+use seedance_mcp::{
+    fakes::xskill::{FakeXskill, FakeXskillConfig, ResultShape, TaskOutcome},
+    providers::sim::render,
+};
+use serde_json::json;
+
+fn real_clip() -> Vec<u8> {
+    render::render_mp4(&render::ClipSpec {
+        width: 320,
+        height: 180,
+        fps: 12,
+        duration_secs: 4,
+        seed: 7,
+        caption: "fake xskill result".into(),
+    })
+}
+
+#[tokio::test]
+async fn the_four_tools_are_listed_with_schemas_and_truthful_annotations() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let info = client.peer_info().unwrap();
+    let server_info = info.server_info.clone().unwrap();
+    assert_eq!(server_info.name, "seedance-mcp");
+    assert_eq!(server_info.version, env!("CARGO_PKG_VERSION"));
+    assert!(info.instructions.as_deref().unwrap().contains("SIMULATED"));
+    let tools = client.list_all_tools().await.unwrap();
+    let mut names: Vec<_> = tools.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["get_balance", "get_task", "submit_task", "upload_image"]
+    );
+    for tool in &tools {
+        assert!(
+            tool.output_schema.is_some(),
+            "{} has no output schema",
+            tool.name
+        );
+        let a = tool.annotations.as_ref().unwrap();
+        assert_eq!(a.open_world_hint, Some(true), "{}", tool.name);
+        assert_eq!(a.destructive_hint, Some(false), "{}", tool.name);
+    }
+    let submit = tools.iter().find(|t| t.name == "submit_task").unwrap();
+    let schema = serde_json::to_value(&*submit.input_schema).unwrap();
+    assert_eq!(schema["required"], json!(["prompt"]));
+    assert_eq!(schema["properties"]["duration"]["minimum"], json!(4));
+    assert_eq!(schema["properties"]["duration"]["maximum"], json!(15));
+    let schema_text = schema.to_string();
+    for ratio in ["21:9", "16:9", "4:3", "1:1", "3:4", "9:16"] {
+        assert!(
+            schema_text.contains(ratio),
+            "ratio {ratio} missing from the schema"
+        );
+    }
+    assert!(schema_text.contains("first_last_frames"));
+    let annotations = |name: &str| {
+        tools
+            .iter()
+            .find(|t| t.name == name)
+            .unwrap()
+            .annotations
+            .clone()
+            .unwrap()
+    };
+    assert_eq!(annotations("get_balance").read_only_hint, Some(true));
+    assert_eq!(annotations("submit_task").idempotent_hint, Some(false));
+    assert_eq!(annotations("get_task").idempotent_hint, Some(true));
+}
+
+#[tokio::test]
+async fn a_simulated_task_runs_to_success_and_the_clip_is_saved() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let (_, balance) = call(&client, "get_balance", json!({})).await;
+    assert_eq!(balance["simulated"], json!(true));
+    let (err, submitted) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a lighthouse at dusk", "duration": 6}),
+    )
+    .await;
+    assert!(!err, "{submitted}");
+    assert_eq!(submitted["status"], json!("queued"));
+    assert_eq!(submitted["price"]["amount"], json!(60.0));
+    assert!(
+        submitted["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("get_task")
+    );
+    let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk"})).await;
+    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    let file = task["local_files"][0].as_str().unwrap();
+    let bytes = std::fs::read(file).unwrap();
+    assert_eq!(&bytes[4..8], b"ftyp", "the saved file is an MP4");
+    assert!(file.starts_with(out.path().to_str().unwrap()));
+    // Asking again does not download again: same file.
+    let (_, again) = call(&client, "get_task", json!({"task_id": task["task_id"]})).await;
+    assert_eq!(again["local_files"], task["local_files"]);
+}
+
+#[tokio::test]
+async fn a_simulated_failure_reports_the_reason_and_what_to_change() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let task = submit_and_wait(&client, json!({"prompt": "fight scene #simulate-failure"})).await;
+    assert_eq!(task["status"], json!("failed"));
+    assert_eq!(task["failure"]["kind"], json!("content_rejected"));
+    assert!(task["next_step"].as_str().unwrap().contains("Rephrase"));
+}
+
+#[tokio::test]
+async fn an_xskill_task_runs_to_success_and_the_provider_video_is_saved() {
+    let clip = real_clip();
+    for shape in [
+        ResultShape::OutputImagesStrings,
+        ResultShape::OutputVideoUrl,
+        ResultShape::OutputImagesObjects,
+        ResultShape::OutputVideos,
+    ] {
+        let fake = FakeXskill::start_with(FakeXskillConfig {
+            result_bytes: clip.clone(),
+            result_shape: shape,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+        let (err, submitted) = call(
+            &client,
+            "submit_task",
+            json!({"prompt": "@image_file_1 spins", "image_files": ["https://cdn.example.com/cup.png"], "ratio": "1:1", "duration": 8}),
+        )
+        .await;
+        assert!(!err, "{submitted}");
+        assert_eq!(
+            submitted["price"],
+            json!({"amount": 80.0, "unit": "credits"})
+        );
+        assert_eq!(submitted["balance_after"]["amount"], json!(9920.0));
+        let task_id = submitted["task_id"].as_str().unwrap();
+        let created = fake.created_tasks();
+        assert_eq!(created.len(), 1);
+        assert_eq!(created[0].model, "st-ai/super-seed2");
+        assert_eq!(created[0].params["functionMode"], json!("omni_reference"));
+        assert_eq!(created[0].params["model"], json!("seedance_2.0_fast"));
+        assert_eq!(created[0].params["duration"], json!(8));
+        let mut last = json!(null);
+        for _ in 0..5 {
+            let (err, task) = call(&client, "get_task", json!({"task_id": task_id})).await;
+            assert!(!err, "{task}");
+            last = task;
+            if last["finished"] == json!(true) {
+                break;
+            }
+        }
+        assert_eq!(last["status"], json!("succeeded"), "{shape:?}: {last}");
+        let saved = std::fs::read(last["local_files"][0].as_str().unwrap()).unwrap();
+        assert_eq!(
+            saved, clip,
+            "{shape:?}: the saved file is the provider's bytes"
+        );
+        assert!(last["local_files"][0].as_str().unwrap().ends_with(".mp4"));
+    }
+}
+
+#[tokio::test]
+async fn an_xskill_failure_is_explained_in_actionable_words() {
+    let fake = FakeXskill::start().await.unwrap();
+    fake.script_next_outcome(TaskOutcome::Fail(
+        seedance_mcp::fakes::xskill::FACE_DETECTED_ERROR.into(),
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    let task = submit_and_wait(
+        &client,
+        json!({"prompt": "@image_file_1 smiles", "image_files": ["https://c.example/me.jpg"]}),
+    )
+    .await;
+    assert_eq!(task["status"], json!("failed"));
+    assert_eq!(task["failure"]["kind"], json!("face_detected"));
+    assert_eq!(task["failure"]["code"], json!("4011"));
+    assert!(
+        task["failure"]["advice"]
+            .as_str()
+            .unwrap()
+            .contains("stylised")
+    );
+}
+
+#[tokio::test]
+async fn invalid_requests_are_refused_before_anything_reaches_the_provider() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    let cases = [
+        (json!({"prompt": "a cat", "duration": 20}), "duration"),
+        (
+            json!({"prompt": "@image_file_3 dances", "image_files": ["https://c.example/a.png"]}),
+            "@image_file_3",
+        ),
+        (json!({"prompt": "x", "ratio": "2:1"}), "ratio"),
+        (json!({"prompt": "x", "ratio": "adaptive"}), "adaptive"),
+        (
+            json!({"prompt": "x", "image_files": ["/home/me/a.png"]}),
+            "image_files[0]",
+        ),
+        (
+            json!({"prompt": "x", "audio_files": ["https://c.example/a.mp3"]}),
+            "audio_files",
+        ),
+        (
+            json!({"prompt": "x", "video_files": ["https://c/1.mp4", "https://c/2.mp4", "https://c/3.mp4", "https://c/4.mp4"]}),
+            "video_files",
+        ),
+    ];
+    for (args, needle) in cases {
+        let (err, text) = call(&client, "submit_task", args.clone()).await;
+        assert!(err, "{args} should be refused");
+        let text = text.as_str().unwrap().to_owned();
+        assert!(
+            text.contains(needle),
+            "{args}: message `{text}` should name {needle}"
+        );
+        assert!(text.contains("Fix:") || text.contains("Pick one"), "{text}");
+    }
+    assert!(
+        fake.requests().is_empty(),
+        "the fake received {:?}",
+        fake.requests()
+    );
+    assert_eq!(fake.balance(), 10_000);
+}
+
+#[tokio::test]
+async fn unknown_fields_and_wrong_types_are_tool_errors_not_crashes() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let (err, text) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "x", "functionMode": "omni_reference"}),
+    )
+    .await;
+    assert!(err);
+    assert!(text.as_str().unwrap().contains("functionMode"), "{text}");
+    let (err, _) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "x", "duration": "5"}),
+    )
+    .await;
+    assert!(err);
+    let (err, text) = call(&client, "get_task", json!({"task_id": "sim-nope-1"})).await;
+    assert!(err);
+    assert!(text.as_str().unwrap().starts_with("not_found"), "{text}");
+}
+
+#[tokio::test]
+async fn an_unknown_tool_is_a_protocol_error() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let result = client
+        .call_tool(rmcp::model::CallToolRequestParams::new("make_video"))
+        .await;
+    match result {
+        Err(rmcp::ServiceError::McpError(e)) => assert_eq!(e.code.0, -32602),
+        other => panic!("expected a JSON-RPC error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn provider_errors_become_tool_errors_with_next_steps() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    fake.set_balance(10);
+    let (err, text) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a long shot", "duration": 15}),
+    )
+    .await;
+    assert!(err);
+    let text = text.as_str().unwrap();
+    assert!(text.starts_with("insufficient_balance"), "{text}");
+    assert!(text.contains("Nothing was charged"), "{text}");
+    fake.fail_next_request(429, Some(7));
+    let (err, text) = call(&client, "get_balance", json!({})).await;
+    assert!(err);
+    let text = text.as_str().unwrap();
+    assert!(
+        text.starts_with("rate_limited") && text.contains("7 s"),
+        "{text}"
+    );
+    let (err, text) = call(&client, "get_task", json!({"task_id": "task_missing"})).await;
+    assert!(
+        err && text.as_str().unwrap().starts_with("not_found"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_reported_without_revealing_it() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut s = xskill_settings(&fake, out.path());
+    s.xskill_api_key = Some(seedance_mcp::secret::Secret::new("sk-wrong-secret-value"));
+    let client = connect(server(&s)).await;
+    let (err, text) = call(&client, "get_balance", json!({})).await;
+    assert!(err);
+    let text = text.as_str().unwrap();
+    assert!(
+        text.starts_with("unauthenticated") && text.contains("XSKILL_API_KEY"),
+        "{text}"
+    );
+    assert!(!text.contains("sk-wrong-secret-value"));
+}
+
+#[tokio::test]
+async fn images_upload_and_seedream_tasks_return_every_image() {
+    use base64::Engine;
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    let png = render::render_png(&render::StillSpec {
+        width: 64,
+        height: 64,
+        seed: 1,
+        caption: "ref".into(),
+    });
+    let data = base64::engine::general_purpose::STANDARD.encode(&png);
+    let (err, uploaded) = call(
+        &client,
+        "upload_image",
+        json!({"image_data": format!("data:image/png;base64,{data}")}),
+    )
+    .await;
+    assert!(!err, "{uploaded}");
+    let url = uploaded["url"].as_str().unwrap();
+    assert_eq!(fake.uploads()[0].bytes, png);
+    let task = submit_and_wait(
+        &client,
+        json!({"prompt": "make it night", "model": "seedream-4.5-edit", "image_urls": [url], "num_images": 2, "image_size": "square_hd"}),
+    )
+    .await;
+    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    assert_eq!(task["local_files"].as_array().unwrap().len(), 2);
+    let created = &fake.created_tasks()[0];
+    assert_eq!(created.model, "fal-ai/bytedance/seedream/v4.5/edit");
+    assert_eq!(created.price, 32);
+}

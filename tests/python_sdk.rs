@@ -1,0 +1,101 @@
+//! The official MCP Python SDK, an independent client, lists our tools, checks
+//! their schemas and runs a task to success over stdio (legacy handshake and the
+//! SDK's automatic negotiation) and over streamable HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{path::Path, process::Command};
+
+use seedance_mcp::{fakes::xskill::FakeXskill, mcp::transport::serve_http};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");
+
+fn script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/client_check.py")
+}
+
+/// Runs the Python client; returns its JSON summary.
+fn run_client(args: &[&str], mode: &str, env: &[(&str, String)]) -> Value {
+    let python = common::python::python();
+    let mut cmd = Command::new(python);
+    cmd.arg(script())
+        .args(args)
+        .env_clear()
+        .env("MCP_CLIENT_MODE", mode);
+    if let Ok(path) = std::env::var("PATH") {
+        cmd.env("PATH", path);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "python client ({mode}, {args:?}) failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[test]
+fn the_python_sdk_drives_the_binary_over_stdio_on_the_simulator() {
+    let out = tempfile::tempdir().unwrap();
+    for mode in ["legacy", "auto"] {
+        let env = [
+            ("SEEDANCE_OUTPUT_DIR", out.path().display().to_string()),
+            ("SEEDANCE_SIM_SECONDS", "0.3".to_owned()),
+        ];
+        let summary = run_client(&["stdio", BIN], mode, &env);
+        assert_eq!(summary["status"], "succeeded", "{summary}");
+        let file = summary["local_files"][0].as_str().unwrap();
+        let bytes = std::fs::read(file).unwrap();
+        assert_eq!(&bytes[4..8], b"ftyp");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_drives_the_binary_over_stdio_on_the_xskill_fake() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let env = [
+        ("SEEDANCE_OUTPUT_DIR", out.path().display().to_string()),
+        ("XSKILL_API_KEY", fake.api_key().to_owned()),
+        ("XSKILL_BASE_URL", fake.base_url()),
+    ];
+    let summary = tokio::task::spawn_blocking(move || run_client(&["stdio", BIN], "legacy", &env))
+        .await
+        .unwrap();
+    assert_eq!(summary["status"], "succeeded", "{summary}");
+    assert_eq!(
+        fake.created_tasks().len(),
+        1,
+        "one submit, one task (the refused one never arrived)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_drives_the_server_over_streamable_http() {
+    let out = tempfile::tempdir().unwrap();
+    let server = common::server(&common::settings(out.path()));
+    let shutdown = CancellationToken::new();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let token = shutdown.clone();
+    tokio::spawn(async move {
+        serve_http(server, "127.0.0.1:0".parse().unwrap(), token, Some(tx)).await
+    });
+    let addr = rx.await.unwrap();
+    let url = format!("http://{addr}/mcp");
+    for mode in ["legacy", "auto"] {
+        let url = url.clone();
+        let summary = tokio::task::spawn_blocking(move || run_client(&["http", &url], mode, &[]))
+            .await
+            .unwrap();
+        assert_eq!(summary["status"], "succeeded", "{summary}");
+    }
+    shutdown.cancel();
+}

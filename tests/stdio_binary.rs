@@ -1,0 +1,205 @@
+//! The real binary over stdio: stdout carries only JSON-RPC, unknown methods get
+//! -32601 (also before initialize), and an rmcp child-process client works.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use rmcp::{ServiceExt, transport::TokioChildProcess};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");
+
+/// A clean environment: no provider keys from the developer's shell.
+fn command(out: &std::path::Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SEEDANCE_OUTPUT_DIR", out)
+        .env("SEEDANCE_SIM_SECONDS", "0.3");
+    cmd
+}
+
+/// Sends `requests` one per line, reads one response per request id, then closes stdin.
+fn exchange(out: &std::path::Path, requests: &[Value]) -> (Vec<Value>, String) {
+    let mut child = command(out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut responses = Vec::new();
+    for request in requests {
+        writeln!(stdin, "{request}").unwrap();
+        stdin.flush().unwrap();
+        if request.get("id").is_none() {
+            continue;
+        }
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let message: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}"));
+        assert_eq!(message["jsonrpc"], json!("2.0"), "not JSON-RPC: {line}");
+        responses.push(message);
+    }
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).unwrap();
+    for line in rest.lines().filter(|l| !l.trim().is_empty()) {
+        let message: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("stdout not JSON ({e}): {line}"));
+        assert_eq!(message["jsonrpc"], json!("2.0"));
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "exit status {:?}", output.status);
+    (
+        responses,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn initialize() -> Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+}
+
+#[test]
+fn stdout_carries_only_json_rpc_through_a_whole_session() {
+    let out = tempfile::tempdir().unwrap();
+    let call = |id: u64, name: &str, arguments: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": name, "arguments": arguments}});
+    let (responses, stderr) = exchange(
+        out.path(),
+        &[
+            initialize(),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+            call(3, "get_balance", json!({})),
+            call(
+                4,
+                "submit_task",
+                json!({"prompt": "a quiet harbour", "duration": 4}),
+            ),
+            call(5, "submit_task", json!({"prompt": "x", "duration": 20})),
+        ],
+    );
+    let init = &responses[0]["result"];
+    assert_eq!(init["serverInfo"]["name"], json!("seedance-mcp"));
+    assert_eq!(
+        init["serverInfo"]["version"],
+        json!(env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(responses[1]["result"]["tools"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        responses[2]["result"]["structuredContent"]["simulated"],
+        json!(true)
+    );
+    assert!(responses[3]["result"]["structuredContent"]["task_id"].is_string());
+    assert_eq!(responses[4]["result"]["isError"], json!(true));
+    // The simulation warning goes to stderr, where logs belong.
+    assert!(stderr.contains("SIMULATED PROVIDER"), "{stderr}");
+}
+
+#[test]
+fn unknown_methods_get_method_not_found_before_and_after_initialize() {
+    let out = tempfile::tempdir().unwrap();
+    let (responses, _) = exchange(
+        out.path(),
+        &[
+            json!({"jsonrpc": "2.0", "id": 0, "method": "videos/make"}),
+            initialize(),
+            json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+            json!({"jsonrpc": "2.0", "id": 2, "method": "videos/make"}),
+        ],
+    );
+    assert_eq!(
+        responses[0]["error"]["code"],
+        json!(-32601),
+        "{}",
+        responses[0]
+    );
+    assert_eq!(responses[0]["id"], json!(0));
+    assert!(responses[1]["result"]["serverInfo"].is_object());
+    assert_eq!(
+        responses[2]["error"]["code"],
+        json!(-32601),
+        "{}",
+        responses[2]
+    );
+}
+
+#[test]
+fn a_bad_provider_setting_fails_fast_with_a_clear_message() {
+    let out = tempfile::tempdir().unwrap();
+    let output = command(out.path())
+        .env("SEEDANCE_PROVIDER", "xskill")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("XSKILL_API_KEY"), "{stderr}");
+}
+
+#[tokio::test]
+async fn an_rmcp_child_process_client_runs_a_task_to_completion() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear()
+        .env("SEEDANCE_OUTPUT_DIR", out.path())
+        .env("SEEDANCE_SIM_SECONDS", "0.3")
+        .stderr(Stdio::null());
+    let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let task = common::submit_and_wait(
+        &client,
+        json!({"prompt": "rain on a window", "ratio": "9:16", "duration": 5}),
+    )
+    .await;
+    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    let file = std::path::PathBuf::from(task["local_files"][0].as_str().unwrap());
+    assert!(file.exists());
+    client.cancel().await.unwrap();
+}
+
+#[test]
+fn the_cli_submits_and_waits_for_a_task() {
+    let out = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let output = command(out.path())
+        .args([
+            "submit",
+            "--prompt",
+            "a red balloon rises",
+            "--duration",
+            "4",
+            "--wait",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["status"], json!("succeeded"), "{result}");
+    assert!(
+        std::path::Path::new(result["local_files"][0].as_str().unwrap()).exists(),
+        "{result}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let refused = command(out.path())
+        .args(["submit", "--prompt", "x", "--duration", "20"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("duration"));
+    assert!(refused.stdout.is_empty());
+}
