@@ -34,7 +34,7 @@ pub enum Command {
     Submit {
         /// The task, as the submit_task tool takes it.
         #[command(flatten)]
-        params: SubmitTaskParams,
+        params: Box<SubmitTaskParams>,
         /// Wait for the task to finish and save the results.
         #[arg(long)]
         wait: bool,

@@ -139,10 +139,10 @@ impl Config {
                 None => (ProviderId::Sim, Selection::NoKeyFallback),
             },
         };
-        if let Some(var) = provider.key_env() {
-            if !has_key(provider) {
-                return Err(ConfigError::MissingKey { provider, var });
-            }
+        if let Some(var) = provider.key_env()
+            && !has_key(provider)
+        {
+            return Err(ConfigError::MissingKey { provider, var });
         }
         let base_url = settings
             .xskill_base_url

@@ -31,7 +31,7 @@ use super::SeedanceServer;
 pub enum TransportError {
     /// The client went away or sent garbage before `initialize`.
     #[error("MCP session did not start: {0}")]
-    Initialize(#[from] rmcp::service::ServerInitializeError),
+    Initialize(Box<rmcp::service::ServerInitializeError>),
     /// The session ended abnormally.
     #[error("MCP session failed: {0}")]
     Session(#[from] tokio::task::JoinError),
@@ -49,6 +49,12 @@ pub enum TransportError {
          server spends money on behalf of whoever can reach it"
     )]
     NotLoopback(SocketAddr),
+}
+
+impl From<rmcp::service::ServerInitializeError> for TransportError {
+    fn from(e: rmcp::service::ServerInitializeError) -> Self {
+        Self::Initialize(Box::new(e))
+    }
 }
 
 /// Serves one MCP session on stdin/stdout until the client closes stdin.
@@ -106,8 +112,8 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for PreInitGuard<T> {
             if self.initialized {
                 return Some(message);
             }
-            match &message {
-                ClientJsonRpcMessage::Request(request) => match &request.request {
+            if let ClientJsonRpcMessage::Request(request) = &message {
+                match &request.request {
                     ClientRequest::InitializeRequest(_) => self.initialized = true,
                     ClientRequest::CustomRequest(custom) => {
                         let error = ErrorData::new(
@@ -122,8 +128,7 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for PreInitGuard<T> {
                         continue;
                     }
                     _ => {}
-                },
-                _ => {}
+                }
             }
             return Some(message);
         }
@@ -181,8 +186,9 @@ async fn unknown_methods_without_session(
     };
     if let Ok(ClientJsonRpcMessage::Request(request)) =
         serde_json::from_slice::<ClientJsonRpcMessage>(&bytes)
+        && let ClientRequest::CustomRequest(custom) = &request.request
     {
-        if let ClientRequest::CustomRequest(custom) = &request.request {
+        {
             let error = ErrorData::new(
                 ErrorCode::METHOD_NOT_FOUND,
                 format!("method not found: {}", custom.method),

@@ -246,10 +246,10 @@ impl Provider for Sim {
         });
         if status == TaskStatus::Failed {
             // Like the real providers: a failed task is refunded, once.
-            if let Some(t) = state.tasks.get_mut(task_id) {
-                if t.price > 0.0 {
-                    state.balance += std::mem::take(&mut t.price);
-                }
+            if let Some(t) = state.tasks.get_mut(task_id)
+                && t.price > 0.0
+            {
+                state.balance += std::mem::take(&mut t.price);
             }
         }
         Ok(TaskSnapshot {
