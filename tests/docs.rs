@@ -1,0 +1,50 @@
+//! The documents are part of the product: the example config parses, names only
+//! variables the program reads, and the README documents every variable.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+/// Names declared in src/env_vars.rs.
+fn declared_env_vars() -> Vec<String> {
+    read("src/env_vars.rs")
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter_map(|l| l.split(':').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_example_config_parses_and_uses_only_declared_variables() {
+    let config: serde_json::Value = serde_json::from_str(&read("mcp.example.json")).unwrap();
+    let server = &config["mcpServers"]["seedance"];
+    assert_eq!(server["command"], "seedance-mcp");
+    let declared = declared_env_vars();
+    for key in server["env"].as_object().unwrap().keys() {
+        assert!(declared.contains(key), "{key} is not read by the program");
+    }
+}
+
+#[test]
+fn the_readme_documents_every_variable_and_both_commands() {
+    let readme = read("README.md");
+    for var in declared_env_vars() {
+        assert!(readme.contains(&format!("`{var}`")), "README does not document {var}");
+    }
+    assert!(readme.contains("cargo run --release"));
+    assert!(readme.contains("cargo test"));
+    assert!(read(".ci/run").lines().any(|l| l.trim() == "cargo test"));
+}
+
+#[test]
+fn the_skill_has_frontmatter_and_names_the_real_tools() {
+    let skill = read("skills/seedance/SKILL.md");
+    assert!(skill.starts_with("---\nname: seedance\ndescription: "), "frontmatter");
+    for tool in ["submit_task", "get_task", "upload_image", "get_balance"] {
+        assert!(skill.contains(tool), "SKILL.md does not mention {tool}");
+    }
+}
