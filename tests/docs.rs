@@ -33,7 +33,10 @@ fn the_example_config_parses_and_uses_only_declared_variables() {
 fn the_readme_documents_every_variable_and_both_commands() {
     let readme = read("README.md");
     for var in declared_env_vars() {
-        assert!(readme.contains(&format!("`{var}`")), "README does not document {var}");
+        assert!(
+            readme.contains(&format!("`{var}`")),
+            "README does not document {var}"
+        );
     }
     assert!(readme.contains("cargo run --release"));
     assert!(readme.contains("cargo test"));
@@ -43,7 +46,10 @@ fn the_readme_documents_every_variable_and_both_commands() {
 #[test]
 fn the_skill_has_frontmatter_and_names_the_real_tools() {
     let skill = read("skills/seedance/SKILL.md");
-    assert!(skill.starts_with("---\nname: seedance\ndescription: "), "frontmatter");
+    assert!(
+        skill.starts_with("---\nname: seedance\ndescription: "),
+        "frontmatter"
+    );
     for tool in ["submit_task", "get_task", "upload_image", "get_balance"] {
         assert!(skill.contains(tool), "SKILL.md does not mention {tool}");
     }

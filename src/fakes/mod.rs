@@ -4,4 +4,5 @@
 //! service, validates requests the way the real one does, and records what it
 //! received so tests can prove that nothing was sent (or charged) twice.
 
+pub mod support;
 pub mod xskill;

@@ -35,13 +35,18 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio::task::JoinHandle;
+
+pub use super::support::RecordedRequest;
+use super::support::{
+    FailureQueue, FakeServer, PLACEHOLDER_MP4, PLACEHOLDER_PNG, ScriptedFailure, fnv1a64, lock,
+    sniff_image,
+};
 
 /// The bearer key the fake accepts unless a test configures another one.
 pub const DEFAULT_API_KEY: &str = "sk-fake-xskill-key";
@@ -57,9 +62,6 @@ pub const FACE_DETECTED_ERROR: &str = "生成失败，错误码: 4011，检测�
 
 /// Largest decoded `image_data` upload the fake accepts.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
-/// axum's default body limit is 2 MB, far below a 10 MB image in base64
-/// (~13.4 MB). Allow enough that our own 413 rule is what a client meets.
-const BODY_LIMIT_BYTES: usize = 64 * 1024 * 1024;
 
 const SEEDANCE_TIERS: &[&str] = &["seedance_2.0_fast", "seedance_2.0"];
 const FUNCTION_MODES: &[&str] = &["omni_reference", "first_last_frames"];
@@ -88,15 +90,6 @@ const SEEDREAM_TEXT_PARAMS: &[&str] = &["prompt", "image_size", "num_images"];
 const SEEDREAM_EDIT_PARAMS: &[&str] = &["prompt", "image_size", "num_images", "image_urls"];
 const SEEDREAM_CREDITS_PER_IMAGE: i64 = 16;
 const MAX_REFERENCE_FILES: usize = 12;
-
-/// A valid 1×1 transparent PNG, served for `image_url` uploads.
-const PLACEHOLDER_PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
-    0x89, 0x00, 0x00, 0x00, 0x0b, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60, 0x00, 0x02, 0x00,
-    0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
-    0xae, 0x42, 0x60, 0x82,
-];
 
 /// Which of the completed-task JSON shapes the fake emits. The documented one
 /// is [`ResultShape::OutputImagesStrings`]; the others are shapes real clients
@@ -139,8 +132,7 @@ impl Default for FakeXskillConfig {
             pending_polls: 1,
             processing_polls: 1,
             result_shape: ResultShape::OutputImagesStrings,
-            // The start of an MP4 `ftyp` box, so content sniffers call it video.
-            result_bytes: b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom".to_vec(),
+            result_bytes: PLACEHOLDER_MP4.to_vec(),
         }
     }
 }
@@ -152,18 +144,6 @@ pub enum TaskOutcome {
     Succeed,
     /// Fails with this human-readable error; its price is refunded.
     Fail(String),
-}
-
-/// One HTTP request as the fake received it, before any validation.
-#[derive(Debug, Clone)]
-pub struct RecordedRequest {
-    pub method: String,
-    pub path: String,
-    /// Whether it carried `Authorization: Bearer <the configured key>`.
-    pub authorized: bool,
-    /// The body parsed as JSON; `Null` when empty, a JSON string of the
-    /// (lossily decoded) text when it was not JSON.
-    pub body: Value,
 }
 
 /// A task the fake accepted and charged for.
@@ -190,10 +170,9 @@ pub struct FakeUpload {
 
 /// The running fake. Dropping it stops the server.
 pub struct FakeXskill {
-    addr: SocketAddr,
     api_key: String,
     shared: Shared,
-    server: JoinHandle<()>,
+    server: FakeServer,
 }
 
 impl FakeXskill {
@@ -210,21 +189,16 @@ impl FakeXskill {
     /// # Errors
     /// When no local port can be bound.
     pub async fn start_with(config: FakeXskillConfig) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
         let api_key = config.api_key.clone();
-        let shared: Shared = Arc::new(Mutex::new(FakeState::new(config, addr)));
-        let router = Router::new()
-            .fallback(handle)
-            .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-            .with_state(Arc::clone(&shared));
-        let server = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, router).await {
-                tracing::error!(%error, "fake xskill server stopped");
-            }
-        });
+        let mut shared = None;
+        let server = FakeServer::start("xskill", |addr| {
+            let state: Shared = Arc::new(Mutex::new(FakeState::new(config, addr)));
+            shared = Some(Arc::clone(&state));
+            Router::new().fallback(handle).with_state(state)
+        })
+        .await?;
+        let shared = shared.ok_or_else(|| std::io::Error::other("fake state was not built"))?;
         Ok(Self {
-            addr,
             api_key,
             shared,
             server,
@@ -233,7 +207,7 @@ impl FakeXskill {
 
     /// `http://127.0.0.1:PORT`, without a trailing slash or `/api/v3`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.base_url()
     }
 
     /// The bearer key the fake accepts.
@@ -310,29 +284,7 @@ impl FakeXskill {
     }
 }
 
-impl Drop for FakeXskill {
-    fn drop(&mut self) {
-        // Aborting the serve task drops the listener and every connection, so
-        // a dropped fake frees its port and stops answering.
-        self.server.abort();
-    }
-}
-
 type Shared = Arc<Mutex<FakeState>>;
-
-/// A panicking test thread may poison the mutex; the state is still usable
-/// for the remaining assertions, so take it anyway.
-fn lock(shared: &Shared) -> MutexGuard<'_, FakeState> {
-    shared
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-#[derive(Debug, Clone, Copy)]
-struct ScriptedFailure {
-    status: u16,
-    retry_after_secs: Option<u64>,
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TaskStatus {
@@ -424,7 +376,7 @@ struct FakeState {
     port: u16,
     balance: i64,
     outcomes: VecDeque<TaskOutcome>,
-    failures: VecDeque<ScriptedFailure>,
+    failures: FailureQueue,
     requests: Vec<RecordedRequest>,
     tasks: Vec<TaskRecord>,
     uploads: Vec<StoredUpload>,
@@ -440,7 +392,7 @@ impl FakeState {
             base_url: format!("http://{addr}"),
             port: addr.port(),
             outcomes: VecDeque::new(),
-            failures: VecDeque::new(),
+            failures: FailureQueue::new(),
             requests: Vec::new(),
             tasks: Vec::new(),
             uploads: Vec::new(),
@@ -477,13 +429,6 @@ impl FakeState {
     fn image_url(&self, task_id: &str, index: u32) -> String {
         format!("{}/cdn/{task_id}/{index}.png", self.base_url)
     }
-}
-
-/// 64-bit FNV-1a: tiny, dependency-free, good enough to make ids look varied.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -573,14 +518,16 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_owned();
     let mut state = lock(&shared);
-    let authorized = bearer_matches(&headers, &state.config.api_key);
+    let record = RecordedRequest::new(
+        method.as_str(),
+        path.clone(),
+        &headers,
+        &state.config.api_key,
+        &body,
+    );
+    let authorized = record.authorized;
     tracing::debug!(%method, %path, authorized, "fake xskill request");
-    state.requests.push(RecordedRequest {
-        method: method.to_string(),
-        path: path.clone(),
-        authorized,
-        body: body_as_json(&body),
-    });
+    state.requests.push(record);
 
     let answer = if path == "/api/v3" || path.starts_with("/api/v3/") {
         api(&mut state, &method, &path, authorized, &body)
@@ -590,22 +537,6 @@ async fn handle(
         Err(ApiError::not_found(format!("no route for {method} {path}")))
     };
     answer.unwrap_or_else(IntoResponse::into_response)
-}
-
-fn bearer_matches(headers: &HeaderMap, api_key: &str) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .is_some_and(|key| key == api_key)
-}
-
-fn body_as_json(body: &[u8]) -> Value {
-    if body.is_empty() {
-        return Value::Null;
-    }
-    serde_json::from_slice(body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
 }
 
 fn api(
@@ -1117,23 +1048,6 @@ fn upload_from_base64(data: &str) -> Result<StoredUpload, ApiError> {
         extension,
         source_url: None,
     })
-}
-
-/// Recognises the accepted formats by their magic bytes.
-fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("image/png", "png"))
-    } else if bytes.starts_with(b"\xff\xd8\xff") {
-        Some(("image/jpeg", "jpg"))
-    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
-        Some(("image/webp", "webp"))
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some(("image/gif", "gif"))
-    } else if bytes.starts_with(b"BM") {
-        Some(("image/bmp", "bmp"))
-    } else {
-        None
-    }
 }
 
 // ---------------------------------------------------------------------------
