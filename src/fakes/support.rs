@@ -111,6 +111,18 @@ impl RecordedRequest {
     }
 }
 
+/// How the next created task ends once it has been polled enough.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskOutcome {
+    /// Completes with result URLs.
+    Succeed,
+    /// Fails with this provider error text (or code, where the API has codes); its
+    /// price is refunded.
+    Fail(String),
+    /// Runs out of time (providers that have an `expired` state).
+    Expire,
+}
+
 /// An error a test asked the fake to return to the next authorised API request.
 #[derive(Debug, Clone, Copy)]
 pub struct ScriptedFailure {

@@ -42,11 +42,11 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-pub use super::support::RecordedRequest;
 use super::support::{
     FailureQueue, FakeServer, PLACEHOLDER_MP4, PLACEHOLDER_PNG, ScriptedFailure, fnv1a64, lock,
     sniff_image,
 };
+pub use super::support::{RecordedRequest, TaskOutcome};
 
 /// The bearer key the fake accepts unless a test configures another one.
 pub const DEFAULT_API_KEY: &str = "sk-fake-xskill-key";
@@ -135,15 +135,6 @@ impl Default for FakeXskillConfig {
             result_bytes: PLACEHOLDER_MP4.to_vec(),
         }
     }
-}
-
-/// How the next created task ends once it has been polled enough.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TaskOutcome {
-    /// Completes with result URLs.
-    Succeed,
-    /// Fails with this human-readable error; its price is refunded.
-    Fail(String),
 }
 
 /// A task the fake accepted and charged for.
@@ -355,7 +346,8 @@ impl TaskRecord {
         } else {
             match self.outcome {
                 TaskOutcome::Succeed => TaskStatus::Completed,
-                TaskOutcome::Fail(_) => TaskStatus::Failed,
+                // xskill has no expired state: a timeout is a failure.
+                TaskOutcome::Fail(_) | TaskOutcome::Expire => TaskStatus::Failed,
             }
         };
         self.status == TaskStatus::Failed
@@ -925,6 +917,9 @@ fn query_data(state: &FakeState, task: &TaskRecord) -> Value {
         (TaskStatus::Completed, _) => attach_result(state, task, &mut data),
         (TaskStatus::Failed, TaskOutcome::Fail(message)) => {
             data["error"] = Value::String(message.clone());
+        }
+        (TaskStatus::Failed, TaskOutcome::Expire) => {
+            data["error"] = Value::String("生成超时，任务已取消".to_owned());
         }
         _ => {}
     }
