@@ -10,6 +10,14 @@ use crate::{env_vars as env, providers::ProviderId, secret::Secret};
 
 /// Default xskill.ai API host.
 pub const XSKILL_DEFAULT_BASE_URL: &str = "https://api.xskill.ai";
+/// BytePlus ModelArk (international) API base.
+pub const BYTEPLUS_DEFAULT_BASE_URL: &str = "https://ark.ap-southeast.bytepluses.com/api/v3";
+/// Volcengine Ark (China) API base.
+pub const VOLCENGINE_DEFAULT_BASE_URL: &str = "https://ark.cn-beijing.volces.com/api/v3";
+/// seedance2ai.io API base (the `www.` host: the apex redirects and drops the key).
+pub const SEEDANCE2AI_DEFAULT_BASE_URL: &str = "https://www.seedance2ai.io/api/v1";
+/// seed2.io API base.
+pub const SEED2_DEFAULT_BASE_URL: &str = "https://api.seed2.io";
 
 /// Flags and environment variables shared by every subcommand.
 #[derive(Debug, Clone, clap::Args)]
@@ -26,6 +34,24 @@ pub struct Settings {
     /// xskill.ai API base URL.
     #[arg(long, global = true, env = env::XSKILL_BASE_URL, default_value = XSKILL_DEFAULT_BASE_URL)]
     pub xskill_base_url: String,
+    /// BytePlus / Volcengine Ark API key (set it in the environment).
+    #[arg(long, global = true, env = env::ARK_API_KEY, hide = true, hide_env_values = true)]
+    pub ark_api_key: Option<Secret>,
+    /// Ark API base URL [default: the region's endpoint].
+    #[arg(long, global = true, env = env::ARK_BASE_URL)]
+    pub ark_base_url: Option<String>,
+    /// seedance2ai.io API key (set it in the environment).
+    #[arg(long, global = true, env = env::SEEDANCE2AI_API_KEY, hide = true, hide_env_values = true)]
+    pub seedance2ai_api_key: Option<Secret>,
+    /// seedance2ai.io API base URL.
+    #[arg(long, global = true, env = env::SEEDANCE2AI_BASE_URL, default_value = SEEDANCE2AI_DEFAULT_BASE_URL)]
+    pub seedance2ai_base_url: String,
+    /// seed2.io API key (set it in the environment).
+    #[arg(long, global = true, env = env::SEED2_API_KEY, hide = true, hide_env_values = true)]
+    pub seed2_api_key: Option<Secret>,
+    /// seed2.io API base URL.
+    #[arg(long, global = true, env = env::SEED2_BASE_URL, default_value = SEED2_DEFAULT_BASE_URL)]
+    pub seed2_base_url: String,
     /// Seconds a simulated task takes to finish.
     #[arg(long, global = true, env = env::SEEDANCE_SIM_SECONDS, default_value_t = 6.0)]
     pub sim_seconds: f64,
@@ -42,12 +68,12 @@ pub enum Selection {
     NoKeyFallback,
 }
 
-/// xskill.ai settings.
+/// A remote provider's key and base URL.
 #[derive(Debug, Clone)]
-pub struct XskillConfig {
+pub struct RemoteConfig {
     /// The key; `None` when unset.
     pub api_key: Option<Secret>,
-    /// API base URL, e.g. `https://api.xskill.ai` (tests point it at the fake).
+    /// API base URL without a trailing slash (tests point it at a fake).
     pub base_url: String,
 }
 
@@ -66,7 +92,13 @@ pub struct Config {
     /// Why it was chosen.
     pub selection: Selection,
     /// xskill.ai settings.
-    pub xskill: XskillConfig,
+    pub xskill: RemoteConfig,
+    /// BytePlus / Volcengine Ark settings (base URL of the selected region).
+    pub ark: RemoteConfig,
+    /// seedance2ai.io settings.
+    pub seedance2ai: RemoteConfig,
+    /// seed2.io settings.
+    pub seed2: RemoteConfig,
     /// Simulator settings.
     pub sim: SimConfig,
     /// Where results are saved.
@@ -115,9 +147,19 @@ pub enum ConfigError {
 impl Config {
     /// Resolves flags and environment into a configuration.
     pub fn from_settings(settings: &Settings) -> Result<Self, ConfigError> {
-        let xskill_key = settings.xskill_api_key.clone().filter(|k| !k.is_empty());
+        let key = |k: &Option<Secret>| k.clone().filter(|k| !k.is_empty());
+        let (xskill_key, ark_key) = (key(&settings.xskill_api_key), key(&settings.ark_api_key));
+        let (seedance2ai_key, seed2_key) = (
+            key(&settings.seedance2ai_api_key),
+            key(&settings.seed2_api_key),
+        );
         let has_key = |p: ProviderId| match p {
             ProviderId::Xskill => xskill_key.is_some(),
+            ProviderId::Byteplus => ark_key.is_some(),
+            // The same key serves both regions; an Ark key alone selects BytePlus.
+            ProviderId::Volcengine => false,
+            ProviderId::Seedance2ai => seedance2ai_key.is_some(),
+            ProviderId::Seed2 => seed2_key.is_some(),
             ProviderId::Sim => false,
         };
         let (provider, selection) = match settings.provider.as_deref().map(str::trim) {
@@ -139,22 +181,22 @@ impl Config {
                 None => (ProviderId::Sim, Selection::NoKeyFallback),
             },
         };
-        if let Some(var) = provider.key_env()
-            && !has_key(provider)
-        {
+        let key_missing = match provider {
+            ProviderId::Volcengine => ark_key.is_none(),
+            other => other.key_env().is_some() && !has_key(other),
+        };
+        if key_missing && let Some(var) = provider.key_env() {
             return Err(ConfigError::MissingKey { provider, var });
         }
-        let base_url = settings
-            .xskill_base_url
-            .trim()
-            .trim_end_matches('/')
-            .to_owned();
-        if !reqwest::Url::parse(&base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
-            return Err(ConfigError::BadUrl {
-                var: env::XSKILL_BASE_URL,
-                value: base_url,
-            });
-        }
+        let ark_default = match provider {
+            ProviderId::Volcengine => VOLCENGINE_DEFAULT_BASE_URL,
+            _ => BYTEPLUS_DEFAULT_BASE_URL,
+        };
+        let ark_url = settings
+            .ark_base_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or(ark_default);
         if !(0.0..=3600.0).contains(&settings.sim_seconds) {
             return Err(ConfigError::BadSimSeconds {
                 var: env::SEEDANCE_SIM_SECONDS,
@@ -164,10 +206,14 @@ impl Config {
         Ok(Self {
             provider,
             selection,
-            xskill: XskillConfig {
-                api_key: xskill_key,
-                base_url,
-            },
+            xskill: remote(xskill_key, &settings.xskill_base_url, env::XSKILL_BASE_URL)?,
+            ark: remote(ark_key, ark_url, env::ARK_BASE_URL)?,
+            seedance2ai: remote(
+                seedance2ai_key,
+                &settings.seedance2ai_base_url,
+                env::SEEDANCE2AI_BASE_URL,
+            )?,
+            seed2: remote(seed2_key, &settings.seed2_base_url, env::SEED2_BASE_URL)?,
             sim: SimConfig {
                 seconds: settings.sim_seconds,
             },
@@ -187,11 +233,30 @@ impl Config {
             };
             format!(
                 "SIMULATED PROVIDER: {why}, so tasks are simulated: free, offline, and the results are \
-                 placeholder clips, not real generations. Set {} to use xskill.ai.",
-                env::XSKILL_API_KEY
+                 placeholder clips, not real generations. Set one of {}, {}, {} or {} to use a real provider.",
+                env::XSKILL_API_KEY,
+                env::ARK_API_KEY,
+                env::SEEDANCE2AI_API_KEY,
+                env::SEED2_API_KEY
             )
         })
     }
+}
+
+/// A key and a checked base URL.
+fn remote(
+    api_key: Option<Secret>,
+    base_url: &str,
+    var: &'static str,
+) -> Result<RemoteConfig, ConfigError> {
+    let base_url = base_url.trim().trim_end_matches('/').to_owned();
+    if !reqwest::Url::parse(&base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+        return Err(ConfigError::BadUrl {
+            var,
+            value: base_url,
+        });
+    }
+    Ok(RemoteConfig { api_key, base_url })
 }
 
 /// `~/Videos/seedance-mcp`, or `./seedance-output` where there is no home folder.
@@ -212,8 +277,58 @@ mod tests {
             output_dir: Some(PathBuf::from("/tmp/out")),
             xskill_api_key: None,
             xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
+            ark_api_key: None,
+            ark_base_url: None,
+            seedance2ai_api_key: None,
+            seedance2ai_base_url: SEEDANCE2AI_DEFAULT_BASE_URL.to_owned(),
+            seed2_api_key: None,
+            seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
             sim_seconds: 6.0,
         }
+    }
+
+    #[test]
+    fn an_ark_key_selects_byteplus_and_volcengine_uses_its_own_host() {
+        let mut s = settings();
+        s.ark_api_key = Some(Secret::new("ark-1"));
+        let config = Config::from_settings(&s).unwrap();
+        assert_eq!(config.provider, ProviderId::Byteplus);
+        assert_eq!(config.ark.base_url, BYTEPLUS_DEFAULT_BASE_URL);
+        s.provider = Some("volcengine".into());
+        let config = Config::from_settings(&s).unwrap();
+        assert_eq!(config.ark.base_url, VOLCENGINE_DEFAULT_BASE_URL);
+        s.ark_base_url = Some("http://127.0.0.1:9/api/v3/".into());
+        assert_eq!(
+            Config::from_settings(&s).unwrap().ark.base_url,
+            "http://127.0.0.1:9/api/v3"
+        );
+        s.ark_api_key = None;
+        assert!(
+            Config::from_settings(&s)
+                .unwrap_err()
+                .to_string()
+                .contains("ARK_API_KEY")
+        );
+    }
+
+    #[test]
+    fn keys_are_looked_for_in_a_fixed_order() {
+        let mut s = settings();
+        s.seed2_api_key = Some(Secret::new("sk-s2"));
+        assert_eq!(
+            Config::from_settings(&s).unwrap().provider,
+            ProviderId::Seed2
+        );
+        s.seedance2ai_api_key = Some(Secret::new("sk_live"));
+        assert_eq!(
+            Config::from_settings(&s).unwrap().provider,
+            ProviderId::Seedance2ai
+        );
+        s.xskill_api_key = Some(Secret::new("sk-x"));
+        assert_eq!(
+            Config::from_settings(&s).unwrap().provider,
+            ProviderId::Xskill
+        );
     }
 
     #[test]
@@ -252,7 +367,7 @@ mod tests {
             Config::from_settings(&s)
                 .unwrap_err()
                 .to_string()
-                .contains("xskill, sim")
+                .contains("xskill, byteplus")
         );
     }
 

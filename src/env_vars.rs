@@ -3,8 +3,8 @@
 //! Clap binds flags to these names (`#[arg(env = ...)]`) and the README's config
 //! table lists them, so a name never drifts between code and docs.
 
-/// Which provider backend to use: `xskill` or `sim`. Unset: the first provider whose
-/// key is set, else `sim`.
+/// Which provider backend to use: `xskill`, `byteplus`, `volcengine`, `seedance2ai`,
+/// `seed2` or `sim`. Unset: the first provider whose key is set, else `sim`.
 pub const SEEDANCE_PROVIDER: &str = "SEEDANCE_PROVIDER";
 /// Folder where finished videos and images are saved.
 pub const SEEDANCE_OUTPUT_DIR: &str = "SEEDANCE_OUTPUT_DIR";
@@ -16,3 +16,15 @@ pub const SEEDANCE_SIM_SECONDS: &str = "SEEDANCE_SIM_SECONDS";
 pub const XSKILL_API_KEY: &str = "XSKILL_API_KEY";
 /// Base URL of the xskill.ai API (default `https://api.xskill.ai`).
 pub const XSKILL_BASE_URL: &str = "XSKILL_BASE_URL";
+/// Key for BytePlus ModelArk or Volcengine Ark.
+pub const ARK_API_KEY: &str = "ARK_API_KEY";
+/// Base URL of the Ark API (default: the region's `.../api/v3`).
+pub const ARK_BASE_URL: &str = "ARK_BASE_URL";
+/// Key for seedance2ai.io (`sk_live_...`).
+pub const SEEDANCE2AI_API_KEY: &str = "SEEDANCE2AI_API_KEY";
+/// Base URL of the seedance2ai.io API (default `https://www.seedance2ai.io/api/v1`).
+pub const SEEDANCE2AI_BASE_URL: &str = "SEEDANCE2AI_BASE_URL";
+/// Key for seed2.io (`sk-s2-...`).
+pub const SEED2_API_KEY: &str = "SEED2_API_KEY";
+/// Base URL of the seed2.io API (default `https://api.seed2.io`).
+pub const SEED2_BASE_URL: &str = "SEED2_BASE_URL";

@@ -7,6 +7,7 @@
 //! backend per API, behind a small trait).
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod env_vars;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod fakes;
 pub mod mcp;
 pub mod media;
 pub mod providers;
+pub mod references;
 pub mod request;
 pub mod secret;
 pub mod service;

@@ -80,6 +80,66 @@ pub struct SubmitTaskParams {
     #[schemars(length(max = 10))]
     #[arg(long = "image-url")]
     pub image_urls: Vec<String>,
+    /// Output resolution where the provider offers a choice (video: 480p to 4k; gpt-image-2
+    /// and nano-banana-pro: 1K, 2K, 4K). Default: the provider's (720p, 1K).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Resolution>")]
+    #[arg(long)]
+    pub resolution: Option<String>,
+    /// Generate sound with the video (default true where the provider can).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub generate_audio: Option<bool>,
+    /// Seed for repeatable results, -1 (random) to 4294967295.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = -1, max = 4_294_967_295_i64))]
+    #[arg(long, allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+    /// Keep the camera still.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub camera_fixed: Option<bool>,
+    /// Also return the last frame as an image, to start the next clip from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub return_last_frame: Option<bool>,
+    /// Add the provider's watermark (Ark; default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub watermark: Option<bool>,
+    /// Options only BytePlus ModelArk / Volcengine Ark understand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[command(flatten)]
+    pub ark: Option<ArkOptions>,
+    /// seedance2ai.io only: `standard` (default), `real` or `wild` generation channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Channel>")]
+    #[arg(long)]
+    pub channel: Option<String>,
+}
+
+/// Options only BytePlus ModelArk / Volcengine Ark understand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::Args)]
+#[serde(deny_unknown_fields)]
+pub struct ArkOptions {
+    /// `default`, or `flex` (cheaper, slower; not for Seedance 2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ServiceTier>")]
+    #[arg(long)]
+    pub service_tier: Option<String>,
+    /// Seconds the task may wait and run before it expires, 3600 to 259200 (default 172800).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 3600, max = 259_200))]
+    #[arg(long)]
+    pub execution_expires_after: Option<i64>,
+    /// Make a cheap 480p draft first (Seedance 1.5 pro only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub draft: Option<bool>,
+    /// Turn this succeeded draft task into the final video (Seedance 1.5 pro).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub draft_task_id: Option<String>,
 }
 
 /// How reference media are used.
@@ -158,16 +218,83 @@ string_enum! {
 }
 
 string_enum! {
-    /// The models every provider understands by these names.
+    /// The models we know by a portable name; each provider maps the ones it has.
     KnownModel {
         /// Seedance 2.0 fast.
         SeedanceFast = "seedance-2.0-fast",
         /// Seedance 2.0 standard.
         Seedance = "seedance-2.0",
+        /// Seedance 2.0 mini (cheapest; Ark and seedance2ai.io).
+        SeedanceMini = "seedance-2.0-mini",
         /// Seedream 4.5 text to image.
         SeedreamText = "seedream-4.5",
         /// Seedream 4.5 image edit.
         SeedreamEdit = "seedream-4.5-edit",
+        /// GPT Image 2 (seedance2ai.io).
+        GptImage2 = "gpt-image-2",
+        /// Nano Banana Pro (seedance2ai.io).
+        NanoBananaPro = "nano-banana-pro",
+    }
+}
+
+impl KnownModel {
+    /// True for the models that make still images.
+    pub fn makes_images(self) -> bool {
+        matches!(
+            self,
+            Self::SeedreamText | Self::SeedreamEdit | Self::GptImage2 | Self::NanoBananaPro
+        )
+    }
+}
+
+string_enum! {
+    /// Output resolution.
+    Resolution {
+        /// Video 480p.
+        P480 = "480p",
+        /// Video 720p.
+        P720 = "720p",
+        /// Video 1080p.
+        P1080 = "1080p",
+        /// Video 1080p, enhanced (seedance2ai.io pro).
+        P1080Plus = "1080p-plus",
+        /// Video 4K.
+        Uhd4k = "4k",
+        /// Image about 1K.
+        Image1K = "1K",
+        /// Image about 2K.
+        Image2K = "2K",
+        /// Image about 4K.
+        Image4K = "4K",
+    }
+}
+
+impl Resolution {
+    /// True for the image resolutions.
+    pub fn is_image(self) -> bool {
+        matches!(self, Self::Image1K | Self::Image2K | Self::Image4K)
+    }
+}
+
+string_enum! {
+    /// Ark service tier.
+    ServiceTier {
+        /// Normal queue.
+        Default = "default",
+        /// Cheaper, slower queue.
+        Flex = "flex",
+    }
+}
+
+string_enum! {
+    /// seedance2ai.io generation channel.
+    Channel {
+        /// The default channel.
+        Standard = "standard",
+        /// The channel for realistic output (no seed).
+        Real = "real",
+        /// The permissive channel.
+        Wild = "wild",
     }
 }
 
@@ -187,6 +314,8 @@ pub enum VideoTier {
     Fast,
     /// `seedance-2.0`.
     Standard,
+    /// `seedance-2.0-mini`.
+    Mini,
 }
 
 /// Where the reference media of a video go.
@@ -235,6 +364,42 @@ pub struct VideoRequest {
     pub ratio: Option<Ratio>,
     /// Seconds, 4 to 15.
     pub duration: u8,
+    /// Output resolution; `None` leaves the provider default.
+    pub resolution: Option<Resolution>,
+    /// Sound on or off; `None` leaves the provider default.
+    pub generate_audio: Option<bool>,
+    /// Seed, -1 to 4294967295.
+    pub seed: Option<i64>,
+    /// Still camera.
+    pub camera_fixed: Option<bool>,
+    /// Return the last frame too.
+    pub return_last_frame: bool,
+    /// Provider watermark.
+    pub watermark: Option<bool>,
+    /// Ark-only options, validated.
+    pub ark: ArkSettings,
+    /// seedance2ai.io channel.
+    pub channel: Option<Channel>,
+}
+
+/// Validated Ark-only options.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArkSettings {
+    /// Service tier.
+    pub service_tier: Option<ServiceTier>,
+    /// Expiry in seconds.
+    pub execution_expires_after: Option<u32>,
+    /// Draft mode.
+    pub draft: bool,
+    /// The draft to finalise.
+    pub draft_task_id: Option<String>,
+}
+
+impl ArkSettings {
+    /// True when any option is set.
+    pub fn is_set(&self) -> bool {
+        *self != Self::default()
+    }
 }
 
 /// A validated image request.
@@ -242,8 +407,12 @@ pub struct VideoRequest {
 pub struct ImageRequest {
     /// The prompt, trimmed.
     pub prompt: String,
-    /// True for the edit model (`image_urls` given).
+    /// True when input images are given (edit / image-to-image).
     pub edit: bool,
+    /// Aspect ratio (gpt-image-2, nano-banana-pro).
+    pub ratio: Option<Ratio>,
+    /// Resolution (gpt-image-2, nano-banana-pro).
+    pub resolution: Option<Resolution>,
     /// Output size; `None` leaves the provider default.
     pub image_size: Option<ImageSize>,
     /// How many images, 1 to 6.

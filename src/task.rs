@@ -161,12 +161,16 @@ pub struct TaskSnapshot {
     pub status: TaskStatus,
     /// Result file URLs (videos or images), once succeeded.
     pub result_urls: Vec<String>,
+    /// The video's last frame as an image, when asked for and provided.
+    pub last_frame_url: Option<String>,
     /// Why it failed, when it failed.
     pub failure: Option<TaskFailure>,
     /// The provider's progress words while running, when it gives any.
     pub progress: Option<String>,
-    /// What the task cost, when the provider says.
+    /// What the task cost, when the provider says (or an estimate, marked in the unit).
     pub price: Option<Amount>,
+    /// Tokens billed, for token-priced providers (Ark).
+    pub usage_tokens: Option<u64>,
 }
 
 /// An account balance.
@@ -174,6 +178,9 @@ pub struct TaskSnapshot {
 pub struct Balance {
     /// What is left.
     pub available: Amount,
+    /// When the provider has no balance endpoint: when this figure was seen
+    /// (RFC 3339), in the answer to our last create request.
+    pub last_seen_at: Option<String>,
 }
 
 /// An image the provider now hosts.

@@ -7,8 +7,9 @@
 use base64::Engine;
 
 use crate::request::{
-    Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload, KnownModel, Mode,
-    ModelChoice, Ratio, SubmitTaskParams, VideoInputs, VideoRequest, VideoTier,
+    ArkSettings, Channel, Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload,
+    KnownModel, Mode, ModelChoice, Ratio, Resolution, ServiceTier, SubmitTaskParams, VideoInputs,
+    VideoRequest, VideoTier,
 };
 
 /// Limits shared by every Seedance 2.0 provider.
@@ -71,9 +72,7 @@ pub fn submit(params: &SubmitTaskParams) -> Checked<GenerationRequest> {
     }
     let model = model_choice(params.model.as_deref())?;
     let wants_image = match &model {
-        ModelChoice::Known(known) => {
-            matches!(known, KnownModel::SeedreamText | KnownModel::SeedreamEdit)
-        }
+        ModelChoice::Known(known) => known.makes_images(),
         // A native id is an image model exactly when image fields are used.
         ModelChoice::Native(_) => {
             params.image_size.is_some()
@@ -120,19 +119,28 @@ fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
     }
     let tier = match model {
         ModelChoice::Known(KnownModel::Seedance) => VideoTier::Standard,
+        ModelChoice::Known(KnownModel::SeedanceMini) => VideoTier::Mini,
         _ => VideoTier::Fast,
     };
     let duration = duration(p.duration)?;
-    let ratio = match p.ratio.as_deref() {
-        None => None,
-        Some(text) => Some(Ratio::parse(text.trim()).ok_or_else(|| {
-            ValidationError::new(
-                "ratio",
-                format!("`{text}` is not a supported aspect ratio"),
-                format!("use one of {}", Ratio::allowed()),
-            )
-        })?),
-    };
+    let ratio = ratio(p.ratio.as_deref())?;
+    let resolution = resolution(p.resolution.as_deref(), false)?;
+    if let Some(seed) = p.seed
+        && !(-1..=4_294_967_295).contains(&seed)
+    {
+        return Err(ValidationError::new(
+            "seed",
+            format!("{seed} is outside -1 to 4294967295"),
+            "use -1 for a random seed or a number in that range",
+        ));
+    }
+    let ark = ark_settings(p.ark.as_ref())?;
+    let channel = one_of::<Channel>(
+        "channel",
+        p.channel.as_deref(),
+        Channel::parse,
+        Channel::allowed,
+    )?;
     let mode = match p.mode.as_deref() {
         None => Mode::OmniReference,
         Some("omni_reference") => Mode::OmniReference,
@@ -156,6 +164,92 @@ fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         inputs,
         ratio,
         duration,
+        resolution,
+        generate_audio: p.generate_audio,
+        seed: p.seed,
+        camera_fixed: p.camera_fixed,
+        return_last_frame: p.return_last_frame.unwrap_or(false),
+        watermark: p.watermark,
+        ark,
+        channel,
+    })
+}
+
+/// Parses an enum-like string field with a message listing the allowed values.
+fn one_of<T>(
+    field: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    allowed: fn() -> String,
+) -> Checked<Option<T>> {
+    match value {
+        None => Ok(None),
+        Some(text) => parse(text.trim()).map(Some).ok_or_else(|| {
+            ValidationError::new(
+                field,
+                format!("`{text}` is not allowed"),
+                format!("use one of {}", allowed()),
+            )
+        }),
+    }
+}
+
+fn ratio(value: Option<&str>) -> Checked<Option<Ratio>> {
+    one_of("ratio", value, Ratio::parse, Ratio::allowed)
+}
+
+/// A resolution of the right family: video (480p ... 4k) or image (1K, 2K, 4K).
+fn resolution(value: Option<&str>, image: bool) -> Checked<Option<Resolution>> {
+    let parsed = one_of("resolution", value, Resolution::parse, Resolution::allowed)?;
+    match parsed {
+        Some(r) if r.is_image() != image => {
+            let (kind, fix) = if image {
+                ("an image model", "use 1K, 2K or 4K")
+            } else {
+                ("a video model", "use 480p, 720p, 1080p, 1080p-plus or 4k")
+            };
+            Err(ValidationError::new(
+                "resolution",
+                format!("`{}` is not a resolution for {kind}", r.as_str()),
+                fix,
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+fn ark_settings(options: Option<&crate::request::ArkOptions>) -> Checked<ArkSettings> {
+    let Some(o) = options else {
+        return Ok(ArkSettings::default());
+    };
+    let service_tier = one_of(
+        "ark.service_tier",
+        o.service_tier.as_deref(),
+        ServiceTier::parse,
+        ServiceTier::allowed,
+    )?;
+    let execution_expires_after = match o.execution_expires_after {
+        None => None,
+        Some(s) if (3600..=259_200).contains(&s) => u32::try_from(s).ok(),
+        Some(s) => {
+            return Err(ValidationError::new(
+                "ark.execution_expires_after",
+                format!("{s} s is outside 3600-259200 s"),
+                "use between one hour (3600) and three days (259200)",
+            ));
+        }
+    };
+    let draft_task_id = o
+        .draft_task_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned);
+    Ok(ArkSettings {
+        service_tier,
+        execution_expires_after,
+        draft: o.draft.unwrap_or(false),
+        draft_task_id,
     })
 }
 
@@ -326,51 +420,6 @@ fn shorten(value: &str) -> String {
     }
 }
 
-/// Kinds of media a prompt can point at.
-#[derive(Clone, Copy)]
-enum MediaKind {
-    Image,
-    Video,
-    Audio,
-}
-
-impl MediaKind {
-    fn list(self) -> &'static str {
-        match self {
-            Self::Image => "image_files",
-            Self::Video => "video_files",
-            Self::Audio => "audio_files",
-        }
-    }
-}
-
-/// Every spelling of a reference, English and the legacy Chinese one.
-const REFERENCE_TOKENS: &[(&str, MediaKind)] = &[
-    ("image_file_", MediaKind::Image),
-    ("video_file_", MediaKind::Video),
-    ("audio_file_", MediaKind::Audio),
-    ("图片", MediaKind::Image),
-    ("视频", MediaKind::Video),
-    ("音频", MediaKind::Audio),
-];
-
-/// A reference found in a prompt: `@image_file_3` is (Image, 3).
-fn references(prompt: &str) -> Vec<(MediaKind, usize, String)> {
-    let mut found = Vec::new();
-    for (at, _) in prompt.match_indices('@') {
-        let rest = &prompt[at + 1..];
-        for (token, kind) in REFERENCE_TOKENS {
-            if let Some(after) = rest.strip_prefix(token) {
-                let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-                if let Ok(n) = digits.parse::<usize>() {
-                    found.push((*kind, n, format!("@{token}{digits}")));
-                }
-            }
-        }
-    }
-    found
-}
-
 fn check_references(prompt: &str, inputs: &VideoInputs) -> Checked<()> {
     let (images, videos, audios) = match inputs {
         VideoInputs::Omni {
@@ -384,14 +433,14 @@ fn check_references(prompt: &str, inputs: &VideoInputs) -> Checked<()> {
             0,
         ),
     };
-    for (kind, n, token) in references(prompt) {
+    for (kind, n, token) in crate::references::find(prompt) {
         let available = match kind {
-            MediaKind::Image => images,
-            MediaKind::Video => videos,
-            MediaKind::Audio => audios,
+            crate::references::MediaKind::Image => images,
+            crate::references::MediaKind::Video => videos,
+            crate::references::MediaKind::Audio => audios,
         };
         if n == 0 || n > available {
-            let list = kind.list();
+            let list = kind.list_field();
             let fix = match available {
                 0 => format!("add the file to `{list}` or remove {token} from the prompt"),
                 1 => {
@@ -410,6 +459,11 @@ fn check_references(prompt: &str, inputs: &VideoInputs) -> Checked<()> {
 }
 
 fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Checked<ImageRequest> {
+    // Seedream sizes its output with image_size; the others with ratio + resolution.
+    let seedream = !matches!(
+        model,
+        ModelChoice::Known(KnownModel::GptImage2 | KnownModel::NanoBananaPro)
+    );
     let video_fields = [
         ("mode", p.mode.is_some()),
         ("image_files", !p.image_files.is_empty()),
@@ -417,27 +471,49 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         ("audio_files", !p.audio_files.is_empty()),
         ("first_frame", p.first_frame.is_some()),
         ("last_frame", p.last_frame.is_some()),
-        ("ratio", p.ratio.is_some()),
         ("duration", p.duration.is_some()),
+        ("generate_audio", p.generate_audio.is_some()),
+        ("seed", p.seed.is_some()),
+        ("camera_fixed", p.camera_fixed.is_some()),
+        ("return_last_frame", p.return_last_frame.is_some()),
+        ("watermark", p.watermark.is_some()),
+        ("ark", p.ark.is_some()),
+        ("channel", p.channel.is_some()),
+        ("ratio", seedream && p.ratio.is_some()),
+        ("resolution", seedream && p.resolution.is_some()),
     ];
     for (field, set) in video_fields {
         if set {
             return Err(ValidationError::new(
                 field,
-                "it only applies to Seedance video models",
-                "drop it; image models take prompt, image_size, num_images and image_urls",
+                "it does not apply to this image model",
+                "drop it; Seedream takes prompt, image_size, num_images and image_urls; gpt-image-2 \
+                 and nano-banana-pro take prompt, ratio, resolution, num_images and image_urls",
             ));
         }
     }
-    let image_size = match p.image_size.as_deref() {
-        None => None,
-        Some(text) => Some(ImageSize::parse(text.trim()).ok_or_else(|| {
-            ValidationError::new(
-                "image_size",
-                format!("`{text}` is not an image size"),
-                format!("use one of {}", ImageSize::allowed()),
-            )
-        })?),
+    if !seedream && p.image_size.is_some() {
+        return Err(ValidationError::new(
+            "image_size",
+            "this model is sized with ratio and resolution",
+            "drop image_size; set ratio (e.g. 16:9) and resolution (1K, 2K or 4K)",
+        ));
+    }
+    let image_size = one_of(
+        "image_size",
+        p.image_size.as_deref(),
+        ImageSize::parse,
+        ImageSize::allowed,
+    )?;
+    let ratio = if seedream {
+        None
+    } else {
+        ratio(p.ratio.as_deref())?
+    };
+    let resolution = if seedream {
+        None
+    } else {
+        resolution(p.resolution.as_deref(), true)?
     };
     let num_images = match p.num_images {
         None => 1,
@@ -450,9 +526,10 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
             ));
         }
     };
-    let edit = matches!(model, ModelChoice::Known(KnownModel::SeedreamEdit))
-        || (matches!(model, ModelChoice::Native(_)) && !p.image_urls.is_empty());
-    if edit && p.image_urls.is_empty() {
+    let needs_inputs = matches!(model, ModelChoice::Known(KnownModel::SeedreamEdit));
+    let may_take_inputs = !matches!(model, ModelChoice::Known(KnownModel::SeedreamText));
+    let edit = needs_inputs || (may_take_inputs && !p.image_urls.is_empty());
+    if needs_inputs && p.image_urls.is_empty() {
         return Err(ValidationError::new(
             "image_urls",
             "the edit model needs the images to edit",
@@ -470,6 +547,8 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
     Ok(ImageRequest {
         prompt: prompt.to_owned(),
         edit,
+        ratio,
+        resolution,
         image_size,
         num_images,
         image_urls: p.image_urls.clone(),

@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use seedance_mcp::{
     error::ErrorKind,
     fakes::xskill::{FakeXskill, TaskOutcome},
-    providers::Provider,
+    providers::{Provider, SubmissionKey},
     request::{ImageUpload, SubmitTaskParams},
     task::{TaskSnapshot, TaskStatus},
     validate,
@@ -94,7 +94,10 @@ async fn a_video_task_moves_through_queued_and_running_to_succeeded_with_results
     for b in backends().await {
         let submitted = b
             .provider
-            .submit(&video("a paper plane over rooftops"))
+            .submit(
+                &video("a paper plane over rooftops"),
+                &SubmissionKey::random(),
+            )
             .await
             .unwrap();
         assert_eq!(submitted.status, TaskStatus::Queued, "{}", b.name);
@@ -137,7 +140,11 @@ async fn the_price_is_reported_and_taken_from_the_balance() {
     for b in backends().await {
         let before = b.provider.balance().await.unwrap().available;
         assert!(!before.unit.is_empty());
-        let submitted = b.provider.submit(&video("a fox in snow")).await.unwrap();
+        let submitted = b
+            .provider
+            .submit(&video("a fox in snow"), &SubmissionKey::random())
+            .await
+            .unwrap();
         let price = submitted
             .price
             .clone()
@@ -159,7 +166,11 @@ async fn a_failed_task_says_why_and_is_refunded() {
     for b in backends().await {
         let before = b.provider.balance().await.unwrap().available.amount;
         let prompt = b.failing_prompt();
-        let submitted = b.provider.submit(&video(&prompt)).await.unwrap();
+        let submitted = b
+            .provider
+            .submit(&video(&prompt), &SubmissionKey::random())
+            .await
+            .unwrap();
         let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
         assert_eq!(last.status, TaskStatus::Failed, "{}", b.name);
         let failure = last
@@ -201,12 +212,19 @@ async fn an_unaffordable_task_is_refused_and_costs_nothing() {
         .unwrap();
         // Spend down to below the price of one more standard 15 s clip (300).
         while b.provider.balance().await.unwrap().available.amount >= 300.0 {
-            b.provider.submit(&long).await.unwrap();
+            b.provider
+                .submit(&long, &SubmissionKey::random())
+                .await
+                .unwrap();
             spent += 1;
             assert!(spent < 100, "{}: balance never ran out", b.name);
         }
         let before = b.provider.balance().await.unwrap().available.amount;
-        let err = b.provider.submit(&long).await.unwrap_err();
+        let err = b
+            .provider
+            .submit(&long, &SubmissionKey::random())
+            .await
+            .unwrap_err();
         assert_eq!(
             err.kind(),
             ErrorKind::InsufficientBalance,
@@ -241,7 +259,11 @@ async fn an_uploaded_image_gets_a_url_and_image_tasks_return_every_image() {
             ..Default::default()
         })
         .unwrap();
-        let submitted = b.provider.submit(&request).await.unwrap();
+        let submitted = b
+            .provider
+            .submit(&request, &SubmissionKey::random())
+            .await
+            .unwrap();
         let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
         assert_eq!(last.status, TaskStatus::Succeeded, "{}", b.name);
         assert_eq!(last.result_urls.len(), 3, "{}", b.name);

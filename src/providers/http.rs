@@ -172,3 +172,58 @@ pub async fn download(
         .boxed();
     Ok(super::Download { content_type, body })
 }
+
+/// Most attempts for one call.
+const MAX_ATTEMPTS: u32 = 3;
+/// A call's attempts and waits together stay within this, well inside the ~60 s
+/// an MCP client waits for a tool.
+const RETRY_BUDGET: Duration = Duration::from_secs(20);
+
+/// Whether a failure may be retried by a call that is safe to repeat: connection
+/// failures, rate limits, 408, 409 (an idempotent request still in progress) and
+/// 5xx. Never anything the caller must fix.
+pub fn is_transient(error: &ProviderError) -> bool {
+    match error {
+        ProviderError::RateLimited { .. } => true,
+        ProviderError::Upstream { status, .. } => {
+            status.is_none_or(|s| s == 408 || s == 409 || s >= 500)
+        }
+        _ => false,
+    }
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the retry budget is spent.
+/// Only for calls that are safe to repeat: reads, and creates that carry an
+/// idempotency key the provider honours. Waits honour `Retry-After`, otherwise
+/// back off exponentially with jitter.
+pub async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, ProviderError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    let started = tokio::time::Instant::now();
+    let mut backoff = Duration::from_millis(500);
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let error = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        if tries >= MAX_ATTEMPTS || !is_transient(&error) {
+            return Err(error);
+        }
+        let asked = match &error {
+            ProviderError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        let jitter = Duration::from_millis(rand::random_range(0..250));
+        let wait = asked.unwrap_or(backoff + jitter);
+        if started.elapsed() + wait > RETRY_BUDGET {
+            return Err(error);
+        }
+        tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying after a transient failure");
+        tokio::time::sleep(wait).await;
+        backoff *= 2;
+    }
+}

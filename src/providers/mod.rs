@@ -5,7 +5,11 @@
 //! classified into [`ProviderError`] kinds. Nothing above this module sees a
 //! provider's JSON.
 
+pub mod ark;
+pub mod capabilities;
 pub mod http;
+pub mod seed2;
+pub mod seedance2ai;
 pub mod sim;
 pub mod xskill;
 
@@ -14,6 +18,8 @@ use std::{fmt, sync::Arc};
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::stream::BoxStream;
+
+pub use capabilities::Capabilities;
 
 use crate::{
     config::Config,
@@ -38,26 +44,50 @@ use crate::{
 pub enum ProviderId {
     /// xskill.ai (v3 API).
     Xskill,
+    /// BytePlus ModelArk (international Ark).
+    Byteplus,
+    /// Volcengine Ark (China).
+    Volcengine,
+    /// seedance2ai.io.
+    Seedance2ai,
+    /// seed2.io.
+    Seed2,
     /// The built-in simulator: free, offline, placeholder results.
     Sim,
 }
 
 impl ProviderId {
-    /// Every provider, in the order keys are looked for when none is chosen.
-    pub const ALL: &'static [ProviderId] = &[ProviderId::Xskill, ProviderId::Sim];
+    /// Every provider, in the order keys are looked for when none is chosen
+    /// (an Ark key selects BytePlus; Volcengine must be chosen by name).
+    pub const ALL: &'static [ProviderId] = &[
+        ProviderId::Xskill,
+        ProviderId::Byteplus,
+        ProviderId::Volcengine,
+        ProviderId::Seedance2ai,
+        ProviderId::Seed2,
+        ProviderId::Sim,
+    ];
 
     /// The name used in `SEEDANCE_PROVIDER` and in tool results.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Xskill => "xskill",
+            Self::Byteplus => "byteplus",
+            Self::Volcengine => "volcengine",
+            Self::Seedance2ai => "seedance2ai",
+            Self::Seed2 => "seed2",
             Self::Sim => "sim",
         }
     }
 
     /// The env var holding this provider's key, if it needs one.
     pub fn key_env(self) -> Option<&'static str> {
+        use crate::env_vars as env;
         match self {
-            Self::Xskill => Some(crate::env_vars::XSKILL_API_KEY),
+            Self::Xskill => Some(env::XSKILL_API_KEY),
+            Self::Byteplus | Self::Volcengine => Some(env::ARK_API_KEY),
+            Self::Seedance2ai => Some(env::SEEDANCE2AI_API_KEY),
+            Self::Seed2 => Some(env::SEED2_API_KEY),
             Self::Sim => None,
         }
     }
@@ -100,9 +130,18 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// Which backend this is.
     fn id(&self) -> ProviderId;
 
+    /// What it can do; [`Capabilities::check`] runs before every submit.
+    fn capabilities(&self) -> &'static Capabilities;
+
     /// Creates a paid task. Must refuse, before sending anything, a request the
-    /// provider cannot serve ([`ProviderError::Unsupported`]).
-    async fn submit(&self, request: &GenerationRequest) -> Result<SubmittedTask, ProviderError>;
+    /// provider cannot serve ([`ProviderError::Unsupported`]). `key` identifies this
+    /// logical submission: providers with idempotency keys send it, unchanged, on
+    /// every attempt.
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError>;
 
     /// The task's current state.
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError>;
@@ -115,12 +154,86 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
 
     /// Fetches one of the task's result URLs.
     async fn download(&self, url: &str) -> Result<Download, ProviderError>;
+
+    /// Cancels a task that has not started (where the provider can).
+    async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
+        let _ = task_id;
+        Err(ProviderError::Unsupported {
+            provider: self.id(),
+            feature: "cancelling tasks".to_owned(),
+            alternative: "Let the task finish; it cannot be stopped through this provider's API."
+                .to_owned(),
+        })
+    }
+}
+
+/// Identifies one logical submission across retries (sent as `Idempotency-Key`
+/// where the provider honours one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionKey(String);
+
+impl SubmissionKey {
+    /// A fresh random key.
+    pub fn random() -> Self {
+        use rand::Rng;
+        let bytes: [u8; 16] = rand::rng().random();
+        Self(format!(
+            "smcp-{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ))
+    }
+
+    /// A key read back from storage.
+    pub fn from_stored(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Builds the backend the configuration selects.
 pub fn build(config: &Config) -> Result<Arc<dyn Provider>, ProviderError> {
     Ok(match config.provider {
         ProviderId::Xskill => Arc::new(xskill::Xskill::new(&config.xskill)?),
+        ProviderId::Byteplus | ProviderId::Volcengine => {
+            Arc::new(ark::Ark::new(config.provider, &config.ark)?)
+        }
+        ProviderId::Seedance2ai => Arc::new(seedance2ai::Seedance2ai::new(&config.seedance2ai)?),
+        ProviderId::Seed2 => Arc::new(seed2::Seed2::new(&config.seed2)?),
         ProviderId::Sim => Arc::new(sim::Sim::new(config.sim.clone())),
     })
+}
+
+/// Takes a backend's lock even if a panic elsewhere poisoned it: the maps behind
+/// these locks stay consistent between statements.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The client and key every remote backend starts from.
+pub(crate) fn remote_parts(
+    provider: ProviderId,
+    remote: &crate::config::RemoteConfig,
+) -> Result<(reqwest::Client, crate::secret::Secret), ProviderError> {
+    let api_key = remote
+        .api_key
+        .clone()
+        .ok_or_else(|| ProviderError::Unauthenticated {
+            provider,
+            message: format!(
+                "no key configured; set {}",
+                provider.key_env().unwrap_or("its API key")
+            ),
+        })?;
+    let client = http::client().map_err(|e| ProviderError::Upstream {
+        provider,
+        status: None,
+        message: format!("cannot build the HTTP client: {e}"),
+    })?;
+    Ok((client, api_key))
 }

@@ -11,7 +11,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use crate::{
     error::ProviderError,
-    providers::{Provider, ProviderId},
+    providers::{Provider, ProviderId, SubmissionKey},
     request::{Generation, SubmitTaskParams},
     task::{TaskSnapshot, TaskStatus},
     validate::{self, ValidationError},
@@ -87,7 +87,11 @@ impl Service {
     /// Validates and submits one paid task.
     pub async fn submit(&self, params: &SubmitTaskParams) -> Result<SubmitTaskOutput, ToolError> {
         let request = validate::submit(params)?;
-        let submitted = self.provider.submit(&request).await?;
+        self.provider
+            .capabilities()
+            .check(self.provider.id(), &request)?;
+        let key = SubmissionKey::random();
+        let submitted = self.provider.submit(&request, &key).await?;
         tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, "task submitted");
         let (poll_after, typical) = match (&request.generation, self.sim_seconds) {
             (_, Some(sim)) => (
@@ -205,20 +209,8 @@ impl Service {
             provider: self.provider.id(),
             simulated: self.simulated(),
             available: balance.available,
-            pricing: pricing(self.provider.id()).to_owned(),
+            pricing: self.provider.capabilities().pricing.to_owned(),
         })
-    }
-}
-
-fn pricing(provider: ProviderId) -> &'static str {
-    match provider {
-        ProviderId::Xskill => {
-            "Seedance 2.0 fast: 10 credits per second of video, standard: 20; doubled with reference \
-             videos. Seedream 4.5: about 16 credits per image."
-        }
-        ProviderId::Sim => {
-            "Simulated: the xskill formula in pretend credits; nothing is ever charged."
-        }
     }
 }
 

@@ -8,7 +8,10 @@ use std::{path::Path, sync::Arc};
 
 use rmcp::{RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService};
 use seedance_mcp::{
-    config::{Config, Settings, XSKILL_DEFAULT_BASE_URL},
+    config::{
+        Config, SEED2_DEFAULT_BASE_URL, SEEDANCE2AI_DEFAULT_BASE_URL, Settings,
+        XSKILL_DEFAULT_BASE_URL,
+    },
     fakes::xskill::FakeXskill,
     mcp::{SeedanceServer, transport},
     providers::{self, Provider},
@@ -27,6 +30,12 @@ pub fn settings(out: &Path) -> Settings {
         output_dir: Some(out.to_owned()),
         xskill_api_key: None,
         xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
+        ark_api_key: None,
+        ark_base_url: None,
+        seedance2ai_api_key: None,
+        seedance2ai_base_url: SEEDANCE2AI_DEFAULT_BASE_URL.to_owned(),
+        seed2_api_key: None,
+        seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
         sim_seconds: SIM_SECONDS,
     }
 }

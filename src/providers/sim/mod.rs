@@ -22,7 +22,10 @@ use crate::{
     config::SimConfig,
     error::ProviderError,
     media,
-    providers::{Download, Provider, ProviderId},
+    providers::{
+        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
+    },
     request::{Generation, GenerationRequest, ImageUpload, Ratio, VideoTier},
     task::{
         Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
@@ -31,6 +34,34 @@ use crate::{
 };
 
 const ID: ProviderId = ProviderId::Sim;
+
+/// The simulator accepts everything any provider does, so a workflow can be
+/// rehearsed whatever provider it will run on.
+static CAPABILITIES: Capabilities = Capabilities {
+    models: crate::request::KnownModel::ALL,
+    upload: true,
+    balance: BalanceSource::Endpoint,
+    list: false,
+    cancel: false,
+    last_frame: true,
+    audio_switch: true,
+    seed: true,
+    camera_fixed: true,
+    watermark: true,
+    ratios: ALL_RATIOS,
+    resolutions: crate::request::Resolution::ALL,
+    max_images: 9,
+    max_videos: 3,
+    max_audios: 3,
+    media: MediaRules {
+        data_urls: true,
+        asset_ids: true,
+        plain_http: true,
+    },
+    idempotent_create: false,
+    pricing: "Simulated: the xskill formula (10 credits per second fast, 20 standard, doubled with \
+              reference videos) in pretend credits; nothing is ever charged.",
+};
 const UNIT: &str = "simulated credits";
 /// Host of simulated URLs; `.invalid` can never resolve, so nothing else fetches them.
 const HOST: &str = "https://sim.seedance-mcp.invalid";
@@ -118,6 +149,7 @@ fn price(generation: &Generation) -> f64 {
     match generation {
         Generation::Video(v) => {
             let per_second = match v.tier {
+                VideoTier::Mini => 5.0,
                 VideoTier::Fast => 10.0,
                 VideoTier::Standard => 20.0,
             };
@@ -183,7 +215,15 @@ impl Provider for Sim {
         ID
     }
 
-    async fn submit(&self, request: &GenerationRequest) -> Result<SubmittedTask, ProviderError> {
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        _key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
         let price = price(&request.generation);
         let (product, prompt) = match &request.generation {
             Generation::Video(v) => (
@@ -260,9 +300,11 @@ impl Provider for Sim {
             } else {
                 Vec::new()
             },
+            last_frame_url: None,
             failure,
             progress: (status == TaskStatus::Running).then(|| "simulated rendering".to_owned()),
             price: Some(Amount::new(task.price, UNIT)),
+            usage_tokens: None,
         })
     }
 
@@ -282,6 +324,7 @@ impl Provider for Sim {
     async fn balance(&self) -> Result<Balance, ProviderError> {
         Ok(Balance {
             available: Amount::new(self.state().balance, UNIT),
+            last_seen_at: None,
         })
     }
 

@@ -12,9 +12,13 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    config::XskillConfig,
+    config::RemoteConfig,
     error::ProviderError,
-    providers::{Download, Provider, ProviderId, http},
+    providers::{
+        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        capabilities::{BalanceSource, FIXED_RATIOS, MediaRules},
+        http,
+    },
     request::{
         Generation, GenerationRequest, ImageRequest, ImageUpload, KnownModel, ModelChoice, Ratio,
         VideoInputs, VideoRequest, VideoTier,
@@ -30,6 +34,38 @@ const ID: ProviderId = ProviderId::Xskill;
 /// xskill prices and balances are in credits.
 const UNIT: &str = "credits";
 
+static CAPABILITIES: Capabilities = Capabilities {
+    models: &[
+        KnownModel::SeedanceFast,
+        KnownModel::Seedance,
+        KnownModel::SeedreamText,
+        KnownModel::SeedreamEdit,
+    ],
+    upload: true,
+    balance: BalanceSource::Endpoint,
+    list: false,
+    cancel: false,
+    last_frame: false,
+    audio_switch: false,
+    seed: false,
+    camera_fixed: false,
+    watermark: false,
+    ratios: FIXED_RATIOS,
+    resolutions: &[],
+    max_images: 9,
+    max_videos: 3,
+    max_audios: 3,
+    // Undocumented whether data: URLs work; refusing is the cheap mistake.
+    media: MediaRules {
+        data_urls: false,
+        asset_ids: false,
+        plain_http: true,
+    },
+    idempotent_create: false,
+    pricing: "Seedance 2.0 fast: 10 credits per second of video, standard: 20; doubled with reference \
+              videos. Seedream 4.5: about 16 credits per image.",
+};
+
 /// The xskill.ai client.
 #[derive(Debug)]
 pub struct Xskill {
@@ -40,19 +76,8 @@ pub struct Xskill {
 
 impl Xskill {
     /// A client for the configured host and key.
-    pub fn new(config: &XskillConfig) -> Result<Self, ProviderError> {
-        let api_key = config
-            .api_key
-            .clone()
-            .ok_or_else(|| ProviderError::Unauthenticated {
-                provider: ID,
-                message: format!("no key configured; set {}", crate::env_vars::XSKILL_API_KEY),
-            })?;
-        let client = http::client().map_err(|e| ProviderError::Upstream {
-            provider: ID,
-            status: None,
-            message: format!("cannot build the HTTP client: {e}"),
-        })?;
+    pub fn new(config: &RemoteConfig) -> Result<Self, ProviderError> {
+        let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
             client,
             api_key,
@@ -158,27 +183,16 @@ fn model_ids(model: &ModelChoice, generation: &Generation) -> (String, &'static 
         _ => "seedance_2.0_fast",
     };
     let id = match model {
-        ModelChoice::Known(KnownModel::SeedanceFast | KnownModel::Seedance) => wire::SEEDANCE_MODEL,
         ModelChoice::Known(KnownModel::SeedreamText) => wire::SEEDREAM_TEXT_MODEL,
         ModelChoice::Known(KnownModel::SeedreamEdit) => wire::SEEDREAM_EDIT_MODEL,
+        // Capabilities refuse the models xskill lacks before this runs.
+        ModelChoice::Known(_) => wire::SEEDANCE_MODEL,
         ModelChoice::Native(id) => return (id.clone(), tier),
     };
     (id.to_owned(), tier)
 }
 
-fn video_params<'a>(
-    video: &'a VideoRequest,
-    tier: &'a str,
-) -> Result<wire::CreateParams<'a>, ProviderError> {
-    if video.ratio == Some(Ratio::Adaptive) {
-        return Err(ProviderError::Unsupported {
-            provider: ID,
-            feature: "ratio `adaptive`".to_owned(),
-            alternative:
-                "Pick one of 21:9, 16:9, 4:3, 1:1, 3:4, 9:16 (the one closest to the first image)."
-                    .to_owned(),
-        });
-    }
+fn video_params<'a>(video: &'a VideoRequest, tier: &'a str) -> wire::CreateParams<'a> {
     const NONE: &[String] = &[];
     let (function_mode, images, videos, audios, file_paths) = match &video.inputs {
         VideoInputs::Omni {
@@ -201,7 +215,7 @@ fn video_params<'a>(
             ("first_last_frames", NONE, NONE, NONE, paths)
         }
     };
-    Ok(wire::CreateParams::Seedance(wire::SeedanceParams {
+    wire::CreateParams::Seedance(wire::SeedanceParams {
         model: tier,
         prompt: &video.prompt,
         function_mode,
@@ -211,7 +225,7 @@ fn video_params<'a>(
         file_paths,
         ratio: video.ratio.map(Ratio::as_str),
         duration: video.duration,
-    }))
+    })
 }
 
 fn image_params(image: &ImageRequest) -> wire::CreateParams<'_> {
@@ -276,10 +290,18 @@ impl Provider for Xskill {
         ID
     }
 
-    async fn submit(&self, request: &GenerationRequest) -> Result<SubmittedTask, ProviderError> {
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        _key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
         let (model, tier) = model_ids(&request.model, &request.generation);
         let params = match &request.generation {
-            Generation::Video(video) => video_params(video, tier)?,
+            Generation::Video(video) => video_params(video, tier),
             Generation::Image(image) => image_params(image),
         };
         let body = wire::CreateBody {
@@ -329,9 +351,11 @@ impl Provider for Xskill {
             task_id: task_id.to_owned(),
             status,
             result_urls,
+            last_frame_url: None,
             failure,
             progress: data.progress.and_then(|p| p.describe()),
             price: data.price.map(|p| Amount::new(p, UNIT)),
+            usage_tokens: None,
         })
     }
 
@@ -384,6 +408,7 @@ impl Provider for Xskill {
         amount
             .map(|a| Balance {
                 available: Amount::new(a, UNIT),
+                last_seen_at: None,
             })
             .ok_or_else(|| ProviderError::Upstream {
                 provider: ID,

@@ -1,0 +1,666 @@
+//! BytePlus ModelArk and Volcengine Ark backend: Seedance video tasks on
+//! `/contents/generations/tasks` (create, get, list, delete).
+//!
+//! Our schema maps to `content[]` items with roles; references in the prompt are
+//! rewritten to Ark's "[Image 1]" words. Model rules that Ark enforces per model
+//! (no 1080p on 2.0 fast, draft only on 1.5 pro, ...) are checked here before
+//! sending. Ark reports token usage instead of a price; the estimate uses the
+//! published per-million-token rates.
+
+mod wire;
+
+use std::{collections::HashMap, sync::Mutex};
+
+use async_trait::async_trait;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    config::RemoteConfig,
+    error::ProviderError,
+    providers::{
+        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
+        http,
+    },
+    references::{self, MediaKind},
+    request::{
+        Generation, GenerationRequest, ImageUpload, KnownModel, ModelChoice, Ratio, Resolution,
+        VideoInputs, VideoRequest,
+    },
+    secret::Secret,
+    task::{
+        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
+        TaskStatus,
+    },
+};
+
+const VIDEO_RESOLUTIONS: &[Resolution] = &[
+    Resolution::P480,
+    Resolution::P720,
+    Resolution::P1080,
+    Resolution::Uhd4k,
+];
+const SEEDANCE_MODELS: &[KnownModel] = &[
+    KnownModel::SeedanceFast,
+    KnownModel::Seedance,
+    KnownModel::SeedanceMini,
+];
+
+const fn capabilities(pricing: &'static str) -> Capabilities {
+    Capabilities {
+        models: SEEDANCE_MODELS,
+        upload: false,
+        balance: BalanceSource::Unavailable,
+        list: true,
+        cancel: true,
+        last_frame: true,
+        audio_switch: true,
+        seed: true,
+        camera_fixed: true,
+        watermark: true,
+        ratios: ALL_RATIOS,
+        resolutions: VIDEO_RESOLUTIONS,
+        max_images: 9,
+        max_videos: 3,
+        max_audios: 3,
+        media: MediaRules {
+            data_urls: true,
+            asset_ids: true,
+            plain_http: true,
+        },
+        idempotent_create: false,
+        pricing,
+    }
+}
+
+static BYTEPLUS: Capabilities = capabilities(
+    "Token-based, in USD per million tokens: Seedance 2.0 7.0 (480p/720p), 7.7 (1080p), 4.0 (4k); 2.0 fast \
+     5.6; 2.0 mini 3.5; lower with reference videos. Tokens = (input video s + output s) x width x height x \
+     24 / 1024: a 5 s 720p 16:9 clip is 108,900 tokens (about $0.76). Failed tasks are free.",
+);
+static VOLCENGINE: Capabilities = capabilities(
+    "Token-based, in CNY per million tokens: Seedance 2.0 46 (480p/720p), 51 (1080p), 26 (4k); 2.0 fast 37; \
+     2.0 mini 23; lower with reference videos. Tokens = (input video s + output s) x width x height x 24 / \
+     1024: a 5 s 720p 16:9 clip is 108,900 tokens (about 5 CNY). Failed tasks are free.",
+);
+
+/// Which Seedance generation a model id belongs to; Ark's rules differ by family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    V2,
+    V2Fast,
+    V2Mini,
+    V15Pro,
+    V1,
+    /// An `ep-...` endpoint id: its model is unknown here, the service checks.
+    Endpoint,
+}
+
+impl Family {
+    fn of(model_id: &str) -> Self {
+        if model_id.starts_with("ep-") {
+            return Self::Endpoint;
+        }
+        let bare = model_id
+            .strip_prefix("doubao-")
+            .or_else(|| model_id.strip_prefix("dreamina-"))
+            .unwrap_or(model_id);
+        if bare.starts_with("seedance-2-0-fast") {
+            Self::V2Fast
+        } else if bare.starts_with("seedance-2-0-mini") {
+            Self::V2Mini
+        } else if bare.starts_with("seedance-2-0") {
+            Self::V2
+        } else if bare.starts_with("seedance-1-5-pro") {
+            Self::V15Pro
+        } else {
+            Self::V1
+        }
+    }
+
+    fn is_v2(self) -> bool {
+        matches!(self, Self::V2 | Self::V2Fast | Self::V2Mini)
+    }
+
+    /// Families whose rules we know; endpoint ids get the benefit of the doubt.
+    fn known(self) -> bool {
+        self != Self::Endpoint
+    }
+}
+
+/// The Ark client for one region.
+#[derive(Debug)]
+pub struct Ark {
+    id: ProviderId,
+    client: reqwest::Client,
+    api_key: Secret,
+    base_url: String,
+    /// Whether each task we created had reference videos (they change the token
+    /// price, and Ark's task object does not say).
+    with_video: Mutex<HashMap<String, bool>>,
+}
+
+impl Ark {
+    /// A client for the region `id` (BytePlus or Volcengine).
+    pub fn new(id: ProviderId, config: &RemoteConfig) -> Result<Self, ProviderError> {
+        let (client, api_key) = super::remote_parts(id, config)?;
+        Ok(Self {
+            id,
+            client,
+            api_key,
+            base_url: config.base_url.clone(),
+            with_video: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/contents/generations/tasks{path}", self.base_url)
+    }
+
+    fn model_id(&self, model: &ModelChoice) -> String {
+        let byteplus = self.id == ProviderId::Byteplus;
+        let known = match model {
+            ModelChoice::Native(id) => return id.clone(),
+            ModelChoice::Known(known) => known,
+        };
+        let id = match (known, byteplus) {
+            (KnownModel::Seedance, true) => "dreamina-seedance-2-0-260128",
+            (KnownModel::SeedanceMini, true) => "dreamina-seedance-2-0-mini-260615",
+            (_, true) => "dreamina-seedance-2-0-fast-260128",
+            (KnownModel::Seedance, false) => "doubao-seedance-2-0-260128",
+            (KnownModel::SeedanceMini, false) => "doubao-seedance-2-0-mini-260615",
+            (_, false) => "doubao-seedance-2-0-fast-260128",
+        };
+        id.to_owned()
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<T, ProviderError> {
+        let request = request
+            .bearer_auth(self.api_key.expose())
+            .header("Accept", "application/json");
+        let response = http::send(self.id, request).await?;
+        if !response.status.is_success() {
+            return Err(self.classify(&response, what));
+        }
+        serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
+            provider: self.id,
+            status: Some(response.status.as_u16()),
+            message: format!("unexpected answer to {what} ({e}): {}", response.snippet()),
+        })
+    }
+
+    /// Maps an error answer by HTTP status and Ark's error code.
+    fn classify(&self, response: &http::ApiResponse, what: &str) -> ProviderError {
+        let provider = self.id;
+        let envelope: Option<wire::ErrorEnvelope> = serde_json::from_slice(&response.body).ok();
+        let (code, message, param) = match envelope {
+            Some(e) => (
+                e.error.code.unwrap_or_default(),
+                e.error.message.unwrap_or_default(),
+                e.error.param,
+            ),
+            None => (String::new(), response.snippet(), None),
+        };
+        let message = match param {
+            Some(param) if !param.is_empty() => format!("{message} (parameter `{param}`)"),
+            _ => message,
+        };
+        let message = if code.is_empty() {
+            message
+        } else {
+            format!("{code}: {message}")
+        };
+        match response.status {
+            StatusCode::UNAUTHORIZED => ProviderError::Unauthenticated { provider, message },
+            StatusCode::FORBIDDEN
+                if code == "AccountOverdueError"
+                    || code.starts_with("OperationDenied.ServiceOverdue") =>
+            {
+                ProviderError::InsufficientBalance { provider, message }
+            }
+            StatusCode::FORBIDDEN => ProviderError::Unauthenticated { provider, message },
+            StatusCode::NOT_FOUND
+                if code.starts_with("InvalidEndpoint") || code == "ModelNotOpen" =>
+            {
+                ProviderError::InvalidRequest {
+                    provider,
+                    message: format!(
+                        "{message}. Check the model id and that it is activated for this account"
+                    ),
+                }
+            }
+            StatusCode::NOT_FOUND => ProviderError::NotFound {
+                provider,
+                what: what.to_owned(),
+                message,
+            },
+            StatusCode::TOO_MANY_REQUESTS
+                if code == "QuotaExceeded" || code == "SetLimitExceeded" =>
+            {
+                ProviderError::InsufficientBalance { provider, message }
+            }
+            StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited {
+                provider,
+                retry_after: response.retry_after,
+                message,
+            },
+            s if s.is_client_error() && is_moderation(&code) => {
+                ProviderError::ContentRejected { provider, message }
+            }
+            s if s.is_client_error() => ProviderError::InvalidRequest { provider, message },
+            s => ProviderError::Upstream {
+                provider,
+                status: Some(s.as_u16()),
+                message,
+            },
+        }
+    }
+
+    fn unsupported(
+        &self,
+        feature: impl Into<String>,
+        alternative: impl Into<String>,
+    ) -> ProviderError {
+        ProviderError::Unsupported {
+            provider: self.id,
+            feature: feature.into(),
+            alternative: alternative.into(),
+        }
+    }
+
+    /// Ark's per-model rules, checked before sending.
+    fn check_model_rules(&self, family: Family, video: &VideoRequest) -> Result<(), ProviderError> {
+        if !family.known() {
+            return Ok(());
+        }
+        let refs = matches!(&video.inputs, VideoInputs::Omni { images, .. } if !images.is_empty());
+        let rules: [(bool, &str, &str); 9] = [
+            (
+                family == Family::V2Fast
+                    && matches!(
+                        video.resolution,
+                        Some(Resolution::P1080 | Resolution::Uhd4k)
+                    ),
+                "1080p or 4k on Seedance 2.0 fast",
+                "Use 720p, or model seedance-2.0 for 1080p.",
+            ),
+            (
+                video.resolution == Some(Resolution::Uhd4k)
+                    && !(family == Family::V2 && self.id == ProviderId::Byteplus),
+                "4k with this model",
+                "4k is only offered for seedance-2.0 on BytePlus; use 1080p.",
+            ),
+            (
+                family == Family::V2Mini
+                    && matches!(
+                        video.resolution,
+                        Some(Resolution::P1080 | Resolution::Uhd4k)
+                    ),
+                "1080p or 4k on Seedance 2.0 mini",
+                "Use 480p or 720p.",
+            ),
+            (
+                (video.inputs.has_video() || video.inputs.has_audio()) && !family.is_v2(),
+                "reference videos or audio with this model",
+                "Only Seedance 2.0 models take them; use seedance-2.0 or seedance-2.0-fast.",
+            ),
+            (
+                video.ark.service_tier == Some(crate::request::ServiceTier::Flex) && family.is_v2(),
+                "service_tier flex on Seedance 2.0",
+                "Drop `ark.service_tier`; flex exists for Seedance 1.x only.",
+            ),
+            (
+                (video.ark.draft || video.ark.draft_task_id.is_some()) && family != Family::V15Pro,
+                "drafts with this model",
+                "Drafts exist on seedance-1-5-pro only; use that model id, or drop `ark.draft`.",
+            ),
+            (
+                video.camera_fixed.is_some() && (family.is_v2() || refs),
+                "camera_fixed with Seedance 2.0 or reference images",
+                "Drop `camera_fixed` and say \"static camera\" in the prompt instead.",
+            ),
+            (
+                video.generate_audio.is_some() && !(family.is_v2() || family == Family::V15Pro),
+                "generate_audio with this model",
+                "Only Seedance 2.0 and 1.5 pro make sound; drop `generate_audio`.",
+            ),
+            (
+                video.ark.draft
+                    && (video.return_last_frame
+                        || !matches!(video.resolution, None | Some(Resolution::P480))),
+                "a draft with return_last_frame or above 480p",
+                "Drafts are 480p without a last frame; drop those options.",
+            ),
+        ];
+        match rules.into_iter().find(|(broken, _, _)| *broken) {
+            Some((_, feature, alternative)) => Err(self.unsupported(feature, alternative)),
+            None => Ok(()),
+        }
+    }
+
+    fn create_body<'a>(&self, model: &'a str, video: &'a VideoRequest) -> wire::CreateBody<'a> {
+        let prompt = references::rewrite(&video.prompt, |kind, n| match kind {
+            MediaKind::Image => format!("[Image {n}]"),
+            MediaKind::Video => format!("[Video {n}]"),
+            MediaKind::Audio => format!("[Audio {n}]"),
+        });
+        let mut content = Vec::new();
+        if !prompt.is_empty() {
+            content.push(wire::ContentItem::Text { text: prompt });
+        }
+        if let Some(draft) = &video.ark.draft_task_id {
+            content.push(wire::ContentItem::DraftTask {
+                draft_task: wire::IdRef { id: draft },
+            });
+        }
+        match &video.inputs {
+            VideoInputs::Omni {
+                images,
+                videos,
+                audios,
+            } => {
+                content.extend(images.iter().map(|url| wire::ContentItem::ImageUrl {
+                    image_url: wire::UrlRef { url },
+                    role: "reference_image",
+                }));
+                content.extend(videos.iter().map(|url| wire::ContentItem::VideoUrl {
+                    video_url: wire::UrlRef { url },
+                    role: "reference_video",
+                }));
+                content.extend(audios.iter().map(|url| wire::ContentItem::AudioUrl {
+                    audio_url: wire::UrlRef { url },
+                    role: "reference_audio",
+                }));
+            }
+            VideoInputs::Frames { first, last } => {
+                for (url, role) in [(first, "first_frame"), (last, "last_frame")] {
+                    if let Some(url) = url {
+                        content.push(wire::ContentItem::ImageUrl {
+                            image_url: wire::UrlRef { url },
+                            role,
+                        });
+                    }
+                }
+            }
+        }
+        wire::CreateBody {
+            model,
+            content,
+            ratio: video.ratio.map(Ratio::as_str),
+            duration: Some(i32::from(video.duration)),
+            resolution: video.resolution.map(Resolution::as_str),
+            generate_audio: video.generate_audio,
+            seed: video.seed,
+            camera_fixed: video.camera_fixed,
+            watermark: video.watermark,
+            return_last_frame: video.return_last_frame.then_some(true),
+            service_tier: video.ark.service_tier.map(|t| t.as_str()),
+            execution_expires_after: video.ark.execution_expires_after,
+            draft: video.ark.draft.then_some(true),
+        }
+    }
+
+    fn snapshot(&self, task: wire::Task) -> TaskSnapshot {
+        let status = status(&task.status);
+        let content = task.content.unwrap_or_default();
+        let result_urls = content.video_url.or(content.file_url).into_iter().collect();
+        let failure = match status {
+            TaskStatus::Failed => Some(failure(task.error.as_ref())),
+            TaskStatus::Expired => Some(TaskFailure::new(
+                FailureKind::Expired,
+                None,
+                "the task did not finish within its execution_expires_after window",
+            )),
+            _ => None,
+        };
+        let tokens = task
+            .usage
+            .and_then(|u| u.completion_tokens.or(u.total_tokens));
+        let with_video = super::lock(&self.with_video)
+            .get(&task.id)
+            .copied()
+            .unwrap_or(false);
+        let price = tokens.and_then(|t| {
+            self.estimate(
+                task.model.as_deref(),
+                task.resolution.as_deref(),
+                with_video,
+                t,
+            )
+        });
+        TaskSnapshot {
+            task_id: task.id,
+            status,
+            result_urls,
+            last_frame_url: content.last_frame_url,
+            failure,
+            progress: None,
+            price,
+            usage_tokens: tokens,
+        }
+    }
+
+    /// Cost from tokens with the published rates (per million tokens).
+    fn estimate(
+        &self,
+        model: Option<&str>,
+        resolution: Option<&str>,
+        with_video: bool,
+        tokens: u64,
+    ) -> Option<Amount> {
+        let family = Family::of(model?);
+        let res = resolution
+            .and_then(Resolution::parse)
+            .unwrap_or(Resolution::P720);
+        let byteplus = self.id == ProviderId::Byteplus;
+        let (plain, with_ref) = match (family, res, byteplus) {
+            (Family::V2, Resolution::P1080, true) => (7.7, 4.7),
+            (Family::V2, Resolution::Uhd4k, true) => (4.0, 2.4),
+            (Family::V2, _, true) => (7.0, 4.3),
+            (Family::V2Fast, _, true) => (5.6, 3.3),
+            (Family::V2Mini, _, true) => (3.5, 2.1),
+            (Family::V2, Resolution::P1080, false) => (51.0, 31.0),
+            (Family::V2, Resolution::Uhd4k, false) => (26.0, 16.0),
+            (Family::V2, _, false) => (46.0, 28.0),
+            (Family::V2Fast, _, false) => (37.0, 22.0),
+            (Family::V2Mini, _, false) => (23.0, 14.0),
+            _ => return None,
+        };
+        let rate = if with_video { with_ref } else { plain };
+        let amount = (tokens as f64 / 1_000_000.0 * rate * 100.0).round() / 100.0;
+        Some(Amount::new(
+            amount,
+            if byteplus {
+                "USD (estimated from tokens)"
+            } else {
+                "CNY (estimated from tokens)"
+            },
+        ))
+    }
+}
+
+fn is_moderation(code: &str) -> bool {
+    code.split('.')
+        .next()
+        .is_some_and(|head| head.ends_with("SensitiveContentDetected"))
+}
+
+fn status(word: &str) -> TaskStatus {
+    match word {
+        "queued" | "pending" => TaskStatus::Queued,
+        "succeeded" => TaskStatus::Succeeded,
+        "failed" => TaskStatus::Failed,
+        "cancelled" => TaskStatus::Cancelled,
+        "expired" => TaskStatus::Expired,
+        _ => TaskStatus::Running,
+    }
+}
+
+/// Ark's error codes decide the kind: `...SensitiveContentDetected.PrivacyInformation`
+/// is a real person's face; other `SensitiveContentDetected` codes are moderation.
+fn failure(error: Option<&wire::TaskError>) -> TaskFailure {
+    let code = error.and_then(|e| e.code.clone());
+    let message = error
+        .and_then(|e| e.message.clone())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "the provider gave no reason".to_owned());
+    let kind = match code.as_deref() {
+        Some(c) if is_moderation(c) && c.ends_with(".PrivacyInformation") => {
+            FailureKind::FaceDetected
+        }
+        Some(c) if is_moderation(c) => FailureKind::ContentRejected,
+        Some(c) if c.starts_with("InvalidParameter") || c.starts_with("MissingParameter") => {
+            FailureKind::InvalidInput
+        }
+        _ => FailureKind::Unknown,
+    };
+    TaskFailure::new(kind, code, message)
+}
+
+#[async_trait]
+impl Provider for Ark {
+    fn id(&self) -> ProviderId {
+        self.id
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        if self.id == ProviderId::Volcengine {
+            &VOLCENGINE
+        } else {
+            &BYTEPLUS
+        }
+    }
+
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        _key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
+        let Generation::Video(video) = &request.generation else {
+            return Err(self.unsupported(
+                "image models through this server",
+                "Use seedance-2.0 / seedance-2.0-fast here, or a provider with image models (xskill, seedance2ai).",
+            ));
+        };
+        let model = self.model_id(&request.model);
+        self.check_model_rules(Family::of(&model), video)?;
+        let body = self.create_body(&model, video);
+        let created: wire::Created = self
+            .call(
+                self.client
+                    .post(self.url(""))
+                    .json(&body)
+                    .timeout(http::API_TIMEOUT),
+                "create",
+            )
+            .await?;
+        super::lock(&self.with_video).insert(created.id.clone(), video.inputs.has_video());
+        Ok(SubmittedTask {
+            task_id: created.id,
+            status: TaskStatus::Queued,
+            price: None,
+            balance_after: None,
+        })
+    }
+
+    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+        let task: wire::Task = self
+            .call(
+                self.client
+                    .get(self.url(&format!("/{task_id}")))
+                    .timeout(http::API_TIMEOUT),
+                &format!("task {task_id}"),
+            )
+            .await?;
+        Ok(self.snapshot(task))
+    }
+
+    async fn upload_image(&self, _image: &ImageUpload) -> Result<HostedImage, ProviderError> {
+        Err(self.unsupported(
+            "hosting images",
+            "Ark takes images inline: pass a public https URL in image_files / first_frame, or a data: URL \
+             (base64, up to 30 MB).",
+        ))
+    }
+
+    async fn balance(&self) -> Result<Balance, ProviderError> {
+        Err(self.unsupported(
+            "reading the balance through the API",
+            "Check the balance or resource packs in the console (billing page); Ark bills by tokens, see the \
+             pricing in get_task results.",
+        ))
+    }
+
+    async fn download(&self, url: &str) -> Result<Download, ProviderError> {
+        http::download(self.id, &self.client, url).await
+    }
+
+    async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
+        let _: serde_json::Value = self
+            .call(
+                self.client
+                    .delete(self.url(&format!("/{task_id}")))
+                    .json(&serde_json::json!({}))
+                    .timeout(http::API_TIMEOUT),
+                &format!("task {task_id}"),
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_families_are_read_from_ids_in_both_regions() {
+        assert_eq!(
+            Family::of("dreamina-seedance-2-0-fast-260128"),
+            Family::V2Fast
+        );
+        assert_eq!(Family::of("doubao-seedance-2-0-260128"), Family::V2);
+        assert_eq!(
+            Family::of("doubao-seedance-2-0-mini-260615"),
+            Family::V2Mini
+        );
+        assert_eq!(Family::of("seedance-1-5-pro-251215"), Family::V15Pro);
+        assert_eq!(
+            Family::of("doubao-seedance-1-0-lite-t2v-250428"),
+            Family::V1
+        );
+        assert_eq!(Family::of("ep-20260101-abc"), Family::Endpoint);
+    }
+
+    #[test]
+    fn failure_codes_decide_the_kind() {
+        let e = |code: &str| wire::TaskError {
+            code: Some(code.into()),
+            message: Some("m".into()),
+        };
+        assert_eq!(
+            failure(Some(&e(
+                "InputImageSensitiveContentDetected.PrivacyInformation"
+            )))
+            .kind,
+            FailureKind::FaceDetected
+        );
+        assert_eq!(
+            failure(Some(&e(
+                "OutputVideoSensitiveContentDetected.PolicyViolation"
+            )))
+            .kind,
+            FailureKind::ContentRejected
+        );
+        assert_eq!(
+            failure(Some(&e("InvalidParameter"))).kind,
+            FailureKind::InvalidInput
+        );
+        assert_eq!(failure(None).kind, FailureKind::Unknown);
+    }
+}

@@ -1,0 +1,330 @@
+//! seed2.io backend: Seedance 2.0 through `/v1/video/generate` and `/v1/tasks/{id}`.
+//!
+//! Task ids are integers on the wire and strings everywhere else. There is no
+//! balance endpoint: the balance arrives with every create answer, so
+//! `get_balance` reports the last figure seen and when it was seen.
+
+mod wire;
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    config::RemoteConfig,
+    error::ProviderError,
+    providers::{
+        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        capabilities::{BalanceSource, FIXED_RATIOS, MediaRules},
+        http,
+    },
+    request::{
+        Generation, GenerationRequest, ImageUpload, KnownModel, Ratio, VideoInputs, VideoTier,
+    },
+    secret::Secret,
+    task::{
+        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
+        TaskStatus,
+    },
+};
+
+const ID: ProviderId = ProviderId::Seed2;
+const UNIT: &str = "points";
+
+static CAPABILITIES: Capabilities = Capabilities {
+    models: &[KnownModel::SeedanceFast, KnownModel::Seedance],
+    upload: false,
+    balance: BalanceSource::LastSeen,
+    list: false,
+    cancel: false,
+    last_frame: false,
+    audio_switch: false,
+    seed: false,
+    camera_fixed: false,
+    watermark: false,
+    ratios: FIXED_RATIOS,
+    resolutions: &[],
+    max_images: 9,
+    max_videos: 3,
+    max_audios: 3,
+    media: MediaRules {
+        data_urls: false,
+        asset_ids: false,
+        plain_http: true,
+    },
+    idempotent_create: false,
+    pricing: "Points (10,000 = 1 USD): Seedance 2.0 fast 580 per second, 1,160 with reference video or \
+              audio; standard 1,160 and 2,320. Failed tasks are refunded.",
+};
+
+/// The seed2.io client.
+#[derive(Debug)]
+pub struct Seed2 {
+    client: reqwest::Client,
+    api_key: Secret,
+    base_url: String,
+    last_balance: Mutex<Option<(f64, String)>>,
+}
+
+impl Seed2 {
+    /// A client for the configured host and key.
+    pub fn new(config: &RemoteConfig) -> Result<Self, ProviderError> {
+        let (client, api_key) = super::remote_parts(ID, config)?;
+        Ok(Self {
+            client,
+            api_key,
+            base_url: config.base_url.clone(),
+            last_balance: Mutex::new(None),
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<T, ProviderError> {
+        let request = request
+            .bearer_auth(self.api_key.expose())
+            .header("Accept", "application/json");
+        let response = http::send(ID, request).await?;
+        let envelope: Option<wire::Envelope<T>> = serde_json::from_slice(&response.body).ok();
+        let message = envelope
+            .as_ref()
+            .and_then(|e| e.message.clone())
+            .unwrap_or_else(|| response.snippet());
+        match envelope {
+            Some(wire::Envelope {
+                code: 0,
+                data: Some(data),
+                ..
+            }) if response.status.is_success() => Ok(data),
+            Some(wire::Envelope { code, .. }) => Err(classify(
+                response.status,
+                Some(code),
+                message,
+                response.retry_after,
+                what,
+            )),
+            None => Err(classify(
+                response.status,
+                None,
+                message,
+                response.retry_after,
+                what,
+            )),
+        }
+    }
+}
+
+fn unsupported(feature: &str, alternative: &str) -> ProviderError {
+    ProviderError::Unsupported {
+        provider: ID,
+        feature: feature.to_owned(),
+        alternative: alternative.to_owned(),
+    }
+}
+
+/// The envelope code's first three digits are an HTTP-like status (40101 → 401);
+/// the HTTP status decides when they are missing.
+fn classify(
+    status: StatusCode,
+    code: Option<i64>,
+    message: String,
+    retry_after: Option<std::time::Duration>,
+    what: &str,
+) -> ProviderError {
+    let from_code = code
+        .filter(|c| *c >= 10_000)
+        .map(|c| c / 100)
+        .filter(|c| (400..600).contains(c));
+    let number = from_code.unwrap_or_else(|| i64::from(status.as_u16()));
+    let provider = ID;
+    match number {
+        401 | 403 => ProviderError::Unauthenticated { provider, message },
+        402 => ProviderError::InsufficientBalance { provider, message },
+        404 => ProviderError::NotFound {
+            provider,
+            what: what.to_owned(),
+            message,
+        },
+        429 => ProviderError::RateLimited {
+            provider,
+            retry_after,
+            message,
+        },
+        400..=499 => ProviderError::InvalidRequest { provider, message },
+        200..=299 => ProviderError::Upstream {
+            provider,
+            status: None,
+            message: format!("unexpected answer: {message}"),
+        },
+        n => ProviderError::Upstream {
+            provider,
+            status: u16::try_from(n).ok(),
+            message,
+        },
+    }
+}
+
+fn status(word: &str) -> TaskStatus {
+    match word {
+        "pending" | "queued" => TaskStatus::Queued,
+        "completed" | "succeeded" => TaskStatus::Succeeded,
+        "failed" => TaskStatus::Failed,
+        _ => TaskStatus::Running,
+    }
+}
+
+#[async_trait]
+impl Provider for Seed2 {
+    fn id(&self) -> ProviderId {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        _key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
+        let Generation::Video(video) = &request.generation else {
+            return Err(unsupported(
+                "image models",
+                "Use a provider with image models (xskill, seedance2ai).",
+            ));
+        };
+        let VideoInputs::Omni {
+            images,
+            videos,
+            audios,
+        } = &video.inputs
+        else {
+            return Err(unsupported(
+                "first_last_frames mode",
+                "Use mode omni_reference with the frame as @image_file_1 and say \"start exactly on \
+                 @image_file_1\" in the prompt.",
+            ));
+        };
+        let model = match (&request.model, video.tier) {
+            (crate::request::ModelChoice::Native(id), _) => id.as_str(),
+            (_, VideoTier::Standard) => "seedance_2.0",
+            _ => "seedance_2.0_fast",
+        };
+        let body = wire::CreateBody {
+            prompt: &video.prompt,
+            model,
+            duration: video.duration,
+            ratio: video.ratio.map(Ratio::as_str),
+            image_files: images,
+            video_files: videos,
+            audio_files: audios,
+        };
+        let url = format!("{}/v1/video/generate", self.base_url);
+        let created: wire::Created = self
+            .call(
+                self.client.post(url).json(&body).timeout(http::API_TIMEOUT),
+                "create",
+            )
+            .await?;
+        if let Some(left) = created.balance {
+            *super::lock(&self.last_balance) = Some((left, crate::clock::now_rfc3339()));
+        }
+        Ok(SubmittedTask {
+            task_id: created.task_id.to_string(),
+            status: created.status.as_deref().map_or(TaskStatus::Queued, status),
+            price: created.points_cost.map(|p| Amount::new(p, UNIT)),
+            balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
+        })
+    }
+
+    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+        let what = format!("task {task_id}");
+        let Ok(number) = task_id.trim().parse::<u64>() else {
+            return Err(ProviderError::NotFound {
+                provider: ID,
+                what,
+                message: "seed2.io task ids are whole numbers".to_owned(),
+            });
+        };
+        let url = format!("{}/v1/tasks/{number}", self.base_url);
+        let task: wire::Task = http::with_retries(|| {
+            self.call(self.client.get(&url).timeout(http::API_TIMEOUT), &what)
+        })
+        .await?;
+        let status = status(&task.status);
+        let result = task.result.unwrap_or_default();
+        let failure = (status == TaskStatus::Failed).then(|| {
+            let message = result
+                .error
+                .clone()
+                .filter(|e| !e.is_empty())
+                .unwrap_or_else(|| "the provider gave no reason".to_owned());
+            TaskFailure::new(FailureKind::Unknown, None, message)
+        });
+        Ok(TaskSnapshot {
+            task_id: task.id.to_string(),
+            status,
+            result_urls: result
+                .video_url
+                .filter(|_| status == TaskStatus::Succeeded)
+                .into_iter()
+                .collect(),
+            last_frame_url: None,
+            failure,
+            progress: None,
+            price: task.points_cost.map(|p| Amount::new(p, UNIT)),
+            usage_tokens: None,
+        })
+    }
+
+    async fn upload_image(&self, _image: &ImageUpload) -> Result<HostedImage, ProviderError> {
+        Err(unsupported(
+            "hosting images",
+            "seed2.io takes media as URLs only; put the image on any public host (or upload it with xskill) \
+             and pass its URL in image_files.",
+        ))
+    }
+
+    async fn balance(&self) -> Result<Balance, ProviderError> {
+        match super::lock(&self.last_balance).clone() {
+            Some((left, seen)) => Ok(Balance {
+                available: Amount::new(left, UNIT),
+                last_seen_at: Some(seen),
+            }),
+            None => Err(unsupported(
+                "reading the balance before the first task",
+                "seed2.io has no balance endpoint; the balance is reported with every submitted task (and on \
+                 the seed2.io dashboard).",
+            )),
+        }
+    }
+
+    async fn download(&self, url: &str) -> Result<Download, ProviderError> {
+        http::download(ID, &self.client, url).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelope_codes_map_by_their_status_digits() {
+        let kind = |code| classify(StatusCode::OK, Some(code), "m".into(), None, "t").kind();
+        use crate::error::ErrorKind as K;
+        assert_eq!(kind(40101), K::Unauthenticated);
+        assert_eq!(kind(40201), K::InsufficientBalance);
+        assert_eq!(kind(42901), K::RateLimited);
+        assert_eq!(kind(40001), K::InvalidRequest);
+        assert_eq!(kind(50001), K::Upstream);
+        assert_eq!(
+            classify(StatusCode::PAYMENT_REQUIRED, Some(7), "m".into(), None, "t").kind(),
+            K::InsufficientBalance
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! seedance2ai.io backend: Seedance 2.0 video (`/video/seedance2`) and the image
+//! models gpt-image-2 and nano-banana-pro, polled on `/tasks/{id}`.
+//!
+//! Every POST carries an `Idempotency-Key`, the same for every attempt of one
+//! logical submission, so creates are retried safely on transient failures.
+//! `mode` is derived from the inputs; references are rewritten into plain words,
+//! as the provider asks. Media must be public https URLs.
+
+mod wire;
+
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use reqwest::StatusCode;
+use serde::{Serialize, de::DeserializeOwned};
+
+use crate::{
+    config::RemoteConfig,
+    error::ProviderError,
+    providers::{
+        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
+        http,
+    },
+    references::{self, MediaKind},
+    request::{
+        Generation, GenerationRequest, ImageRequest, ImageUpload, KnownModel, ModelChoice, Ratio,
+        Resolution, VideoInputs, VideoRequest, VideoTier,
+    },
+    secret::Secret,
+    task::{
+        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
+        TaskStatus,
+    },
+};
+
+const ID: ProviderId = ProviderId::Seedance2ai;
+const UNIT: &str = "credits";
+
+static CAPABILITIES: Capabilities = Capabilities {
+    models: &[
+        KnownModel::SeedanceFast,
+        KnownModel::Seedance,
+        KnownModel::SeedanceMini,
+        KnownModel::GptImage2,
+        KnownModel::NanoBananaPro,
+    ],
+    upload: false,
+    balance: BalanceSource::LastSeen,
+    list: false,
+    cancel: false,
+    last_frame: true,
+    audio_switch: true,
+    seed: true,
+    camera_fixed: true,
+    watermark: false,
+    ratios: ALL_RATIOS,
+    resolutions: &[
+        Resolution::P720,
+        Resolution::P1080,
+        Resolution::P1080Plus,
+        Resolution::Uhd4k,
+        Resolution::Image1K,
+        Resolution::Image2K,
+        Resolution::Image4K,
+    ],
+    max_images: 9,
+    max_videos: 3,
+    // media_urls takes images and videos only.
+    max_audios: 0,
+    media: MediaRules {
+        data_urls: false,
+        asset_ids: false,
+        plain_http: false,
+    },
+    idempotent_create: true,
+    pricing: "Credits per task, reported when it is created (about 6 credits per second for standard 720p \
+              video); failed tasks are refunded.",
+};
+
+/// The seedance2ai.io client.
+#[derive(Debug)]
+pub struct Seedance2ai {
+    client: reqwest::Client,
+    api_key: Secret,
+    base_url: String,
+    /// The provider has no balance endpoint; create answers sometimes carry it.
+    last_balance: Mutex<Option<(f64, String)>>,
+}
+
+impl Seedance2ai {
+    /// A client for the configured host and key.
+    pub fn new(config: &RemoteConfig) -> Result<Self, ProviderError> {
+        let (client, api_key) = super::remote_parts(ID, config)?;
+        Ok(Self {
+            client,
+            api_key,
+            base_url: config.base_url.clone(),
+            last_balance: Mutex::new(None),
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<T, ProviderError> {
+        let request = request
+            .bearer_auth(self.api_key.expose())
+            .header("Accept", "application/json");
+        let response = http::send(ID, request).await?;
+        if !response.status.is_success() {
+            return Err(classify(&response, what));
+        }
+        serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
+            provider: ID,
+            status: Some(response.status.as_u16()),
+            message: format!("unexpected answer to {what} ({e}): {}", response.snippet()),
+        })
+    }
+
+    /// Creates with the submission's key on every attempt, so a retry after a lost
+    /// answer returns the original task instead of paying twice.
+    async fn create(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        key: &SubmissionKey,
+    ) -> Result<wire::Created, ProviderError> {
+        let url = format!("{}{path}", self.base_url);
+        http::with_retries(|| {
+            let request = self
+                .client
+                .post(&url)
+                .header("Idempotency-Key", key.as_str())
+                .json(body)
+                .timeout(http::API_TIMEOUT);
+            self.call::<wire::Created>(request, "create")
+        })
+        .await
+    }
+}
+
+fn unsupported(feature: &str, alternative: &str) -> ProviderError {
+    ProviderError::Unsupported {
+        provider: ID,
+        feature: feature.to_owned(),
+        alternative: alternative.to_owned(),
+    }
+}
+
+fn classify(response: &http::ApiResponse, what: &str) -> ProviderError {
+    let envelope: Option<wire::ErrorEnvelope> = serde_json::from_slice(&response.body).ok();
+    let (code, mut message) = match &envelope {
+        Some(e) => (
+            e.error.code.clone().unwrap_or_default(),
+            e.error.message.clone().unwrap_or_default(),
+        ),
+        None => (String::new(), response.snippet()),
+    };
+    if let Some(e) = &envelope {
+        let required = e.error.required_credits.or(e.required_credits);
+        let available = e.error.available_credits.or(e.available_credits);
+        if let (Some(required), Some(available)) = (required, available) {
+            message = format!("{message} (needs {required} credits, {available} available)");
+        }
+    }
+    let provider = ID;
+    match (response.status, code.as_str()) {
+        (StatusCode::UNAUTHORIZED, _) | (_, "unauthorized") => {
+            ProviderError::Unauthenticated { provider, message }
+        }
+        (StatusCode::PAYMENT_REQUIRED, _) | (_, "insufficient_credits") => {
+            ProviderError::InsufficientBalance { provider, message }
+        }
+        (StatusCode::NOT_FOUND, _) => ProviderError::NotFound {
+            provider,
+            what: what.to_owned(),
+            message,
+        },
+        (StatusCode::TOO_MANY_REQUESTS, _) => ProviderError::RateLimited {
+            provider,
+            retry_after: response.retry_after,
+            message,
+        },
+        // Same key still being processed (a retry raced the original): transient.
+        (StatusCode::CONFLICT, _) => ProviderError::Upstream {
+            provider,
+            status: Some(409),
+            message,
+        },
+        (s, _) if s.is_client_error() => ProviderError::InvalidRequest { provider, message },
+        (StatusCode::SERVICE_UNAVAILABLE, _) if response.retry_after.is_some() => {
+            ProviderError::RateLimited {
+                provider,
+                retry_after: response.retry_after,
+                message,
+            }
+        }
+        (s, _) => ProviderError::Upstream {
+            provider,
+            status: Some(s.as_u16()),
+            message,
+        },
+    }
+}
+
+fn tier(video: &VideoRequest, model: &ModelChoice) -> &'static str {
+    // Our fast/standard/mini map to the provider's standard/pro/mini tiers.
+    match (model, video.tier) {
+        (_, VideoTier::Mini) => "mini",
+        (_, VideoTier::Standard) => "pro",
+        (_, VideoTier::Fast) => "standard",
+    }
+}
+
+fn video_body<'a>(
+    video: &'a VideoRequest,
+    model: &ModelChoice,
+) -> Result<wire::VideoBody<'a>, ProviderError> {
+    let quality_tier = tier(video, model);
+    if matches!(
+        video.resolution,
+        Some(Resolution::P1080Plus | Resolution::Uhd4k)
+    ) && quality_tier != "pro"
+    {
+        return Err(unsupported(
+            "1080p-plus and 4k below the pro tier",
+            "Use model seedance-2.0 (pro tier), or 1080p.",
+        ));
+    }
+    if video.resolution == Some(Resolution::P480) {
+        return Err(unsupported("480p", "Use 720p (the lowest here)."));
+    }
+    let real = video.channel == Some(crate::request::Channel::Real);
+    if video.seed.is_some() && (real || quality_tier == "mini") {
+        return Err(unsupported(
+            "`seed` on the real channel or the mini tier",
+            "Drop `seed`.",
+        ));
+    }
+    let (mode, image_url, end_image_url, media_urls, images) = match &video.inputs {
+        VideoInputs::Frames {
+            first: Some(first),
+            last,
+        } => (
+            "image-to-video",
+            Some(first.as_str()),
+            last.as_deref(),
+            Vec::new(),
+            0,
+        ),
+        VideoInputs::Frames { first: None, .. } => ("text-to-video", None, None, Vec::new(), 0),
+        VideoInputs::Omni { images, videos, .. } if images.is_empty() && videos.is_empty() => {
+            ("text-to-video", None, None, Vec::new(), 0)
+        }
+        VideoInputs::Omni { images, videos, .. } => {
+            let media: Vec<&str> = images
+                .iter()
+                .chain(videos.iter())
+                .map(String::as_str)
+                .collect();
+            ("media-to-video", None, None, media, images.len())
+        }
+    };
+    // media_urls lists images, then videos: say so in words the model reads.
+    let prompt = references::rewrite(&video.prompt, |kind, n| match kind {
+        MediaKind::Image if mode == "image-to-video" && n == 1 => "the start frame".to_owned(),
+        MediaKind::Image if mode == "image-to-video" => "the end frame".to_owned(),
+        MediaKind::Image => format!("reference image {n} (media {n})"),
+        MediaKind::Video => format!("reference video {n} (media {})", images + n),
+        MediaKind::Audio => format!("reference audio {n}"),
+    });
+    Ok(wire::VideoBody {
+        mode,
+        quality_tier,
+        channel: video.channel.map(|c| c.as_str()),
+        prompt,
+        aspect_ratio: video.ratio.map(Ratio::as_str),
+        duration: video.duration.to_string(),
+        resolution: video.resolution.map(Resolution::as_str),
+        image_url,
+        end_image_url,
+        media_urls,
+        generate_audio: video.generate_audio,
+        fixed_lens: video.camera_fixed,
+        seed: video.seed,
+    })
+}
+
+fn status(word: &str) -> TaskStatus {
+    match word {
+        "completed" | "succeeded" => TaskStatus::Succeeded,
+        "failed" => TaskStatus::Failed,
+        "queued" | "pending" => TaskStatus::Queued,
+        _ => TaskStatus::Running,
+    }
+}
+
+fn failure(error: Option<&wire::ErrorBody>) -> TaskFailure {
+    let code = error.and_then(|e| e.code.clone());
+    let message = error
+        .and_then(|e| e.message.clone())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "the provider gave no reason".to_owned());
+    // The provider documents no failure codes yet; keep its words, give generic advice.
+    TaskFailure::new(FailureKind::Unknown, code, message)
+}
+
+#[async_trait]
+impl Provider for Seedance2ai {
+    fn id(&self) -> ProviderId {
+        ID
+    }
+
+    fn capabilities(&self) -> &'static Capabilities {
+        &CAPABILITIES
+    }
+
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
+        let created = match (&request.generation, &request.model) {
+            (Generation::Video(video), model) => {
+                self.create("/video/seedance2", &video_body(video, model)?, key)
+                    .await?
+            }
+            (Generation::Image(image), ModelChoice::Known(KnownModel::NanoBananaPro)) => {
+                self.create("/image/nano-banana-pro", &nano_banana(image)?, key)
+                    .await?
+            }
+            (Generation::Image(image), ModelChoice::Known(KnownModel::GptImage2)) => {
+                self.create("/image/gpt-image-2", &gpt_image(image)?, key)
+                    .await?
+            }
+            (Generation::Image(_), _) => {
+                return Err(unsupported(
+                    "this image model",
+                    "Use gpt-image-2 or nano-banana-pro.",
+                ));
+            }
+        };
+        if let Some(left) = created.remaining_credits {
+            *super::lock(&self.last_balance) = Some((left, crate::clock::now_rfc3339()));
+        }
+        Ok(SubmittedTask {
+            task_id: created.id,
+            status: created
+                .status
+                .as_deref()
+                .map_or(TaskStatus::Running, status),
+            price: created.credits_used.map(|c| Amount::new(c, UNIT)),
+            balance_after: created.remaining_credits.map(|c| Amount::new(c, UNIT)),
+        })
+    }
+
+    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+        let url = format!("{}/tasks/{task_id}", self.base_url);
+        let what = format!("task {task_id}");
+        let task: wire::Task = http::with_retries(|| {
+            self.call(self.client.get(&url).timeout(http::API_TIMEOUT), &what)
+        })
+        .await?;
+        let status = status(&task.status);
+        let (result_urls, last_frame_url) = match task.output {
+            Some(wire::Output::Urls(urls)) => (urls, None),
+            Some(wire::Output::Fields(f)) => {
+                let mut urls: Vec<String> = f.video_url.into_iter().chain(f.image_urls).collect();
+                urls.extend(f.images.into_iter().map(|i| match i {
+                    wire::ImageEntry::Url(url) | wire::ImageEntry::Object { url } => url,
+                }));
+                (urls, f.last_frame_url)
+            }
+            None => (Vec::new(), None),
+        };
+        let used = task.credits_used.unwrap_or(0.0) - task.credits_refunded.unwrap_or(0.0);
+        Ok(TaskSnapshot {
+            task_id: task.id,
+            status,
+            result_urls: if status == TaskStatus::Succeeded {
+                result_urls
+            } else {
+                Vec::new()
+            },
+            last_frame_url: last_frame_url.filter(|_| status == TaskStatus::Succeeded),
+            failure: (status == TaskStatus::Failed).then(|| failure(task.error.as_ref())),
+            progress: None,
+            price: task.credits_used.map(|_| Amount::new(used, UNIT)),
+            usage_tokens: None,
+        })
+    }
+
+    async fn upload_image(&self, _image: &ImageUpload) -> Result<HostedImage, ProviderError> {
+        Err(unsupported(
+            "hosting images",
+            "seedance2ai.io needs public https URLs for media; upload the file with a provider that hosts \
+             files (xskill) or to any public host, and pass its URL.",
+        ))
+    }
+
+    async fn balance(&self) -> Result<Balance, ProviderError> {
+        match super::lock(&self.last_balance).clone() {
+            Some((left, seen)) => Ok(Balance {
+                available: Amount::new(left, UNIT),
+                last_seen_at: Some(seen),
+            }),
+            None => Err(unsupported(
+                "reading the balance through the API",
+                "It has no balance endpoint; the figure appears after the next image task, and on the \
+                 seedance2ai.io dashboard.",
+            )),
+        }
+    }
+
+    async fn download(&self, url: &str) -> Result<Download, ProviderError> {
+        http::download(ID, &self.client, url).await
+    }
+}
+
+fn image_kind(image: &ImageRequest) -> &'static str {
+    if image.edit {
+        "image-to-image"
+    } else {
+        "text-to-image"
+    }
+}
+
+fn gpt_image(image: &ImageRequest) -> Result<wire::GptImageBody<'_>, ProviderError> {
+    if image.num_images > 4 {
+        return Err(unsupported(
+            "more than 4 images per gpt-image-2 task",
+            "Ask for 1 to 4.",
+        ));
+    }
+    Ok(wire::GptImageBody {
+        kind: image_kind(image),
+        prompt: &image.prompt,
+        resolution: image.resolution.map_or("1K", Resolution::as_str),
+        aspect_ratio: image
+            .ratio
+            .filter(|r| *r != Ratio::Adaptive)
+            .map_or("auto", Ratio::as_str),
+        batch_count: image.num_images,
+        image_urls: &image.image_urls,
+    })
+}
+
+fn nano_banana(image: &ImageRequest) -> Result<wire::NanoBananaBody<'_>, ProviderError> {
+    if image.num_images > 1 {
+        return Err(unsupported(
+            "several images per nano-banana-pro task",
+            "Ask for 1 per task.",
+        ));
+    }
+    if image.image_urls.len() > 8 {
+        return Err(unsupported(
+            "more than 8 input images for nano-banana-pro",
+            "Keep at most 8.",
+        ));
+    }
+    Ok(wire::NanoBananaBody {
+        kind: image_kind(image),
+        prompt: &image.prompt,
+        image_size: image
+            .ratio
+            .filter(|r| *r != Ratio::Adaptive)
+            .map(Ratio::as_str),
+        resolution: image.resolution.map(Resolution::as_str),
+        image_urls: &image.image_urls,
+    })
+}
