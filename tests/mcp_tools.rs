@@ -359,3 +359,77 @@ async fn images_upload_and_seedream_tasks_return_every_image() {
     assert_eq!(created.model, "fal-ai/bytedance/seedream/v4.5/edit");
     assert_eq!(created.price, 32);
 }
+
+#[tokio::test]
+async fn the_last_frame_is_returned_and_saved_for_chaining_clips() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let task = submit_and_wait(
+        &client,
+        json!({"prompt": "a train leaves", "return_last_frame": true}),
+    )
+    .await;
+    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    assert!(
+        task["last_frame_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("-last.png")
+    );
+    let files: Vec<_> = task["local_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].ends_with(".mp4") && files[1].ends_with(".png"),
+        "{files:?}"
+    );
+    assert_eq!(&std::fs::read(&files[1]).unwrap()[1..4], b"PNG");
+}
+
+#[tokio::test]
+async fn what_the_provider_cannot_do_is_refused_before_sending_with_the_alternative() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    let cases = [
+        (json!({"prompt": "x", "seed": 42}), "`seed`"),
+        (
+            json!({"prompt": "x", "resolution": "1080p"}),
+            "resolution `1080p`",
+        ),
+        (
+            json!({"prompt": "x", "return_last_frame": true}),
+            "return_last_frame",
+        ),
+        (
+            json!({"prompt": "x", "ark": {"service_tier": "flex"}}),
+            "`ark`",
+        ),
+        (
+            json!({"prompt": "x", "model": "gpt-image-2"}),
+            "gpt-image-2",
+        ),
+        (
+            json!({"prompt": "x", "image_files": ["data:image/png;base64,iVBORw0KGgo="]}),
+            "data: URLs",
+        ),
+    ];
+    for (args, needle) in cases {
+        let (err, text) = call(&client, "submit_task", args.clone()).await;
+        let text = text.as_str().unwrap_or_default().to_owned();
+        assert!(err, "{args} should be refused");
+        assert!(
+            text.starts_with("unsupported") && text.contains(needle),
+            "{args}: {text}"
+        );
+    }
+    assert!(
+        fake.requests().is_empty(),
+        "nothing may reach the provider: {:?}",
+        fake.requests()
+    );
+}

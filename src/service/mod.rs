@@ -158,19 +158,28 @@ impl Service {
             finished: snapshot.status.is_terminal(),
             result_urls: snapshot.result_urls,
             local_files,
+            last_frame_url: snapshot.last_frame_url,
             download_error,
             failure: snapshot.failure,
             progress: snapshot.progress,
             price: snapshot.price,
+            usage_tokens: snapshot.usage_tokens,
             poll_after_seconds: poll_after,
         })
     }
 
     async fn save(&self, snapshot: &TaskSnapshot) -> (Vec<PathBuf>, Option<String>) {
+        // The last frame is saved after the results, under the same name stem.
+        let urls: Vec<String> = snapshot
+            .result_urls
+            .iter()
+            .chain(snapshot.last_frame_url.iter())
+            .cloned()
+            .collect();
         let saving = download::save_results(
             self.provider.as_ref(),
             &snapshot.task_id,
-            &snapshot.result_urls,
+            &urls,
             &self.output_dir,
         );
         match tokio::time::timeout(DOWNLOAD_BUDGET, saving).await {
@@ -209,6 +218,7 @@ impl Service {
             provider: self.provider.id(),
             simulated: self.simulated(),
             available: balance.available,
+            last_seen_at: balance.last_seen_at,
             pricing: self.provider.capabilities().pricing.to_owned(),
         })
     }

@@ -76,6 +76,9 @@ pub struct GetTaskOutput {
     /// Where the results were saved on this machine.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub local_files: Vec<PathBuf>,
+    /// The last frame as an image (when return_last_frame was asked), for the next clip's first_frame.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_frame_url: Option<String>,
     /// Why saving the results failed, when it did (call get_task again to retry).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub download_error: Option<String>,
@@ -85,9 +88,12 @@ pub struct GetTaskOutput {
     /// The provider's progress words, while running.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<String>,
-    /// What the task cost, when the provider reports it.
+    /// What the task cost, when the provider reports it (an estimate says so in its unit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Amount>,
+    /// Tokens billed (token-priced providers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_tokens: Option<u64>,
     /// Seconds to wait before asking again, while the task is unfinished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_after_seconds: Option<u32>,
@@ -113,6 +119,9 @@ pub struct BalanceOutput {
     pub simulated: bool,
     /// What is left, in the provider's unit.
     pub available: Amount,
+    /// Set when the provider has no balance endpoint: when this figure was last reported.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen_at: Option<String>,
     /// How prices are counted, to compare with `available`.
     pub pricing: String,
 }

@@ -86,6 +86,7 @@ struct SimTask {
     caption: String,
     seed: u64,
     fails: bool,
+    last_frame: bool,
     price: f64,
 }
 
@@ -258,6 +259,7 @@ impl Provider for Sim {
                 caption: prompt.chars().take(60).collect(),
                 seed: seed_of(prompt),
                 fails: prompt.contains(FAILURE_MARKER),
+                last_frame: matches!(&request.generation, Generation::Video(v) if v.return_last_frame),
                 price,
             },
         );
@@ -300,7 +302,8 @@ impl Provider for Sim {
             } else {
                 Vec::new()
             },
-            last_frame_url: None,
+            last_frame_url: (status == TaskStatus::Succeeded && task.last_frame)
+                .then(|| format!("{HOST}/results/{task_id}-last.png")),
             failure,
             progress: (status == TaskStatus::Running).then(|| "simulated rendering".to_owned()),
             price: Some(Amount::new(task.price, UNIT)),
@@ -345,11 +348,14 @@ impl Provider for Sim {
         let (stem, ext) = file
             .rsplit_once('.')
             .ok_or_else(|| not_found(url.to_owned()))?;
-        let (task_id, index) = match ext {
-            "png" => stem
+        let (task_id, piece) = match (stem.strip_suffix("-last"), ext) {
+            (Some(id), _) => (id, Piece::LastFrame),
+            (None, "png") => stem
                 .rsplit_once('-')
-                .map_or((stem, None), |(id, n)| (id, n.parse::<u64>().ok())),
-            _ => (stem, None),
+                .map_or((stem, Piece::Still(0)), |(id, n)| {
+                    (id, Piece::Still(n.parse().unwrap_or(0)))
+                }),
+            _ => (stem, Piece::Clip),
         };
         let task = self
             .state()
@@ -362,11 +368,11 @@ impl Provider for Sim {
         }
         // Rendering a 15 s clip takes a few milliseconds of CPU: keep it off the
         // async workers anyway.
-        let mime = match task.product {
-            Product::Clip { .. } => "video/mp4",
-            Product::Stills { .. } => "image/png",
+        let mime = match piece {
+            Piece::Clip => "video/mp4",
+            Piece::Still(_) | Piece::LastFrame => "image/png",
         };
-        let bytes = tokio::task::spawn_blocking(move || render_product(&task, index))
+        let bytes = tokio::task::spawn_blocking(move || render_product(&task, piece))
             .await
             .map_err(|e| ProviderError::Upstream {
                 provider: ID,
@@ -377,10 +383,28 @@ impl Provider for Sim {
     }
 }
 
-fn render_product(task: &SimTask, index: Option<u64>) -> Vec<u8> {
+/// Which file of a task a result URL names.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    Clip,
+    Still(u64),
+    LastFrame,
+}
+
+fn render_product(task: &SimTask, piece: Piece) -> Vec<u8> {
     let caption = task.caption.clone();
-    match &task.product {
-        Product::Clip { ratio, duration } => {
+    match (&task.product, piece) {
+        (Product::Clip { ratio, .. }, Piece::LastFrame) => {
+            let (width, height) =
+                render::frame_size_for_ratio(ratio.map_or("16:9", |r| r.as_str()));
+            render::render_png(&render::StillSpec {
+                width,
+                height,
+                seed: task.seed,
+                caption,
+            })
+        }
+        (Product::Clip { ratio, duration }, _) => {
             let (width, height) =
                 render::frame_size_for_ratio(ratio.map_or("16:9", |r| r.as_str()));
             render::render_mp4(&render::ClipSpec {
@@ -392,10 +416,12 @@ fn render_product(task: &SimTask, index: Option<u64>) -> Vec<u8> {
                 caption,
             })
         }
-        Product::Stills { .. } => render::render_png(&render::StillSpec {
+        (Product::Stills { .. }, piece) => render::render_png(&render::StillSpec {
             width: 512,
             height: 512,
-            seed: task.seed.wrapping_add(index.unwrap_or(0)),
+            seed: task
+                .seed
+                .wrapping_add(if let Piece::Still(n) = piece { n } else { 0 }),
             caption,
         }),
     }
