@@ -52,6 +52,7 @@ fn the_python_sdk_drives_the_binary_over_stdio_on_the_simulator() {
         ];
         let summary = run_client(&["stdio", BIN], mode, &env);
         assert_eq!(summary["status"], "succeeded", "{summary}");
+        assert_eq!(summary["decoded_frames"], 48, "4 s at 12 fps: {summary}");
         let file = summary["local_files"][0].as_str().unwrap();
         let bytes = std::fs::read(file).unwrap();
         assert_eq!(&bytes[4..8], b"ftyp");
@@ -60,7 +61,17 @@ fn the_python_sdk_drives_the_binary_over_stdio_on_the_simulator() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_drives_the_binary_over_stdio_on_the_xskill_fake() {
-    let fake = FakeXskill::start().await.unwrap();
+    // The fake serves a real clip, so the saved file can be decoded end to end.
+    let clip = seedance_mcp::providers::sim::render::render_mp4(&seedance_mcp::providers::sim::render::ClipSpec {
+        width: 320,
+        height: 180,
+        fps: 12,
+        duration_secs: 4,
+        seed: 1,
+        caption: "xskill fake".into(),
+    });
+    let config = seedance_mcp::fakes::xskill::FakeXskillConfig { result_bytes: clip, ..Default::default() };
+    let fake = FakeXskill::start_with(config).await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let env = [
         ("SEEDANCE_OUTPUT_DIR", out.path().display().to_string()),

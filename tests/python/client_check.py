@@ -30,6 +30,20 @@ def structured(result):
     return result.structured_content
 
 
+def decoded_frames(path):
+    """Decodes every frame of the saved video with PyAV (FFmpeg): proof it plays."""
+    import av
+
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        if stream.codec_context.name != "h264":
+            fail(f"{path} is {stream.codec_context.name}, not h264")
+        count = sum(1 for _ in container.decode(stream))
+    if count == 0:
+        fail(f"{path} has no decodable frames")
+    return count
+
+
 async def run(target):
     mode = os.environ.get("MCP_CLIENT_MODE", "legacy")
     summary = {"mode": mode}
@@ -69,6 +83,7 @@ async def run(target):
             fail(f"task ended badly: {task}")
         summary["status"] = task["status"]
         summary["local_files"] = task["local_files"]
+        summary["decoded_frames"] = decoded_frames(task["local_files"][0])
     print(json.dumps(summary))
 
 
