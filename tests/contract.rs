@@ -1,6 +1,7 @@
 //! One contract every provider backend must pass, run against the simulator and
-//! against each provider's stateful fake. A new backend adds one `#[tokio::test]`
-//! per contract case by adding itself to `backends()`.
+//! against each provider's stateful fake. A new backend joins by adding a
+//! [`Backend`] to `backends()`; what differs between providers (prices, which
+//! features exist) comes from the backend's declared capabilities or the harness.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -10,65 +11,115 @@ use std::{sync::Arc, time::Duration};
 use futures_util::StreamExt;
 use seedance_mcp::{
     error::ErrorKind,
-    fakes::xskill::{FakeXskill, TaskOutcome},
-    providers::{Provider, SubmissionKey},
-    request::{ImageUpload, SubmitTaskParams},
+    fakes::{seed2::FakeSeed2, support::TaskOutcome, xskill::FakeXskill},
+    providers::{Provider, SubmissionKey, capabilities::BalanceSource},
+    request::{GenerationRequest, ImageUpload, KnownModel, SubmitTaskParams},
     task::{TaskSnapshot, TaskStatus},
     validate,
 };
 
-/// A backend under test plus the hooks the contract needs.
+/// The fake behind a backend, for the hooks the contract needs.
+enum Fake {
+    None,
+    Xskill(FakeXskill),
+    Seed2(FakeSeed2),
+}
+
+/// A backend under test.
 struct Backend {
     name: &'static str,
     provider: Arc<dyn Provider>,
-    fake: Option<FakeXskill>,
+    fake: Fake,
+    /// What a 4 s fast text-to-video costs here, when the provider reports prices.
+    price_of_4s_fast: Option<f64>,
     _out: tempfile::TempDir,
 }
 
 impl Backend {
     /// A prompt whose task will fail (how depends on the backend).
     fn failing_prompt(&self) -> String {
+        let outcome = TaskOutcome::Fail("content moderation refused the output".into());
         match &self.fake {
-            Some(fake) => {
-                fake.script_next_outcome(TaskOutcome::Fail(
-                    "content moderation refused the output".into(),
-                ));
-                "a storm at sea".to_owned()
-            }
-            None => "a storm at sea #simulate-failure".to_owned(),
+            Fake::None => return "a storm at sea #simulate-failure".to_owned(),
+            Fake::Xskill(f) => f.script_next_outcome(outcome),
+            Fake::Seed2(f) => f.script_next_outcome(outcome),
         }
+        "a storm at sea".to_owned()
+    }
+
+    /// Empties the account (the simulator has no hook: it is spent down instead).
+    async fn make_poor(&self) {
+        match &self.fake {
+            Fake::Xskill(f) => f.set_balance(5),
+            Fake::Seed2(f) => f.set_points(5),
+            Fake::None => {
+                let long = request("x", Some("seedance-2.0"), 15);
+                while self.provider.balance().await.unwrap().available.amount >= 300.0 {
+                    self.provider
+                        .submit(&long, &SubmissionKey::random())
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+    }
+
+    async fn submit(&self, request: &GenerationRequest) -> seedance_mcp::task::SubmittedTask {
+        self.provider
+            .submit(request, &SubmissionKey::random())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
 }
 
 async fn backends() -> Vec<Backend> {
-    let sim_out = tempfile::tempdir().unwrap();
-    let (sim, _) = common::service(&common::settings(sim_out.path()));
+    let mut all = Vec::new();
+    let out = tempfile::tempdir().unwrap();
+    let (provider, _) = common::service(&common::settings(out.path()));
+    all.push(Backend {
+        name: "sim",
+        provider,
+        fake: Fake::None,
+        price_of_4s_fast: Some(40.0),
+        _out: out,
+    });
+
     let fake = FakeXskill::start().await.unwrap();
-    let xskill_out = tempfile::tempdir().unwrap();
-    let (xskill, _) = common::service(&common::xskill_settings(&fake, xskill_out.path()));
-    vec![
-        Backend {
-            name: "sim",
-            provider: sim,
-            fake: None,
-            _out: sim_out,
-        },
-        Backend {
-            name: "xskill",
-            provider: xskill,
-            fake: Some(fake),
-            _out: xskill_out,
-        },
-    ]
+    let out = tempfile::tempdir().unwrap();
+    let (provider, _) = common::service(&common::xskill_settings(&fake, out.path()));
+    all.push(Backend {
+        name: "xskill",
+        provider,
+        fake: Fake::Xskill(fake),
+        price_of_4s_fast: Some(40.0),
+        _out: out,
+    });
+
+    let fake = FakeSeed2::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (provider, _) = common::service(&common::seed2_settings(&fake, out.path()));
+    all.push(Backend {
+        name: "seed2",
+        provider,
+        fake: Fake::Seed2(fake),
+        price_of_4s_fast: Some(2320.0),
+        _out: out,
+    });
+    all
 }
 
-fn video(prompt: &str) -> seedance_mcp::request::GenerationRequest {
+fn request(prompt: &str, model: Option<&str>, duration: i64) -> GenerationRequest {
     validate::submit(&SubmitTaskParams {
         prompt: prompt.into(),
-        duration: Some(4),
+        model: model.map(str::to_owned),
+        duration: Some(duration),
         ..Default::default()
     })
     .unwrap()
+}
+
+fn video(prompt: &str) -> GenerationRequest {
+    request(prompt, None, 4)
 }
 
 async fn poll_to_end(b: &Backend, task_id: &str) -> Vec<TaskSnapshot> {
@@ -89,43 +140,42 @@ async fn poll_to_end(b: &Backend, task_id: &str) -> Vec<TaskSnapshot> {
     panic!("{}: task {task_id} never finished", b.name);
 }
 
+async fn download(b: &Backend, url: &str) -> Vec<u8> {
+    let mut body = b
+        .provider
+        .download(url)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", b.name))
+        .body;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        bytes.extend_from_slice(&chunk.unwrap());
+    }
+    bytes
+}
+
 #[tokio::test]
-async fn a_video_task_moves_through_queued_and_running_to_succeeded_with_results() {
+async fn a_video_task_moves_through_unfinished_states_to_succeeded_with_a_video() {
     for b in backends().await {
-        let submitted = b
-            .provider
-            .submit(
-                &video("a paper plane over rooftops"),
-                &SubmissionKey::random(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(submitted.status, TaskStatus::Queued, "{}", b.name);
+        let submitted = b.submit(&video("a paper plane over rooftops")).await;
+        assert!(!submitted.status.is_terminal(), "{}", b.name);
         assert!(!submitted.task_id.is_empty());
         let seen = poll_to_end(&b, &submitted.task_id).await;
         let last = seen.last().unwrap();
         assert_eq!(last.status, TaskStatus::Succeeded, "{}", b.name);
+        assert_eq!(
+            last.task_id, submitted.task_id,
+            "{}: the id must round-trip",
+            b.name
+        );
         assert!(
             seen.iter().any(|s| !s.status.is_terminal()),
-            "{}: never seen running",
+            "{}: never seen unfinished",
             b.name
         );
         assert_eq!(last.result_urls.len(), 1, "{}", b.name);
         assert!(last.failure.is_none());
-        assert!(
-            last.result_urls[0].starts_with("https://")
-                || last.result_urls[0].starts_with("http://127.0.0.1")
-        );
-        let mut body = b
-            .provider
-            .download(&last.result_urls[0])
-            .await
-            .unwrap()
-            .body;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = body.next().await {
-            bytes.extend_from_slice(&chunk.unwrap());
-        }
+        let bytes = download(&b, &last.result_urls[0]).await;
         assert_eq!(
             bytes.get(4..8),
             Some(&b"ftyp"[..]),
@@ -136,41 +186,60 @@ async fn a_video_task_moves_through_queued_and_running_to_succeeded_with_results
 }
 
 #[tokio::test]
-async fn the_price_is_reported_and_taken_from_the_balance() {
+async fn the_price_is_reported_and_the_balance_follows_it() {
     for b in backends().await {
-        let before = b.provider.balance().await.unwrap().available;
-        assert!(!before.unit.is_empty());
-        let submitted = b
-            .provider
-            .submit(&video("a fox in snow"), &SubmissionKey::random())
-            .await
-            .unwrap();
-        let price = submitted
-            .price
-            .clone()
-            .unwrap_or_else(|| panic!("{}: no price", b.name));
-        assert_eq!(price.amount, 40.0, "{}: 4 s fast at 10/s", b.name);
-        let after = b.provider.balance().await.unwrap().available;
-        assert_eq!(after.amount, before.amount - price.amount, "{}", b.name);
-        assert_eq!(
-            submitted.balance_after.map(|a| a.amount),
-            Some(after.amount),
-            "{}",
-            b.name
-        );
+        let caps = b.provider.capabilities();
+        let before = match caps.balance {
+            BalanceSource::Endpoint => Some(b.provider.balance().await.unwrap().available.amount),
+            _ => None,
+        };
+        let submitted = b.submit(&video("a fox in snow")).await;
+        let price = submitted.price.clone().map(|p| p.amount);
+        assert_eq!(price, b.price_of_4s_fast, "{}", b.name);
+        match caps.balance {
+            BalanceSource::Endpoint => {
+                let after = b.provider.balance().await.unwrap().available.amount;
+                assert_eq!(
+                    Some(after),
+                    before.zip(price).map(|(b, p)| b - p),
+                    "{}",
+                    b.name
+                );
+                assert_eq!(
+                    submitted.balance_after.map(|a| a.amount),
+                    Some(after),
+                    "{}",
+                    b.name
+                );
+            }
+            BalanceSource::LastSeen => {
+                let seen = b.provider.balance().await.unwrap();
+                assert_eq!(
+                    Some(seen.available.amount),
+                    submitted.balance_after.map(|a| a.amount),
+                    "{}",
+                    b.name
+                );
+                assert!(
+                    seen.last_seen_at.is_some(),
+                    "{}: a last-seen balance says when",
+                    b.name
+                );
+            }
+            BalanceSource::Unavailable => {
+                let err = b.provider.balance().await.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::Unsupported, "{}", b.name);
+            }
+        }
     }
 }
 
 #[tokio::test]
 async fn a_failed_task_says_why_and_is_refunded() {
     for b in backends().await {
-        let before = b.provider.balance().await.unwrap().available.amount;
         let prompt = b.failing_prompt();
-        let submitted = b
-            .provider
-            .submit(&video(&prompt), &SubmissionKey::random())
-            .await
-            .unwrap();
+        let submitted = b.submit(&video(&prompt)).await;
+        let charged = submitted.balance_after.clone();
         let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
         assert_eq!(last.status, TaskStatus::Failed, "{}", b.name);
         let failure = last
@@ -182,44 +251,29 @@ async fn a_failed_task_says_why_and_is_refunded() {
             b.name
         );
         assert!(last.result_urls.is_empty());
-        assert_eq!(
-            b.provider.balance().await.unwrap().available.amount,
-            before,
-            "{}: not refunded",
-            b.name
-        );
+        if b.provider.capabilities().balance == BalanceSource::Endpoint {
+            let now = b.provider.balance().await.unwrap().available.amount;
+            let refunded = charged.map(|c| c.amount + submitted.price.map_or(0.0, |p| p.amount));
+            assert_eq!(Some(now), refunded, "{}: not refunded", b.name);
+        }
     }
 }
 
 #[tokio::test]
 async fn an_unknown_task_is_not_found() {
     for b in backends().await {
-        let err = b.provider.task("no-such-task").await.unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::NotFound, "{}: {err}", b.name);
+        for id in ["no-such-task", "999999999"] {
+            let err = b.provider.task(id).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::NotFound, "{} {id}: {err}", b.name);
+        }
     }
 }
 
 #[tokio::test]
-async fn an_unaffordable_task_is_refused_and_costs_nothing() {
+async fn an_unaffordable_task_is_refused_and_creates_nothing() {
     for b in backends().await {
-        let mut spent = 0;
-        let long = validate::submit(&SubmitTaskParams {
-            prompt: "x".into(),
-            model: Some("seedance-2.0".into()),
-            duration: Some(15),
-            ..Default::default()
-        })
-        .unwrap();
-        // Spend down to below the price of one more standard 15 s clip (300).
-        while b.provider.balance().await.unwrap().available.amount >= 300.0 {
-            b.provider
-                .submit(&long, &SubmissionKey::random())
-                .await
-                .unwrap();
-            spent += 1;
-            assert!(spent < 100, "{}: balance never ran out", b.name);
-        }
-        let before = b.provider.balance().await.unwrap().available.amount;
+        b.make_poor().await;
+        let long = request("x", Some("seedance-2.0"), 15);
         let err = b
             .provider
             .submit(&long, &SubmissionKey::random())
@@ -231,41 +285,67 @@ async fn an_unaffordable_task_is_refused_and_costs_nothing() {
             "{}: {err}",
             b.name
         );
-        assert_eq!(b.provider.balance().await.unwrap().available.amount, before);
+        let text = err.to_string();
+        assert!(!text.is_empty());
     }
 }
 
 #[tokio::test]
-async fn an_uploaded_image_gets_a_url_and_image_tasks_return_every_image() {
-    let png = seedance_mcp::providers::sim::render::render_png(
-        &seedance_mcp::providers::sim::render::StillSpec {
-            width: 32,
-            height: 32,
-            seed: 3,
-            caption: "x".into(),
-        },
-    );
+async fn uploads_and_image_models_work_where_declared_and_are_refused_elsewhere() {
+    use seedance_mcp::providers::sim::render::{StillSpec, render_png};
+    let png = render_png(&StillSpec {
+        width: 32,
+        height: 32,
+        seed: 3,
+        caption: "x".into(),
+    });
     for b in backends().await {
-        let hosted = b
+        let caps = b.provider.capabilities();
+        let uploaded = b
             .provider
             .upload_image(&ImageUpload::Bytes(png.clone()))
-            .await
-            .unwrap();
-        assert!(hosted.url.starts_with("http"), "{}: {}", b.name, hosted.url);
-        let request = validate::submit(&SubmitTaskParams {
+            .await;
+        match (caps.upload, uploaded) {
+            (true, Ok(hosted)) => {
+                assert!(hosted.url.starts_with("http"), "{}: {}", b.name, hosted.url)
+            }
+            (false, Err(e)) => assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", b.name),
+            (declared, got) => panic!("{}: declares upload={declared} but got {got:?}", b.name),
+        }
+        if !caps.models.contains(&KnownModel::SeedreamText) {
+            continue;
+        }
+        let images = validate::submit(&SubmitTaskParams {
             prompt: "a teapot".into(),
             model: Some("seedream-4.5".into()),
             num_images: Some(3),
             ..Default::default()
         })
         .unwrap();
-        let submitted = b
-            .provider
-            .submit(&request, &SubmissionKey::random())
-            .await
-            .unwrap();
+        let submitted = b.submit(&images).await;
         let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
         assert_eq!(last.status, TaskStatus::Succeeded, "{}", b.name);
         assert_eq!(last.result_urls.len(), 3, "{}", b.name);
+    }
+}
+
+#[tokio::test]
+async fn every_declared_capability_gap_is_refused_before_sending() {
+    for b in backends().await {
+        let caps = b.provider.capabilities();
+        let mut params = SubmitTaskParams {
+            prompt: "x".into(),
+            ..Default::default()
+        };
+        if !caps.seed {
+            params.seed = Some(1);
+        } else if !caps.last_frame {
+            params.return_last_frame = Some(true);
+        } else {
+            continue;
+        }
+        let request = validate::submit(&params).unwrap();
+        let err = caps.check(b.provider.id(), &request).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unsupported, "{}", b.name);
     }
 }

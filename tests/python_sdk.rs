@@ -62,15 +62,20 @@ fn the_python_sdk_drives_the_binary_over_stdio_on_the_simulator() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_drives_the_binary_over_stdio_on_the_xskill_fake() {
     // The fake serves a real clip, so the saved file can be decoded end to end.
-    let clip = seedance_mcp::providers::sim::render::render_mp4(&seedance_mcp::providers::sim::render::ClipSpec {
-        width: 320,
-        height: 180,
-        fps: 12,
-        duration_secs: 4,
-        seed: 1,
-        caption: "xskill fake".into(),
-    });
-    let config = seedance_mcp::fakes::xskill::FakeXskillConfig { result_bytes: clip, ..Default::default() };
+    let clip = seedance_mcp::providers::sim::render::render_mp4(
+        &seedance_mcp::providers::sim::render::ClipSpec {
+            width: 320,
+            height: 180,
+            fps: 12,
+            duration_secs: 4,
+            seed: 1,
+            caption: "xskill fake".into(),
+        },
+    );
+    let config = seedance_mcp::fakes::xskill::FakeXskillConfig {
+        result_bytes: clip,
+        ..Default::default()
+    };
     let fake = FakeXskill::start_with(config).await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let env = [

@@ -4,5 +4,6 @@
 //! service, validates requests the way the real one does, and records what it
 //! received so tests can prove that nothing was sent (or charged) twice.
 
+pub mod seed2;
 pub mod support;
 pub mod xskill;

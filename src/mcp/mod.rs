@@ -21,11 +21,11 @@ use crate::{
     },
 };
 
-/// The MCP server: one [`Service`] plus the tool router built once.
+/// The MCP server: one [`Service`] plus the tool router and instructions built once.
 #[derive(Debug, Clone)]
 pub struct SeedanceServer {
     service: Service,
-    notice: Option<String>,
+    instructions: String,
     tool_router: ToolRouter<Self>,
 }
 
@@ -33,9 +33,14 @@ pub struct SeedanceServer {
 impl SeedanceServer {
     /// A server over `service`; `notice` (the simulation warning) is added to the instructions.
     pub fn new(service: Service, notice: Option<String>) -> Self {
+        let provider = service.provider_summary();
+        let instructions = match notice {
+            Some(notice) => format!("{notice}\n\n{INSTRUCTIONS}\n\n{provider}"),
+            None => format!("{INSTRUCTIONS}\n\n{provider}"),
+        };
         Self {
             service,
-            notice,
+            instructions,
             tool_router: Self::tool_router(),
         }
     }
@@ -123,10 +128,7 @@ first_frame of the next.";
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for SeedanceServer {
     fn get_info(&self) -> ServerConfig {
-        let instructions = match &self.notice {
-            Some(notice) => format!("{notice}\n\n{INSTRUCTIONS}"),
-            None => INSTRUCTIONS.to_owned(),
-        };
+        let instructions = self.instructions.clone();
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(
                 Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))

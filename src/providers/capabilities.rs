@@ -91,6 +91,52 @@ pub const FIXED_RATIOS: &[Ratio] = &[
 pub const ALL_RATIOS: &[Ratio] = Ratio::ALL;
 
 impl Capabilities {
+    /// One paragraph an agent can plan with: models, ratios, options, what is missing.
+    pub fn summary(&self, provider: ProviderId) -> String {
+        let join = |items: Vec<&str>| {
+            if items.is_empty() {
+                "none".to_owned()
+            } else {
+                items.join(", ")
+            }
+        };
+        let models = join(self.models.iter().map(|m| m.as_str()).collect());
+        let ratios = join(self.ratios.iter().map(|r| r.as_str()).collect());
+        let resolutions = join(self.resolutions.iter().map(|r| r.as_str()).collect());
+        let flags = [
+            ("upload_image", self.upload),
+            ("return_last_frame", self.last_frame),
+            ("generate_audio", self.audio_switch),
+            ("seed", self.seed),
+            ("camera_fixed", self.camera_fixed),
+            ("watermark", self.watermark),
+        ];
+        let has = join(
+            flags
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(name, _)| *name)
+                .collect(),
+        );
+        let lacks = join(
+            flags
+                .iter()
+                .filter(|(_, on)| !*on)
+                .map(|(name, _)| *name)
+                .collect(),
+        );
+        let balance = match self.balance {
+            BalanceSource::Endpoint => "live",
+            BalanceSource::LastSeen => "last figure reported by a create",
+            BalanceSource::Unavailable => "not available through the API",
+        };
+        format!(
+            "Provider {provider}: models {models}; ratios {ratios}; resolutions {resolutions}; references up to \
+             {} images, {} videos, {} audio; supports {has}; not {lacks}; balance {balance}. Pricing: {}",
+            self.max_images, self.max_videos, self.max_audios, self.pricing
+        )
+    }
+
     /// Refuses, before sending, a request that needs what this backend lacks.
     pub fn check(
         &self,

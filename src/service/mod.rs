@@ -80,6 +80,11 @@ impl Service {
         self.provider.id()
     }
 
+    /// What the provider can do, in a paragraph for the server instructions.
+    pub fn provider_summary(&self) -> String {
+        self.provider.capabilities().summary(self.provider.id())
+    }
+
     fn simulated(&self) -> bool {
         self.provider.id() == ProviderId::Sim
     }

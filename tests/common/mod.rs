@@ -40,6 +40,16 @@ pub fn settings(out: &Path) -> Settings {
     }
 }
 
+/// Settings that point the seed2.io backend at a running fake.
+pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) -> Settings {
+    Settings {
+        provider: Some("seed2".into()),
+        seed2_api_key: Some(Secret::new(fake.api_key())),
+        seed2_base_url: fake.base_url(),
+        ..settings(out)
+    }
+}
+
 /// Settings that point the xskill backend at a running fake.
 pub fn xskill_settings(fake: &FakeXskill, out: &Path) -> Settings {
     Settings {
