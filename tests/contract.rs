@@ -11,7 +11,9 @@ use std::{sync::Arc, time::Duration};
 use futures_util::StreamExt;
 use seedance_mcp::{
     error::ErrorKind,
-    fakes::{seed2::FakeSeed2, support::TaskOutcome, xskill::FakeXskill},
+    fakes::{
+        seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome, xskill::FakeXskill,
+    },
     providers::{Provider, SubmissionKey, capabilities::BalanceSource},
     request::{GenerationRequest, ImageUpload, KnownModel, SubmitTaskParams},
     task::{TaskSnapshot, TaskStatus},
@@ -23,6 +25,7 @@ enum Fake {
     None,
     Xskill(FakeXskill),
     Seed2(FakeSeed2),
+    Seedance2ai(FakeSeedance2ai),
 }
 
 /// A backend under test.
@@ -43,6 +46,7 @@ impl Backend {
             Fake::None => return "a storm at sea #simulate-failure".to_owned(),
             Fake::Xskill(f) => f.script_next_outcome(outcome),
             Fake::Seed2(f) => f.script_next_outcome(outcome),
+            Fake::Seedance2ai(f) => f.script_next_outcome(outcome),
         }
         "a storm at sea".to_owned()
     }
@@ -52,6 +56,7 @@ impl Backend {
         match &self.fake {
             Fake::Xskill(f) => f.set_balance(5),
             Fake::Seed2(f) => f.set_points(5),
+            Fake::Seedance2ai(f) => f.set_credits(5),
             Fake::None => {
                 let long = request("x", Some("seedance-2.0"), 15);
                 while self.provider.balance().await.unwrap().available.amount >= 300.0 {
@@ -312,20 +317,29 @@ async fn uploads_and_image_models_work_where_declared_and_are_refused_elsewhere(
             (false, Err(e)) => assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", b.name),
             (declared, got) => panic!("{}: declares upload={declared} but got {got:?}", b.name),
         }
-        if !caps.models.contains(&KnownModel::SeedreamText) {
-            continue;
+        let image_models = [
+            KnownModel::SeedreamText,
+            KnownModel::GptImage2,
+            KnownModel::NanoBananaPro,
+        ];
+        for model in image_models.into_iter().filter(|m| caps.models.contains(m)) {
+            let images = validate::submit(&SubmitTaskParams {
+                prompt: "a glass teapot on a wooden table".into(),
+                model: Some(model.as_str().into()),
+                ..Default::default()
+            })
+            .unwrap();
+            let submitted = b.submit(&images).await;
+            let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
+            assert_eq!(last.status, TaskStatus::Succeeded, "{} {model:?}", b.name);
+            assert_eq!(last.result_urls.len(), 1, "{} {model:?}", b.name);
+            let bytes = download(&b, &last.result_urls[0]).await;
+            assert!(
+                seedance_mcp::media::image_format(&bytes).is_some(),
+                "{} {model:?}: not an image",
+                b.name
+            );
         }
-        let images = validate::submit(&SubmitTaskParams {
-            prompt: "a teapot".into(),
-            model: Some("seedream-4.5".into()),
-            num_images: Some(3),
-            ..Default::default()
-        })
-        .unwrap();
-        let submitted = b.submit(&images).await;
-        let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
-        assert_eq!(last.status, TaskStatus::Succeeded, "{}", b.name);
-        assert_eq!(last.result_urls.len(), 3, "{}", b.name);
     }
 }
 

@@ -5,5 +5,6 @@
 //! received so tests can prove that nothing was sent (or charged) twice.
 
 pub mod seed2;
+pub mod seedance2ai;
 pub mod support;
 pub mod xskill;

@@ -1090,8 +1090,9 @@ fn cdn_image(state: &FakeState, rest: &str) -> Option<(&'static str, Vec<u8>)> {
     let index = file.strip_suffix(".png")?.parse::<u32>().ok()?;
     let task = completed_task(state, task_id)?;
     match task.kind {
+        // A Seedream result is an image, whatever video bytes the test configured.
         TaskKind::Images { count } if index < count => {
-            Some(("image/png", state.config.result_bytes.clone()))
+            Some(("image/png", PLACEHOLDER_PNG.to_vec()))
         }
         _ => None,
     }

@@ -5,6 +5,7 @@
 //! or a [`ToolError`] that tells the agent what to do next.
 
 pub mod download;
+pub mod schedule;
 pub mod types;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};

@@ -50,6 +50,19 @@ pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) 
     }
 }
 
+/// Settings that point the seedance2ai.io backend at a running fake.
+pub fn seedance2ai_settings(
+    fake: &seedance_mcp::fakes::seedance2ai::FakeSeedance2ai,
+    out: &Path,
+) -> Settings {
+    Settings {
+        provider: Some("seedance2ai".into()),
+        seedance2ai_api_key: Some(Secret::new(fake.api_key())),
+        seedance2ai_base_url: fake.base_url(),
+        ..settings(out)
+    }
+}
+
 /// Settings that point the xskill backend at a running fake.
 pub fn xskill_settings(fake: &FakeXskill, out: &Path) -> Settings {
     Settings {

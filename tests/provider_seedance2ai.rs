@@ -1,0 +1,180 @@
+//! seedance2ai.io specifics through the MCP tools: idempotent creates that are
+//! retried with the same key, mode derived from the inputs, references in words,
+//! https-only media, image models.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{call, connect, server, submit_and_wait};
+use seedance_mcp::fakes::seedance2ai::FakeSeedance2ai;
+use serde_json::json;
+
+async fn setup() -> (
+    FakeSeedance2ai,
+    tempfile::TempDir,
+    rmcp::service::RunningService<rmcp::RoleClient, ()>,
+) {
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&common::seedance2ai_settings(&fake, out.path()))).await;
+    (fake, out, client)
+}
+
+#[tokio::test]
+async fn a_create_that_meets_a_transient_failure_is_retried_with_the_same_key_and_charged_once() {
+    let (fake, _out, client) = setup().await;
+    fake.fail_next_request(503, None);
+    let (err, submitted) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a glass train on a snowy bridge"}),
+    )
+    .await;
+    assert!(!err, "{submitted}");
+    let creates: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(creates.len(), 2, "one failed attempt, one retry");
+    assert_eq!(creates[0].idempotency_key, creates[1].idempotency_key);
+    assert!(creates[0].idempotency_key.is_some());
+    assert_eq!(fake.created_tasks().len(), 1);
+    assert_eq!(
+        fake.credits(),
+        200 - 30,
+        "5 s standard costs 30 credits, once"
+    );
+}
+
+#[tokio::test]
+async fn two_submissions_use_two_keys() {
+    let (fake, _out, client) = setup().await;
+    for _ in 0..2 {
+        let (err, out) = call(
+            &client,
+            "submit_task",
+            json!({"prompt": "a kite over dunes"}),
+        )
+        .await;
+        assert!(!err, "{out}");
+    }
+    let tasks = fake.created_tasks();
+    assert_eq!(tasks.len(), 2);
+    assert_ne!(tasks[0].idempotency_key, tasks[1].idempotency_key);
+}
+
+#[tokio::test]
+async fn the_mode_follows_the_inputs_and_references_become_words() {
+    let (fake, _out, client) = setup().await;
+    let args = json!({
+        "prompt": "@image_file_1 walks past @video_file_1",
+        "image_files": ["https://cdn.example.com/a.png"],
+        "video_files": ["https://cdn.example.com/b.mp4"],
+        "model": "seedance-2.0",
+        "resolution": "1080p",
+        "duration": 6,
+        "camera_fixed": true,
+        "channel": "wild"
+    });
+    let (err, out) = call(&client, "submit_task", args).await;
+    assert!(!err, "{out}");
+    let body = &fake.created_tasks()[0].body;
+    assert_eq!(body["mode"], "media-to-video");
+    assert_eq!(body["quality_tier"], "pro");
+    assert_eq!(
+        body["duration"], "6",
+        "the API takes the duration as a string"
+    );
+    assert_eq!(body["fixed_lens"], true);
+    assert_eq!(
+        body["media_urls"],
+        json!([
+            "https://cdn.example.com/a.png",
+            "https://cdn.example.com/b.mp4"
+        ])
+    );
+    let prompt = body["prompt"].as_str().unwrap();
+    assert!(!prompt.contains('@'), "{prompt}");
+    assert!(
+        prompt.contains("reference image 1") && prompt.contains("reference video 1 (media 2)"),
+        "{prompt}"
+    );
+
+    let frames = json!({"prompt": "dawn breaks", "mode": "first_last_frames",
+        "first_frame": "https://cdn.example.com/a.png", "last_frame": "https://cdn.example.com/b.png"});
+    let (err, out) = call(&client, "submit_task", frames).await;
+    assert!(!err, "{out}");
+    let body = &fake.created_tasks()[1].body;
+    assert_eq!(body["mode"], "image-to-video");
+    assert_eq!(body["end_image_url"], "https://cdn.example.com/b.png");
+}
+
+#[tokio::test]
+async fn provider_rules_are_checked_before_sending() {
+    let (fake, _out, client) = setup().await;
+    let cases = [
+        (json!({"prompt": "x", "resolution": "4k"}), "pro tier"),
+        (
+            json!({"prompt": "x", "seed": 5, "channel": "real"}),
+            "real channel",
+        ),
+        (
+            json!({"prompt": "x", "image_files": ["http://cdn.example.com/a.png"]}),
+            "https",
+        ),
+        (
+            json!({"prompt": "x", "audio_files": ["https://c.example/a.mp3"], "image_files": ["https://c.example/a.png"]}),
+            "audio_files",
+        ),
+        (
+            json!({"prompt": "x", "model": "seedream-4.5"}),
+            "seedream-4.5",
+        ),
+    ];
+    for (args, needle) in cases {
+        let (err, text) = call(&client, "submit_task", args.clone()).await;
+        assert!(err, "{args}");
+        assert!(text.as_str().unwrap().contains(needle), "{args}: {text}");
+    }
+    assert_eq!(fake.create_calls(), 0);
+}
+
+#[tokio::test]
+async fn image_models_run_to_completion_and_report_the_balance() {
+    let (fake, out, client) = setup().await;
+    let (err, before) = call(&client, "get_balance", json!({})).await;
+    assert!(
+        err && before.as_str().unwrap().starts_with("unsupported"),
+        "{before}"
+    );
+    let task = submit_and_wait(&client, json!({"prompt": "a paper lantern at night", "model": "gpt-image-2", "ratio": "1:1", "resolution": "2K"})).await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert!(
+        task["local_files"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(out.path().to_str().unwrap())
+    );
+    assert_eq!(fake.created_tasks()[0].body["resolution"], "2K");
+    let (err, balance) = call(&client, "get_balance", json!({})).await;
+    assert!(!err, "{balance}");
+    assert_eq!(balance["available"]["amount"], json!(fake.credits() as f64));
+    assert!(balance["last_seen_at"].is_string());
+    let task = submit_and_wait(&client, json!({"prompt": "make it blue", "model": "nano-banana-pro", "image_urls": ["https://cdn.example.com/a.png"]})).await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(fake.created_tasks()[1].body["type"], "image-to-image");
+}
+
+#[tokio::test]
+async fn a_video_task_returns_its_last_frame() {
+    let (_fake, _out, client) = setup().await;
+    let task = submit_and_wait(
+        &client,
+        json!({"prompt": "waves at dusk", "return_last_frame": true}),
+    )
+    .await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert!(task["last_frame_url"].is_string(), "{task}");
+    assert_eq!(task["local_files"].as_array().unwrap().len(), 2);
+}
