@@ -178,7 +178,8 @@ impl ProviderError {
             Self::InvalidRequest { .. } => {
                 "Fix the argument the message names and submit again.".to_owned()
             }
-            Self::Unsupported { .. } => "Use the alternative given.".to_owned(),
+            // The message already carries the alternative.
+            Self::Unsupported { .. } => String::new(),
             Self::Upstream { .. } => {
                 "The provider is having trouble. If this was submit_task, do NOT submit again blindly: \
                  the task may exist; wait a minute, check the balance or the provider's task list. \

@@ -114,23 +114,24 @@ async fn the_mode_follows_the_inputs_and_references_become_words() {
 async fn provider_rules_are_checked_before_sending() {
     let (fake, _out, client) = setup().await;
     let cases = [
-        (json!({"prompt": "x", "resolution": "4k"}), "pro tier"),
+        (json!({"prompt": "a cat", "resolution": "4k"}), "pro tier"),
         (
-            json!({"prompt": "x", "seed": 5, "channel": "real"}),
+            json!({"prompt": "a cat", "seed": 5, "channel": "real"}),
             "real channel",
         ),
         (
-            json!({"prompt": "x", "image_files": ["http://cdn.example.com/a.png"]}),
+            json!({"prompt": "a cat", "image_files": ["http://cdn.example.com/a.png"]}),
             "https",
         ),
         (
-            json!({"prompt": "x", "audio_files": ["https://c.example/a.mp3"], "image_files": ["https://c.example/a.png"]}),
+            json!({"prompt": "a cat", "audio_files": ["https://c.example/a.mp3"], "image_files": ["https://c.example/a.png"]}),
             "audio_files",
         ),
         (
-            json!({"prompt": "x", "model": "seedream-4.5"}),
+            json!({"prompt": "a cat", "model": "seedream-4.5"}),
             "seedream-4.5",
         ),
+        (json!({"prompt": "hi"}), "3 to 10000 characters"),
     ];
     for (args, needle) in cases {
         let (err, text) = call(&client, "submit_task", args.clone()).await;

@@ -73,6 +73,8 @@ pub struct Capabilities {
     /// Create requests carry an idempotency key the provider honours, so a create
     /// may be retried safely.
     pub idempotent_create: bool,
+    /// Shortest and longest prompt, in characters, where the provider enforces them.
+    pub prompt_chars: Option<(usize, usize)>,
     /// How prices are counted, in a sentence.
     pub pricing: &'static str,
 }
@@ -159,6 +161,19 @@ impl Capabilities {
                     offered.join(", ")
                 ),
             ));
+        }
+        let prompt = match &request.generation {
+            Generation::Video(v) => &v.prompt,
+            Generation::Image(i) => &i.prompt,
+        };
+        if let Some((min, max)) = self.prompt_chars {
+            let chars = prompt.chars().count();
+            if !(min..=max).contains(&chars) {
+                return Err(unsupported(
+                    format!("a prompt of {chars} characters"),
+                    format!("Write {min} to {max} characters."),
+                ));
+            }
         }
         match &request.generation {
             Generation::Video(video) => self.check_video(provider, video),

@@ -37,7 +37,10 @@ impl From<ValidationError> for ToolError {
     fn from(e: ValidationError) -> Self {
         Self {
             kind: "invalid_argument",
-            message: format!("{e}. Nothing was sent to the provider and nothing was charged."),
+            message: sentences(
+                &e.to_string(),
+                "Nothing was sent to the provider and nothing was charged.",
+            ),
         }
     }
 }
@@ -46,8 +49,17 @@ impl From<ProviderError> for ToolError {
     fn from(e: ProviderError) -> Self {
         Self {
             kind: e.kind().as_str(),
-            message: format!("{e}. {}", e.next_step()),
+            message: sentences(&e.to_string(), &e.next_step()),
         }
+    }
+}
+
+/// Joins two sentences with exactly one full stop between them.
+fn sentences(first: &str, second: &str) -> String {
+    let first = first.trim_end().trim_end_matches('.');
+    match second.trim() {
+        "" => format!("{first}."),
+        second => format!("{first}. {second}"),
     }
 }
 

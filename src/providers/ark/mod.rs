@@ -70,6 +70,7 @@ const fn capabilities(pricing: &'static str) -> Capabilities {
             plain_http: true,
         },
         idempotent_create: false,
+        prompt_chars: None,
         pricing,
     }
 }

@@ -55,6 +55,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         plain_http: true,
     },
     idempotent_create: false,
+    prompt_chars: None,
     pricing: "Points (10,000 = 1 USD): Seedance 2.0 fast 580 per second, 1,160 with reference video or \
               audio; standard 1,160 and 2,320. Failed tasks are refunded.",
 };

@@ -74,6 +74,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         plain_http: false,
     },
     idempotent_create: true,
+    prompt_chars: Some((3, 10_000)),
     pricing: "Credits per task, reported when it is created (about 6 credits per second for standard 720p \
               video); failed tasks are refunded.",
 };

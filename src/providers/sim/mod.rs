@@ -59,6 +59,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         plain_http: true,
     },
     idempotent_create: false,
+    prompt_chars: None,
     pricing: "Simulated: the xskill formula (10 credits per second fast, 20 standard, doubled with \
               reference videos) in pretend credits; nothing is ever charged.",
 };

@@ -62,6 +62,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         plain_http: true,
     },
     idempotent_create: false,
+    prompt_chars: None,
     pricing: "Seedance 2.0 fast: 10 credits per second of video, standard: 20; doubled with reference \
               videos. Seedream 4.5: about 16 credits per image.",
 };
