@@ -9,7 +9,7 @@ use seedance_mcp::{
     cli::{Cli, Command},
     config::Config,
     env_vars, mcp, providers,
-    service::{GetTaskOutput, Service, ToolError, UploadImageParams},
+    service::{GetTaskOutput, ProgressSink, Service, ToolError, UploadImageParams, Waiting},
 };
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -115,19 +115,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 async fn wait_for(service: &Service, task_id: &str) -> Result<GetTaskOutput, ToolError> {
     let started = tokio::time::Instant::now();
+    let never = CancellationToken::new();
+    let progress = StderrProgress;
     loop {
-        let out = service.get_task(task_id).await?;
+        let window = Duration::from_secs(u64::from(seedance_mcp::service::MAX_WAIT_SECONDS));
+        let waiting = Waiting {
+            up_to: window,
+            cancel: &never,
+            progress: Some(&progress),
+        };
+        let out = service.get_task_waiting(task_id, waiting).await?;
         if out.finished || started.elapsed() > MAX_WAIT {
             return Ok(out);
         }
-        eprintln!(
-            "{}: {} ({} s)",
-            task_id,
-            out.status.as_str(),
-            started.elapsed().as_secs()
-        );
-        let pause = out.poll_after_seconds.unwrap_or(30).clamp(1, 60);
-        tokio::time::sleep(Duration::from_secs(u64::from(pause))).await;
+    }
+}
+
+/// Progress lines for people watching a terminal (stdout stays JSON-only).
+struct StderrProgress;
+
+#[async_trait::async_trait]
+impl ProgressSink for StderrProgress {
+    async fn report(&self, _done: f64, _total: f64, message: String) {
+        eprintln!("{message}");
     }
 }
 

@@ -6,18 +6,23 @@
 
 pub mod transport;
 
+use std::time::Duration;
+
 use rmcp::{
-    Json, ServerHandler,
+    Json, Peer, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, wrapper::Parameters},
-    model::{Implementation, ServerCapabilities, ServerConfig},
+    model::{
+        Implementation, ProgressNotificationParam, ProgressToken, ServerCapabilities, ServerConfig,
+    },
+    service::RequestContext,
     tool, tool_handler, tool_router,
 };
 
 use crate::{
     request::SubmitTaskParams,
     service::{
-        BalanceOutput, GetTaskOutput, GetTaskParams, Service, SubmitTaskOutput, ToolError,
-        UploadImageOutput, UploadImageParams,
+        BalanceOutput, GetTaskOutput, GetTaskParams, ProgressSink, Service, SubmitTaskOutput,
+        ToolError, UploadImageOutput, UploadImageParams, Waiting,
     },
 };
 
@@ -81,8 +86,21 @@ impl SeedanceServer {
     async fn get_task(
         &self,
         Parameters(params): Parameters<GetTaskParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<GetTaskOutput>, ToolError> {
-        self.service.get_task(&params.task_id).await.map(Json)
+        let progress = context.meta.get_progress_token().map(|token| McpProgress {
+            peer: context.peer.clone(),
+            token,
+        });
+        let waiting = Waiting {
+            up_to: Duration::from_secs(u64::from(params.wait_seconds.unwrap_or(0))),
+            cancel: &context.ct,
+            progress: progress.as_ref().map(|p| p as &dyn ProgressSink),
+        };
+        self.service
+            .get_task_waiting(&params.task_id, waiting)
+            .await
+            .map(Json)
     }
 
     #[tool(
@@ -115,6 +133,24 @@ impl SeedanceServer {
     )]
     async fn get_balance(&self) -> Result<Json<BalanceOutput>, ToolError> {
         self.service.balance().await.map(Json)
+    }
+}
+
+/// Progress notifications for the call that carried a progress token.
+struct McpProgress {
+    peer: Peer<RoleServer>,
+    token: ProgressToken,
+}
+
+#[async_trait::async_trait]
+impl ProgressSink for McpProgress {
+    async fn report(&self, done: f64, total: f64, message: String) {
+        let note = ProgressNotificationParam::new(self.token.clone(), done)
+            .with_total(total)
+            .with_message(message);
+        if let Err(e) = self.peer.notify_progress(note).await {
+            tracing::debug!(error = %e, "progress notification not delivered");
+        }
     }
 }
 

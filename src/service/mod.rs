@@ -8,7 +8,15 @@ pub mod download;
 pub mod schedule;
 pub mod types;
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     error::ProviderError,
@@ -76,7 +84,33 @@ pub struct Service {
     output_dir: PathBuf,
     /// Seconds a simulated task takes (used for polling hints); `None` for real providers.
     sim_seconds: Option<f64>,
+    /// When this process submitted each task and how long such tasks typically
+    /// take: the polling schedule starts from there.
+    submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
 }
+
+/// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
+#[async_trait::async_trait]
+pub trait ProgressSink: Send + Sync {
+    /// `done` of `total` seconds waited, and a sentence for people.
+    async fn report(&self, done: f64, total: f64, message: String);
+}
+
+/// How a get_task call may wait for the task to finish.
+#[derive(Clone, Copy)]
+pub struct Waiting<'a> {
+    /// At most this long (0: answer at once).
+    pub up_to: Duration,
+    /// Stops the wait early (the client cancelled the call).
+    pub cancel: &'a CancellationToken,
+    /// Hears about progress at least every [`PROGRESS_EVERY`].
+    pub progress: Option<&'a dyn ProgressSink>,
+}
+
+/// Longest a client may ask get_task to wait: clients abort calls after ~60 s.
+pub const MAX_WAIT_SECONDS: u32 = 50;
+/// Progress goes out at least this often while waiting.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 impl Service {
     /// A service over `provider`, saving results into `output_dir`.
@@ -85,6 +119,16 @@ impl Service {
             provider,
             output_dir,
             sim_seconds,
+            submitted: Arc::default(),
+        }
+    }
+
+    /// How long a task of this kind typically takes.
+    fn typical(&self, generation: &Generation) -> Duration {
+        match (self.sim_seconds, generation) {
+            (Some(sim), _) => Duration::from_secs_f64(sim),
+            (None, Generation::Video(_)) => Duration::from_secs(90),
+            (None, Generation::Image(_)) => Duration::from_secs(45),
         }
     }
 
@@ -111,6 +155,9 @@ impl Service {
         let key = SubmissionKey::random();
         let submitted = self.provider.submit(&request, &key).await?;
         tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, "task submitted");
+        let typical = self.typical(&request.generation);
+        crate::providers::lock(&self.submitted)
+            .insert(submitted.task_id.clone(), (Instant::now(), typical));
         let (poll_after, typical) = match (&request.generation, self.sim_seconds) {
             (_, Some(sim)) => (
                 sim.ceil().max(1.0) as u32,
@@ -141,8 +188,28 @@ impl Service {
         })
     }
 
-    /// The task's status; on success the results are saved locally first.
+    /// The task's status, answered at once; on success the results are saved first.
     pub async fn get_task(&self, task_id: &str) -> Result<GetTaskOutput, ToolError> {
+        let never = CancellationToken::new();
+        self.get_task_waiting(
+            task_id,
+            Waiting {
+                up_to: Duration::ZERO,
+                cancel: &never,
+                progress: None,
+            },
+        )
+        .await
+    }
+
+    /// The task's status after waiting up to `waiting.up_to` for it to finish.
+    /// The provider is asked on the adaptive schedule, not in a tight loop; progress
+    /// is reported while waiting and never after the answer is ready.
+    pub async fn get_task_waiting(
+        &self,
+        task_id: &str,
+        waiting: Waiting<'_>,
+    ) -> Result<GetTaskOutput, ToolError> {
         let task_id = task_id.trim();
         if task_id.is_empty() {
             return Err(ValidationError {
@@ -152,7 +219,15 @@ impl Service {
             }
             .into());
         }
-        let snapshot = self.provider.task(task_id).await?;
+        if waiting.up_to > Duration::from_secs(u64::from(MAX_WAIT_SECONDS)) {
+            return Err(ValidationError {
+                field: "wait_seconds".into(),
+                problem: format!("{} s is more than {MAX_WAIT_SECONDS} s", waiting.up_to.as_secs()),
+                fix: format!("wait at most {MAX_WAIT_SECONDS} s per call (clients give up after about 60 s); call again to keep waiting"),
+            }
+            .into());
+        }
+        let snapshot = self.wait_for_change(task_id, waiting).await?;
         let (local_files, download_error) = if snapshot.status == TaskStatus::Succeeded {
             self.save(&snapshot).await
         } else {
@@ -184,6 +259,56 @@ impl Service {
             usage_tokens: snapshot.usage_tokens,
             poll_after_seconds: poll_after,
         })
+    }
+
+    /// Polls until the task finishes, the wait runs out or the caller cancels.
+    async fn wait_for_change(
+        &self,
+        task_id: &str,
+        waiting: Waiting<'_>,
+    ) -> Result<TaskSnapshot, ProviderError> {
+        let started = Instant::now();
+        let known = crate::providers::lock(&self.submitted)
+            .get(task_id)
+            .copied();
+        let typical = known.map_or(Duration::from_secs(90), |(_, t)| t);
+        loop {
+            let snapshot = self.provider.task(task_id).await?;
+            let waited = started.elapsed();
+            if snapshot.status.is_terminal()
+                || waited >= waiting.up_to
+                || waiting.cancel.is_cancelled()
+            {
+                return Ok(snapshot);
+            }
+            // Unknown tasks (submitted elsewhere) are treated as already typical-aged.
+            let age = known.map_or(typical + waited, |(at, _)| at.elapsed());
+            let wake =
+                Instant::now() + schedule::next_check(age, typical).min(waiting.up_to - waited);
+            while Instant::now() < wake {
+                if let Some(sink) = waiting.progress {
+                    let message = format!(
+                        "{} for {} s (this kind usually takes about {} s); waited {} of {} s",
+                        snapshot.status.as_str(),
+                        age.as_secs() + (started.elapsed() - waited).as_secs(),
+                        typical.as_secs(),
+                        started.elapsed().as_secs(),
+                        waiting.up_to.as_secs()
+                    );
+                    sink.report(
+                        started.elapsed().as_secs_f64(),
+                        waiting.up_to.as_secs_f64(),
+                        message,
+                    )
+                    .await;
+                }
+                let slice = (wake - Instant::now()).min(PROGRESS_EVERY);
+                tokio::select! {
+                    () = tokio::time::sleep(slice) => {}
+                    () = waiting.cancel.cancelled() => return Ok(snapshot),
+                }
+            }
+        }
     }
 
     async fn save(&self, snapshot: &TaskSnapshot) -> (Vec<PathBuf>, Option<String>) {

@@ -19,6 +19,11 @@ use crate::{
 pub struct GetTaskParams {
     /// The `task_id` returned by submit_task.
     pub task_id: String,
+    /// Wait up to this many seconds (0-50) for the task to finish before answering;
+    /// progress is reported meanwhile. Default 0: answer at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 50))]
+    pub wait_seconds: Option<u32>,
 }
 
 /// Arguments of `upload_image`: exactly one of the two.

@@ -101,8 +101,8 @@ pub async fn connect(server: SeedanceServer) -> RunningService<RoleClient, ()> {
 }
 
 /// Calls a tool and returns (is_error, structured content or text).
-pub async fn call(
-    client: &RunningService<RoleClient, ()>,
+pub async fn call<H: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, H>,
     tool: &str,
     args: Value,
 ) -> (bool, Value) {
@@ -129,7 +129,10 @@ pub async fn call(
 }
 
 /// Submits and polls until the task finishes; returns the last get_task output.
-pub async fn submit_and_wait(client: &RunningService<RoleClient, ()>, args: Value) -> Value {
+pub async fn submit_and_wait<H: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    args: Value,
+) -> Value {
     let (err, submitted) = call(client, "submit_task", args).await;
     assert!(!err, "submit failed: {submitted}");
     let task_id = submitted["task_id"].as_str().unwrap().to_owned();

@@ -1,0 +1,190 @@
+//! get_task with wait_seconds: bounded, polite polling, progress while waiting (and
+//! never after the answer), prompt stop on cancellation.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use rmcp::{
+    ClientHandler, RoleClient, ServiceExt, model::ProgressNotificationParam,
+    service::NotificationContext,
+};
+use seedance_mcp::{
+    config::Settings,
+    request::SubmitTaskParams,
+    service::{ProgressSink, Service, Waiting},
+};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+fn sim(seconds: f64, out: &std::path::Path) -> (Settings, Service) {
+    let settings = Settings {
+        sim_seconds: seconds,
+        ..common::settings(out)
+    };
+    let (_, service) = common::service(&settings);
+    (settings, service)
+}
+
+#[derive(Default)]
+struct Reports(Mutex<Vec<(Instant, f64, f64, String)>>);
+
+#[async_trait::async_trait]
+impl ProgressSink for Reports {
+    async fn report(&self, done: f64, total: f64, message: String) {
+        self.0
+            .lock()
+            .unwrap()
+            .push((Instant::now(), done, total, message));
+    }
+}
+
+async fn submit(service: &Service) -> String {
+    let params = SubmitTaskParams {
+        prompt: "a slow sunrise".into(),
+        ..Default::default()
+    };
+    service.submit(&params).await.unwrap().task_id
+}
+
+#[tokio::test]
+async fn a_wait_returns_as_soon_as_the_task_finishes_with_progress_at_least_every_ten_seconds() {
+    let out = tempfile::tempdir().unwrap();
+    let (_, service) = sim(5.0, out.path());
+    let task_id = submit(&service).await;
+    let reports = Reports::default();
+    let never = CancellationToken::new();
+    let started = Instant::now();
+    let waiting = Waiting {
+        up_to: Duration::from_secs(20),
+        cancel: &never,
+        progress: Some(&reports),
+    };
+    let out = service.get_task_waiting(&task_id, waiting).await.unwrap();
+    let returned = Instant::now();
+    assert_eq!(out.status.as_str(), "succeeded");
+    assert!(
+        returned - started < Duration::from_secs(10),
+        "took {:?}",
+        returned - started
+    );
+    let reports = reports.0.lock().unwrap();
+    assert!(!reports.is_empty());
+    let mut last = started;
+    for (at, done, total, message) in reports.iter() {
+        assert!(
+            *at - last <= Duration::from_secs(10),
+            "a gap of {:?}",
+            *at - last
+        );
+        assert!(*done <= *total && *total == 20.0);
+        assert!(message.contains("usually takes about 5 s"), "{message}");
+        last = *at;
+    }
+    assert!(last <= returned);
+}
+
+#[tokio::test]
+async fn a_cancelled_wait_stops_promptly() {
+    let out = tempfile::tempdir().unwrap();
+    let (_, service) = sim(60.0, out.path());
+    let task_id = submit(&service).await;
+    let cancel = CancellationToken::new();
+    let trigger = cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        trigger.cancel();
+    });
+    let started = Instant::now();
+    let waiting = Waiting {
+        up_to: Duration::from_secs(40),
+        cancel: &cancel,
+        progress: None,
+    };
+    let out = service.get_task_waiting(&task_id, waiting).await.unwrap();
+    assert!(!out.finished);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_wait_never_exceeds_what_was_asked() {
+    let out = tempfile::tempdir().unwrap();
+    let (_, service) = sim(600.0, out.path());
+    let task_id = submit(&service).await;
+    let never = CancellationToken::new();
+    let started = Instant::now();
+    let waiting = Waiting {
+        up_to: Duration::from_secs(3),
+        cancel: &never,
+        progress: None,
+    };
+    let out = service.get_task_waiting(&task_id, waiting).await.unwrap();
+    assert!(!out.finished);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(3) && took < Duration::from_secs(5),
+        "took {took:?}"
+    );
+}
+
+/// Records progress notifications as an MCP client sees them.
+#[derive(Clone, Default)]
+struct ProgressRecorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
+
+impl ClientHandler for ProgressRecorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        self.0.lock().unwrap().push(params);
+    }
+}
+
+#[tokio::test]
+async fn mcp_clients_get_progress_notifications_and_none_after_the_result() {
+    let out = tempfile::tempdir().unwrap();
+    let (settings, _) = sim(3.0, out.path());
+    let server = common::server(&settings);
+    let (client_io, server_io) = tokio::io::duplex(1 << 20);
+    let (read, write) = tokio::io::split(server_io);
+    tokio::spawn(async move { seedance_mcp::mcp::transport::serve_io(server, read, write).await });
+    let recorder = ProgressRecorder::default();
+    let client = recorder.clone().serve(client_io).await.unwrap();
+    let (_, submitted) =
+        common::call(&client, "submit_task", json!({"prompt": "a paper boat"})).await;
+    let (err, task) = common::call(
+        &client,
+        "get_task",
+        json!({"task_id": submitted["task_id"], "wait_seconds": 20}),
+    )
+    .await;
+    assert!(!err, "{task}");
+    assert_eq!(task["status"], "succeeded");
+    let seen = recorder.0.lock().unwrap().len();
+    assert!(seen >= 1, "no progress notification arrived");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        recorder.0.lock().unwrap().len(),
+        seen,
+        "progress arrived after the result"
+    );
+    let (err, text) = common::call(
+        &client,
+        "get_task",
+        json!({"task_id": submitted["task_id"], "wait_seconds": 60}),
+    )
+    .await;
+    assert!(
+        err && text.as_str().unwrap().contains("wait_seconds"),
+        "{text}"
+    );
+}
