@@ -9,10 +9,12 @@ mod common;
 use std::{sync::Arc, time::Duration};
 
 use futures_util::StreamExt;
+use seedance_mcp::fakes::ark::{ArkRegion, FakeArkConfig};
 use seedance_mcp::{
     error::ErrorKind,
     fakes::{
-        seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome, xskill::FakeXskill,
+        ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
+        xskill::FakeXskill,
     },
     providers::{Provider, SubmissionKey, capabilities::BalanceSource},
     request::{GenerationRequest, ImageUpload, KnownModel, SubmitTaskParams},
@@ -26,6 +28,7 @@ enum Fake {
     Xskill(FakeXskill),
     Seed2(FakeSeed2),
     Seedance2ai(FakeSeedance2ai),
+    Ark(FakeArk),
 }
 
 /// A backend under test.
@@ -47,6 +50,9 @@ impl Backend {
             Fake::Xskill(f) => f.script_next_outcome(outcome),
             Fake::Seed2(f) => f.script_next_outcome(outcome),
             Fake::Seedance2ai(f) => f.script_next_outcome(outcome),
+            Fake::Ark(f) => f.script_next_outcome(TaskOutcome::Fail(
+                seedance_mcp::fakes::ark::OUTPUT_POLICY_VIOLATION.into(),
+            )),
         }
         "a storm at sea".to_owned()
     }
@@ -57,6 +63,8 @@ impl Backend {
             Fake::Xskill(f) => f.set_balance(5),
             Fake::Seed2(f) => f.set_points(5),
             Fake::Seedance2ai(f) => f.set_credits(5),
+            // Ark keeps no balance in the API: an overdue account answers 403.
+            Fake::Ark(f) => f.fail_next_request(403, None),
             Fake::None => {
                 let long = request("a long shot of the sea", Some("seedance-2.0"), 15);
                 while self.provider.balance().await.unwrap().available.amount >= 300.0 {
@@ -121,6 +129,29 @@ async fn backends() -> Vec<Backend> {
         price_of_4s_fast: Some(24.0),
         _out: out,
     });
+
+    for region in [ArkRegion::BytePlus, ArkRegion::Volcengine] {
+        let config = FakeArkConfig {
+            region,
+            ..Default::default()
+        };
+        let fake = FakeArk::start_with(config).await.unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let (provider, _) = common::service(&common::ark_settings(&fake, out.path()));
+        let name = if region == ArkRegion::BytePlus {
+            "byteplus"
+        } else {
+            "volcengine"
+        };
+        // Ark reports tokens after the task, not a price at create.
+        all.push(Backend {
+            name,
+            provider,
+            fake: Fake::Ark(fake),
+            price_of_4s_fast: None,
+            _out: out,
+        });
+    }
     all
 }
 

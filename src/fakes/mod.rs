@@ -4,6 +4,7 @@
 //! service, validates requests the way the real one does, and records what it
 //! received so tests can prove that nothing was sent (or charged) twice.
 
+pub mod ark;
 pub mod seed2;
 pub mod seedance2ai;
 pub mod support;

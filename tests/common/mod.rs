@@ -40,6 +40,20 @@ pub fn settings(out: &Path) -> Settings {
     }
 }
 
+/// Settings that point an Ark backend (BytePlus unless the fake is Volcengine) at a running fake.
+pub fn ark_settings(fake: &seedance_mcp::fakes::ark::FakeArk, out: &Path) -> Settings {
+    let region = match fake.region() {
+        seedance_mcp::fakes::ark::ArkRegion::Volcengine => "volcengine",
+        _ => "byteplus",
+    };
+    Settings {
+        provider: Some(region.into()),
+        ark_api_key: Some(Secret::new(fake.api_key())),
+        ark_base_url: Some(fake.base_url()),
+        ..settings(out)
+    }
+}
+
 /// Settings that point the seed2.io backend at a running fake.
 pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) -> Settings {
     Settings {

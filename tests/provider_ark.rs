@@ -1,0 +1,192 @@
+//! BytePlus ModelArk / Volcengine Ark specifics through the MCP tools: content
+//! items with roles, "[Image N]" references, per-model rules refused before
+//! sending, token usage turned into a cost estimate, last frames, drafts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{call, connect, server, submit_and_wait};
+use seedance_mcp::fakes::ark::{ArkRegion, FakeArk, FakeArkConfig};
+use serde_json::json;
+
+async fn setup(
+    region: ArkRegion,
+) -> (
+    FakeArk,
+    tempfile::TempDir,
+    rmcp::service::RunningService<rmcp::RoleClient, ()>,
+) {
+    let fake = FakeArk::start_with(FakeArkConfig {
+        region,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&common::ark_settings(&fake, out.path()))).await;
+    (fake, out, client)
+}
+
+#[tokio::test]
+async fn references_become_content_items_with_roles_and_the_prompt_says_image_n() {
+    let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
+    let args = json!({
+        "prompt": "@image_file_2 hands @image_file_1 to the dancer in @video_file_1, music from @audio_file_1",
+        "image_files": ["https://cdn.example.com/a.png", "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII="],
+        "video_files": ["https://cdn.example.com/dance.mp4"],
+        "audio_files": ["https://cdn.example.com/song.mp3"],
+        "model": "seedance-2.0",
+        "resolution": "1080p",
+        "ratio": "adaptive",
+        "seed": 7,
+        "generate_audio": false,
+        "ark": {"execution_expires_after": 7200}
+    });
+    let (err, out) = call(&client, "submit_task", args).await;
+    assert!(!err, "{out}");
+    let task = &fake.created_tasks()[0];
+    assert_eq!(task.model, "dreamina-seedance-2-0-260128");
+    let body = &task.request;
+    let content = body["content"].as_array().unwrap();
+    assert_eq!(content[0]["type"], "text");
+    assert_eq!(
+        content[0]["text"],
+        "[Image 2] hands [Image 1] to the dancer in [Video 1], music from [Audio 1]"
+    );
+    let roles: Vec<_> = content[1..]
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            "reference_image",
+            "reference_image",
+            "reference_video",
+            "reference_audio"
+        ]
+    );
+    assert_eq!(body["resolution"], "1080p");
+    assert_eq!(body["ratio"], "adaptive");
+    assert_eq!(body["generate_audio"], false);
+    assert_eq!(body["execution_expires_after"], 7200);
+    assert!(
+        body.get("watermark").is_none(),
+        "unset options are left out, not sent as null"
+    );
+}
+
+#[tokio::test]
+async fn a_finished_task_reports_tokens_an_estimated_price_and_its_last_frame() {
+    let (_fake, out, client) = setup(ArkRegion::BytePlus).await;
+    let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk", "model": "seedance-2.0", "return_last_frame": true})).await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task["usage_tokens"], 108_900, "5 s 720p 16:9");
+    assert_eq!(task["price"]["amount"], 0.76);
+    assert!(task["price"]["unit"].as_str().unwrap().starts_with("USD"));
+    assert!(task["last_frame_url"].is_string());
+    let files = task["local_files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0]
+            .as_str()
+            .unwrap()
+            .starts_with(out.path().to_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn volcengine_uses_its_own_model_ids_and_prices_in_cny() {
+    let (fake, _out, client) = setup(ArkRegion::Volcengine).await;
+    let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk"})).await;
+    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(
+        fake.created_tasks()[0].model,
+        "doubao-seedance-2-0-fast-260128"
+    );
+    assert!(task["price"]["unit"].as_str().unwrap().starts_with("CNY"));
+}
+
+#[tokio::test]
+async fn per_model_rules_are_refused_before_sending() {
+    let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
+    let cases = [
+        (json!({"prompt": "x", "resolution": "1080p"}), "2.0 fast"),
+        (
+            json!({"prompt": "x", "model": "seedance-2.0", "ark": {"service_tier": "flex"}}),
+            "flex",
+        ),
+        (json!({"prompt": "x", "camera_fixed": true}), "camera_fixed"),
+        (
+            json!({"prompt": "x", "ark": {"draft": true}}),
+            "seedance-1-5-pro",
+        ),
+        (
+            json!({"prompt": "x", "model": "seedance-1-0-pro-250528", "video_files": ["https://c.example/v.mp4"], "image_files": ["https://c.example/a.png"]}),
+            "reference videos",
+        ),
+        (
+            json!({"prompt": "x", "model": "seedream-4.5"}),
+            "seedream-4.5",
+        ),
+        (json!({"prompt": "x", "channel": "wild"}), "channel"),
+    ];
+    for (args, needle) in cases {
+        let (err, text) = call(&client, "submit_task", args.clone()).await;
+        assert!(err, "{args}");
+        assert!(text.as_str().unwrap().contains(needle), "{args}: {text}");
+    }
+    assert_eq!(fake.create_calls(), 0, "{:?}", fake.requests());
+}
+
+#[tokio::test]
+async fn a_draft_can_be_made_and_then_finalised() {
+    let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
+    let draft = submit_and_wait(&client, json!({"prompt": "a fox runs", "model": "seedance-1-5-pro-251215", "resolution": "480p", "ark": {"draft": true}})).await;
+    assert_eq!(draft["status"], "succeeded", "{draft}");
+    let final_task = submit_and_wait(&client, json!({"prompt": "a fox runs", "model": "seedance-1-5-pro-251215", "ark": {"draft_task_id": draft["task_id"]}})).await;
+    assert_eq!(final_task["status"], "succeeded", "{final_task}");
+    let content = &fake.created_tasks()[1].request["content"];
+    assert!(
+        content
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "draft_task"),
+        "{content}"
+    );
+}
+
+#[tokio::test]
+async fn ark_has_no_upload_or_balance_and_says_what_to_do_instead() {
+    let (_fake, _out, client) = setup(ArkRegion::BytePlus).await;
+    let (err, text) = call(
+        &client,
+        "upload_image",
+        json!({"image_url": "https://cdn.example.com/a.png"}),
+    )
+    .await;
+    assert!(
+        err && text.as_str().unwrap().contains("data: URL"),
+        "{text}"
+    );
+    let (err, text) = call(&client, "get_balance", json!({})).await;
+    assert!(err && text.as_str().unwrap().contains("console"), "{text}");
+}
+
+#[tokio::test]
+async fn a_moderation_failure_and_a_privacy_failure_are_told_apart() {
+    use seedance_mcp::fakes::{ark::INPUT_IMAGE_PRIVACY, support::TaskOutcome};
+    let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
+    fake.script_next_outcome(TaskOutcome::Fail(INPUT_IMAGE_PRIVACY.into()));
+    let task = submit_and_wait(
+        &client,
+        json!({"prompt": "@image_file_1 smiles", "image_files": ["https://c.example/me.jpg"]}),
+    )
+    .await;
+    assert_eq!(task["failure"]["kind"], "face_detected", "{task}");
+    fake.script_next_outcome(TaskOutcome::Expire);
+    let task = submit_and_wait(&client, json!({"prompt": "a long queue"})).await;
+    assert_eq!(task["status"], "expired");
+    assert_eq!(task["failure"]["kind"], "expired");
+}
