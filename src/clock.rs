@@ -43,8 +43,54 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     )
 }
 
+/// Unix seconds of `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (a trailing `Z` or
+/// fraction is ignored; times are UTC).
+pub fn parse_utc(text: &str) -> Option<i64> {
+    let text = text.trim().trim_end_matches('Z');
+    let (date, time) = text.split_once(['T', ' ']).unwrap_or((text, "00:00:00"));
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.split('.').next().unwrap_or_default();
+    let mut t = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (hour, minute, second) = (
+        t.next().flatten().unwrap_or(0),
+        t.next().flatten().unwrap_or(0),
+        t.next().flatten().unwrap_or(0),
+    );
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second)
+}
+
+/// (year, month, day) to days since 1970-01-01, the inverse of [`civil_from_days`].
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn parsing_inverts_formatting() {
+        for secs in [0_u64, 951_782_400, 1_778_754_737] {
+            assert_eq!(parse_utc(&rfc3339(secs)), Some(secs as i64));
+        }
+        assert_eq!(parse_utc("2026-05-14"), Some(1_778_716_800));
+        assert_eq!(parse_utc("2026-13-01"), None);
+        assert_eq!(parse_utc("yesterday"), None);
+    }
+
     use super::*;
 
     #[test]

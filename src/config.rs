@@ -28,6 +28,9 @@ pub struct Settings {
     /// Folder where finished videos and images are saved [default: ~/Videos/seedance-mcp].
     #[arg(long, global = true, env = env::SEEDANCE_OUTPUT_DIR)]
     pub output_dir: Option<PathBuf>,
+    /// Folder of the task journal [default: the platform data folder, e.g. ~/.local/share/seedance-mcp].
+    #[arg(long, global = true, env = env::SEEDANCE_DATA_DIR)]
+    pub data_dir: Option<PathBuf>,
     /// xskill.ai API key (set it in the environment, not on the command line).
     #[arg(long, global = true, env = env::XSKILL_API_KEY, hide = true, hide_env_values = true)]
     pub xskill_api_key: Option<Secret>,
@@ -103,6 +106,8 @@ pub struct Config {
     pub sim: SimConfig,
     /// Where results are saved.
     pub output_dir: PathBuf,
+    /// Where the task journal lives.
+    pub data_dir: PathBuf,
 }
 
 /// A setting that cannot work.
@@ -221,6 +226,7 @@ impl Config {
                 .output_dir
                 .clone()
                 .unwrap_or_else(default_output_dir),
+            data_dir: settings.data_dir.clone().unwrap_or_else(default_data_dir),
         })
     }
 
@@ -259,6 +265,14 @@ fn remote(
     Ok(RemoteConfig { api_key, base_url })
 }
 
+/// The platform data folder (`~/.local/share/seedance-mcp` on Linux), or
+/// `./seedance-data` where there is none.
+fn default_data_dir() -> PathBuf {
+    dirs::data_local_dir()
+        .map(|d| d.join("seedance-mcp"))
+        .unwrap_or_else(|| PathBuf::from("seedance-data"))
+}
+
 /// `~/Videos/seedance-mcp`, or `./seedance-output` where there is no home folder.
 fn default_output_dir() -> PathBuf {
     dirs::video_dir()
@@ -275,6 +289,7 @@ mod tests {
         Settings {
             provider: None,
             output_dir: Some(PathBuf::from("/tmp/out")),
+            data_dir: Some(PathBuf::from("/tmp/data")),
             xskill_api_key: None,
             xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
             ark_api_key: None,

@@ -8,6 +8,8 @@
 pub const SEEDANCE_PROVIDER: &str = "SEEDANCE_PROVIDER";
 /// Folder where finished videos and images are saved.
 pub const SEEDANCE_OUTPUT_DIR: &str = "SEEDANCE_OUTPUT_DIR";
+/// Folder of the task journal (default: the platform data folder + `seedance-mcp`).
+pub const SEEDANCE_DATA_DIR: &str = "SEEDANCE_DATA_DIR";
 /// Log filter for stderr (tracing `EnvFilter` syntax), e.g. `info` or `seedance_mcp=debug`.
 pub const SEEDANCE_LOG: &str = "SEEDANCE_LOG";
 /// How many seconds a simulated task takes from submit to `succeeded` (default 6).

@@ -13,6 +13,7 @@ pub mod env_vars;
 pub mod error;
 #[cfg(feature = "fakes")]
 pub mod fakes;
+pub mod journal;
 pub mod mcp;
 pub mod media;
 pub mod providers;
@@ -21,4 +22,5 @@ pub mod request;
 pub mod secret;
 pub mod service;
 pub mod task;
+pub mod test_hooks;
 pub mod validate;

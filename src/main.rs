@@ -55,13 +55,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let notice = config.simulation_notice();
     let provider = providers::build(&config)?;
     let sim_seconds = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
-    let service = Service::new(provider, config.output_dir.clone(), sim_seconds);
+    let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
+        .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
+    let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal);
     let command = cli.command.unwrap_or(Command::Serve { http: None });
     if let Some(notice) = &notice {
         tracing::warn!("{notice}");
     }
     match command {
         Command::Serve { http } => {
+            // Finish what an earlier run left unanswered, without delaying start-up.
+            let reconciling = service.clone();
+            tokio::spawn(async move {
+                match reconciling.reconcile().await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(tasks = n, "reconciled journalled tasks from an earlier run")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reconciling the task journal failed"),
+                }
+            });
             let server = mcp::SeedanceServer::new(service, notice);
             match http {
                 None => mcp::transport::serve_stdio(server).await?,

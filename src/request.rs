@@ -111,6 +111,11 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[command(flatten)]
     pub ark: Option<ArkOptions>,
+    /// Set true to pay for another task identical to one submitted in the last 30 minutes
+    /// (otherwise refused as an accidental duplicate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub resubmit: Option<bool>,
     /// seedance2ai.io only: `standard` (default), `real` or `wild` generation channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Channel>")]

@@ -38,7 +38,7 @@ async fn an_rmcp_http_client_runs_a_task_to_completion() {
             .name,
         "seedance-mcp"
     );
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 4);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 6);
     let task = common::submit_and_wait(&client, json!({"prompt": "a windmill turning"})).await;
     assert_eq!(task["status"], json!("succeeded"), "{task}");
     client.cancel().await.unwrap();

@@ -23,7 +23,7 @@ fn real_clip() -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn the_four_tools_are_listed_with_schemas_and_truthful_annotations() {
+async fn every_tool_is_listed_with_schemas_and_truthful_annotations() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&settings(out.path()))).await;
     let info = client.peer_info().unwrap();
@@ -36,7 +36,14 @@ async fn the_four_tools_are_listed_with_schemas_and_truthful_annotations() {
     names.sort();
     assert_eq!(
         names,
-        ["get_balance", "get_task", "submit_task", "upload_image"]
+        [
+            "cancel_task",
+            "get_balance",
+            "get_task",
+            "list_tasks",
+            "submit_task",
+            "upload_image"
+        ]
     );
     for tool in &tools {
         assert!(
@@ -45,8 +52,24 @@ async fn the_four_tools_are_listed_with_schemas_and_truthful_annotations() {
             tool.name
         );
         let a = tool.annotations.as_ref().unwrap();
-        assert_eq!(a.open_world_hint, Some(true), "{}", tool.name);
-        assert_eq!(a.destructive_hint, Some(false), "{}", tool.name);
+        // Only list_tasks stays on this machine; only cancel_task destroys anything.
+        assert_eq!(
+            a.open_world_hint,
+            Some(tool.name != "list_tasks"),
+            "{}",
+            tool.name
+        );
+        assert_eq!(
+            a.destructive_hint,
+            Some(tool.name == "cancel_task"),
+            "{}",
+            tool.name
+        );
+        assert!(
+            a.read_only_hint.is_some() && a.idempotent_hint.is_some(),
+            "{}",
+            tool.name
+        );
     }
     let submit = tools.iter().find(|t| t.name == "submit_task").unwrap();
     let schema = serde_json::to_value(&*submit.input_schema).unwrap();

@@ -50,13 +50,9 @@ async fn a_create_that_meets_a_transient_failure_is_retried_with_the_same_key_an
 #[tokio::test]
 async fn two_submissions_use_two_keys() {
     let (fake, _out, client) = setup().await;
-    for _ in 0..2 {
-        let (err, out) = call(
-            &client,
-            "submit_task",
-            json!({"prompt": "a kite over dunes"}),
-        )
-        .await;
+    for resubmit in [false, true] {
+        let args = json!({"prompt": "a kite over dunes", "resubmit": resubmit});
+        let (err, out) = call(&client, "submit_task", args).await;
         assert!(!err, "{out}");
     }
     let tasks = fake.created_tasks();

@@ -48,6 +48,10 @@ fn the_python_sdk_drives_the_binary_over_stdio_on_the_simulator() {
     for mode in ["legacy", "auto"] {
         let env = [
             ("SEEDANCE_OUTPUT_DIR", out.path().display().to_string()),
+            (
+                "SEEDANCE_DATA_DIR",
+                out.path().join(".journal").display().to_string(),
+            ),
             ("SEEDANCE_SIM_SECONDS", "0.3".to_owned()),
         ];
         let summary = run_client(&["stdio", BIN], mode, &env);
@@ -80,6 +84,10 @@ async fn the_python_sdk_drives_the_binary_over_stdio_on_the_xskill_fake() {
     let out = tempfile::tempdir().unwrap();
     let env = [
         ("SEEDANCE_OUTPUT_DIR", out.path().display().to_string()),
+        (
+            "SEEDANCE_DATA_DIR",
+            out.path().join(".journal").display().to_string(),
+        ),
         ("XSKILL_API_KEY", fake.api_key().to_owned()),
         ("XSKILL_BASE_URL", fake.base_url()),
     ];

@@ -21,6 +21,7 @@ fn command(out: &std::path::Path) -> Command {
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("SEEDANCE_OUTPUT_DIR", out)
+        .env("SEEDANCE_DATA_DIR", out.join(".journal"))
         .env("SEEDANCE_SIM_SECONDS", "0.3");
     cmd
 }
@@ -95,7 +96,7 @@ fn stdout_carries_only_json_rpc_through_a_whole_session() {
         init["serverInfo"]["version"],
         json!(env!("CARGO_PKG_VERSION"))
     );
-    assert_eq!(responses[1]["result"]["tools"].as_array().unwrap().len(), 4);
+    assert_eq!(responses[1]["result"]["tools"].as_array().unwrap().len(), 6);
     assert_eq!(
         responses[2]["result"]["structuredContent"]["simulated"],
         json!(true)
@@ -154,6 +155,7 @@ async fn an_rmcp_child_process_client_runs_a_task_to_completion() {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.env_clear()
         .env("SEEDANCE_OUTPUT_DIR", out.path())
+        .env("SEEDANCE_DATA_DIR", out.path().join(".journal"))
         .env("SEEDANCE_SIM_SECONDS", "0.3")
         .stderr(Stdio::null());
     let client = ().serve(TokioChildProcess::new(cmd).unwrap()).await.unwrap();

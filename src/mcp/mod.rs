@@ -21,8 +21,9 @@ use rmcp::{
 use crate::{
     request::SubmitTaskParams,
     service::{
-        BalanceOutput, GetTaskOutput, GetTaskParams, ProgressSink, Service, SubmitTaskOutput,
-        ToolError, UploadImageOutput, UploadImageParams, Waiting,
+        BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
+        ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
+        UploadImageOutput, UploadImageParams, Waiting,
     },
 };
 
@@ -119,6 +120,43 @@ impl SeedanceServer {
         Parameters(params): Parameters<UploadImageParams>,
     ) -> Result<Json<UploadImageOutput>, ToolError> {
         self.service.upload_image(&params).await.map(Json)
+    }
+
+    #[tool(
+        description = "List tasks from this machine's journal, newest first: every submission with its \
+                       status, cost, saved files and, for interrupted ones, what is known. Use it after a \
+                       restart or to find a task id.",
+        annotations(
+            title = "List tasks",
+            read_only_hint = true,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn list_tasks(
+        &self,
+        Parameters(params): Parameters<ListTasksParams>,
+    ) -> Result<Json<ListTasksOutput>, ToolError> {
+        self.service.list_tasks(&params).await.map(Json)
+    }
+
+    #[tool(
+        description = "Cancel a task that is still queued (where the provider allows it; a running task \
+                       cannot be stopped and will be billed).",
+        annotations(
+            title = "Cancel queued task",
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = true,
+            open_world_hint = true
+        )
+    )]
+    async fn cancel_task(
+        &self,
+        Parameters(params): Parameters<CancelTaskParams>,
+    ) -> Result<Json<TaskSummary>, ToolError> {
+        self.service.cancel_task(&params.task_id).await.map(Json)
     }
 
     #[tool(

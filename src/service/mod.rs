@@ -6,6 +6,8 @@
 
 pub mod download;
 pub mod schedule;
+mod submit;
+mod tasks;
 pub mod types;
 
 use std::{
@@ -20,8 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     error::ProviderError,
-    providers::{Provider, ProviderId, SubmissionKey},
-    request::{Generation, SubmitTaskParams},
+    journal::{Journal, JournalError, StatusUpdate},
+    providers::{Provider, ProviderId},
+    request::Generation,
     task::{TaskSnapshot, TaskStatus},
     validate::{self, ValidationError},
 };
@@ -48,6 +51,19 @@ impl From<ValidationError> for ToolError {
             message: sentences(
                 &e.to_string(),
                 "Nothing was sent to the provider and nothing was charged.",
+            ),
+        }
+    }
+}
+
+impl From<JournalError> for ToolError {
+    fn from(e: JournalError) -> Self {
+        Self {
+            kind: "journal_error",
+            message: sentences(
+                &e.to_string(),
+                "The task journal on this machine could not be written, so nothing was sent. Check that \
+                 SEEDANCE_DATA_DIR is writable.",
             ),
         }
     }
@@ -87,6 +103,8 @@ pub struct Service {
     /// When this process submitted each task and how long such tasks typically
     /// take: the polling schedule starts from there.
     submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
+    /// Every submission and status change, on disk.
+    journal: Journal,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -114,12 +132,18 @@ pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 impl Service {
     /// A service over `provider`, saving results into `output_dir`.
-    pub fn new(provider: Arc<dyn Provider>, output_dir: PathBuf, sim_seconds: Option<f64>) -> Self {
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        output_dir: PathBuf,
+        sim_seconds: Option<f64>,
+        journal: Journal,
+    ) -> Self {
         Self {
             provider,
             output_dir,
             sim_seconds,
             submitted: Arc::default(),
+            journal,
         }
     }
 
@@ -144,48 +168,6 @@ impl Service {
 
     fn simulated(&self) -> bool {
         self.provider.id() == ProviderId::Sim
-    }
-
-    /// Validates and submits one paid task.
-    pub async fn submit(&self, params: &SubmitTaskParams) -> Result<SubmitTaskOutput, ToolError> {
-        let request = validate::submit(params)?;
-        self.provider
-            .capabilities()
-            .check(self.provider.id(), &request)?;
-        let key = SubmissionKey::random();
-        let submitted = self.provider.submit(&request, &key).await?;
-        tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, "task submitted");
-        let typical = self.typical(&request.generation);
-        crate::providers::lock(&self.submitted)
-            .insert(submitted.task_id.clone(), (Instant::now(), typical));
-        let (poll_after, typical) = match (&request.generation, self.sim_seconds) {
-            (_, Some(sim)) => (
-                sim.ceil().max(1.0) as u32,
-                "a few seconds (simulated)".to_owned(),
-            ),
-            (Generation::Video(_), None) => {
-                (60, "usually 1-3 minutes, up to 10 under load".to_owned())
-            }
-            (Generation::Image(_), None) => (30, "usually 30 s to 2 minutes".to_owned()),
-        };
-        let price = submitted
-            .price
-            .as_ref()
-            .map_or_else(String::new, |p| format!(" Charged {p}."));
-        Ok(SubmitTaskOutput {
-            next_step: format!(
-                "Submitted.{price} Generation takes {typical}. Call get_task with task_id \"{}\" in about \
-                 {poll_after} s; do not submit again.",
-                submitted.task_id
-            ),
-            task_id: submitted.task_id,
-            provider: self.provider.id(),
-            simulated: self.simulated(),
-            status: submitted.status,
-            price: submitted.price,
-            balance_after: submitted.balance_after,
-            poll_after_seconds: poll_after,
-        })
     }
 
     /// The task's status, answered at once; on success the results are saved first.
@@ -233,6 +215,23 @@ impl Service {
         } else {
             (Vec::new(), None)
         };
+        let update = StatusUpdate {
+            provider: self.provider.id(),
+            task_id: snapshot.task_id.clone(),
+            status: snapshot.status,
+            price: snapshot.price.clone(),
+            result_urls: snapshot.result_urls.clone(),
+            local_files: local_files.clone(),
+            error: snapshot
+                .failure
+                .as_ref()
+                .map(|f| f.message.clone())
+                .or_else(|| download_error.clone()),
+        };
+        if let Err(e) = self.journal.record_status(update).await {
+            // The answer is still worth giving; the next call records it again.
+            tracing::warn!(error = %e, "could not record the task status in the journal");
+        }
         let poll_after = (!snapshot.status.is_terminal()).then(|| match self.sim_seconds {
             Some(s) => (s / 3.0).ceil().max(1.0) as u32,
             None => 30,

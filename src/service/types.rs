@@ -130,3 +130,79 @@ pub struct BalanceOutput {
     /// How prices are counted, to compare with `available`.
     pub pricing: String,
 }
+
+/// Arguments of `list_tasks`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListTasksParams {
+    /// Only tasks with this status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<TaskStatus>")]
+    pub status: Option<String>,
+    /// Only this provider's tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<ProviderId>")]
+    pub provider: Option<String>,
+    /// Only tasks created since: an age (`90m`, `24h`, `7d`) or a UTC date/time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Page size, 1-100 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 100))]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Result of `list_tasks`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ListTasksOutput {
+    /// Newest first.
+    pub tasks: Vec<TaskSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// One journalled task.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct TaskSummary {
+    /// This machine's id for the submission.
+    pub local_id: i64,
+    /// The provider.
+    pub provider: String,
+    /// The provider's task id (absent when the create never got an answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// sending, created, rejected or outcome_unknown.
+    pub submit_state: crate::journal::SubmitState,
+    /// Last known status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskStatus>,
+    /// The prompt (first 100 characters).
+    pub prompt: String,
+    /// The model as asked.
+    pub model: String,
+    /// Cost, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price: Option<Amount>,
+    /// Saved result files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_files: Vec<PathBuf>,
+    /// Failure reason or advice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// When submitted (UTC).
+    pub created_at: String,
+    /// Last change (UTC).
+    pub updated_at: String,
+}
+
+/// Arguments of `cancel_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelTaskParams {
+    /// The task to cancel (it must still be queued).
+    pub task_id: String,
+}

@@ -28,6 +28,7 @@ pub fn settings(out: &Path) -> Settings {
     Settings {
         provider: None,
         output_dir: Some(out.to_owned()),
+        data_dir: Some(out.join(".journal")),
         xskill_api_key: None,
         xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
         ark_api_key: None,
@@ -92,9 +93,10 @@ pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
     let config = Config::from_settings(settings).unwrap();
     let provider = providers::build(&config).unwrap();
     let sim = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
+    let journal = seedance_mcp::journal::Journal::open(&config.data_dir).unwrap();
     (
         provider.clone(),
-        Service::new(provider, config.output_dir, sim),
+        Service::new(provider, config.output_dir, sim, journal),
     )
 }
 

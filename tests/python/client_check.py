@@ -14,7 +14,7 @@ import time
 
 from mcp import Client, StdioServerParameters
 
-EXPECTED_TOOLS = {"submit_task", "get_task", "upload_image", "get_balance"}
+EXPECTED_TOOLS = {"submit_task", "get_task", "upload_image", "get_balance", "list_tasks", "cancel_task"}
 
 
 def fail(message):
@@ -69,7 +69,7 @@ async def run(target):
             fail(f"duration 20 was not refused clearly: {refused}")
 
         submitted = structured(await client.call_tool(
-            "submit_task", {"prompt": "0-5s: a paper boat drifts on a pond", "ratio": "9:16", "duration": 4}))
+            "submit_task", {"prompt": f"0-4s: a paper boat drifts on a pond ({mode} client)", "ratio": "9:16", "duration": 4}))
         task_id = submitted["task_id"]
         deadline = time.monotonic() + 60
         while True:

@@ -1,0 +1,572 @@
+//! The task journal: a SQLite file that remembers every paid submission.
+//!
+//! A row is written and synced *before* a create request leaves the machine, then
+//! completed with the provider's task id, and updated on every status change. After
+//! a crash, rows whose create never got an answer are reconciled (see
+//! `Service::reconcile`), so a paid task is never lost and never paid twice by
+//! accident. Blocking SQLite calls run on the blocking thread pool.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{
+    providers::ProviderId,
+    task::{Amount, TaskStatus},
+};
+
+/// Where a submission stands with the provider.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmitState {
+    /// Written before sending; no answer recorded yet.
+    Sending,
+    /// The provider created the task.
+    Created,
+    /// The provider refused; nothing was created or charged.
+    Rejected,
+    /// The request may or may not have created a task (connection lost, crash).
+    OutcomeUnknown,
+}
+
+impl SubmitState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Created => "created",
+            Self::Rejected => "rejected",
+            Self::OutcomeUnknown => "outcome_unknown",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "created" => Self::Created,
+            "rejected" => Self::Rejected,
+            "outcome_unknown" => Self::OutcomeUnknown,
+            _ => Self::Sending,
+        }
+    }
+}
+
+/// One journal row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// Local, increasing id.
+    pub local_id: i64,
+    /// The provider.
+    pub provider: String,
+    /// Idempotency key of the submission.
+    pub submission_key: String,
+    /// Hash of the validated request (duplicate detection).
+    pub fingerprint: String,
+    /// The `submit_task` arguments as JSON, to re-send after a crash.
+    pub request_json: String,
+    /// The prompt (for listings).
+    pub prompt: String,
+    /// The model as asked.
+    pub model: String,
+    /// Where the create stands.
+    pub submit_state: SubmitState,
+    /// The provider's task id, once known.
+    pub task_id: Option<String>,
+    /// Last known status.
+    pub status: Option<TaskStatus>,
+    /// What it cost.
+    pub price: Option<Amount>,
+    /// Result URLs.
+    pub result_urls: Vec<String>,
+    /// Saved files.
+    pub local_files: Vec<PathBuf>,
+    /// The last error or advice.
+    pub error: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// What is stored about a new submission before it is sent.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    /// The provider.
+    pub provider: ProviderId,
+    /// Idempotency key.
+    pub submission_key: String,
+    /// Request hash.
+    pub fingerprint: String,
+    /// Arguments as JSON.
+    pub request_json: String,
+    /// The prompt.
+    pub prompt: String,
+    /// The model as asked.
+    pub model: String,
+}
+
+/// Filters of `list_tasks`.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<TaskStatus>,
+    /// Only this provider.
+    pub provider: Option<ProviderId>,
+    /// Only rows created at or after this Unix time.
+    pub since_unix: Option<i64>,
+    /// Page size.
+    pub limit: u32,
+    /// Rows to skip.
+    pub offset: u32,
+}
+
+/// A journal failure.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// SQLite said no.
+    #[error("task journal: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The folder could not be created.
+    #[error("task journal folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The blocking worker died.
+    #[error("task journal worker failed: {0}")]
+    Worker(String),
+}
+
+/// The journal handle; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS submissions (
+    local_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider TEXT NOT NULL,
+    submission_key TEXT NOT NULL UNIQUE,
+    fingerprint TEXT NOT NULL,
+    request_json TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    model TEXT NOT NULL,
+    submit_state TEXT NOT NULL,
+    task_id TEXT,
+    status TEXT,
+    price_amount REAL,
+    price_unit TEXT,
+    result_urls TEXT NOT NULL DEFAULT '[]',
+    local_files TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    created_unix INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_by_task ON submissions(provider, task_id);
+CREATE INDEX IF NOT EXISTS submissions_by_fingerprint ON submissions(provider, fingerprint, created_unix);
+";
+
+const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
+    submit_state, task_id, status, price_amount, price_unit, result_urls, local_files, error, created_at, updated_at";
+
+impl Journal {
+    /// Opens (or creates) `journal.sqlite3` in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, JournalError> {
+        std::fs::create_dir_all(dir).map_err(|source| JournalError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let path = dir.join("journal.sqlite3");
+        let conn = Connection::open(&path)?;
+        // WAL + FULL: a committed row survives a crash or power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn run<T, F>(&self, work: F) -> Result<T, JournalError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let guard = crate::providers::lock(&conn);
+            work(&guard).map_err(JournalError::from)
+        })
+        .await
+        .map_err(|e| JournalError::Worker(e.to_string()))?
+    }
+
+    /// Records a submission about to be sent; returns its local id. Durable on return.
+    pub async fn begin(&self, new: NewSubmission) -> Result<i64, JournalError> {
+        let now = crate::clock::now_rfc3339();
+        let unix = unix_now();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
+                 submit_state, created_unix, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?8)",
+                params![new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt, new.model, unix, now],
+            )?;
+            Ok(c.last_insert_rowid())
+        })
+        .await
+    }
+
+    /// The provider created the task.
+    pub async fn mark_created(
+        &self,
+        local_id: i64,
+        task_id: String,
+        status: TaskStatus,
+        price: Option<Amount>,
+    ) -> Result<(), JournalError> {
+        let now = crate::clock::now_rfc3339();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE submissions SET submit_state = 'created', task_id = ?2, status = ?3, \
+                 price_amount = COALESCE(?4, price_amount), price_unit = COALESCE(?5, price_unit), error = NULL, updated_at = ?6 WHERE local_id = ?1",
+                params![local_id, task_id, status.as_str(), price.as_ref().map(|p| p.amount), price.map(|p| p.unit), now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// The create ended without a task (`Rejected`) or without knowing (`OutcomeUnknown`).
+    pub async fn mark_failed_submit(
+        &self,
+        local_id: i64,
+        state: SubmitState,
+        error: String,
+    ) -> Result<(), JournalError> {
+        let now = crate::clock::now_rfc3339();
+        self.run(move |c| {
+            c.execute(
+                "UPDATE submissions SET submit_state = ?2, error = ?3, updated_at = ?4 WHERE local_id = ?1",
+                params![local_id, state.as_str(), error, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Stores a task's latest state; adopts tasks submitted elsewhere. Returns the local id.
+    pub async fn record_status(&self, update: StatusUpdate) -> Result<i64, JournalError> {
+        let now = crate::clock::now_rfc3339();
+        let unix = unix_now();
+        self.run(move |c| {
+            let urls = serde_json::to_string(&update.result_urls).unwrap_or_else(|_| "[]".into());
+            let files = serde_json::to_string(&update.local_files).unwrap_or_else(|_| "[]".into());
+            let changed = c.execute(
+                "UPDATE submissions SET status = ?3, price_amount = COALESCE(?4, price_amount), \
+                 price_unit = COALESCE(?5, price_unit), result_urls = ?6, \
+                 local_files = CASE WHEN ?7 = '[]' THEN local_files ELSE ?7 END, error = ?8, updated_at = ?9 \
+                 WHERE provider = ?1 AND task_id = ?2",
+                params![
+                    update.provider.as_str(), update.task_id, update.status.as_str(),
+                    update.price.as_ref().map(|p| p.amount), update.price.as_ref().map(|p| p.unit.clone()),
+                    urls, files, update.error, now
+                ],
+            )?;
+            if changed == 0 {
+                // Submitted by another process or before the journal existed: adopt it.
+                let key = format!("adopted-{}-{}", update.provider.as_str(), update.task_id);
+                c.execute(
+                    "INSERT OR IGNORE INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
+                     submit_state, task_id, status, price_amount, price_unit, result_urls, local_files, error, created_unix, created_at, updated_at) \
+                     VALUES (?1, ?2, '', '{}', '', '', 'created', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+                    params![
+                        update.provider.as_str(), key, update.task_id, update.status.as_str(),
+                        update.price.as_ref().map(|p| p.amount), update.price.as_ref().map(|p| p.unit.clone()),
+                        urls, files, update.error, unix, now
+                    ],
+                )?;
+            }
+            c.query_row(
+                "SELECT local_id FROM submissions WHERE provider = ?1 AND task_id = ?2 ORDER BY local_id DESC LIMIT 1",
+                params![update.provider.as_str(), update.task_id],
+                |row| row.get(0),
+            )
+        })
+        .await
+    }
+
+    /// A live submission of the same request made since `since_unix`, if any.
+    pub async fn recent_duplicate(
+        &self,
+        provider: ProviderId,
+        fingerprint: String,
+        since_unix: i64,
+    ) -> Result<Option<Entry>, JournalError> {
+        self.run(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND fingerprint = ?2 AND created_unix >= ?3 \
+                     AND submit_state IN ('sending', 'created', 'outcome_unknown') \
+                     AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
+                     ORDER BY local_id DESC LIMIT 1"
+                ),
+                params![provider.as_str(), fingerprint, since_unix],
+                entry,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// Rows that need attention after a restart: creates without an answer, and
+    /// tasks not finished when last seen.
+    pub async fn unfinished(&self, provider: ProviderId) -> Result<Vec<Entry>, JournalError> {
+        self.run(move |c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND (submit_state = 'sending' \
+                 OR (submit_state = 'created' AND (status IS NULL OR status IN ('queued', 'running')))) ORDER BY local_id"
+            ))?;
+            let rows = statement.query_map(params![provider.as_str()], entry)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Newest first, filtered and paged.
+    pub async fn list(&self, filter: ListFilter) -> Result<Vec<Entry>, JournalError> {
+        self.run(move |c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM submissions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR provider = ?2) \
+                 AND (?3 IS NULL OR created_unix >= ?3) ORDER BY local_id DESC LIMIT ?4 OFFSET ?5"
+            ))?;
+            let rows = statement.query_map(
+                params![
+                    filter.status.map(TaskStatus::as_str),
+                    filter.provider.map(ProviderId::as_str),
+                    filter.since_unix,
+                    filter.limit,
+                    filter.offset
+                ],
+                entry,
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// The row of a provider task, if any.
+    pub async fn by_task(
+        &self,
+        provider: ProviderId,
+        task_id: String,
+    ) -> Result<Option<Entry>, JournalError> {
+        self.run(move |c| {
+            c.query_row(
+                &format!("SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND task_id = ?2 ORDER BY local_id DESC LIMIT 1"),
+                params![provider.as_str(), task_id],
+                entry,
+            )
+            .optional()
+        })
+        .await
+    }
+}
+
+/// A status change to store.
+#[derive(Debug, Clone)]
+pub struct StatusUpdate {
+    /// The provider.
+    pub provider: ProviderId,
+    /// The provider's task id.
+    pub task_id: String,
+    /// The status now.
+    pub status: TaskStatus,
+    /// Cost, when known.
+    pub price: Option<Amount>,
+    /// Result URLs.
+    pub result_urls: Vec<String>,
+    /// Saved files (empty keeps the stored ones).
+    pub local_files: Vec<PathBuf>,
+    /// Failure reason or download problem.
+    pub error: Option<String>,
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn status_of(text: Option<String>) -> Option<TaskStatus> {
+    let all = [
+        TaskStatus::Queued,
+        TaskStatus::Running,
+        TaskStatus::Succeeded,
+        TaskStatus::Failed,
+        TaskStatus::Cancelled,
+        TaskStatus::Expired,
+    ];
+    text.and_then(|t| all.into_iter().find(|s| s.as_str() == t))
+}
+
+fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
+    let amount: Option<f64> = row.get(10)?;
+    let unit: Option<String> = row.get(11)?;
+    let urls: String = row.get(12)?;
+    let files: String = row.get(13)?;
+    Ok(Entry {
+        local_id: row.get(0)?,
+        provider: row.get(1)?,
+        submission_key: row.get(2)?,
+        fingerprint: row.get(3)?,
+        request_json: row.get(4)?,
+        prompt: row.get(5)?,
+        model: row.get(6)?,
+        submit_state: SubmitState::parse(&row.get::<_, String>(7)?),
+        task_id: row.get(8)?,
+        status: status_of(row.get(9)?),
+        price: amount.zip(unit).map(|(a, u)| Amount::new(a, u)),
+        result_urls: serde_json::from_str(&urls).unwrap_or_default(),
+        local_files: serde_json::from_str(&files).unwrap_or_default(),
+        error: row.get(14)?,
+        created_at: row.get(15)?,
+        updated_at: row.get(16)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(key: &str, fingerprint: &str) -> NewSubmission {
+        NewSubmission {
+            provider: ProviderId::Sim,
+            submission_key: key.into(),
+            fingerprint: fingerprint.into(),
+            request_json: "{\"prompt\":\"x\"}".into(),
+            prompt: "x".into(),
+            model: "seedance-2.0-fast".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_submission_goes_from_sending_to_created_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let id = journal.begin(new("k1", "f1")).await.unwrap();
+        assert_eq!(
+            journal.unfinished(ProviderId::Sim).await.unwrap()[0].submit_state,
+            SubmitState::Sending
+        );
+        journal
+            .mark_created(
+                id,
+                "t1".into(),
+                TaskStatus::Queued,
+                Some(Amount::new(40.0, "credits")),
+            )
+            .await
+            .unwrap();
+        drop(journal);
+        let journal = Journal::open(dir.path()).unwrap();
+        let row = journal
+            .by_task(ProviderId::Sim, "t1".into())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (row.local_id, row.submit_state, row.status),
+            (id, SubmitState::Created, Some(TaskStatus::Queued))
+        );
+        assert_eq!(row.price, Some(Amount::new(40.0, "credits")));
+    }
+
+    #[tokio::test]
+    async fn duplicates_are_found_until_the_task_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let id = journal.begin(new("k1", "same")).await.unwrap();
+        journal
+            .mark_created(id, "t1".into(), TaskStatus::Queued, None)
+            .await
+            .unwrap();
+        assert!(
+            journal
+                .recent_duplicate(ProviderId::Sim, "same".into(), 0)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            journal
+                .recent_duplicate(ProviderId::Sim, "other".into(), 0)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let update = StatusUpdate {
+            provider: ProviderId::Sim,
+            task_id: "t1".into(),
+            status: TaskStatus::Failed,
+            price: None,
+            result_urls: vec![],
+            local_files: vec![],
+            error: Some("moderation".into()),
+        };
+        journal.record_status(update).await.unwrap();
+        assert!(
+            journal
+                .recent_duplicate(ProviderId::Sim, "same".into(), 0)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_tasks_are_adopted_and_listed_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        journal.begin(new("k1", "f")).await.unwrap();
+        let update = StatusUpdate {
+            provider: ProviderId::Xskill,
+            task_id: "elsewhere".into(),
+            status: TaskStatus::Running,
+            price: None,
+            result_urls: vec![],
+            local_files: vec![],
+            error: None,
+        };
+        journal.record_status(update).await.unwrap();
+        let all = journal
+            .list(ListFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].task_id.as_deref(), Some("elsewhere"));
+        let running = ListFilter {
+            status: Some(TaskStatus::Running),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(journal.list(running).await.unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,281 @@
+//! Submitting: validate, refuse accidental duplicates, journal before sending,
+//! record the outcome; and after a restart, reconcile what never got an answer.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{Service, SubmitTaskOutput, ToolError, sentences};
+use crate::{
+    error::ProviderError,
+    journal::{NewSubmission, SubmitState},
+    providers::SubmissionKey,
+    request::{Generation, SubmitTaskParams},
+    task::SubmittedTask,
+    validate::{self, ValidationError},
+};
+
+/// Identical submissions within this window are refused unless `resubmit` is set.
+const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
+
+impl Service {
+    /// Validates and submits one paid task.
+    pub async fn submit(&self, params: &SubmitTaskParams) -> Result<SubmitTaskOutput, ToolError> {
+        let request = validate::submit(params)?;
+        self.provider
+            .capabilities()
+            .check(self.provider.id(), &request)?;
+        let fingerprint = fingerprint(self.provider.id().as_str(), params);
+        if !params.resubmit.unwrap_or(false) {
+            let since = unix_now() - DUPLICATE_WINDOW.as_secs() as i64;
+            if let Some(earlier) = self
+                .journal
+                .recent_duplicate(self.provider.id(), fingerprint.clone(), since)
+                .await?
+            {
+                return Err(duplicate(&earlier));
+            }
+        }
+        let key = SubmissionKey::random();
+        let mut stored = params.clone();
+        stored.resubmit = None;
+        let local_id = self
+            .journal
+            .begin(NewSubmission {
+                provider: self.provider.id(),
+                submission_key: key.as_str().to_owned(),
+                fingerprint,
+                request_json: serde_json::to_string(&stored).unwrap_or_default(),
+                prompt: params.prompt.clone(),
+                model: params
+                    .model
+                    .clone()
+                    .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
+            })
+            .await?;
+        crate::test_hooks::crash_point("after_journal_write");
+        let result = self.provider.submit(&request, &key).await;
+        crate::test_hooks::crash_point("after_create_answer");
+        let submitted = match result {
+            Ok(submitted) => submitted,
+            Err(e) => return Err(self.record_failed_submit(local_id, e).await),
+        };
+        self.journal
+            .mark_created(
+                local_id,
+                submitted.task_id.clone(),
+                submitted.status,
+                submitted.price.clone(),
+            )
+            .await?;
+        tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, local_id, "task submitted");
+        self.remember(&submitted, &request.generation);
+        Ok(self.submitted_output(submitted, &request.generation))
+    }
+
+    fn remember(&self, submitted: &SubmittedTask, generation: &Generation) {
+        let typical = self.typical(generation);
+        crate::providers::lock(&self.submitted)
+            .insert(submitted.task_id.clone(), (Instant::now(), typical));
+    }
+
+    fn submitted_output(
+        &self,
+        submitted: SubmittedTask,
+        generation: &Generation,
+    ) -> SubmitTaskOutput {
+        let (poll_after, typical) = match (generation, self.sim_seconds) {
+            (_, Some(sim)) => (sim.ceil().max(1.0) as u32, "a few seconds (simulated)"),
+            (Generation::Video(_), None) => (60, "usually 1-3 minutes, up to 10 under load"),
+            (Generation::Image(_), None) => (30, "usually 30 s to 2 minutes"),
+        };
+        let price = submitted
+            .price
+            .as_ref()
+            .map_or_else(String::new, |p| format!(" Charged {p}."));
+        SubmitTaskOutput {
+            next_step: format!(
+                "Submitted.{price} Generation takes {typical}. Call get_task with task_id \"{}\" and \
+                 wait_seconds 45; do not submit again.",
+                submitted.task_id
+            ),
+            task_id: submitted.task_id,
+            provider: self.provider.id(),
+            simulated: self.simulated(),
+            status: submitted.status,
+            price: submitted.price,
+            balance_after: submitted.balance_after,
+            poll_after_seconds: poll_after,
+        }
+    }
+
+    /// A failed create is either a clear refusal (nothing created) or ambiguous
+    /// (the request may have created a task): the journal says which.
+    async fn record_failed_submit(&self, local_id: i64, error: ProviderError) -> ToolError {
+        let ambiguous = matches!(&error, ProviderError::Upstream { status, .. } if status.is_none_or(|s| s >= 500));
+        let (state, note) = if ambiguous {
+            (
+                SubmitState::OutcomeUnknown,
+                format!(
+                    "The provider may still have created and charged the task: it is journalled as local id \
+                     {local_id}. Do not submit again; check list_tasks in a minute{}",
+                    if self.provider.capabilities().idempotent_create {
+                        " (the server re-sends it with the same idempotency key on restart, which cannot pay twice)."
+                    } else {
+                        ", or the provider's dashboard."
+                    }
+                ),
+            )
+        } else {
+            (SubmitState::Rejected, String::new())
+        };
+        let mut tool_error = ToolError::from(error);
+        if let Err(e) = self
+            .journal
+            .mark_failed_submit(local_id, state, tool_error.message.clone())
+            .await
+        {
+            tracing::warn!(error = %e, local_id, "could not record the failed submit");
+        }
+        if !note.is_empty() {
+            tool_error.message = sentences(&tool_error.message, &note);
+        }
+        tool_error
+    }
+
+    /// After a restart: finishes what a crash interrupted. Creates that never got an
+    /// answer are re-sent with their original key where the provider honours one
+    /// (it returns the original task, never a second one), otherwise marked as
+    /// outcome unknown with advice; unfinished tasks are queried again.
+    pub async fn reconcile(&self) -> Result<usize, ToolError> {
+        let rows = self.journal.unfinished(self.provider.id()).await?;
+        let mut settled = 0;
+        for row in rows {
+            match (row.submit_state, &row.task_id) {
+                (SubmitState::Sending, _) => {
+                    self.resolve_unanswered(row.local_id, &row.submission_key, &row.request_json)
+                        .await;
+                    settled += 1;
+                }
+                (_, Some(task_id)) => {
+                    if let Err(e) = self.get_task(task_id).await {
+                        tracing::warn!(task_id, error = %e, "could not refresh a journalled task");
+                    }
+                    settled += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(settled)
+    }
+
+    async fn resolve_unanswered(&self, local_id: i64, key: &str, request_json: &str) {
+        let idempotent = self.provider.capabilities().idempotent_create;
+        let params: Option<SubmitTaskParams> = serde_json::from_str(request_json).ok();
+        let request = params.as_ref().and_then(|p| validate::submit(p).ok());
+        let outcome = match (idempotent, request) {
+            (true, Some(request)) => {
+                let key = SubmissionKey::from_stored(key);
+                match self.provider.submit(&request, &key).await {
+                    Ok(task) => {
+                        let recorded = self
+                            .journal
+                            .mark_created(
+                                local_id,
+                                task.task_id.clone(),
+                                task.status,
+                                task.price.clone(),
+                            )
+                            .await;
+                        tracing::info!(local_id, task_id = %task.task_id, "reconciled an interrupted submit with its idempotency key");
+                        recorded.map_err(|e| e.to_string())
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            _ => Err("the server stopped before the provider's answer was recorded".to_owned()),
+        };
+        if let Err(reason) = outcome {
+            let advice = format!(
+                "Outcome unknown: {reason}. The task may exist and may have been charged; check the \
+                 provider's dashboard or task list before submitting the same request again."
+            );
+            if let Err(e) = self
+                .journal
+                .mark_failed_submit(local_id, SubmitState::OutcomeUnknown, advice)
+                .await
+            {
+                tracing::warn!(error = %e, local_id, "could not record a reconciliation");
+            }
+        }
+    }
+}
+
+fn duplicate(earlier: &crate::journal::Entry) -> ToolError {
+    let what = match (&earlier.task_id, earlier.status) {
+        (Some(id), Some(status)) => format!("task \"{id}\" ({})", status.as_str()),
+        (Some(id), None) => format!("task \"{id}\""),
+        (None, _) => format!(
+            "local submission {} (outcome not yet known)",
+            earlier.local_id
+        ),
+    };
+    let validation = ValidationError {
+        field: "prompt".into(),
+        problem: format!("the same request was submitted at {} as {what}", earlier.created_at),
+        fix: "call get_task for that task instead of paying again; to make another, deliberately identical \
+              clip, pass resubmit: true"
+            .into(),
+    };
+    ToolError {
+        kind: "duplicate_submission",
+        message: validation.to_string(),
+    }
+}
+
+/// A stable hash of what would be sent: the provider and the arguments.
+fn fingerprint(provider: &str, params: &SubmitTaskParams) -> String {
+    let mut canonical = params.clone();
+    canonical.resubmit = None;
+    canonical.prompt = canonical.prompt.trim().to_owned();
+    let text = format!(
+        "{provider}\n{}",
+        serde_json::to_string(&canonical).unwrap_or_default()
+    );
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_ignore_resubmit_and_surrounding_space_but_not_content() {
+        let a = SubmitTaskParams {
+            prompt: "a cat".into(),
+            ..Default::default()
+        };
+        let b = SubmitTaskParams {
+            prompt: " a cat ".into(),
+            resubmit: Some(true),
+            ..Default::default()
+        };
+        let c = SubmitTaskParams {
+            prompt: "a cat".into(),
+            duration: Some(6),
+            ..Default::default()
+        };
+        assert_eq!(fingerprint("sim", &a), fingerprint("sim", &b));
+        assert_ne!(fingerprint("sim", &a), fingerprint("sim", &c));
+        assert_ne!(fingerprint("sim", &a), fingerprint("xskill", &a));
+    }
+}

@@ -1,0 +1,212 @@
+//! The binary is SIGKILLed at each step of a submit against a provider fake, then
+//! restarted: every task the fake created (and charged) is in the journal, and
+//! no task is ever created twice.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use seedance_mcp::{
+    fakes::{seedance2ai::FakeSeedance2ai, xskill::FakeXskill},
+    test_hooks::CRASH_AT_ENV,
+};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");
+
+/// A running server and its stdout reader.
+struct Server {
+    child: Child,
+    stdout: BufReader<std::process::ChildStdout>,
+    next_id: u64,
+}
+
+impl Server {
+    fn start(env: &[(String, String)], out: &Path, crash_at: Option<&str>) -> Self {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("SEEDANCE_OUTPUT_DIR", out)
+            .env("SEEDANCE_DATA_DIR", out.join(".journal"))
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(point) = crash_at {
+            cmd.env(CRASH_AT_ENV, point);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut server = Self {
+            child,
+            stdout,
+            next_id: 1,
+        };
+        server.request("initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}));
+        server.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        server
+    }
+
+    fn send(&mut self, message: Value) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{message}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.stdout.read_line(&mut line).unwrap() > 0,
+                "server closed stdout"
+            );
+            let message: Value = serde_json::from_str(&line).unwrap();
+            if message["id"] == json!(id) {
+                return message;
+            }
+        }
+    }
+
+    fn call(&mut self, tool: &str, arguments: Value) -> Value {
+        self.request("tools/call", json!({"name": tool, "arguments": arguments}))["result"].clone()
+    }
+
+    /// Submits without waiting for an answer, then waits until the process reports
+    /// that it stopped at the crash point, and SIGKILLs it there.
+    fn submit_and_kill_at_crash_point(mut self, arguments: Value) {
+        self.send(json!({"jsonrpc": "2.0", "id": 999, "method": "tools/call",
+            "params": {"name": "submit_task", "arguments": arguments}}));
+        let mut stderr = BufReader::new(self.child.stderr.take().unwrap());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut line = String::new();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "exited before the crash point"
+            );
+            if line.contains("CRASH POINT REACHED") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "crash point never reached");
+        }
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+    }
+
+    /// Lists the journal once reconciliation has settled every "sending" row.
+    fn settled_tasks(&mut self) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let listed = self.call("list_tasks", json!({}));
+            let tasks = listed["structuredContent"]["tasks"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if tasks.iter().all(|t| t["submit_state"] != "sending") || Instant::now() > deadline {
+                return tasks;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const POINTS: [&str; 2] = ["after_journal_write", "after_create_answer"];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_submit_on_an_idempotent_provider_is_completed_after_restart_and_paid_once() {
+    for point in POINTS {
+        let fake = FakeSeedance2ai::start().await.unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let env = vec![
+            ("SEEDANCE2AI_API_KEY".to_owned(), fake.api_key().to_owned()),
+            ("SEEDANCE2AI_BASE_URL".to_owned(), fake.base_url()),
+        ];
+        let dir = out.path().to_owned();
+        let env2 = env.clone();
+        tokio::task::spawn_blocking(move || {
+            Server::start(&env2, &dir, Some(point))
+                .submit_and_kill_at_crash_point(json!({"prompt": "a lighthouse in fog"}));
+        })
+        .await
+        .unwrap();
+        let charged_at_crash = fake.created_tasks().len();
+        assert_eq!(
+            charged_at_crash,
+            usize::from(point == "after_create_answer"),
+            "{point}"
+        );
+        let dir = out.path().to_owned();
+        let tasks =
+            tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).settled_tasks())
+                .await
+                .unwrap();
+        let created = fake.created_tasks();
+        assert_eq!(created.len(), 1, "{point}: exactly one task, never two");
+        assert_eq!(tasks.len(), 1, "{point}: {tasks:?}");
+        assert_eq!(tasks[0]["submit_state"], "created", "{point}: {tasks:?}");
+        assert_eq!(
+            tasks[0]["task_id"],
+            json!(created[0].id),
+            "{point}: the journal knows the paid task"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_submit_elsewhere_is_kept_as_outcome_unknown_and_never_resent() {
+    for point in POINTS {
+        let fake = FakeXskill::start().await.unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let env = vec![
+            ("XSKILL_API_KEY".to_owned(), fake.api_key().to_owned()),
+            ("XSKILL_BASE_URL".to_owned(), fake.base_url()),
+        ];
+        let dir = out.path().to_owned();
+        let env2 = env.clone();
+        tokio::task::spawn_blocking(move || {
+            Server::start(&env2, &dir, Some(point))
+                .submit_and_kill_at_crash_point(json!({"prompt": "a lighthouse in fog"}));
+        })
+        .await
+        .unwrap();
+        let charged = fake.created_tasks().len();
+        let dir = out.path().to_owned();
+        let tasks =
+            tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).settled_tasks())
+                .await
+                .unwrap();
+        assert_eq!(
+            fake.created_tasks().len(),
+            charged,
+            "{point}: nothing re-sent blindly"
+        );
+        assert_eq!(fake.create_calls(), charged, "{point}");
+        assert_eq!(
+            tasks.len(),
+            1,
+            "{point}: the submission is journalled: {tasks:?}"
+        );
+        assert_eq!(
+            tasks[0]["submit_state"], "outcome_unknown",
+            "{point}: {tasks:?}"
+        );
+        let note = tasks[0]["note"].as_str().unwrap();
+        assert!(
+            note.contains("before submitting the same request again"),
+            "{point}: {note}"
+        );
+    }
+}
