@@ -125,34 +125,45 @@ impl Drop for Server {
 
 const POINTS: [&str; 2] = ["after_journal_write", "after_create_answer"];
 
+/// Runs a submit that is SIGKILLed at `point`, calls `at_crash` while the process
+/// is dead, restarts the server and returns its settled journal.
+async fn kill_then_restart(
+    env: Vec<(String, String)>,
+    point: &'static str,
+    at_crash: impl FnOnce(),
+) -> Vec<Value> {
+    let out = tempfile::tempdir().unwrap();
+    let (dir, first_env) = (out.path().to_owned(), env.clone());
+    tokio::task::spawn_blocking(move || {
+        let server = Server::start(&first_env, &dir, Some(point));
+        server.submit_and_kill_at_crash_point(json!({"prompt": "a lighthouse in fog"}));
+    })
+    .await
+    .unwrap();
+    at_crash();
+    let dir = out.path().to_owned();
+    tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).settled_tasks())
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_submit_on_an_idempotent_provider_is_completed_after_restart_and_paid_once() {
     for point in POINTS {
         let fake = FakeSeedance2ai::start().await.unwrap();
-        let out = tempfile::tempdir().unwrap();
         let env = vec![
             ("SEEDANCE2AI_API_KEY".to_owned(), fake.api_key().to_owned()),
             ("SEEDANCE2AI_BASE_URL".to_owned(), fake.base_url()),
         ];
-        let dir = out.path().to_owned();
-        let env2 = env.clone();
-        tokio::task::spawn_blocking(move || {
-            Server::start(&env2, &dir, Some(point))
-                .submit_and_kill_at_crash_point(json!({"prompt": "a lighthouse in fog"}));
+        let tasks = kill_then_restart(env, point, || {
+            let charged = fake.created_tasks().len();
+            assert_eq!(
+                charged,
+                usize::from(point == "after_create_answer"),
+                "{point}"
+            );
         })
-        .await
-        .unwrap();
-        let charged_at_crash = fake.created_tasks().len();
-        assert_eq!(
-            charged_at_crash,
-            usize::from(point == "after_create_answer"),
-            "{point}"
-        );
-        let dir = out.path().to_owned();
-        let tasks =
-            tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).settled_tasks())
-                .await
-                .unwrap();
+        .await;
         let created = fake.created_tasks();
         assert_eq!(created.len(), 1, "{point}: exactly one task, never two");
         assert_eq!(tasks.len(), 1, "{point}: {tasks:?}");
@@ -169,25 +180,17 @@ async fn a_killed_submit_on_an_idempotent_provider_is_completed_after_restart_an
 async fn a_killed_submit_elsewhere_is_kept_as_outcome_unknown_and_never_resent() {
     for point in POINTS {
         let fake = FakeXskill::start().await.unwrap();
-        let out = tempfile::tempdir().unwrap();
         let env = vec![
             ("XSKILL_API_KEY".to_owned(), fake.api_key().to_owned()),
             ("XSKILL_BASE_URL".to_owned(), fake.base_url()),
         ];
-        let dir = out.path().to_owned();
-        let env2 = env.clone();
-        tokio::task::spawn_blocking(move || {
-            Server::start(&env2, &dir, Some(point))
-                .submit_and_kill_at_crash_point(json!({"prompt": "a lighthouse in fog"}));
-        })
-        .await
-        .unwrap();
-        let charged = fake.created_tasks().len();
-        let dir = out.path().to_owned();
-        let tasks =
-            tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).settled_tasks())
-                .await
-                .unwrap();
+        let mut charged = 0;
+        let tasks = kill_then_restart(env, point, || charged = fake.created_tasks().len()).await;
+        assert_eq!(
+            charged,
+            usize::from(point == "after_create_answer"),
+            "{point}"
+        );
         assert_eq!(
             fake.created_tasks().len(),
             charged,

@@ -150,3 +150,52 @@ async fn a_queued_ark_task_is_cancelled_and_a_running_one_is_explained() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn after_a_restart_pending_ark_tasks_are_refreshed_with_one_list_request() {
+    let fake = FakeArk::start_with(FakeArkConfig {
+        queued_polls: 3,
+        running_polls: 3,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let settings = common::ark_settings(&fake, out.path());
+    {
+        let (_, service) = common::service(&settings);
+        for n in 0..3 {
+            let params = seedance_mcp::request::SubmitTaskParams {
+                prompt: format!("boat {n}"),
+                ..Default::default()
+            };
+            service.submit(&params).await.unwrap();
+        }
+    }
+    let before = fake.requests().len();
+    // A new service on the same journal is the server after a restart.
+    let (_, restarted) = common::service(&settings);
+    assert_eq!(restarted.reconcile().await.unwrap(), 3);
+    let after: Vec<_> = fake.requests().into_iter().skip(before).collect();
+    assert_eq!(
+        after.len(),
+        1,
+        "one batch request for three tasks: {after:?}"
+    );
+    assert_eq!(after[0].method, "GET");
+    assert_eq!(
+        after[0].path.matches("filter.task_ids").count(),
+        3,
+        "{}",
+        after[0].path
+    );
+    let listed = restarted.list_tasks(&Default::default()).await.unwrap();
+    assert!(
+        listed
+            .tasks
+            .iter()
+            .all(|t| t.status.is_some_and(|s| s.as_str() == "queued")),
+        "{:?}",
+        listed.tasks
+    );
+}

@@ -83,6 +83,34 @@ pub async fn send(
     })
 }
 
+/// Sends an API call with the bearer key, asking for JSON.
+pub async fn send_authorized(
+    provider: ProviderId,
+    request: RequestBuilder,
+    key: &crate::secret::Secret,
+) -> Result<ApiResponse, ProviderError> {
+    send(
+        provider,
+        request
+            .bearer_auth(key.expose())
+            .header("Accept", "application/json"),
+    )
+    .await
+}
+
+/// Decodes a successful answer, keeping a bounded excerpt when it is not what was expected.
+pub fn decode<T: serde::de::DeserializeOwned>(
+    provider: ProviderId,
+    response: &ApiResponse,
+    what: &str,
+) -> Result<T, ProviderError> {
+    serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
+        provider,
+        status: Some(response.status.as_u16()),
+        message: format!("unexpected answer to {what} ({e}): {}", response.snippet()),
+    })
+}
+
 /// `Retry-After` in seconds (the HTTP-date form is rare for APIs and is ignored).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers

@@ -146,6 +146,20 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// The task's current state.
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError>;
 
+    /// Several tasks' states. Providers with a batch query answer with one request;
+    /// the rest ask one task at a time. Tasks the provider does not know are left out.
+    async fn tasks(&self, task_ids: &[String]) -> Result<Vec<TaskSnapshot>, ProviderError> {
+        let mut found = Vec::with_capacity(task_ids.len());
+        for id in task_ids {
+            match self.task(id).await {
+                Ok(snapshot) => found.push(snapshot),
+                Err(ProviderError::NotFound { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(found)
+    }
+
     /// Hosts an image so it can be used as a reference.
     async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError>;
 

@@ -215,23 +215,8 @@ impl Service {
         } else {
             (Vec::new(), None)
         };
-        let update = StatusUpdate {
-            provider: self.provider.id(),
-            task_id: snapshot.task_id.clone(),
-            status: snapshot.status,
-            price: snapshot.price.clone(),
-            result_urls: snapshot.result_urls.clone(),
-            local_files: local_files.clone(),
-            error: snapshot
-                .failure
-                .as_ref()
-                .map(|f| f.message.clone())
-                .or_else(|| download_error.clone()),
-        };
-        if let Err(e) = self.journal.record_status(update).await {
-            // The answer is still worth giving; the next call records it again.
-            tracing::warn!(error = %e, "could not record the task status in the journal");
-        }
+        self.record(&snapshot, local_files.clone(), download_error.clone())
+            .await;
         let poll_after = (!snapshot.status.is_terminal()).then(|| match self.sim_seconds {
             Some(s) => (s / 3.0).ceil().max(1.0) as u32,
             None => 30,
@@ -258,6 +243,32 @@ impl Service {
             usage_tokens: snapshot.usage_tokens,
             poll_after_seconds: poll_after,
         })
+    }
+
+    /// Stores the task's state in the journal; a failure is logged, not fatal (the
+    /// next query records it again).
+    async fn record(
+        &self,
+        snapshot: &TaskSnapshot,
+        local_files: Vec<PathBuf>,
+        download_error: Option<String>,
+    ) {
+        let update = StatusUpdate {
+            provider: self.provider.id(),
+            task_id: snapshot.task_id.clone(),
+            status: snapshot.status,
+            price: snapshot.price.clone(),
+            result_urls: snapshot.result_urls.clone(),
+            local_files,
+            error: snapshot
+                .failure
+                .as_ref()
+                .map(|f| f.message.clone())
+                .or(download_error),
+        };
+        if let Err(e) = self.journal.record_status(update).await {
+            tracing::warn!(error = %e, "could not record the task status in the journal");
+        }
     }
 
     /// Polls until the task finishes, the wait runs out or the caller cancels.

@@ -150,21 +150,33 @@ impl Service {
     pub async fn reconcile(&self) -> Result<usize, ToolError> {
         let rows = self.journal.unfinished(self.provider.id()).await?;
         let mut settled = 0;
+        let mut pending = Vec::new();
         for row in rows {
-            match (row.submit_state, &row.task_id) {
+            match (row.submit_state, row.task_id) {
                 (SubmitState::Sending, _) => {
                     self.resolve_unanswered(row.local_id, &row.submission_key, &row.request_json)
                         .await;
                     settled += 1;
                 }
-                (_, Some(task_id)) => {
-                    if let Err(e) = self.get_task(task_id).await {
-                        tracing::warn!(task_id, error = %e, "could not refresh a journalled task");
-                    }
-                    settled += 1;
-                }
+                (_, Some(task_id)) => pending.push(task_id),
                 _ => {}
             }
+        }
+        if pending.is_empty() {
+            return Ok(settled);
+        }
+        // One batch query where the provider has one (Ark); finished tasks then take
+        // the usual get_task path so their results are saved.
+        let snapshots = self.provider.tasks(&pending).await?;
+        for snapshot in snapshots {
+            if snapshot.status.is_terminal() {
+                if let Err(e) = self.get_task(&snapshot.task_id).await {
+                    tracing::warn!(task_id = %snapshot.task_id, error = %e, "could not refresh a journalled task");
+                }
+            } else {
+                self.record(&snapshot, Vec::new(), None).await;
+            }
+            settled += 1;
         }
         Ok(settled)
     }

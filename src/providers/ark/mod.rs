@@ -35,6 +35,9 @@ use crate::{
     },
 };
 
+/// Tasks asked for in one list request.
+const LIST_PAGE: usize = 100;
+
 const VIDEO_RESOLUTIONS: &[Resolution] = &[
     Resolution::P480,
     Resolution::P720,
@@ -181,18 +184,11 @@ impl Ark {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<T, ProviderError> {
-        let request = request
-            .bearer_auth(self.api_key.expose())
-            .header("Accept", "application/json");
-        let response = http::send(self.id, request).await?;
+        let response = http::send_authorized(self.id, request, &self.api_key).await?;
         if !response.status.is_success() {
             return Err(self.classify(&response, what));
         }
-        serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
-            provider: self.id,
-            status: Some(response.status.as_u16()),
-            message: format!("unexpected answer to {what} ({e}): {}", response.snippet()),
-        })
+        http::decode(self.id, &response, what)
     }
 
     /// Maps an error answer by HTTP status and Ark's error code.
@@ -579,6 +575,33 @@ impl Provider for Ark {
             )
             .await?;
         Ok(self.snapshot(task))
+    }
+
+    async fn tasks(&self, task_ids: &[String]) -> Result<Vec<TaskSnapshot>, ProviderError> {
+        // One list request with repeated filter.task_ids serves a whole batch, which
+        // keeps many pending tasks within the account's request rate.
+        let mut found = Vec::with_capacity(task_ids.len());
+        for chunk in task_ids.chunks(LIST_PAGE) {
+            let mut url =
+                reqwest::Url::parse(&self.url("")).map_err(|e| ProviderError::Upstream {
+                    provider: self.id,
+                    status: None,
+                    message: format!("bad base URL: {e}"),
+                })?;
+            url.query_pairs_mut()
+                .append_pair("page_num", "1")
+                .append_pair("page_size", &LIST_PAGE.to_string())
+                .extend_pairs(chunk.iter().map(|id| ("filter.task_ids", id.as_str())));
+            let list: wire::TaskList = http::with_retries(|| {
+                self.call(
+                    self.client.get(url.clone()).timeout(http::API_TIMEOUT),
+                    "task list",
+                )
+            })
+            .await?;
+            found.extend(list.items.into_iter().map(|task| self.snapshot(task)));
+        }
+        Ok(found)
     }
 
     async fn upload_image(&self, _image: &ImageUpload) -> Result<HostedImage, ProviderError> {

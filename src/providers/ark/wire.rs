@@ -122,6 +122,13 @@ pub struct Usage {
     pub total_tokens: Option<u64>,
 }
 
+/// List answer.
+#[derive(Debug, Deserialize)]
+pub struct TaskList {
+    #[serde(default)]
+    pub items: Vec<Task>,
+}
+
 /// Error envelope: `{"error":{"code","message","param","type"}}`.
 #[derive(Debug, Deserialize)]
 pub struct ErrorEnvelope {

@@ -86,10 +86,7 @@ impl Seed2 {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<T, ProviderError> {
-        let request = request
-            .bearer_auth(self.api_key.expose())
-            .header("Accept", "application/json");
-        let response = http::send(ID, request).await?;
+        let response = http::send_authorized(ID, request, &self.api_key).await?;
         let envelope: Option<wire::Envelope<T>> = serde_json::from_slice(&response.body).ok();
         let message = envelope
             .as_ref()

@@ -106,18 +106,11 @@ impl Seedance2ai {
         request: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<T, ProviderError> {
-        let request = request
-            .bearer_auth(self.api_key.expose())
-            .header("Accept", "application/json");
-        let response = http::send(ID, request).await?;
+        let response = http::send_authorized(ID, request, &self.api_key).await?;
         if !response.status.is_success() {
             return Err(classify(&response, what));
         }
-        serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
-            provider: ID,
-            status: Some(response.status.as_u16()),
-            message: format!("unexpected answer to {what} ({e}): {}", response.snippet()),
-        })
+        http::decode(ID, &response, what)
     }
 
     /// Creates with the submission's key on every attempt, so a retry after a lost

@@ -95,10 +95,7 @@ impl Xskill {
         request: reqwest::RequestBuilder,
         context: &str,
     ) -> Result<T, ProviderError> {
-        let request = request
-            .bearer_auth(self.api_key.expose())
-            .header("Accept", "application/json");
-        let response = http::send(ID, request).await?;
+        let response = http::send_authorized(ID, request, &self.api_key).await?;
         let envelope: Option<wire::Envelope<T>> = serde_json::from_slice(&response.body).ok();
         let (code, message) = match &envelope {
             Some(env) => (env.code, envelope_message(env)),
