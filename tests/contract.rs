@@ -77,6 +77,19 @@ impl Backend {
         }
     }
 
+    /// Makes the next API request fail with `status` (and Retry-After); false for
+    /// the simulator, which has no HTTP to fail.
+    fn fail_next(&self, status: u16, retry_after: Option<u64>) -> bool {
+        match &self.fake {
+            Fake::None => return false,
+            Fake::Xskill(f) => f.fail_next_request(status, retry_after),
+            Fake::Seed2(f) => f.fail_next_request(status, retry_after),
+            Fake::Seedance2ai(f) => f.fail_next_request(status, retry_after),
+            Fake::Ark(f) => f.fail_next_request(status, retry_after),
+        }
+        true
+    }
+
     async fn submit(&self, request: &GenerationRequest) -> seedance_mcp::task::SubmittedTask {
         self.provider
             .submit(request, &SubmissionKey::random())
@@ -405,5 +418,90 @@ async fn every_declared_capability_gap_is_refused_before_sending() {
         let request = validate::submit(&params).unwrap();
         let err = caps.check(b.provider.id(), &request).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Unsupported, "{}", b.name);
+    }
+}
+
+fn params(json: serde_json::Value) -> GenerationRequest {
+    validate::submit(&serde_json::from_value::<SubmitTaskParams>(json).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn first_and_last_frames_run_where_supported_and_are_refused_before_sending_elsewhere() {
+    let frames = params(serde_json::json!({
+        "prompt": "the sky turns from day to night",
+        "mode": "first_last_frames",
+        "first_frame": "https://cdn.example.com/day.png",
+        "last_frame": "https://cdn.example.com/night.png",
+    }));
+    for b in backends().await {
+        let caps = b.provider.capabilities();
+        if let Err(e) = caps.check(b.provider.id(), &frames) {
+            panic!("{}: frames refused by capabilities: {e}", b.name);
+        }
+        match b.provider.submit(&frames, &SubmissionKey::random()).await {
+            Ok(submitted) => {
+                let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
+                assert_eq!(last.status, TaskStatus::Succeeded, "{}", b.name);
+            }
+            // seed2.io has no frames mode: refused by the backend before sending.
+            Err(e) => assert_eq!((b.name, e.kind()), ("seed2", ErrorKind::Unsupported), "{e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_omni_reference_with_images_video_and_audio_runs_where_supported() {
+    let omni = params(serde_json::json!({
+        "prompt": "@image_file_1 dances like @video_file_1 to @audio_file_1",
+        "image_files": ["https://cdn.example.com/dancer.png"],
+        "video_files": ["https://cdn.example.com/moves.mp4"],
+        "audio_files": ["https://cdn.example.com/song.mp3"],
+    }));
+    for b in backends().await {
+        let caps = b.provider.capabilities();
+        match caps.check(b.provider.id(), &omni) {
+            Ok(()) => {
+                let submitted = b.submit(&omni).await;
+                let last = poll_to_end(&b, &submitted.task_id).await.pop().unwrap();
+                assert_eq!(last.status, TaskStatus::Succeeded, "{}", b.name);
+            }
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", b.name);
+                assert_eq!(
+                    caps.max_audios, 0,
+                    "{}: refused although audio is declared",
+                    b.name
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_key_is_unauthenticated_and_a_rate_limit_says_when_to_retry() {
+    for b in backends().await {
+        if !b.fail_next(401, None) {
+            continue;
+        }
+        let err = b
+            .provider
+            .submit(&video("a quiet lake"), &SubmissionKey::random())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Unauthenticated, "{}: {err}", b.name);
+        b.fail_next(429, Some(2));
+        let started = std::time::Instant::now();
+        let outcome = b
+            .provider
+            .submit(&video("a quiet lake"), &SubmissionKey::random())
+            .await;
+        match (outcome, b.provider.capabilities().idempotent_create) {
+            (Err(seedance_mcp::error::ProviderError::RateLimited { retry_after, .. }), false) => {
+                assert_eq!(retry_after, Some(Duration::from_secs(2)), "{}", b.name);
+            }
+            // A create that cannot pay twice is simply retried after Retry-After.
+            (Ok(_), true) => assert!(started.elapsed() >= Duration::from_secs(2), "{}", b.name),
+            (other, idempotent) => panic!("{}: idempotent={idempotent} but got {other:?}", b.name),
+        }
     }
 }
