@@ -505,3 +505,34 @@ async fn a_wrong_key_is_unauthenticated_and_a_rate_limit_says_when_to_retry() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_estimate_made_before_sending_matches_what_the_provider_reports() {
+    for b in backends().await {
+        for request in [
+            video("a fox in snow"),
+            request("a long shot of the sea", Some("seedance-2.0"), 6),
+        ] {
+            let estimate = b
+                .provider
+                .estimate(&request)
+                .unwrap_or_else(|| panic!("{}: no estimate", b.name));
+            let submitted = b.submit(&request).await;
+            let reported = match submitted.price {
+                Some(price) => price,
+                // Ark prices from the tokens it reports once the task is done.
+                None => poll_to_end(&b, &submitted.task_id)
+                    .await
+                    .pop()
+                    .unwrap()
+                    .price
+                    .unwrap(),
+            };
+            assert_eq!(
+                estimate.amount, reported.amount,
+                "{}: estimated {estimate}, reported {reported}",
+                b.name
+            );
+        }
+    }
+}

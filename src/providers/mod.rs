@@ -160,6 +160,13 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
         Ok(found)
     }
 
+    /// What the request will cost, in the provider's unit, before it is sent; `None`
+    /// where the provider's prices are unknown (native model ids, undocumented tiers).
+    fn estimate(&self, request: &GenerationRequest) -> Option<crate::task::Amount> {
+        let _ = request;
+        None
+    }
+
     /// Hosts an image so it can be used as a reference.
     async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError>;
 

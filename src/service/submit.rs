@@ -70,7 +70,9 @@ impl Service {
             .await?;
         tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, local_id, "task submitted");
         self.remember(&submitted, &request.generation);
-        Ok(self.submitted_output(submitted, &request.generation))
+        let mut output = self.submitted_output(submitted, &request.generation);
+        output.estimated_price = self.provider.estimate(&request);
+        Ok(output)
     }
 
     fn remember(&self, submitted: &SubmittedTask, generation: &Generation) {
@@ -104,6 +106,7 @@ impl Service {
             simulated: self.simulated(),
             status: submitted.status,
             price: submitted.price,
+            estimated_price: None,
             balance_after: submitted.balance_after,
             poll_after_seconds: poll_after,
         }

@@ -53,6 +53,9 @@ pub struct SubmitTaskOutput {
     /// What the provider charged, when it reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Amount>,
+    /// The cost estimated before sending, in the provider's unit (Ark: from tokens).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_price: Option<Amount>,
     /// Balance left after the charge, when the provider reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance_after: Option<Amount>,

@@ -423,7 +423,7 @@ impl Ark {
             .copied()
             .unwrap_or(false);
         let price = tokens.and_then(|t| {
-            self.estimate(
+            self.estimate_from_tokens(
                 task.model.as_deref(),
                 task.resolution.as_deref(),
                 with_video,
@@ -443,7 +443,7 @@ impl Ark {
     }
 
     /// Cost from tokens with the published rates (per million tokens).
-    fn estimate(
+    fn estimate_from_tokens(
         &self,
         model: Option<&str>,
         resolution: Option<&str>,
@@ -478,6 +478,27 @@ impl Ark {
                 "CNY (estimated from tokens)"
             },
         ))
+    }
+}
+
+/// Output frame size by resolution and ratio. Only 720p 16:9 (1280x720) is
+/// confirmed by a real task's token count; the rest follow the published Seedance
+/// size table's proportions and may be off by a few pixels.
+fn frame_size(resolution: Resolution, ratio: Ratio) -> (u32, u32) {
+    let p720 = match ratio {
+        Ratio::Landscape16x9 | Ratio::Adaptive => (1280, 720),
+        Ratio::Landscape4x3 => (1112, 834),
+        Ratio::Square => (960, 960),
+        Ratio::Portrait3x4 => (834, 1112),
+        Ratio::Portrait9x16 => (720, 1280),
+        Ratio::Wide21x9 => (1470, 630),
+    };
+    let scale = |(w, h): (u32, u32), num: u32, den: u32| (w * num / den, h * num / den);
+    match resolution {
+        Resolution::P480 => scale(p720, 2, 3),
+        Resolution::P1080 => scale(p720, 3, 2),
+        Resolution::Uhd4k => scale(p720, 3, 1),
+        _ => p720,
     }
 }
 
@@ -531,6 +552,25 @@ impl Provider for Ark {
         } else {
             &BYTEPLUS
         }
+    }
+
+    fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
+        let Generation::Video(video) = &request.generation else {
+            return None;
+        };
+        let model = self.model_id(&request.model);
+        let resolution = video.resolution.unwrap_or(Resolution::P720);
+        let (width, height) = frame_size(resolution, video.ratio.unwrap_or(Ratio::Landscape16x9));
+        // Reference videos are billed as input seconds too; their length is unknown
+        // before fetching, so the estimate counts the output only (a lower bound).
+        let frames = 24 * u64::from(video.duration) + 1;
+        let tokens = u64::from(width) * u64::from(height) * frames / 1024;
+        self.estimate_from_tokens(
+            Some(&model),
+            Some(resolution.as_str()),
+            video.inputs.has_video(),
+            tokens,
+        )
     }
 
     async fn submit(

@@ -185,6 +185,29 @@ impl Provider for Seed2 {
         &CAPABILITIES
     }
 
+    fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
+        let Generation::Video(v) = &request.generation else {
+            return None;
+        };
+        if matches!(request.model, crate::request::ModelChoice::Native(_)) {
+            return None;
+        }
+        let per_second = if v.tier == VideoTier::Standard {
+            1160.0
+        } else {
+            580.0
+        };
+        let factor = if v.inputs.has_video() || v.inputs.has_audio() {
+            2.0
+        } else {
+            1.0
+        };
+        Some(Amount::new(
+            per_second * factor * f64::from(v.duration),
+            UNIT,
+        ))
+    }
+
     async fn submit(
         &self,
         request: &GenerationRequest,

@@ -311,6 +311,33 @@ impl Provider for Seedance2ai {
         &CAPABILITIES
     }
 
+    fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
+        // Only two prices are published (30 credits for 5 s standard 720p video; 8 and
+        // 12 credits per 1K image): the rest is scaled from them, hence "estimate".
+        let credits = match (&request.model, &request.generation) {
+            (_, Generation::Video(v)) => {
+                let per_second = match v.tier {
+                    VideoTier::Mini => 4.0,
+                    VideoTier::Fast => 6.0,
+                    VideoTier::Standard => 10.0,
+                };
+                let factor = match v.resolution {
+                    Some(Resolution::P1080) => 1.5,
+                    Some(Resolution::P1080Plus) => 2.0,
+                    Some(Resolution::Uhd4k) => 4.0,
+                    _ => 1.0,
+                };
+                per_second * factor * f64::from(v.duration)
+            }
+            (ModelChoice::Known(KnownModel::GptImage2), Generation::Image(i)) => {
+                8.0 * f64::from(i.num_images)
+            }
+            (ModelChoice::Known(KnownModel::NanoBananaPro), Generation::Image(_)) => 12.0,
+            _ => return None,
+        };
+        Some(Amount::new(credits, "credits (estimate)"))
+    }
+
     async fn submit(
         &self,
         request: &GenerationRequest,

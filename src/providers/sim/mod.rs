@@ -221,6 +221,10 @@ impl Provider for Sim {
         &CAPABILITIES
     }
 
+    fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
+        Some(Amount::new(price(&request.generation), UNIT))
+    }
+
     async fn submit(
         &self,
         request: &GenerationRequest,

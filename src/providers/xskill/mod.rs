@@ -292,6 +292,24 @@ impl Provider for Xskill {
         &CAPABILITIES
     }
 
+    fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
+        // Per second by tier, doubled with reference videos; Seedream per image.
+        let credits = match (&request.model, &request.generation) {
+            (ModelChoice::Native(_), _) => return None,
+            (_, Generation::Video(v)) => {
+                let per_second = if v.tier == VideoTier::Standard {
+                    20.0
+                } else {
+                    10.0
+                };
+                let factor = if v.inputs.has_video() { 2.0 } else { 1.0 };
+                per_second * factor * f64::from(v.duration)
+            }
+            (_, Generation::Image(i)) => 16.0 * f64::from(i.num_images),
+        };
+        Some(Amount::new(credits, UNIT))
+    }
+
     async fn submit(
         &self,
         request: &GenerationRequest,
