@@ -171,6 +171,10 @@ pub struct TaskSnapshot {
     pub price: Option<Amount>,
     /// Tokens billed, for token-priced providers (Ark).
     pub usage_tokens: Option<u64>,
+    /// The seed the provider used, when it says (reuse it to repeat a result).
+    pub seed: Option<i64>,
+    /// When the result URLs stop working (RFC 3339), when the provider says.
+    pub urls_expire_at: Option<String>,
 }
 
 /// An account balance.

@@ -82,6 +82,11 @@ async fn a_finished_task_reports_tokens_an_estimated_price_and_its_last_frame() 
     let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk", "model": "seedance-2.0", "return_last_frame": true})).await;
     assert_eq!(task["status"], "succeeded", "{task}");
     assert_eq!(task["usage_tokens"], 108_900, "5 s 720p 16:9");
+    assert!(task["seed"].is_i64(), "{task}");
+    assert!(
+        task["urls_expire_at"].as_str().unwrap().ends_with('Z'),
+        "{task}"
+    );
     assert_eq!(task["price"]["amount"], 0.76);
     assert!(task["price"]["unit"].as_str().unwrap().starts_with("USD"));
     assert!(task["last_frame_url"].is_string());

@@ -173,5 +173,9 @@ async fn a_video_task_returns_its_last_frame() {
     .await;
     assert_eq!(task["status"], "succeeded", "{task}");
     assert!(task["last_frame_url"].is_string(), "{task}");
+    assert!(
+        task["seed"].is_i64(),
+        "the seed the provider used is reported: {task}"
+    );
     assert_eq!(task["local_files"].as_array().unwrap().len(), 2);
 }

@@ -241,6 +241,8 @@ impl Service {
             progress: snapshot.progress,
             price: snapshot.price,
             usage_tokens: snapshot.usage_tokens,
+            urls_expire_at: snapshot.urls_expire_at,
+            seed: snapshot.seed,
             poll_after_seconds: poll_after,
         })
     }

@@ -99,6 +99,12 @@ pub struct GetTaskOutput {
     /// What the task cost, when the provider reports it (an estimate says so in its unit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Amount>,
+    /// When the result URLs stop working, when the provider says; local_files stay.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub urls_expire_at: Option<String>,
+    /// The seed used, when the provider says (pass it as `seed` to repeat a look).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seed: Option<i64>,
     /// Tokens billed (token-priced providers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage_tokens: Option<u64>,

@@ -439,6 +439,14 @@ impl Ark {
             progress: None,
             price,
             usage_tokens: tokens,
+            seed: task.seed,
+            // Ark's result links last 24 hours from when the task finished.
+            urls_expire_at: (status == TaskStatus::Succeeded)
+                .then(|| {
+                    task.updated_at
+                        .map(|at| crate::clock::rfc3339(at + 24 * 3600))
+                })
+                .flatten(),
         }
     }
 

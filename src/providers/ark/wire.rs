@@ -91,6 +91,10 @@ pub struct Task {
     pub usage: Option<Usage>,
     #[serde(default)]
     pub resolution: Option<String>,
+    #[serde(default)]
+    pub seed: Option<i64>,
+    #[serde(default)]
+    pub updated_at: Option<u64>,
 }
 
 /// `error` of a failed task.

@@ -300,6 +300,8 @@ impl Provider for Seed2 {
             progress: None,
             price: task.points_cost.map(|p| Amount::new(p, UNIT)),
             usage_tokens: None,
+            seed: None,
+            urls_expire_at: None,
         })
     }
 

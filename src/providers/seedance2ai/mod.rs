@@ -385,6 +385,10 @@ impl Provider for Seedance2ai {
         })
         .await?;
         let status = status(&task.status);
+        let seed = match &task.output {
+            Some(wire::Output::Fields(f)) => f.seed,
+            _ => None,
+        };
         let (result_urls, last_frame_url) = match task.output {
             Some(wire::Output::Urls(urls)) => (urls, None),
             Some(wire::Output::Fields(f)) => {
@@ -410,6 +414,8 @@ impl Provider for Seedance2ai {
             progress: None,
             price: task.credits_used.map(|_| Amount::new(used, UNIT)),
             usage_tokens: None,
+            seed,
+            urls_expire_at: None,
         })
     }
 

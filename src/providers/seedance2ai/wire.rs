@@ -102,6 +102,8 @@ pub struct OutputFields {
     #[serde(default)]
     pub last_frame_url: Option<String>,
     #[serde(default)]
+    pub seed: Option<i64>,
+    #[serde(default)]
     pub images: Vec<ImageEntry>,
     #[serde(default)]
     pub image_urls: Vec<String>,

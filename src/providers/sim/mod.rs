@@ -313,6 +313,8 @@ impl Provider for Sim {
             progress: (status == TaskStatus::Running).then(|| "simulated rendering".to_owned()),
             price: Some(Amount::new(task.price, UNIT)),
             usage_tokens: None,
+            seed: None,
+            urls_expire_at: None,
         })
     }
 

@@ -372,6 +372,8 @@ impl Provider for Xskill {
             progress: data.progress.and_then(|p| p.describe()),
             price: data.price.map(|p| Amount::new(p, UNIT)),
             usage_tokens: None,
+            seed: None,
+            urls_expire_at: None,
         })
     }
 
