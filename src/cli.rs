@@ -49,6 +49,17 @@ pub enum Command {
     },
     /// Show the account balance.
     Balance,
+    /// List journalled tasks, newest first.
+    List {
+        /// The filters and page, as the list_tasks tool takes them.
+        #[command(flatten)]
+        filter: ListArgs,
+    },
+    /// Cancel a task that is still queued.
+    Cancel {
+        /// The task id.
+        task_id: String,
+    },
     /// Host an image with the provider and print its URL.
     Upload {
         /// A local image file.
@@ -58,4 +69,21 @@ pub enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+}
+
+/// `list` flags (mirrors the list_tasks tool).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ListArgs {
+    /// Only this status (queued, running, succeeded, failed, cancelled, expired).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only tasks created since an age (90m, 24h, 7d) or a UTC date/time.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// How many (1-100, default 20).
+    #[arg(long)]
+    pub limit: Option<u32>,
+    /// The next_cursor of the previous page.
+    #[arg(long)]
+    pub cursor: Option<String>,
 }

@@ -9,7 +9,10 @@ use seedance_mcp::{
     cli::{Cli, Command},
     config::Config,
     env_vars, mcp, providers,
-    service::{GetTaskOutput, ProgressSink, Service, ToolError, UploadImageParams, Waiting},
+    service::{
+        GetTaskOutput, ListTasksParams, ProgressSink, Service, ToolError, UploadImageParams,
+        Waiting,
+    },
 };
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -104,6 +107,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Balance => finish(service.balance().await),
+        Command::List { filter } => {
+            let params = ListTasksParams {
+                status: filter.status,
+                provider: None,
+                since: filter.since,
+                limit: filter.limit,
+                cursor: filter.cursor,
+            };
+            finish(service.list_tasks(&params).await)
+        }
+        Command::Cancel { task_id } => finish(service.cancel_task(&task_id).await),
         Command::Upload { file, url } => {
             let image_data = match file {
                 Some(path) => {

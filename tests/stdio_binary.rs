@@ -197,6 +197,18 @@ fn the_cli_submits_and_waits_for_a_task() {
         "{result}"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
+    let listed = command(out.path())
+        .args(["list", "--status", "succeeded"])
+        .output()
+        .unwrap();
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(listed["tasks"].as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed["tasks"][0]["task_id"], result["task_id"]);
     let refused = command(out.path())
         .args(["submit", "--prompt", "x", "--duration", "20"])
         .output()

@@ -194,11 +194,16 @@ pub async fn download(
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let expected_len = response.content_length();
     let body = response
         .bytes_stream()
         .map(move |chunk| chunk.map_err(|e| transport_error(provider, &e)))
         .boxed();
-    Ok(super::Download { content_type, body })
+    Ok(super::Download {
+        content_type,
+        expected_len,
+        body,
+    })
 }
 
 /// Most attempts for one call.

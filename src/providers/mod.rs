@@ -111,6 +111,8 @@ impl fmt::Display for ProviderId {
 pub struct Download {
     /// The `Content-Type` the provider sent, if any.
     pub content_type: Option<String>,
+    /// The `Content-Length` the provider announced, to detect a cut-off transfer.
+    pub expected_len: Option<u64>,
     /// The body, chunk by chunk.
     pub body: BoxStream<'static, Result<Bytes, ProviderError>>,
 }

@@ -21,6 +21,18 @@ pub enum SaveError {
     /// The provider did not deliver the file.
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    /// The transfer ended before the announced length: nothing is kept.
+    #[error(
+        "the download of {url} stopped after {got} of {expected} bytes; call get_task again to retry"
+    )]
+    Truncated {
+        /// The result URL.
+        url: String,
+        /// Bytes received.
+        got: u64,
+        /// Bytes announced.
+        expected: u64,
+    },
     /// The provider sent an empty file.
     #[error("the result at {url} is empty")]
     Empty {
@@ -112,6 +124,7 @@ async fn fetch(
     };
     let mut file = tokio::fs::File::create(&part).await.map_err(io(&part))?;
     let mut head = Vec::new();
+    let expected_len = download.expected_len;
     let mut body = download.body;
     let written = async {
         let mut total = 0usize;
@@ -126,6 +139,15 @@ async fn fetch(
         if total == 0 {
             return Err(SaveError::Empty {
                 url: url.to_owned(),
+            });
+        }
+        if let Some(expected) = expected_len
+            && expected != total as u64
+        {
+            return Err(SaveError::Truncated {
+                url: url.to_owned(),
+                got: total as u64,
+                expected,
             });
         }
         file.sync_all().await.map_err(io(&part))?;

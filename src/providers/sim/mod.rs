@@ -437,6 +437,7 @@ fn render_product(task: &SimTask, piece: Piece) -> Vec<u8> {
 fn one_chunk(mime: Option<&str>, bytes: Bytes) -> Download {
     Download {
         content_type: mime.map(str::to_owned),
+        expected_len: Some(bytes.len() as u64),
         body: futures_util::stream::once(async move { Ok(bytes) }).boxed(),
     }
 }
