@@ -369,6 +369,19 @@ impl Journal {
         .await
     }
 
+    /// A row by local id.
+    pub async fn by_local_id(&self, local_id: i64) -> Result<Option<Entry>, JournalError> {
+        self.run(move |c| {
+            c.query_row(
+                &format!("SELECT {COLUMNS} FROM submissions WHERE local_id = ?1"),
+                params![local_id],
+                entry,
+            )
+            .optional()
+        })
+        .await
+    }
+
     /// The row of a provider task, if any.
     pub async fn by_task(
         &self,

@@ -456,3 +456,53 @@ async fn what_the_provider_cannot_do_is_refused_before_sending_with_the_alternat
         fake.requests()
     );
 }
+
+#[tokio::test]
+async fn saved_results_are_mcp_resources_for_clients_without_file_access() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let task = submit_and_wait(
+        &client,
+        json!({"prompt": "a harbour at noon", "duration": 4}),
+    )
+    .await;
+    let uri = task["resource_uris"][0].as_str().unwrap().to_owned();
+    assert!(uri.starts_with("seedance://tasks/"), "{task}");
+    let listed = client.list_all_resources().await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|r| r.uri == uri && r.mime_type.as_deref() == Some("video/mp4")),
+        "{listed:?}"
+    );
+    let templates = client.list_all_resource_templates().await.unwrap();
+    assert_eq!(
+        templates[0].uri_template,
+        "seedance://tasks/{local_id}/files/{n}"
+    );
+    let read = client
+        .read_resource(rmcp::model::ReadResourceRequestParams::new(uri.clone()))
+        .await
+        .unwrap();
+    let json = serde_json::to_value(&read).unwrap();
+    let blob = json["contents"][0]["blob"].as_str().unwrap();
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(blob)
+        .unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(task["local_files"][0].as_str().unwrap()).unwrap()
+    );
+    for bad in [
+        "seedance://tasks/999/files/1",
+        "seedance://tasks/1/files/9",
+        "file:///etc/passwd",
+        "seedance://tasks/../../etc/passwd",
+    ] {
+        let err = client
+            .read_resource(rmcp::model::ReadResourceRequestParams::new(bad.to_owned()))
+            .await;
+        assert!(err.is_err(), "{bad} must not be readable");
+    }
+}

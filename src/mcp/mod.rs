@@ -8,11 +8,18 @@ pub mod transport;
 
 use std::time::Duration;
 
+use base64::Engine;
+
+use crate::service::resources::RESOURCE_TEMPLATE;
+
 use rmcp::{
     Json, Peer, RoleServer, ServerHandler,
     handler::server::{router::tool::ToolRouter, wrapper::Parameters},
     model::{
-        Implementation, ProgressNotificationParam, ProgressToken, ServerCapabilities, ServerConfig,
+        ErrorData, Implementation, ListResourceTemplatesResult, ListResourcesResult,
+        PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+        ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+        ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
     },
     service::RequestContext,
     tool, tool_handler, tool_router,
@@ -203,11 +210,72 @@ first_frame of the next.";
 impl ServerHandler for SeedanceServer {
     fn get_info(&self) -> ServerConfig {
         let instructions = self.instructions.clone();
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-                    .with_title("Seedance MCP"),
-            )
-            .with_instructions(instructions)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                .with_title("Seedance MCP"),
+        )
+        .with_instructions(instructions)
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let files = self
+            .service
+            .saved_files()
+            .await
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        let resources = files
+            .into_iter()
+            .map(|f| {
+                let resource = Resource::new(f.uri, f.name)
+                    .with_mime_type(f.mime)
+                    .with_description(f.description);
+                match f.size {
+                    Some(size) => resource.with_size(size),
+                    None => resource,
+                }
+            })
+            .collect();
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let template = ResourceTemplate::new(RESOURCE_TEMPLATE, "saved-result").with_description(
+            "A saved video, image or last frame: local_id from list_tasks, n from 1",
+        );
+        Ok(ListResourceTemplatesResult::with_all_items(vec![template]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        match self.service.read_saved_file(&request.uri).await {
+            Ok((bytes, mime)) => {
+                let blob = base64::engine::general_purpose::STANDARD.encode(bytes);
+                let contents =
+                    ResourceContents::blob(blob, request.uri.clone()).with_mime_type(mime);
+                Ok(ReadResourceResult::new(vec![contents]).into())
+            }
+            Err(e) if e.kind == "not_found" => Err(ErrorData::resource_not_found(
+                e.message,
+                Some(serde_json::json!({ "uri": request.uri })),
+            )),
+            Err(e) => Err(ErrorData::invalid_params(e.message, None)),
+        }
     }
 }

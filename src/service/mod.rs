@@ -5,6 +5,7 @@
 //! or a [`ToolError`] that tells the agent what to do next.
 
 pub mod download;
+pub mod resources;
 pub mod schedule;
 mod submit;
 mod tasks;
@@ -215,8 +216,15 @@ impl Service {
         } else {
             (Vec::new(), None)
         };
-        self.record(&snapshot, local_files.clone(), download_error.clone())
+        let local_id = self
+            .record(&snapshot, local_files.clone(), download_error.clone())
             .await;
+        let resource_uris = match local_id {
+            Some(id) => (1..=local_files.len())
+                .map(|n| resources::resource_uri(id, n))
+                .collect(),
+            None => Vec::new(),
+        };
         let poll_after = (!snapshot.status.is_terminal()).then(|| match self.sim_seconds {
             Some(s) => (s / 3.0).ceil().max(1.0) as u32,
             None => 30,
@@ -242,6 +250,7 @@ impl Service {
             price: snapshot.price,
             usage_tokens: snapshot.usage_tokens,
             urls_expire_at: snapshot.urls_expire_at,
+            resource_uris,
             seed: snapshot.seed,
             poll_after_seconds: poll_after,
         })
@@ -254,7 +263,7 @@ impl Service {
         snapshot: &TaskSnapshot,
         local_files: Vec<PathBuf>,
         download_error: Option<String>,
-    ) {
+    ) -> Option<i64> {
         let update = StatusUpdate {
             provider: self.provider.id(),
             task_id: snapshot.task_id.clone(),
@@ -268,8 +277,12 @@ impl Service {
                 .map(|f| f.message.clone())
                 .or(download_error),
         };
-        if let Err(e) = self.journal.record_status(update).await {
-            tracing::warn!(error = %e, "could not record the task status in the journal");
+        match self.journal.record_status(update).await {
+            Ok(local_id) => Some(local_id),
+            Err(e) => {
+                tracing::warn!(error = %e, "could not record the task status in the journal");
+                None
+            }
         }
     }
 

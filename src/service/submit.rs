@@ -177,7 +177,7 @@ impl Service {
                     tracing::warn!(task_id = %snapshot.task_id, error = %e, "could not refresh a journalled task");
                 }
             } else {
-                self.record(&snapshot, Vec::new(), None).await;
+                let _ = self.record(&snapshot, Vec::new(), None).await;
             }
             settled += 1;
         }

@@ -84,6 +84,9 @@ pub struct GetTaskOutput {
     /// Where the results were saved on this machine.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub local_files: Vec<PathBuf>,
+    /// The saved files as MCP resources, for clients that cannot open local paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_uris: Vec<String>,
     /// The last frame as an image (when return_last_frame was asked), for the next clip's first_frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_frame_url: Option<String>,

@@ -1,0 +1,130 @@
+//! Saved results as MCP resources, for clients that cannot read this machine's
+//! files: `seedance://tasks/{local_id}/files/{n}`. Only files the journal recorded
+//! can be read this way, so no path from outside ever reaches the file system.
+
+use std::path::Path;
+
+use super::{Service, ToolError};
+use crate::journal::{Entry, ListFilter};
+
+/// The URI template of saved results.
+pub const RESOURCE_TEMPLATE: &str = "seedance://tasks/{local_id}/files/{n}";
+/// Saved files larger than this are not inlined into a resource read.
+pub const MAX_RESOURCE_BYTES: u64 = 100 * 1024 * 1024;
+/// How many recent tasks `resources/list` covers.
+const LISTED_TASKS: u32 = 50;
+
+/// One saved file, described.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SavedFile {
+    /// `seedance://tasks/{local_id}/files/{n}`.
+    pub uri: String,
+    /// The file name.
+    pub name: String,
+    /// MIME type from the file's extension.
+    pub mime: &'static str,
+    /// Size in bytes, when the file is still there.
+    pub size: Option<u64>,
+    /// Which task it came from.
+    pub description: String,
+}
+
+/// The URI of the `n`th (1-based) saved file of a journal row.
+pub fn resource_uri(local_id: i64, n: usize) -> String {
+    format!("seedance://tasks/{local_id}/files/{n}")
+}
+
+fn mime_of(path: &Path) -> &'static str {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("mp4") => "video/mp4",
+        Some("mov") => "video/quicktime",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => "application/octet-stream",
+    }
+}
+
+fn describe(entry: &Entry) -> Vec<SavedFile> {
+    entry
+        .local_files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| SavedFile {
+            uri: resource_uri(entry.local_id, i + 1),
+            name: path.file_name().map_or_else(
+                || format!("file-{}", i + 1),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            mime: mime_of(path),
+            size: std::fs::metadata(path).ok().map(|m| m.len()),
+            description: format!(
+                "Result of {} task {}",
+                entry.provider,
+                entry.task_id.as_deref().unwrap_or("(unknown id)")
+            ),
+        })
+        .collect()
+}
+
+impl Service {
+    /// Saved files of recent tasks, newest first.
+    pub async fn saved_files(&self) -> Result<Vec<SavedFile>, ToolError> {
+        let rows = self
+            .journal
+            .list(ListFilter {
+                limit: LISTED_TASKS,
+                ..Default::default()
+            })
+            .await?;
+        Ok(rows.iter().flat_map(describe).collect())
+    }
+
+    /// The bytes and MIME type behind a `seedance://` URI.
+    pub async fn read_saved_file(&self, uri: &str) -> Result<(Vec<u8>, &'static str), ToolError> {
+        let not_found = || ToolError {
+            kind: "not_found",
+            message: format!(
+                "no saved result at {uri}; list resources or call list_tasks for what exists"
+            ),
+        };
+        let rest = uri
+            .strip_prefix("seedance://tasks/")
+            .ok_or_else(not_found)?;
+        let (id, n) = rest.split_once("/files/").ok_or_else(not_found)?;
+        let (local_id, n) = (
+            id.parse::<i64>().map_err(|_| not_found())?,
+            n.parse::<usize>().map_err(|_| not_found())?,
+        );
+        let entry = self
+            .journal
+            .by_local_id(local_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let path = n
+            .checked_sub(1)
+            .and_then(|i| entry.local_files.get(i))
+            .ok_or_else(not_found)?
+            .clone();
+        let size = tokio::fs::metadata(&path)
+            .await
+            .map_err(|_| not_found())?
+            .len();
+        if size > MAX_RESOURCE_BYTES {
+            return Err(ToolError {
+                kind: "too_large",
+                message: format!(
+                    "{} is {size} bytes, more than a resource read carries; open the file instead",
+                    path.display()
+                ),
+            });
+        }
+        let bytes = tokio::fs::read(&path).await.map_err(|_| not_found())?;
+        Ok((bytes, mime_of(&path)))
+    }
+}
