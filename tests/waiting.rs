@@ -188,3 +188,38 @@ async fn mcp_clients_get_progress_notifications_and_none_after_the_result() {
         "{text}"
     );
 }
+
+/// The acceptance scenario, in real time: a 90 s task, get_task with
+/// wait_seconds 45 in a loop over stdio from an rmcp client; progress arrives,
+/// no call takes more than 50 s, and the loop ends with the file on disk.
+#[tokio::test]
+async fn a_ninety_second_task_is_followed_to_the_end_in_calls_under_fifty_seconds() {
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"));
+    cmd.env_clear()
+        .env("SEEDANCE_OUTPUT_DIR", out.path())
+        .env("SEEDANCE_DATA_DIR", out.path().join(".journal"))
+        .env("SEEDANCE_SIM_SECONDS", "90")
+        .stderr(std::process::Stdio::null());
+    let recorder = ProgressRecorder::default();
+    let client = recorder.clone().serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap()).await.unwrap();
+    let (_, submitted) = common::call(&client, "submit_task", json!({"prompt": "a long exposure of the sea"})).await;
+    let mut calls = Vec::new();
+    let task = loop {
+        let started = Instant::now();
+        let (err, task) = common::call(&client, "get_task", json!({"task_id": submitted["task_id"], "wait_seconds": 45})).await;
+        calls.push(started.elapsed());
+        assert!(!err, "{task}");
+        if task["finished"] == json!(true) {
+            break task;
+        }
+        assert!(calls.len() < 5, "too many calls: {calls:?}");
+    };
+    assert!(calls.iter().all(|c| *c <= Duration::from_secs(50)), "{calls:?}");
+    assert!(calls.len() >= 2, "a 90 s task needs more than one 45 s wait: {calls:?}");
+    assert_eq!(task["status"], "succeeded");
+    assert!(std::path::Path::new(task["local_files"][0].as_str().unwrap()).exists());
+    let progress = recorder.0.lock().unwrap().len();
+    assert!(progress >= 4, "progress at least every 10 s of waiting: {progress}");
+    client.cancel().await.unwrap();
+}
