@@ -25,7 +25,7 @@ pub struct Settings {
     /// Provider backend: xskill or sim. Default: the first provider whose key is set, else sim.
     #[arg(long, global = true, env = env::SEEDANCE_PROVIDER)]
     pub provider: Option<String>,
-    /// Folder where finished videos and images are saved [default: ~/Videos/seedance-mcp].
+    /// Folder where finished videos and images are saved [default: ./seedance-output].
     #[arg(long, global = true, env = env::SEEDANCE_OUTPUT_DIR)]
     pub output_dir: Option<PathBuf>,
     /// Folder of the task journal [default: the platform data folder, e.g. ~/.local/share/seedance-mcp].
@@ -273,12 +273,17 @@ fn default_data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("seedance-data"))
 }
 
-/// `~/Videos/seedance-mcp`, or `./seedance-output` where there is no home folder.
+/// `./seedance-output` under the working directory (the project folder for
+/// editors that start the server there); where the working directory is the file
+/// system root, as some desktop apps leave it, `~/Videos/seedance-mcp` instead.
 fn default_output_dir() -> PathBuf {
-    dirs::video_dir()
-        .or_else(|| dirs::home_dir().map(|h| h.join("Videos")))
-        .map(|d| d.join("seedance-mcp"))
-        .unwrap_or_else(|| PathBuf::from("seedance-output"))
+    match std::env::current_dir() {
+        Ok(cwd) if cwd.parent().is_some() => cwd.join("seedance-output"),
+        _ => dirs::video_dir()
+            .or_else(|| dirs::home_dir().map(|h| h.join("Videos")))
+            .map(|d| d.join("seedance-mcp"))
+            .unwrap_or_else(|| PathBuf::from("seedance-output")),
+    }
 }
 
 #[cfg(test)]

@@ -202,12 +202,26 @@ async fn a_ninety_second_task_is_followed_to_the_end_in_calls_under_fifty_second
         .env("SEEDANCE_SIM_SECONDS", "90")
         .stderr(std::process::Stdio::null());
     let recorder = ProgressRecorder::default();
-    let client = recorder.clone().serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap()).await.unwrap();
-    let (_, submitted) = common::call(&client, "submit_task", json!({"prompt": "a long exposure of the sea"})).await;
+    let client = recorder
+        .clone()
+        .serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap())
+        .await
+        .unwrap();
+    let (_, submitted) = common::call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a long exposure of the sea"}),
+    )
+    .await;
     let mut calls = Vec::new();
     let task = loop {
         let started = Instant::now();
-        let (err, task) = common::call(&client, "get_task", json!({"task_id": submitted["task_id"], "wait_seconds": 45})).await;
+        let (err, task) = common::call(
+            &client,
+            "get_task",
+            json!({"task_id": submitted["task_id"], "wait_seconds": 45}),
+        )
+        .await;
         calls.push(started.elapsed());
         assert!(!err, "{task}");
         if task["finished"] == json!(true) {
@@ -215,11 +229,20 @@ async fn a_ninety_second_task_is_followed_to_the_end_in_calls_under_fifty_second
         }
         assert!(calls.len() < 5, "too many calls: {calls:?}");
     };
-    assert!(calls.iter().all(|c| *c <= Duration::from_secs(50)), "{calls:?}");
-    assert!(calls.len() >= 2, "a 90 s task needs more than one 45 s wait: {calls:?}");
+    assert!(
+        calls.iter().all(|c| *c <= Duration::from_secs(50)),
+        "{calls:?}"
+    );
+    assert!(
+        calls.len() >= 2,
+        "a 90 s task needs more than one 45 s wait: {calls:?}"
+    );
     assert_eq!(task["status"], "succeeded");
     assert!(std::path::Path::new(task["local_files"][0].as_str().unwrap()).exists());
     let progress = recorder.0.lock().unwrap().len();
-    assert!(progress >= 4, "progress at least every 10 s of waiting: {progress}");
+    assert!(
+        progress >= 4,
+        "progress at least every 10 s of waiting: {progress}"
+    );
     client.cancel().await.unwrap();
 }

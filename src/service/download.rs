@@ -49,12 +49,52 @@ pub enum SaveError {
     },
 }
 
-/// Saves every result URL of a task into `dir`, skipping files already there.
+/// What goes into result file names besides the task: when it was submitted and
+/// a few words of the prompt, so a folder of results reads like a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Naming {
+    /// `YYYYMMDD` of the submission.
+    pub date: String,
+    /// A few lowercase words of the prompt, ASCII letters and digits joined by `-`.
+    pub slug: String,
+}
+
+impl Naming {
+    /// From the submission time (RFC 3339) and the prompt.
+    pub fn new(submitted_at: &str, prompt: &str) -> Self {
+        let date: String = submitted_at
+            .chars()
+            .take(10)
+            .filter(char::is_ascii_digit)
+            .collect();
+        let words: Vec<String> = prompt
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            // Words starting with a digit are timecodes ("3s") or numbers: noise in a name.
+            .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+            .take(6)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let mut slug = String::new();
+        for word in words {
+            if slug.len() + word.len() + 1 > 40 {
+                break;
+            }
+            if !slug.is_empty() {
+                slug.push('-');
+            }
+            slug.push_str(&word);
+        }
+        Self { date, slug }
+    }
+}
+
+/// Saves every result URL of a task into `dir`, skipping files already saved.
 pub async fn save_results(
     provider: &dyn Provider,
     task_id: &str,
     urls: &[String],
     dir: &Path,
+    naming: &Naming,
 ) -> Result<Vec<PathBuf>, SaveError> {
     tokio::fs::create_dir_all(dir)
         .await
@@ -64,25 +104,35 @@ pub async fn save_results(
         })?;
     let mut saved = Vec::with_capacity(urls.len());
     for (index, url) in urls.iter().enumerate() {
-        let stem = file_stem(provider.id(), task_id, index, urls.len());
-        let path = match existing(dir, &stem).await {
+        let key = file_key(provider.id(), task_id, index, urls.len());
+        let path = match existing(dir, &key).await {
             Some(path) => path,
-            None => fetch(provider, url, dir, &stem).await?,
+            None => {
+                let stem = [naming.date.as_str(), key.as_str(), naming.slug.as_str()]
+                    .iter()
+                    .filter(|part| !part.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("_");
+                fetch(provider, url, dir, &stem).await?
+            }
         };
         saved.push(path);
     }
     Ok(saved)
 }
 
-/// `xskill-task_abc` or `sim-sim-000001-2`: only characters safe in every file system.
-fn file_stem(provider: ProviderId, task_id: &str, index: usize, count: usize) -> String {
+/// `xskill-task-abc` or `sim-sim-101x-1-2`: the part of a name that identifies the
+/// file, built only from characters safe in every file system (and no `_`, which
+/// separates the parts of a name).
+fn file_key(provider: ProviderId, task_id: &str, index: usize, count: usize) -> String {
     let safe: String = task_id
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            if c.is_ascii_alphanumeric() || c == '-' {
                 c
             } else {
-                '_'
+                '-'
             }
         })
         .take(100)
@@ -94,16 +144,23 @@ fn file_stem(provider: ProviderId, task_id: &str, index: usize, count: usize) ->
     }
 }
 
-async fn existing(dir: &Path, stem: &str) -> Option<PathBuf> {
+/// A finished file of this key, whatever date and slug it was saved with.
+async fn existing(dir: &Path, key: &str) -> Option<PathBuf> {
     let mut entries = tokio::fs::read_dir(dir).await.ok()?;
     while let Ok(Some(entry)) = entries.next_entry().await {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        let is_final = name
-            .strip_prefix(stem)
-            .and_then(|rest| rest.strip_prefix('.'))
-            .is_some_and(|ext| !ext.contains('.'));
-        if is_final {
+        let Some((stem, ext)) = name.rsplit_once('.') else {
+            continue;
+        };
+        // Partial downloads end in `.part` and never count.
+        if ext == "part" || stem.contains('.') {
+            continue;
+        }
+        let mut parts = stem.split('_');
+        let first = parts.next();
+        let matches = first == Some(key) || parts.next() == Some(key);
+        if matches {
             return Some(entry.path());
         }
     }
@@ -193,12 +250,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_names_are_safe_and_numbered_only_when_needed() {
+    fn file_keys_are_safe_and_numbered_only_when_needed() {
         assert_eq!(
-            file_stem(ProviderId::Xskill, "task/../x", 0, 1),
-            "xskill-task____x"
+            file_key(ProviderId::Xskill, "task_a/../x", 0, 1),
+            "xskill-task-a----x"
         );
-        assert_eq!(file_stem(ProviderId::Sim, "sim-1", 1, 2), "sim-sim-1-2");
+        assert_eq!(file_key(ProviderId::Sim, "sim-1", 1, 2), "sim-sim-1-2");
+    }
+
+    #[test]
+    fn names_carry_the_date_and_a_few_words_of_the_prompt() {
+        let naming = Naming::new(
+            "2026-11-28T03:25:28Z",
+            "0-3s: A slow push-in on a steaming cup of coffee, 4K!",
+        );
+        assert_eq!(naming.date, "20261128");
+        assert_eq!(naming.slug, "a-slow-push-in-on-a");
+        assert_eq!(Naming::new("", "雨中的城市").slug, "");
+    }
+
+    #[tokio::test]
+    async fn a_saved_file_is_found_again_by_its_key_whatever_its_date_and_slug() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("20261128_xskill-t1_a-cat.mp4"), b"x").unwrap();
+        std::fs::write(
+            dir.path().join("20261128_xskill-t1-2_a-cat.png.123.part"),
+            b"x",
+        )
+        .unwrap();
+        assert!(existing(dir.path(), "xskill-t1").await.is_some());
+        assert!(
+            existing(dir.path(), "xskill-t1-2").await.is_none(),
+            "partial files never count"
+        );
+        assert!(existing(dir.path(), "xskill-t").await.is_none());
     }
 
     #[test]

@@ -344,11 +344,23 @@ impl Service {
             .chain(snapshot.last_frame_url.iter())
             .cloned()
             .collect();
+        // Names carry the submission date and a few words of its prompt, from the journal.
+        let known = self
+            .journal
+            .by_task(self.provider.id(), snapshot.task_id.clone())
+            .await
+            .ok()
+            .flatten();
+        let naming = match known {
+            Some(entry) => download::Naming::new(&entry.created_at, &entry.prompt),
+            None => download::Naming::new(&crate::clock::now_rfc3339(), ""),
+        };
         let saving = download::save_results(
             self.provider.as_ref(),
             &snapshot.task_id,
             &urls,
             &self.output_dir,
+            &naming,
         );
         match tokio::time::timeout(DOWNLOAD_BUDGET, saving).await {
             Ok(Ok(files)) => (files, None),
