@@ -168,21 +168,41 @@ impl ProgressSink for StderrProgress {
     }
 }
 
+/// Exit codes scripts can branch on.
+mod exit {
+    /// Bad arguments (or a duplicate, or something the provider cannot do): fix the call.
+    pub const BAD_INPUT: u8 = 2;
+    /// The provider could not be reached or failed: try again later.
+    pub const UNREACHABLE: u8 = 3;
+    /// The task ended without a result (failed, cancelled, expired).
+    pub const TASK_FAILED: u8 = 4;
+    /// Anything else the provider refused (key, balance, not found).
+    pub const REFUSED: u8 = 1;
+}
+
 /// Prints a command's structured output, or its error, and picks the exit code.
 fn finish<T: serde::Serialize>(result: Result<T, ToolError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(out) => {
-            let json = serde_json::to_string_pretty(&out)?;
-            println!("{json}");
-            Ok(ExitCode::SUCCESS)
+            let json = serde_json::to_value(&out)?;
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            // A finished task that did not succeed is a failure for scripts.
+            let ended_badly = json.get("finished") == Some(&serde_json::Value::Bool(true))
+                && json.get("status").and_then(|s| s.as_str()) != Some("succeeded");
+            Ok(if ended_badly {
+                ExitCode::from(exit::TASK_FAILED)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Err(e) => {
             eprintln!("error: {e}");
-            Ok(ExitCode::from(if e.kind == "invalid_argument" {
-                2
-            } else {
-                1
-            }))
+            let code = match e.kind {
+                "invalid_argument" | "duplicate_submission" | "unsupported" => exit::BAD_INPUT,
+                "upstream_error" | "rate_limited" => exit::UNREACHABLE,
+                _ => exit::REFUSED,
+            };
+            Ok(ExitCode::from(code))
         }
     }
 }

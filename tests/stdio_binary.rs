@@ -217,3 +217,20 @@ fn the_cli_submits_and_waits_for_a_task() {
     assert!(String::from_utf8_lossy(&refused.stderr).contains("duration"));
     assert!(refused.stdout.is_empty());
 }
+
+#[test]
+fn the_cli_exit_code_says_when_a_task_failed() {
+    let out = tempfile::tempdir().unwrap();
+    let output = command(out.path())
+        .args(["submit", "--prompt", "a storm #simulate-failure", "--wait"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["status"], "failed");
+}
