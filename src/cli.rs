@@ -71,6 +71,14 @@ pub enum Command {
     },
 }
 
+/// Writes a command's result to stdout as pretty JSON: the one place the CLI
+/// prints to stdout (the MCP server never does).
+pub fn print_json(value: &serde_json::Value) -> serde_json::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    println!("{text}");
+    Ok(())
+}
+
 /// `list` flags (mirrors the list_tasks tool).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ListArgs {

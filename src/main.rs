@@ -185,7 +185,7 @@ fn finish<T: serde::Serialize>(result: Result<T, ToolError>) -> anyhow::Result<E
     match result {
         Ok(out) => {
             let json = serde_json::to_value(&out)?;
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            seedance_mcp::cli::print_json(&json)?;
             // A finished task that did not succeed is a failure for scripts.
             let ended_badly = json.get("finished") == Some(&serde_json::Value::Bool(true))
                 && json.get("status").and_then(|s| s.as_str()) != Some("succeeded");

@@ -51,7 +51,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -283,14 +282,8 @@ impl FakeArk {
     /// When no local port can be bound.
     pub async fn start_with(config: FakeArkConfig) -> std::io::Result<Self> {
         let api_key = config.api_key.clone();
-        let mut shared = None;
-        let server = FakeServer::start("ark", |addr| {
-            let state: Shared = Arc::new(Mutex::new(FakeState::new(config, addr)));
-            shared = Some(Arc::clone(&state));
-            Router::new().fallback(handle).with_state(state)
-        })
-        .await?;
-        let shared = shared.ok_or_else(|| std::io::Error::other("fake state was not built"))?;
+        let (server, shared) =
+            FakeServer::start_stateful("ark", |addr| FakeState::new(config, addr), handle).await?;
         Ok(Self {
             api_key,
             shared,

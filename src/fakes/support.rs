@@ -4,7 +4,7 @@
 use std::{
     collections::VecDeque,
     net::SocketAddr,
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use axum::{Router, extract::DefaultBodyLimit, http::HeaderMap, http::header};
@@ -54,6 +54,32 @@ impl FakeServer {
             }
         });
         Ok(Self { addr, task })
+    }
+
+    /// Serves one fallback `handler` over state built for the bound address, and
+    /// hands the state back so the fake's methods can inspect and steer it.
+    ///
+    /// # Errors
+    /// When no local port can be bound.
+    pub async fn start_stateful<S, H, T>(
+        name: &'static str,
+        make_state: impl FnOnce(SocketAddr) -> S,
+        handler: H,
+    ) -> std::io::Result<(Self, Arc<Mutex<S>>)>
+    where
+        S: Send + 'static,
+        H: axum::handler::Handler<T, Arc<Mutex<S>>>,
+        T: 'static,
+    {
+        let mut shared = None;
+        let server = Self::start(name, |addr| {
+            let state = Arc::new(Mutex::new(make_state(addr)));
+            shared = Some(Arc::clone(&state));
+            Router::new().fallback(handler).with_state(state)
+        })
+        .await?;
+        let shared = shared.ok_or_else(|| std::io::Error::other("fake state was not built"))?;
+        Ok((server, shared))
     }
 
     /// The bound address.

@@ -33,7 +33,6 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
@@ -181,14 +180,9 @@ impl FakeXskill {
     /// When no local port can be bound.
     pub async fn start_with(config: FakeXskillConfig) -> std::io::Result<Self> {
         let api_key = config.api_key.clone();
-        let mut shared = None;
-        let server = FakeServer::start("xskill", |addr| {
-            let state: Shared = Arc::new(Mutex::new(FakeState::new(config, addr)));
-            shared = Some(Arc::clone(&state));
-            Router::new().fallback(handle).with_state(state)
-        })
-        .await?;
-        let shared = shared.ok_or_else(|| std::io::Error::other("fake state was not built"))?;
+        let (server, shared) =
+            FakeServer::start_stateful("xskill", |addr| FakeState::new(config, addr), handle)
+                .await?;
         Ok(Self {
             api_key,
             shared,
