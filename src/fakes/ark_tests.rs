@@ -11,42 +11,11 @@ const TINY_PNG_BASE64: &str =
 /// `RIFF....WAVE` and nothing else: enough for the sniffer.
 const TINY_WAV_BASE64: &str = "UklGRiQAAABXQVZF";
 
-thread_local! {
-    /// One client per test (libtest runs each test on its own thread): building
-    /// a TLS-capable client costs more than the request itself. No pooling, so
-    /// nothing outlives the test's runtime.
-    static CLIENT: reqwest::Client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap();
-}
-
-fn client() -> reqwest::Client {
-    CLIENT.with(Clone::clone)
-}
-
 async fn download(url: &str) -> reqwest::Response {
     client().get(url).send().await.unwrap()
 }
 
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap();
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+use crate::fakes::support::test_client::{Reply, client, send};
 
 fn tasks_url(fake: &FakeArk) -> String {
     format!("{}/contents/generations/tasks", fake.base_url())

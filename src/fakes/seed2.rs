@@ -828,26 +828,10 @@ fn cdn(state: &FakeState, method: &Method, rest: &str) -> Answer {
 mod tests {
     use super::*;
 
-    struct Reply {
-        status: u16,
-        headers: reqwest::header::HeaderMap,
-        body: Value,
-    }
-
-    async fn send(request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.json::<Value>().await.unwrap();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
+    use crate::fakes::support::test_client::{Reply, client, send};
 
     async fn generate_as(fake: &FakeSeed2, key: Option<&str>, body: Value) -> Reply {
-        let mut request = reqwest::Client::new()
+        let mut request = client()
             .post(format!("{}{CREATE_PATH}", fake.base_url()))
             .json(&body);
         if let Some(key) = key {
@@ -861,7 +845,7 @@ mod tests {
     }
 
     async fn get(fake: &FakeSeed2, path: &str) -> Reply {
-        let request = reqwest::Client::new()
+        let request = client()
             .get(format!("{}{path}", fake.base_url()))
             .bearer_auth(fake.api_key());
         send(request).await
@@ -923,8 +907,7 @@ mod tests {
         assert_error(&missing, 401, CODE_UNAUTHORIZED, "unauthorized");
         let wrong = generate_as(&fake, Some("sk-s2-wrong"), body).await;
         assert_error(&wrong, 401, CODE_UNAUTHORIZED, "unauthorized");
-        let task =
-            send(reqwest::Client::new().get(format!("{}/v1/tasks/1", fake.base_url()))).await;
+        let task = send(client().get(format!("{}/v1/tasks/1", fake.base_url()))).await;
         assert_error(&task, 401, CODE_UNAUTHORIZED, "unauthorized");
 
         assert!(fake.created_tasks().is_empty());
@@ -1115,7 +1098,7 @@ mod tests {
         let bad_model = generate(&fake, json!({ "prompt": "a", "model": "seedance_1.0" })).await;
         assert_error(&bad_model, 400, CODE_INVALID_PARAMS, "model must be one of");
         let not_json = send(
-            reqwest::Client::new()
+            client()
                 .post(format!("{}{CREATE_PATH}", fake.base_url()))
                 .bearer_auth(fake.api_key())
                 .body("prompt=a cat"),
@@ -1333,15 +1316,14 @@ mod tests {
         let wrong_method = get(&fake, CREATE_PATH).await;
         assert_error(&wrong_method, 404, CODE_NOT_FOUND, "GET /v1/video/generate");
         let upload = send(
-            reqwest::Client::new()
+            client()
                 .post(format!("{}/v1/upload", fake.base_url()))
                 .bearer_auth(fake.api_key())
                 .json(&json!({ "image_url": "https://example.com/a.png" })),
         )
         .await;
         assert_error(&upload, 404, CODE_NOT_FOUND, "/v1/upload");
-        let outside =
-            send(reqwest::Client::new().get(format!("{}/elsewhere", fake.base_url()))).await;
+        let outside = send(client().get(format!("{}/elsewhere", fake.base_url()))).await;
         assert_error(&outside, 404, CODE_NOT_FOUND, "/elsewhere");
         let unknown_task = query(&fake, 42).await;
         assert_error(&unknown_task, 404, CODE_NOT_FOUND, "task 42");
@@ -1369,7 +1351,7 @@ mod tests {
         let url = format!("{}/v1/tasks/1", fake.base_url());
         drop(fake);
         tokio::task::yield_now().await;
-        let result = reqwest::Client::new().get(url).send().await;
+        let result = client().get(url).send().await;
         assert!(result.is_err());
     }
 }

@@ -6,23 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
 
-struct Reply {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Reply {
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.json::<Value>().await.unwrap();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
+use crate::fakes::support::test_client::{Reply, client, send};
 
 /// A key no other request in this test binary uses.
 fn fresh_key() -> String {
@@ -38,7 +22,7 @@ async fn post_as(
     path: &str,
     body: &Value,
 ) -> Reply {
-    let mut request = reqwest::Client::new()
+    let mut request = client()
         .post(format!("{}{path}", fake.base_url()))
         .json(body);
     if let Some(bearer) = bearer {
@@ -63,7 +47,7 @@ async fn create_video(fake: &FakeSeedance2ai, body: Value) -> Reply {
 }
 
 async fn get(fake: &FakeSeedance2ai, path: &str) -> Reply {
-    let request = reqwest::Client::new()
+    let request = client()
         .get(format!("{}{path}", fake.base_url()))
         .bearer_auth(fake.api_key());
     send(request).await
@@ -122,7 +106,7 @@ async fn requests_without_the_right_bearer_key_get_401_and_create_nothing() {
     assert_error(&missing, 401, "unauthorized", "API key");
     let wrong = post_as(&fake, Some("sk_live_wrong"), Some("k2"), VIDEO_PATH, &body).await;
     assert_error(&wrong, 401, "unauthorized", "API key");
-    let task = send(reqwest::Client::new().get(format!("{}/tasks/sd2_x", fake.base_url()))).await;
+    let task = send(client().get(format!("{}/tasks/sd2_x", fake.base_url()))).await;
     assert_error(&task, 401, "unauthorized", "API key");
 
     assert!(fake.created_tasks().is_empty());
@@ -172,7 +156,7 @@ async fn a_retry_with_the_same_key_and_body_replays_the_original_answer_and_char
     assert_eq!(again.body, first.body);
 
     // Key order and whitespace are not part of "the same body".
-    let raw = reqwest::Client::new()
+    let raw = client()
         .post(format!("{}{VIDEO_PATH}", fake.base_url()))
         .bearer_auth(fake.api_key())
         .header("Idempotency-Key", "retry-1")
@@ -468,7 +452,7 @@ async fn forbidden_unknown_and_badly_typed_fields_are_rejected() {
     let not_object = create_video(&fake, json!(["a cat"])).await;
     assert_invalid(&not_object, "JSON object");
 
-    let form = reqwest::Client::new()
+    let form = client()
         .post(format!("{}{VIDEO_PATH}", fake.base_url()))
         .bearer_auth(fake.api_key())
         .header("Idempotency-Key", fresh_key())
@@ -878,7 +862,7 @@ async fn unknown_tasks_and_routes_are_404_not_found() {
     )
     .await;
     assert_error(&upload, 404, "not_found", "/upload/image");
-    let outside = send(reqwest::Client::new().get(format!("{}/elsewhere", fake.origin()))).await;
+    let outside = send(client().get(format!("{}/elsewhere", fake.origin()))).await;
     assert_error(&outside, 404, "not_found", "/elsewhere");
     assert_eq!(fake.create_calls(), 0);
 }
@@ -903,6 +887,6 @@ async fn dropping_the_fake_stops_the_server() {
     let url = format!("{}/tasks/sd2_x", fake.base_url());
     drop(fake);
     tokio::task::yield_now().await;
-    let result = reqwest::Client::new().get(url).send().await;
+    let result = client().get(url).send().await;
     assert!(result.is_err());
 }

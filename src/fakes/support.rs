@@ -211,3 +211,42 @@ pub fn sniff_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
         None
     }
 }
+
+/// What the fakes' own tests use to talk to them.
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod test_client {
+    use serde_json::Value;
+
+    /// An answer as the tests inspect it.
+    pub(crate) struct Reply {
+        pub(crate) status: u16,
+        pub(crate) headers: reqwest::header::HeaderMap,
+        pub(crate) body: Value,
+    }
+
+    thread_local! {
+        /// One client per test thread: building a TLS-capable client costs more than
+        /// the request. No pooling, so nothing outlives the test's runtime.
+        static CLIENT: reqwest::Client = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    }
+
+    /// The test thread's client.
+    pub(crate) fn client() -> reqwest::Client {
+        CLIENT.with(Clone::clone)
+    }
+
+    /// Sends and reads the answer; a body that is not JSON reads as `Null`.
+    pub(crate) async fn send(request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}

@@ -1099,26 +1099,10 @@ mod tests {
 
     const TINY_PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=";
 
-    struct Reply {
-        status: u16,
-        headers: reqwest::header::HeaderMap,
-        body: Value,
-    }
-
-    async fn send(request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.json::<Value>().await.unwrap();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
+    use crate::fakes::support::test_client::{Reply, client, send};
 
     async fn post_as(fake: &FakeXskill, key: Option<&str>, path: &str, body: Value) -> Reply {
-        let mut request = reqwest::Client::new()
+        let mut request = client()
             .post(format!("{}{path}", fake.base_url()))
             .json(&body);
         if let Some(key) = key {
@@ -1132,7 +1116,7 @@ mod tests {
     }
 
     async fn get(fake: &FakeXskill, path: &str) -> Reply {
-        let request = reqwest::Client::new()
+        let request = client()
             .get(format!("{}{path}", fake.base_url()))
             .bearer_auth(fake.api_key());
         send(request).await
@@ -1208,8 +1192,7 @@ mod tests {
         assert_error(&missing, 401, "unauthorized");
         let wrong = post_as(&fake, Some("sk-wrong"), "/api/v3/tasks/create", body).await;
         assert_error(&wrong, 401, "unauthorized");
-        let balance =
-            send(reqwest::Client::new().get(format!("{}/api/v3/balance", fake.base_url()))).await;
+        let balance = send(client().get(format!("{}/api/v3/balance", fake.base_url()))).await;
         assert_error(&balance, 401, "unauthorized");
 
         assert!(fake.created_tasks().is_empty());
@@ -1627,7 +1610,7 @@ mod tests {
         let url = format!("{}/api/v3/balance", fake.base_url());
         drop(fake);
         tokio::task::yield_now().await;
-        let result = reqwest::Client::new().get(url).send().await;
+        let result = client().get(url).send().await;
         assert!(result.is_err());
     }
 }
