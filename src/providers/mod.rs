@@ -230,6 +230,38 @@ pub fn build(config: &Config) -> Result<Arc<dyn Provider>, ProviderError> {
     })
 }
 
+/// The balance of providers without a balance endpoint: the last figure a create
+/// answer carried, and when.
+#[derive(Debug, Default)]
+pub(crate) struct LastSeenBalance(std::sync::Mutex<Option<(f64, String)>>);
+
+impl LastSeenBalance {
+    /// Remembers a figure from a create answer.
+    pub(crate) fn record(&self, amount: f64) {
+        *lock(&self.0) = Some((amount, crate::clock::now_rfc3339()));
+    }
+
+    /// The last figure, or `Unsupported` with `advice` when none was seen yet.
+    pub(crate) fn get(
+        &self,
+        provider: ProviderId,
+        unit: &str,
+        advice: &str,
+    ) -> Result<Balance, ProviderError> {
+        match lock(&self.0).clone() {
+            Some((amount, seen)) => Ok(Balance {
+                available: crate::task::Amount::new(amount, unit),
+                last_seen_at: Some(seen),
+            }),
+            None => Err(ProviderError::Unsupported {
+                provider,
+                feature: "reading the balance before a task reported it".to_owned(),
+                alternative: advice.to_owned(),
+            }),
+        }
+    }
+}
+
 /// Takes a backend's lock even if a panic elsewhere poisoned it: the maps behind
 /// these locks stay consistent between statements.
 pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

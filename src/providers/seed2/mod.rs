@@ -6,8 +6,6 @@
 
 mod wire;
 
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -66,7 +64,7 @@ pub struct Seed2 {
     client: reqwest::Client,
     api_key: Secret,
     base_url: String,
-    last_balance: Mutex<Option<(f64, String)>>,
+    last_balance: super::LastSeenBalance,
 }
 
 impl Seed2 {
@@ -77,7 +75,7 @@ impl Seed2 {
             client,
             api_key,
             base_url: config.base_url.clone(),
-            last_balance: Mutex::new(None),
+            last_balance: super::LastSeenBalance::default(),
         })
     }
 
@@ -253,7 +251,7 @@ impl Provider for Seed2 {
             )
             .await?;
         if let Some(left) = created.balance {
-            *super::lock(&self.last_balance) = Some((left, crate::clock::now_rfc3339()));
+            self.last_balance.record(left);
         }
         Ok(SubmittedTask {
             task_id: created.task_id.to_string(),
@@ -314,17 +312,7 @@ impl Provider for Seed2 {
     }
 
     async fn balance(&self) -> Result<Balance, ProviderError> {
-        match super::lock(&self.last_balance).clone() {
-            Some((left, seen)) => Ok(Balance {
-                available: Amount::new(left, UNIT),
-                last_seen_at: Some(seen),
-            }),
-            None => Err(unsupported(
-                "reading the balance before the first task",
-                "seed2.io has no balance endpoint; the balance is reported with every submitted task (and on \
-                 the seed2.io dashboard).",
-            )),
-        }
+        self.last_balance.get(ID, UNIT, "seed2.io has no balance endpoint; the balance is reported with every submitted task (and on the seed2.io dashboard).")
     }
 
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {

@@ -8,8 +8,6 @@
 
 mod wire;
 
-use std::sync::Mutex;
-
 use async_trait::async_trait;
 use reqwest::StatusCode;
 use serde::{Serialize, de::DeserializeOwned};
@@ -86,7 +84,7 @@ pub struct Seedance2ai {
     api_key: Secret,
     base_url: String,
     /// The provider has no balance endpoint; create answers sometimes carry it.
-    last_balance: Mutex<Option<(f64, String)>>,
+    last_balance: super::LastSeenBalance,
 }
 
 impl Seedance2ai {
@@ -97,7 +95,7 @@ impl Seedance2ai {
             client,
             api_key,
             base_url: config.base_url.clone(),
-            last_balance: Mutex::new(None),
+            last_balance: super::LastSeenBalance::default(),
         })
     }
 
@@ -364,7 +362,7 @@ impl Provider for Seedance2ai {
             }
         };
         if let Some(left) = created.remaining_credits {
-            *super::lock(&self.last_balance) = Some((left, crate::clock::now_rfc3339()));
+            self.last_balance.record(left);
         }
         Ok(SubmittedTask {
             task_id: created.id,
@@ -428,17 +426,7 @@ impl Provider for Seedance2ai {
     }
 
     async fn balance(&self) -> Result<Balance, ProviderError> {
-        match super::lock(&self.last_balance).clone() {
-            Some((left, seen)) => Ok(Balance {
-                available: Amount::new(left, UNIT),
-                last_seen_at: Some(seen),
-            }),
-            None => Err(unsupported(
-                "reading the balance through the API",
-                "It has no balance endpoint; the figure appears after the next image task, and on the \
-                 seedance2ai.io dashboard.",
-            )),
-        }
+        self.last_balance.get(ID, UNIT, "It has no balance endpoint; the figure appears after the next image task, and on the seedance2ai.io dashboard.")
     }
 
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {
