@@ -39,13 +39,19 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
-    /// Show a task's status; saves the results once it succeeded.
+    /// Show a task's status; saves the results once it succeeded (aliases: status, download).
+    #[command(visible_aliases = ["status", "download"])]
     Get {
         /// The task id that submit printed.
         task_id: String,
         /// Wait until the task is finished.
         #[arg(long)]
         wait: bool,
+    },
+    /// Wait until a task finishes (progress on stderr), save its results, print them.
+    Wait {
+        /// The task id that submit printed.
+        task_id: String,
     },
     /// Show the account balance.
     Balance,

@@ -106,6 +106,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 finish(service.get_task(&task_id).await)
             }
         }
+        Command::Wait { task_id } => finish(wait_for(&service, &task_id).await),
         Command::Balance => finish(service.balance().await),
         Command::List { filter } => {
             let params = ListTasksParams {

@@ -197,6 +197,24 @@ fn the_cli_submits_and_waits_for_a_task() {
         "{result}"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
+    let status = command(out.path())
+        .args(["status", result["task_id"].as_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let waited = command(out.path())
+        .args(["wait", result["task_id"].as_str().unwrap()])
+        .output()
+        .unwrap();
+    let waited: Value = serde_json::from_slice(&waited.stdout).unwrap();
+    assert_eq!(
+        waited["local_files"], result["local_files"],
+        "a finished download is never repeated"
+    );
     let listed = command(out.path())
         .args(["list", "--status", "succeeded"])
         .output()

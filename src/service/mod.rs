@@ -210,6 +210,11 @@ impl Service {
             }
             .into());
         }
+        // A task that succeeded and whose files are on disk needs no request at all:
+        // the journal answers (providers forget tasks; the simulator after a restart).
+        if let Some(done) = self.saved_result(task_id).await {
+            return Ok(done);
+        }
         let snapshot = self.wait_for_change(task_id, waiting).await?;
         let (local_files, download_error) = if snapshot.status == TaskStatus::Succeeded {
             self.save(&snapshot).await
@@ -253,6 +258,55 @@ impl Service {
             resource_uris,
             seed: snapshot.seed,
             poll_after_seconds: poll_after,
+        })
+    }
+
+    /// The answer for a task the journal has as succeeded with every file still saved.
+    async fn saved_result(&self, task_id: &str) -> Option<GetTaskOutput> {
+        let entry = self
+            .journal
+            .by_task(self.provider.id(), task_id.to_owned())
+            .await
+            .ok()??;
+        let complete = entry.status == Some(TaskStatus::Succeeded)
+            && !entry.local_files.is_empty()
+            && entry.local_files.iter().all(|f| f.is_file());
+        if !complete {
+            return None;
+        }
+        let snapshot = TaskSnapshot {
+            task_id: task_id.to_owned(),
+            status: TaskStatus::Succeeded,
+            result_urls: entry.result_urls.clone(),
+            last_frame_url: None,
+            failure: None,
+            progress: None,
+            price: entry.price.clone(),
+            usage_tokens: None,
+            seed: None,
+            urls_expire_at: None,
+        };
+        Some(GetTaskOutput {
+            next_step: next_step(&snapshot, &entry.local_files, None, None),
+            task_id: snapshot.task_id,
+            provider: self.provider.id(),
+            simulated: self.simulated(),
+            status: TaskStatus::Succeeded,
+            finished: true,
+            result_urls: snapshot.result_urls,
+            resource_uris: (1..=entry.local_files.len())
+                .map(|n| resources::resource_uri(entry.local_id, n))
+                .collect(),
+            local_files: entry.local_files,
+            last_frame_url: None,
+            download_error: None,
+            failure: None,
+            progress: None,
+            price: snapshot.price,
+            urls_expire_at: None,
+            seed: None,
+            usage_tokens: None,
+            poll_after_seconds: None,
         })
     }
 
