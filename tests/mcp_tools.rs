@@ -276,13 +276,28 @@ async fn unknown_fields_and_wrong_types_are_tool_errors_not_crashes() {
     .await;
     assert!(err);
     assert!(text.as_str().unwrap().contains("functionMode"), "{text}");
-    let (err, _) = call(
+    let (err, text) = call(
         &client,
         "submit_task",
         json!({"prompt": "x", "duration": "5"}),
     )
     .await;
     assert!(err);
+    let text = text.as_str().unwrap();
+    assert!(
+        text.starts_with("invalid_argument: invalid `duration`"),
+        "the field is named: {text}"
+    );
+    let (err, text) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "x", "image_files": ["https://c.example/a.png", 7]}),
+    )
+    .await;
+    assert!(
+        err && text.as_str().unwrap().contains("`image_files[1]`"),
+        "{text}"
+    );
     let (err, text) = call(&client, "get_task", json!({"task_id": "sim-nope-1"})).await;
     assert!(err);
     assert!(text.as_str().unwrap().starts_with("not_found"), "{text}");

@@ -4,12 +4,14 @@
 //! structured output or an `isError` result. Protocol misuse (unknown tool, wrong
 //! method) is left to rmcp, which answers with JSON-RPC errors.
 
+pub mod args;
 pub mod transport;
 
 use std::time::Duration;
 
 use base64::Engine;
 
+use self::args::Args;
 use crate::service::resources::RESOURCE_TEMPLATE;
 
 use rmcp::{
@@ -73,8 +75,9 @@ impl SeedanceServer {
     )]
     async fn submit_task(
         &self,
-        Parameters(params): Parameters<SubmitTaskParams>,
+        Parameters(args): Parameters<Args<SubmitTaskParams>>,
     ) -> Result<Json<SubmitTaskOutput>, ToolError> {
+        let params = args.parsed()?;
         self.service.submit(&params).await.map(Json)
     }
 
@@ -93,9 +96,10 @@ impl SeedanceServer {
     )]
     async fn get_task(
         &self,
-        Parameters(params): Parameters<GetTaskParams>,
+        Parameters(args): Parameters<Args<GetTaskParams>>,
         context: RequestContext<RoleServer>,
     ) -> Result<Json<GetTaskOutput>, ToolError> {
+        let params = args.parsed()?;
         let progress = context.meta.get_progress_token().map(|token| McpProgress {
             peer: context.peer.clone(),
             token,
@@ -124,8 +128,9 @@ impl SeedanceServer {
     )]
     async fn upload_image(
         &self,
-        Parameters(params): Parameters<UploadImageParams>,
+        Parameters(args): Parameters<Args<UploadImageParams>>,
     ) -> Result<Json<UploadImageOutput>, ToolError> {
+        let params = args.parsed()?;
         self.service.upload_image(&params).await.map(Json)
     }
 
@@ -143,8 +148,9 @@ impl SeedanceServer {
     )]
     async fn list_tasks(
         &self,
-        Parameters(params): Parameters<ListTasksParams>,
+        Parameters(args): Parameters<Args<ListTasksParams>>,
     ) -> Result<Json<ListTasksOutput>, ToolError> {
+        let params = args.parsed()?;
         self.service.list_tasks(&params).await.map(Json)
     }
 
@@ -161,8 +167,9 @@ impl SeedanceServer {
     )]
     async fn cancel_task(
         &self,
-        Parameters(params): Parameters<CancelTaskParams>,
+        Parameters(args): Parameters<Args<CancelTaskParams>>,
     ) -> Result<Json<TaskSummary>, ToolError> {
+        let params = args.parsed()?;
         self.service.cancel_task(&params.task_id).await.map(Json)
     }
 
