@@ -35,7 +35,8 @@ pub enum SubmitState {
 }
 
 impl SubmitState {
-    fn as_str(self) -> &'static str {
+    /// The word stored in the journal and shown to people.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Sending => "sending",
             Self::Created => "created",

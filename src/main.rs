@@ -6,13 +6,10 @@ use anyhow::Context;
 use base64::Engine;
 use clap::Parser;
 use seedance_mcp::{
-    cli::{Cli, Command},
+    cli::{Cli, Command, OutputMode, human::Human, progress::StderrProgress},
     config::Config,
     env_vars, mcp, providers,
-    service::{
-        GetTaskOutput, ListTasksParams, ProgressSink, Service, ToolError, UploadImageParams,
-        Waiting,
-    },
+    service::{GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting},
 };
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -62,6 +59,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
     let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal);
     let command = cli.command.unwrap_or(Command::Serve { http: None });
+    let mode = OutputMode::detect(cli.json);
     if let Some(notice) = &notice {
         tracing::warn!("{notice}");
     }
@@ -93,21 +91,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let submitted = service.submit(&params).await;
             match (submitted, wait) {
                 (Ok(out), true) => {
-                    eprintln!("submitted {}; waiting", out.task_id);
-                    finish(wait_for(&service, &out.task_id).await)
+                    if mode == OutputMode::Json {
+                        eprintln!("submitted {}; waiting", out.task_id);
+                    } else {
+                        eprint!("{}", out.human());
+                    }
+                    finish(mode, wait_for(&service, &out.task_id).await)
                 }
-                (result, _) => finish(result),
+                (result, _) => finish(mode, result),
             }
         }
         Command::Get { task_id, wait } => {
             if wait {
-                finish(wait_for(&service, &task_id).await)
+                finish(mode, wait_for(&service, &task_id).await)
             } else {
-                finish(service.get_task(&task_id).await)
+                finish(mode, service.get_task(&task_id).await)
             }
         }
-        Command::Wait { task_id } => finish(wait_for(&service, &task_id).await),
-        Command::Balance => finish(service.balance().await),
+        Command::Wait { task_id } => finish(mode, wait_for(&service, &task_id).await),
+        Command::Balance => finish(mode, service.balance().await),
         Command::List { filter } => {
             let params = ListTasksParams {
                 status: filter.status,
@@ -116,9 +118,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 limit: filter.limit,
                 cursor: filter.cursor,
             };
-            finish(service.list_tasks(&params).await)
+            finish(mode, service.list_tasks(&params).await)
         }
-        Command::Cancel { task_id } => finish(service.cancel_task(&task_id).await),
+        Command::Cancel { task_id } => finish(mode, service.cancel_task(&task_id).await),
         Command::Upload { file, url } => {
             let image_data = match file {
                 Some(path) => {
@@ -130,6 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             finish(
+                mode,
                 service
                     .upload_image(&UploadImageParams {
                         image_url: url,
@@ -144,29 +147,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 async fn wait_for(service: &Service, task_id: &str) -> Result<GetTaskOutput, ToolError> {
     let started = tokio::time::Instant::now();
     let never = CancellationToken::new();
-    let progress = StderrProgress;
-    loop {
+    let progress = StderrProgress::new(task_id);
+    let outcome = loop {
         let window = Duration::from_secs(u64::from(seedance_mcp::service::MAX_WAIT_SECONDS));
         let waiting = Waiting {
             up_to: window,
             cancel: &never,
             progress: Some(&progress),
         };
-        let out = service.get_task_waiting(task_id, waiting).await?;
-        if out.finished || started.elapsed() > MAX_WAIT {
-            return Ok(out);
+        match service.get_task_waiting(task_id, waiting).await {
+            Ok(out) if !out.finished && started.elapsed() <= MAX_WAIT => continue,
+            outcome => break outcome,
         }
-    }
-}
-
-/// Progress lines for people watching a terminal (stdout stays JSON-only).
-struct StderrProgress;
-
-#[async_trait::async_trait]
-impl ProgressSink for StderrProgress {
-    async fn report(&self, _done: f64, _total: f64, message: String) {
-        eprintln!("{message}");
-    }
+    };
+    progress.finish();
+    outcome
 }
 
 /// Exit codes scripts can branch on.
@@ -181,16 +176,15 @@ mod exit {
     pub const REFUSED: u8 = 1;
 }
 
-/// Prints a command's structured output, or its error, and picks the exit code.
-fn finish<T: serde::Serialize>(result: Result<T, ToolError>) -> anyhow::Result<ExitCode> {
+/// Prints a command's output, or its error, and picks the exit code.
+fn finish<T: serde::Serialize + Human>(
+    mode: OutputMode,
+    result: Result<T, ToolError>,
+) -> anyhow::Result<ExitCode> {
     match result {
         Ok(out) => {
-            let json = serde_json::to_value(&out)?;
-            seedance_mcp::cli::print_json(&json)?;
-            // A finished task that did not succeed is a failure for scripts.
-            let ended_badly = json.get("finished") == Some(&serde_json::Value::Bool(true))
-                && json.get("status").and_then(|s| s.as_str()) != Some("succeeded");
-            Ok(if ended_badly {
+            seedance_mcp::cli::print_result(&out, mode)?;
+            Ok(if out.ended_badly() {
                 ExitCode::from(exit::TASK_FAILED)
             } else {
                 ExitCode::SUCCESS

@@ -252,3 +252,40 @@ fn the_cli_exit_code_says_when_a_task_failed() {
     let result: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(result["status"], "failed");
 }
+
+/// Runs the binary under a pseudo-terminal (util-linux `script`), as a person would.
+fn at_a_terminal(out: &std::path::Path, args: &str) -> String {
+    let output = Command::new("script")
+        .args(["-qec", &format!("{BIN} {args}"), "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .env("SEEDANCE_OUTPUT_DIR", out)
+        .env("SEEDANCE_DATA_DIR", out.join(".journal"))
+        .env("SEEDANCE_SIM_SECONDS", "2")
+        .output()
+        .expect("util-linux `script` runs the binary under a pseudo-terminal");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).replace('\r', "")
+}
+
+#[test]
+fn at_a_terminal_the_cli_prints_lines_for_people_and_json_on_request() {
+    let out = tempfile::tempdir().unwrap();
+    let waited = at_a_terminal(
+        out.path(),
+        "submit --prompt 'a paper boat' --duration 4 --wait",
+    );
+    assert!(waited.contains("Submitted task sim-"), "{waited}");
+    assert!(waited.contains("Task sim-"), "{waited}");
+    assert!(waited.contains(": succeeded\nSaved: "), "{waited}");
+    assert!(!waited.contains('{'), "no JSON for people: {waited}");
+    let listed = at_a_terminal(out.path(), "list");
+    assert!(listed.contains("#1 "), "{listed}");
+    assert!(listed.contains("succeeded"), "{listed}");
+    assert!(listed.contains("a paper boat"), "{listed}");
+    let json = at_a_terminal(out.path(), "list --json");
+    let start = json.find('{').expect("a JSON document");
+    let listed: Value = serde_json::from_str(&json[start..]).unwrap();
+    assert_eq!(listed["tasks"][0]["status"], "succeeded", "{listed}");
+}

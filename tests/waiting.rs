@@ -16,7 +16,7 @@ use rmcp::{
 use seedance_mcp::{
     config::Settings,
     request::SubmitTaskParams,
-    service::{ProgressSink, Service, Waiting},
+    service::{ProgressSink, Service, WaitProgress, Waiting},
 };
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -35,11 +35,13 @@ struct Reports(Mutex<Vec<(Instant, f64, f64, String)>>);
 
 #[async_trait::async_trait]
 impl ProgressSink for Reports {
-    async fn report(&self, done: f64, total: f64, message: String) {
-        self.0
-            .lock()
-            .unwrap()
-            .push((Instant::now(), done, total, message));
+    async fn report(&self, progress: &WaitProgress) {
+        self.0.lock().unwrap().push((
+            Instant::now(),
+            progress.waited.as_secs_f64(),
+            progress.up_to.as_secs_f64(),
+            progress.message(),
+        ));
     }
 }
 

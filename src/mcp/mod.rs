@@ -32,7 +32,7 @@ use crate::{
     service::{
         BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
         ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
-        UploadImageOutput, UploadImageParams, Waiting,
+        UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
     },
 };
 
@@ -196,10 +196,11 @@ struct McpProgress {
 
 #[async_trait::async_trait]
 impl ProgressSink for McpProgress {
-    async fn report(&self, done: f64, total: f64, message: String) {
-        let note = ProgressNotificationParam::new(self.token.clone(), done)
-            .with_total(total)
-            .with_message(message);
+    async fn report(&self, progress: &WaitProgress) {
+        let note =
+            ProgressNotificationParam::new(self.token.clone(), progress.waited.as_secs_f64())
+                .with_total(progress.up_to.as_secs_f64())
+                .with_message(progress.message());
         if let Err(e) = self.peer.notify_progress(note).await {
             tracing::debug!(error = %e, "progress notification not delivered");
         }

@@ -111,8 +111,37 @@ pub struct Service {
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
 #[async_trait::async_trait]
 pub trait ProgressSink: Send + Sync {
-    /// `done` of `total` seconds waited, and a sentence for people.
-    async fn report(&self, done: f64, total: f64, message: String);
+    /// Called at least every [`PROGRESS_EVERY`] while the wait lasts, never after it.
+    async fn report(&self, progress: &WaitProgress);
+}
+
+/// Where a waited-on task stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitProgress {
+    /// Its status at the last check.
+    pub status: TaskStatus,
+    /// How long since it was submitted (or since this process first saw it).
+    pub age: Duration,
+    /// How long tasks of its kind usually take.
+    pub typical: Duration,
+    /// How long this wait has lasted.
+    pub waited: Duration,
+    /// How long this wait may last.
+    pub up_to: Duration,
+}
+
+impl WaitProgress {
+    /// A sentence for people, e.g. "running for 40 s (this kind usually takes about 90 s)".
+    pub fn message(&self) -> String {
+        format!(
+            "{} for {} s (this kind usually takes about {} s); waited {} of {} s",
+            self.status.as_str(),
+            self.age.as_secs(),
+            self.typical.as_secs(),
+            self.waited.as_secs(),
+            self.up_to.as_secs()
+        )
+    }
 }
 
 /// How a get_task call may wait for the task to finish.
@@ -263,11 +292,17 @@ impl Service {
 
     /// The answer for a task the journal has as succeeded with every file still saved.
     async fn saved_result(&self, task_id: &str) -> Option<GetTaskOutput> {
-        let entry = self
+        let entry = match self
             .journal
             .by_task(self.provider.id(), task_id.to_owned())
             .await
-            .ok()??;
+        {
+            Ok(entry) => entry?,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the task from the journal");
+                return None;
+            }
+        };
         let complete = entry.status == Some(TaskStatus::Succeeded)
             && !entry.local_files.is_empty()
             && entry.local_files.iter().all(|f| f.is_file());
@@ -366,20 +401,14 @@ impl Service {
                 Instant::now() + schedule::next_check(age, typical).min(waiting.up_to - waited);
             while Instant::now() < wake {
                 if let Some(sink) = waiting.progress {
-                    let message = format!(
-                        "{} for {} s (this kind usually takes about {} s); waited {} of {} s",
-                        snapshot.status.as_str(),
-                        age.as_secs() + (started.elapsed() - waited).as_secs(),
-                        typical.as_secs(),
-                        started.elapsed().as_secs(),
-                        waiting.up_to.as_secs()
-                    );
-                    sink.report(
-                        started.elapsed().as_secs_f64(),
-                        waiting.up_to.as_secs_f64(),
-                        message,
-                    )
-                    .await;
+                    let progress = WaitProgress {
+                        status: snapshot.status,
+                        age: age + (started.elapsed() - waited),
+                        typical,
+                        waited: started.elapsed(),
+                        up_to: waiting.up_to,
+                    };
+                    sink.report(&progress).await;
                 }
                 let slice = (wake - Instant::now()).min(PROGRESS_EVERY);
                 tokio::select! {

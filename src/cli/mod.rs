@@ -1,9 +1,18 @@
 //! Command-line interface: the MCP server by default, plus plain commands for scripts.
 //!
-//! Commands print one JSON document on stdout (the same structured output the MCP
-//! tools return) and errors on stderr, so scripts can pipe the output to `jq`.
+//! At a terminal, commands print a few lines for people and draw a progress bar
+//! while waiting. With `--json`, or when stdout is not a terminal, they print one
+//! JSON document (the same structured output the MCP tools return), so scripts can
+//! pipe it to `jq`. Errors always go to stderr.
 
-use std::{net::SocketAddr, path::PathBuf};
+pub mod human;
+pub mod progress;
+
+use std::{
+    io::{IsTerminal, Write},
+    net::SocketAddr,
+    path::PathBuf,
+};
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +25,9 @@ pub struct Cli {
     /// Provider and output settings.
     #[command(flatten)]
     pub settings: Settings,
+    /// Print results as JSON even at a terminal (the default when stdout is piped).
+    #[arg(long, global = true)]
+    pub json: bool,
     /// What to do; without one, serve MCP over stdio.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -77,12 +89,39 @@ pub enum Command {
     },
 }
 
-/// Writes a command's result to stdout as pretty JSON: the one place the CLI
-/// prints to stdout (the MCP server never does).
-pub fn print_json(value: &serde_json::Value) -> serde_json::Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    println!("{text}");
-    Ok(())
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputMode {
+    /// A few lines for people.
+    Human,
+    /// One pretty JSON document.
+    Json,
+}
+
+impl OutputMode {
+    /// JSON when asked for or when stdout is not a terminal (a pipe, a file).
+    pub fn detect(json_flag: bool) -> Self {
+        if json_flag || !std::io::stdout().is_terminal() {
+            Self::Json
+        } else {
+            Self::Human
+        }
+    }
+}
+
+/// Writes a command's result to stdout: the one place the CLI prints to stdout
+/// (the MCP server never does).
+pub fn print_result<T: serde::Serialize + human::Human>(
+    value: &T,
+    mode: OutputMode,
+) -> std::io::Result<()> {
+    let text = match mode {
+        OutputMode::Json => format!("{}\n", serde_json::to_string_pretty(value)?),
+        OutputMode::Human => value.human(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
 }
 
 /// `list` flags (mirrors the list_tasks tool).

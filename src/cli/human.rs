@@ -1,0 +1,193 @@
+//! What the CLI prints for people at a terminal: a few lines per result instead of
+//! the JSON document scripts get with `--json` (or when stdout is not a terminal).
+
+use std::fmt::Write as _;
+
+use crate::service::{
+    BalanceOutput, GetTaskOutput, ListTasksOutput, SubmitTaskOutput, TaskSummary, UploadImageOutput,
+};
+
+/// A result that has a human rendering.
+pub trait Human {
+    /// Lines for a terminal, ending with a newline.
+    fn human(&self) -> String;
+
+    /// True for a task that finished without a result: scripts get a failure exit code.
+    fn ended_badly(&self) -> bool {
+        false
+    }
+}
+
+impl Human for SubmitTaskOutput {
+    fn human(&self) -> String {
+        let mut out = format!(
+            "Submitted task {} on {}{}: {}\n",
+            self.task_id,
+            self.provider.as_str(),
+            if self.simulated { " (simulated)" } else { "" },
+            self.status.as_str()
+        );
+        if let Some(price) = self.price.as_ref().or(self.estimated_price.as_ref()) {
+            let _ = writeln!(out, "Cost: {price}");
+        }
+        if let Some(balance) = &self.balance_after {
+            let _ = writeln!(out, "Balance left: {balance}");
+        }
+        let _ = writeln!(
+            out,
+            "Next: seedance-mcp wait {}  (first result in about {} s)",
+            self.task_id, self.poll_after_seconds
+        );
+        out
+    }
+}
+
+impl Human for GetTaskOutput {
+    fn human(&self) -> String {
+        let mut out = format!("Task {}: {}", self.task_id, self.status.as_str());
+        if let Some(progress) = &self.progress {
+            let _ = write!(out, " ({progress})");
+        }
+        out.push('\n');
+        for file in &self.local_files {
+            let _ = writeln!(out, "Saved: {}", file.display());
+        }
+        if self.local_files.is_empty() {
+            for url in &self.result_urls {
+                let _ = writeln!(out, "Result: {url}");
+            }
+        }
+        if let Some(error) = &self.download_error {
+            let _ = writeln!(out, "Not saved: {error}");
+        }
+        if let Some(failure) = &self.failure {
+            let _ = writeln!(
+                out,
+                "Failed: {}\nAdvice: {}",
+                failure.message, failure.advice
+            );
+        }
+        if let Some(price) = &self.price {
+            let _ = writeln!(out, "Cost: {price}");
+        }
+        if !self.finished {
+            let _ = writeln!(out, "Next: {}", self.next_step);
+        }
+        out
+    }
+
+    fn ended_badly(&self) -> bool {
+        self.finished && self.status != crate::task::TaskStatus::Succeeded
+    }
+}
+
+impl Human for BalanceOutput {
+    fn human(&self) -> String {
+        let mut out = format!(
+            "{} balance: {}{}\n",
+            self.provider.as_str(),
+            self.available,
+            if self.simulated { " (simulated)" } else { "" }
+        );
+        if let Some(at) = &self.last_seen_at {
+            let _ = writeln!(out, "(as last reported at {at})");
+        }
+        let _ = writeln!(out, "Pricing: {}", self.pricing);
+        out
+    }
+}
+
+impl Human for UploadImageOutput {
+    fn human(&self) -> String {
+        format!("{}\n", self.url)
+    }
+}
+
+impl Human for TaskSummary {
+    fn human(&self) -> String {
+        let status = self
+            .status
+            .map_or(self.submit_state.as_str(), |status| status.as_str());
+        let mut out = format!(
+            "#{:<4} {:<20} {:<11} {:<12} {}\n",
+            self.local_id,
+            self.created_at,
+            status,
+            self.provider,
+            one_line(&self.prompt, 60)
+        );
+        let indent = " ".repeat(6);
+        if let Some(task_id) = &self.task_id {
+            let _ = writeln!(out, "{indent}task {task_id}");
+        }
+        for file in &self.local_files {
+            let _ = writeln!(out, "{indent}{}", file.display());
+        }
+        if let Some(note) = &self.note {
+            let _ = writeln!(out, "{indent}{}", one_line(note, 100));
+        }
+        out
+    }
+}
+
+impl Human for ListTasksOutput {
+    fn human(&self) -> String {
+        if self.tasks.is_empty() {
+            return "No tasks in the journal match.\n".to_owned();
+        }
+        let mut out: String = self.tasks.iter().map(Human::human).collect();
+        if let Some(cursor) = &self.next_cursor {
+            let _ = writeln!(out, "More: seedance-mcp list --cursor {cursor}");
+        }
+        out
+    }
+}
+
+/// The text on one line, cut to `max` characters with an ellipsis.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let cut: String = flat.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{providers::ProviderId, task::TaskStatus};
+
+    #[test]
+    fn a_saved_result_shows_its_files_and_no_next_step() {
+        let out = GetTaskOutput {
+            task_id: "t1".into(),
+            provider: ProviderId::Sim,
+            simulated: true,
+            status: TaskStatus::Succeeded,
+            finished: true,
+            result_urls: vec!["https://x/v.mp4".into()],
+            local_files: vec!["/out/a.mp4".into()],
+            resource_uris: vec![],
+            last_frame_url: None,
+            download_error: None,
+            failure: None,
+            progress: None,
+            price: None,
+            urls_expire_at: None,
+            seed: None,
+            usage_tokens: None,
+            poll_after_seconds: None,
+            next_step: "Give the user the files.".into(),
+        };
+        let text = out.human();
+        assert_eq!(text, "Task t1: succeeded\nSaved: /out/a.mp4\n");
+    }
+
+    #[test]
+    fn long_prompts_are_cut_on_one_line() {
+        assert_eq!(one_line("a\nb   c", 10), "a b c");
+        assert_eq!(one_line("abcdefghijkl", 5), "abcd…");
+    }
+}
