@@ -125,6 +125,44 @@ impl fmt::Debug for Download {
     }
 }
 
+/// A provider create request, built but not sent. `submit` sends exactly this;
+/// a dry run shows it. The body stays JSON because it *is* the wire format, shown
+/// as is; no layer reads fields out of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateCall {
+    /// HTTP method and URL (`sim://` for the simulator, which sends nothing).
+    pub method: &'static str,
+    /// Where it goes.
+    pub url: String,
+    /// Headers besides the content type, with secrets as placeholders, e.g.
+    /// `Authorization: Bearer <XSKILL_API_KEY>`.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body.
+    pub body: serde_json::Value,
+}
+
+impl CreateCall {
+    /// A POST of `body` (serialised) to `url`, with the key shown by its variable name.
+    pub fn post(
+        provider: ProviderId,
+        url: String,
+        body: &impl serde::Serialize,
+    ) -> Result<Self, ProviderError> {
+        let key_var = provider.key_env().unwrap_or("no key");
+        let body = serde_json::to_value(body).map_err(|e| ProviderError::Upstream {
+            provider,
+            status: None,
+            message: format!("could not encode the request: {e}"),
+        })?;
+        Ok(Self {
+            method: "POST",
+            url,
+            headers: vec![("Authorization".to_owned(), format!("Bearer <{key_var}>"))],
+            body,
+        })
+    }
+}
+
 /// What every backend does. Keep it small: helpers that can be built from these
 /// calls belong elsewhere.
 #[async_trait]
@@ -138,12 +176,15 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// Creates a paid task. Must refuse, before sending anything, a request the
     /// provider cannot serve ([`ProviderError::Unsupported`]). `key` identifies this
     /// logical submission: providers with idempotency keys send it, unchanged, on
-    /// every attempt.
+    /// every attempt. It sends exactly what [`Provider::create_call`] builds.
     async fn submit(
         &self,
         request: &GenerationRequest,
         key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError>;
+
+    /// The create request `submit` would send, built but not sent (dry runs show it).
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError>;
 
     /// The task's current state.
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError>;

@@ -19,7 +19,7 @@ use crate::{
     config::RemoteConfig,
     error::ProviderError,
     providers::{
-        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
         http,
     },
@@ -581,6 +581,19 @@ impl Provider for Ark {
         )
     }
 
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
+        let Generation::Video(video) = &request.generation else {
+            return Err(self.unsupported(
+                "image models through this server",
+                "Use seedance-2.0 / seedance-2.0-fast here, or a provider with image models (xskill, seedance2ai).",
+            ));
+        };
+        let model = self.model_id(&request.model);
+        self.check_model_rules(Family::of(&model), video)?;
+        let body = self.create_body(&model, video);
+        CreateCall::post(self.id, self.url(""), &body)
+    }
+
     async fn submit(
         &self,
         request: &GenerationRequest,
@@ -592,14 +605,12 @@ impl Provider for Ark {
                 "Use seedance-2.0 / seedance-2.0-fast here, or a provider with image models (xskill, seedance2ai).",
             ));
         };
-        let model = self.model_id(&request.model);
-        self.check_model_rules(Family::of(&model), video)?;
-        let body = self.create_body(&model, video);
+        let call = self.create_call(request)?;
         let created: wire::Created = self
             .call(
                 self.client
-                    .post(self.url(""))
-                    .json(&body)
+                    .post(&call.url)
+                    .json(&call.body)
                     .timeout(http::API_TIMEOUT),
                 "create",
             )

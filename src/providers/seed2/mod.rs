@@ -14,7 +14,7 @@ use crate::{
     config::RemoteConfig,
     error::ProviderError,
     providers::{
-        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
         capabilities::{BalanceSource, FIXED_RATIOS, MediaRules},
         http,
     },
@@ -211,6 +211,28 @@ impl Provider for Seed2 {
         request: &GenerationRequest,
         _key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError> {
+        let call = self.create_call(request)?;
+        let created: wire::Created = self
+            .call(
+                self.client
+                    .post(&call.url)
+                    .json(&call.body)
+                    .timeout(http::API_TIMEOUT),
+                "create",
+            )
+            .await?;
+        if let Some(left) = created.balance {
+            self.last_balance.record(left);
+        }
+        Ok(SubmittedTask {
+            task_id: created.task_id.to_string(),
+            status: created.status.as_deref().map_or(TaskStatus::Queued, status),
+            price: created.points_cost.map(|p| Amount::new(p, UNIT)),
+            balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
+        })
+    }
+
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
         let Generation::Video(video) = &request.generation else {
             return Err(unsupported(
                 "image models",
@@ -243,22 +265,7 @@ impl Provider for Seed2 {
             video_files: videos,
             audio_files: audios,
         };
-        let url = format!("{}/v1/video/generate", self.base_url);
-        let created: wire::Created = self
-            .call(
-                self.client.post(url).json(&body).timeout(http::API_TIMEOUT),
-                "create",
-            )
-            .await?;
-        if let Some(left) = created.balance {
-            self.last_balance.record(left);
-        }
-        Ok(SubmittedTask {
-            task_id: created.task_id.to_string(),
-            status: created.status.as_deref().map_or(TaskStatus::Queued, status),
-            price: created.points_cost.map(|p| Amount::new(p, UNIT)),
-            balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
-        })
+        CreateCall::post(ID, format!("{}/v1/video/generate", self.base_url), &body)
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {

@@ -10,13 +10,13 @@ mod wire;
 
 use async_trait::async_trait;
 use reqwest::StatusCode;
-use serde::{Serialize, de::DeserializeOwned};
+use serde::de::DeserializeOwned;
 
 use crate::{
     config::RemoteConfig,
     error::ProviderError,
     providers::{
-        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
         http,
     },
@@ -115,17 +115,15 @@ impl Seedance2ai {
     /// answer returns the original task instead of paying twice.
     async fn create(
         &self,
-        path: &str,
-        body: &impl Serialize,
+        call: &CreateCall,
         key: &SubmissionKey,
     ) -> Result<wire::Created, ProviderError> {
-        let url = format!("{}{path}", self.base_url);
         http::with_retries(|| {
             let request = self
                 .client
-                .post(&url)
+                .post(&call.url)
                 .header("Idempotency-Key", key.as_str())
-                .json(body)
+                .json(&call.body)
                 .timeout(http::API_TIMEOUT);
             self.call::<wire::Created>(request, "create")
         })
@@ -341,26 +339,8 @@ impl Provider for Seedance2ai {
         request: &GenerationRequest,
         key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError> {
-        let created = match (&request.generation, &request.model) {
-            (Generation::Video(video), model) => {
-                self.create("/video/seedance2", &video_body(video, model)?, key)
-                    .await?
-            }
-            (Generation::Image(image), ModelChoice::Known(KnownModel::NanoBananaPro)) => {
-                self.create("/image/nano-banana-pro", &nano_banana(image)?, key)
-                    .await?
-            }
-            (Generation::Image(image), ModelChoice::Known(KnownModel::GptImage2)) => {
-                self.create("/image/gpt-image-2", &gpt_image(image)?, key)
-                    .await?
-            }
-            (Generation::Image(_), _) => {
-                return Err(unsupported(
-                    "this image model",
-                    "Use gpt-image-2 or nano-banana-pro.",
-                ));
-            }
-        };
+        let call = self.create_call(request)?;
+        let created = self.create(&call, key).await?;
         if let Some(left) = created.remaining_credits {
             self.last_balance.record(left);
         }
@@ -373,6 +353,33 @@ impl Provider for Seedance2ai {
             price: created.credits_used.map(|c| Amount::new(c, UNIT)),
             balance_after: created.remaining_credits.map(|c| Amount::new(c, UNIT)),
         })
+    }
+
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
+        let url = |path: &str| format!("{}{path}", self.base_url);
+        let mut call = match (&request.generation, &request.model) {
+            (Generation::Video(video), model) => {
+                CreateCall::post(ID, url("/video/seedance2"), &video_body(video, model)?)?
+            }
+            (Generation::Image(image), ModelChoice::Known(KnownModel::NanoBananaPro)) => {
+                CreateCall::post(ID, url("/image/nano-banana-pro"), &nano_banana(image)?)?
+            }
+            (Generation::Image(image), ModelChoice::Known(KnownModel::GptImage2)) => {
+                CreateCall::post(ID, url("/image/gpt-image-2"), &gpt_image(image)?)?
+            }
+            (Generation::Image(_), _) => {
+                return Err(unsupported(
+                    "this image model",
+                    "Use gpt-image-2 or nano-banana-pro.",
+                ));
+            }
+        };
+        // The key is made per submission and kept for its retries; a dry run has none yet.
+        call.headers.push((
+            "Idempotency-Key".to_owned(),
+            "<one per submission, reused on retries>".to_owned(),
+        ));
+        Ok(call)
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {

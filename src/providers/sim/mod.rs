@@ -23,7 +23,7 @@ use crate::{
     error::ProviderError,
     media,
     providers::{
-        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
     },
     request::{Generation, GenerationRequest, ImageUpload, Ratio, VideoTier},
@@ -223,6 +223,29 @@ impl Provider for Sim {
 
     fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
         Some(Amount::new(price(&request.generation), UNIT))
+    }
+
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
+        // Nothing leaves the machine; the "request" is what the simulator renders.
+        let body = match &request.generation {
+            Generation::Video(v) => serde_json::json!({
+                "render": "placeholder clip",
+                "prompt": v.prompt,
+                "duration": v.duration,
+                "ratio": v.ratio.map_or("16:9", Ratio::as_str),
+            }),
+            Generation::Image(i) => serde_json::json!({
+                "render": "placeholder images",
+                "prompt": i.prompt,
+                "count": i.num_images,
+            }),
+        };
+        Ok(CreateCall {
+            method: "SIMULATE",
+            url: "sim://tasks".to_owned(),
+            headers: Vec::new(),
+            body,
+        })
     }
 
     async fn submit(

@@ -15,7 +15,7 @@ use crate::{
     config::RemoteConfig,
     error::ProviderError,
     providers::{
-        Capabilities, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
         capabilities::{BalanceSource, FIXED_RATIOS, MediaRules},
         http,
     },
@@ -315,20 +315,17 @@ impl Provider for Xskill {
         request: &GenerationRequest,
         _key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError> {
-        let (model, tier) = model_ids(&request.model, &request.generation);
-        let params = match &request.generation {
-            Generation::Video(video) => video_params(video, tier),
-            Generation::Image(image) => image_params(image),
-        };
-        let body = wire::CreateBody {
-            model: &model,
-            params,
-        };
+        let call = self.create_call(request)?;
+        let model = call
+            .body
+            .get("model")
+            .and_then(|m| m.as_str())
+            .unwrap_or("?");
         let created: wire::CreateData = self
             .call(
                 self.client
-                    .post(self.url("tasks/create"))
-                    .json(&body)
+                    .post(&call.url)
+                    .json(&call.body)
                     .timeout(http::API_TIMEOUT),
                 &format!("model {model}"),
             )
@@ -339,6 +336,19 @@ impl Provider for Xskill {
             price: created.price.map(|p| Amount::new(p, UNIT)),
             balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
         })
+    }
+
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
+        let (model, tier) = model_ids(&request.model, &request.generation);
+        let params = match &request.generation {
+            Generation::Video(video) => video_params(video, tier),
+            Generation::Image(image) => image_params(image),
+        };
+        let body = wire::CreateBody {
+            model: &model,
+            params,
+        };
+        CreateCall::post(ID, self.url("tasks/create"), &body)
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
