@@ -55,6 +55,13 @@ pub struct Settings {
     /// seed2.io API base URL.
     #[arg(long, global = true, env = env::SEED2_BASE_URL, default_value = SEED2_DEFAULT_BASE_URL)]
     pub seed2_base_url: String,
+    /// Most one task may cost, in the provider's unit (credits, USD…); a dearer
+    /// submission is refused unless it passes `confirm_cost`.
+    #[arg(long, global = true, env = env::SEEDANCE_MAX_COST_PER_TASK)]
+    pub max_cost_per_task: Option<f64>,
+    /// Most all tasks of the last 24 hours may cost together, in the provider's unit.
+    #[arg(long, global = true, env = env::SEEDANCE_DAILY_BUDGET)]
+    pub daily_budget: Option<f64>,
     /// Seconds a simulated task takes to finish.
     #[arg(long, global = true, env = env::SEEDANCE_SIM_SECONDS, default_value_t = 6.0)]
     pub sim_seconds: f64,
@@ -108,6 +115,17 @@ pub struct Config {
     pub output_dir: PathBuf,
     /// Where the task journal lives.
     pub data_dir: PathBuf,
+    /// How much the server may spend without the caller confirming.
+    pub spend: SpendLimits,
+}
+
+/// Spend limits, in the provider's own unit (credits, points, USD, CNY).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SpendLimits {
+    /// Most one task may cost.
+    pub per_task: Option<f64>,
+    /// Most the tasks of the last 24 hours may cost together.
+    pub daily: Option<f64>,
 }
 
 /// A setting that cannot work.
@@ -138,6 +156,14 @@ pub enum ConfigError {
         var: &'static str,
         /// What it held.
         value: String,
+    },
+    /// A spend limit that is not a positive number.
+    #[error("{var} must be a positive amount in the provider's unit (e.g. 200), got {value}")]
+    BadSpendLimit {
+        /// The env var.
+        var: &'static str,
+        /// What it held.
+        value: f64,
     },
     /// A number out of range.
     #[error("{var} must be between 0 and 3600 seconds, got {value}")]
@@ -227,6 +253,10 @@ impl Config {
                 .clone()
                 .unwrap_or_else(default_output_dir),
             data_dir: settings.data_dir.clone().unwrap_or_else(default_data_dir),
+            spend: SpendLimits {
+                per_task: spend_limit(settings.max_cost_per_task, env::SEEDANCE_MAX_COST_PER_TASK)?,
+                daily: spend_limit(settings.daily_budget, env::SEEDANCE_DAILY_BUDGET)?,
+            },
         })
     }
 
@@ -286,6 +316,16 @@ fn default_output_dir() -> PathBuf {
     }
 }
 
+/// A spend limit must be a positive, finite amount.
+fn spend_limit(value: Option<f64>, var: &'static str) -> Result<Option<f64>, ConfigError> {
+    match value {
+        Some(limit) if !(limit.is_finite() && limit > 0.0) => {
+            Err(ConfigError::BadSpendLimit { var, value: limit })
+        }
+        other => Ok(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +344,8 @@ mod tests {
             seed2_api_key: None,
             seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
             sim_seconds: 6.0,
+            max_cost_per_task: None,
+            daily_budget: None,
         }
     }
 

@@ -14,6 +14,10 @@ pub const SEEDANCE_DATA_DIR: &str = "SEEDANCE_DATA_DIR";
 pub const SEEDANCE_LOG: &str = "SEEDANCE_LOG";
 /// How many seconds a simulated task takes from submit to `succeeded` (default 6).
 pub const SEEDANCE_SIM_SECONDS: &str = "SEEDANCE_SIM_SECONDS";
+/// Most one task may cost, in the provider's unit; dearer ones need `confirm_cost`.
+pub const SEEDANCE_MAX_COST_PER_TASK: &str = "SEEDANCE_MAX_COST_PER_TASK";
+/// Most all tasks of the last 24 hours may cost together, in the provider's unit.
+pub const SEEDANCE_DAILY_BUDGET: &str = "SEEDANCE_DAILY_BUDGET";
 /// Key for the xskill.ai API (`sk-...`).
 pub const XSKILL_API_KEY: &str = "XSKILL_API_KEY";
 /// Base URL of the xskill.ai API (default `https://api.xskill.ai`).

@@ -14,6 +14,7 @@ use std::{
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
+    clock::unix_now,
     providers::ProviderId,
     task::{Amount, TaskStatus},
 };
@@ -107,6 +108,9 @@ pub struct NewSubmission {
     pub prompt: String,
     /// The model as asked.
     pub model: String,
+    /// The cost estimated before sending, in the provider's unit (spend limits
+    /// count it until the provider reports the real price).
+    pub estimate: Option<f64>,
 }
 
 /// Filters of `list_tasks`.
@@ -178,6 +182,22 @@ CREATE INDEX IF NOT EXISTS submissions_by_fingerprint ON submissions(provider, f
 const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     submit_state, task_id, status, price_amount, price_unit, result_urls, local_files, error, created_at, updated_at";
 
+/// Columns added after the first release, for journals created before them.
+fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
+    let mut present = Vec::new();
+    {
+        let mut statement = conn.prepare("PRAGMA table_info(submissions)")?;
+        let names = statement.query_map([], |row| row.get::<_, String>(1))?;
+        for name in names {
+            present.push(name?);
+        }
+    }
+    if !present.iter().any(|name| name == "estimate_amount") {
+        conn.execute_batch("ALTER TABLE submissions ADD COLUMN estimate_amount REAL")?;
+    }
+    Ok(())
+}
+
 impl Journal {
     /// Opens (or creates) `journal.sqlite3` in `dir`.
     pub fn open(dir: &Path) -> Result<Self, JournalError> {
@@ -192,6 +212,7 @@ impl Journal {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        add_missing_columns(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path,
@@ -224,10 +245,30 @@ impl Journal {
         self.run(move |c| {
             c.execute(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
-                 submit_state, created_unix, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?8)",
-                params![new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt, new.model, unix, now],
+                 submit_state, created_unix, created_at, updated_at, estimate_amount) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?8, ?9)",
+                params![new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt, new.model, unix, now, new.estimate],
             )?;
             Ok(c.last_insert_rowid())
+        })
+        .await
+    }
+
+    /// What the provider's tasks since `since_unix` cost, or were estimated to cost
+    /// where no price is known yet. Refused submissions cost nothing; everything
+    /// else counts, including ones whose outcome is unknown (they may have been charged).
+    pub async fn spent_since(
+        &self,
+        provider: ProviderId,
+        since_unix: i64,
+    ) -> Result<f64, JournalError> {
+        self.run(move |c| {
+            c.query_row(
+                "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0) FROM submissions \
+                 WHERE provider = ?1 AND created_unix >= ?2 AND submit_state != 'rejected'",
+                params![provider.as_str(), since_unix],
+                |row| row.get(0),
+            )
         })
         .await
     }
@@ -420,12 +461,6 @@ pub struct StatusUpdate {
     pub error: Option<String>,
 }
 
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 fn status_of(text: Option<String>) -> Option<TaskStatus> {
     let all = [
         TaskStatus::Queued,
@@ -475,6 +510,7 @@ mod tests {
             request_json: "{\"prompt\":\"x\"}".into(),
             prompt: "x".into(),
             model: "seedance-2.0-fast".into(),
+            estimate: None,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod error;
 #[cfg(feature = "fakes")]
 pub mod fakes;
 pub mod journal;
+pub mod lint;
 pub mod mcp;
 pub mod media;
 pub mod providers;
@@ -21,6 +22,7 @@ pub mod references;
 pub mod request;
 pub mod secret;
 pub mod service;
+pub mod skill;
 pub mod task;
 pub mod test_hooks;
 pub mod validate;

@@ -6,7 +6,7 @@ use anyhow::Context;
 use base64::Engine;
 use clap::Parser;
 use seedance_mcp::{
-    cli::{Cli, Command, OutputMode, human::Human, progress::StderrProgress},
+    cli::{Cli, Command, OutputMode, SkillAction, human::Human, progress::StderrProgress},
     config::Config,
     env_vars, mcp, providers,
     service::{GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting},
@@ -51,13 +51,18 @@ fn init_logging() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Installing the skill needs no provider, journal or output folder.
+    if let Some(Command::Skill { action }) = cli.command {
+        return install_skill(action);
+    }
     let config = Config::from_settings(&cli.settings)?;
     let notice = config.simulation_notice();
     let provider = providers::build(&config)?;
     let sim_seconds = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
-    let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal);
+    let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal)
+        .with_spend_limits(config.spend);
     let command = cli.command.unwrap_or(Command::Serve { http: None });
     let mode = OutputMode::detect(cli.json);
     if let Some(notice) = &notice {
@@ -89,16 +94,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Submit { params, wait } => {
             let submitted = service.submit(&params).await;
-            match (submitted, wait) {
-                (Ok(out), true) => {
+            match submitted {
+                Ok(out) if wait && out.task_id.is_some() => {
+                    let task_id = out.task_id.clone().unwrap_or_default();
                     if mode == OutputMode::Json {
-                        eprintln!("submitted {}; waiting", out.task_id);
+                        eprintln!("submitted {task_id}; waiting");
                     } else {
                         eprint!("{}", out.human());
                     }
-                    finish(mode, wait_for(&service, &out.task_id).await)
+                    finish(mode, wait_for(&service, &task_id).await)
                 }
-                (result, _) => finish(mode, result),
+                result => finish(mode, result),
             }
         }
         Command::Get { task_id, wait } => {
@@ -121,6 +127,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             finish(mode, service.list_tasks(&params).await)
         }
         Command::Cancel { task_id } => finish(mode, service.cancel_task(&task_id).await),
+        Command::Skill { action } => install_skill(action),
         Command::Upload { file, url } => {
             let image_data = match file {
                 Some(path) => {
@@ -140,6 +147,33 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     })
                     .await,
             )
+        }
+    }
+}
+
+fn install_skill(action: SkillAction) -> anyhow::Result<ExitCode> {
+    let SkillAction::Install {
+        target,
+        dir,
+        global,
+        force,
+    } = action;
+    let base = match (dir, global) {
+        (Some(dir), _) => dir,
+        (None, true) => dirs::home_dir().context("no home folder to install into")?,
+        (None, false) => std::env::current_dir()?,
+    };
+    match seedance_mcp::skill::install(&base, target, force) {
+        Ok(files) => {
+            for file in &files {
+                eprintln!("wrote {}", file.display());
+            }
+            eprintln!("The seedance skill is installed; restart the agent to load it.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(exit::BAD_INPUT))
         }
     }
 }

@@ -13,45 +13,42 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitTaskParams {
-    /// What to generate. For timed shots write lines like `0-3s: slow push in on the cup`.
-    /// Refer to inputs as @image_file_1, @video_file_1, @audio_file_1 (the Nth entry of
-    /// each list, numbered separately).
+    /// What to make. Timed shots as lines `0-3s: slow push in`, from 0 to `duration`.
+    /// Inputs are @image_file_N, @video_file_N, @audio_file_N (the Nth of each list).
     #[arg(long)]
     pub prompt: String,
-    /// `seedance-2.0-fast` (default: quicker, cheaper), `seedance-2.0` (best quality,
-    /// about twice the price), `seedream-4.5` (text to image), `seedream-4.5-edit`
-    /// (edit images given in `image_urls`), or a provider-native model id.
+    /// `seedance-2.0-fast` (default), `seedance-2.0` (best, ~2x price), `seedream-4.5`
+    /// (image), `seedream-4.5-edit` (edits `image_urls`), or a provider's own model id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("examples" = ["seedance-2.0-fast", "seedance-2.0", "seedream-4.5", "seedream-4.5-edit"]))]
     #[arg(long)]
     pub model: Option<String>,
-    /// `omni_reference` (default: any mix of reference images, videos and audio) or
-    /// `first_last_frames` (animate from `first_frame`, optionally to `last_frame`).
+    /// `omni_reference` (default: any references) or `first_last_frames` (animate
+    /// `first_frame`, optionally to `last_frame`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Mode>")]
     #[arg(long)]
     pub mode: Option<String>,
-    /// Reference image URLs, at most 9; the Nth is @image_file_N in the prompt.
+    /// Reference image URLs, at most 9; the Nth is @image_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 9))]
     #[arg(long = "image-file")]
     pub image_files: Vec<String>,
-    /// Reference video URLs (mp4/mov, 2-15 s each, 15 s in all), at most 3; @video_file_N.
+    /// Reference video URLs (mp4/mov, 2-15 s, 15 s in all), at most 3; @video_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 3))]
     #[arg(long = "video-file")]
     pub video_files: Vec<String>,
-    /// Reference audio URLs (mp3/wav, 2-15 s each), at most 3, never without an image
-    /// or video; @audio_file_N.
+    /// Reference audio URLs (mp3/wav, 2-15 s), at most 3, only beside an image or
+    /// video; @audio_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 3))]
     #[arg(long = "audio-file")]
     pub audio_files: Vec<String>,
-    /// First frame image URL (`first_last_frames` mode).
+    /// Opening frame image URL (`first_last_frames`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub first_frame: Option<String>,
-    /// Last frame image URL (`first_last_frames` mode; needs `first_frame`).
+    /// Closing frame image URL (`first_last_frames`, with `first_frame`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub last_frame: Option<String>,
@@ -60,7 +57,7 @@ pub struct SubmitTaskParams {
     #[schemars(with = "Option<Ratio>")]
     #[arg(long)]
     pub ratio: Option<String>,
-    /// Video length in whole seconds, 4 to 15 (default 5). Price grows with it.
+    /// Seconds, 4 to 15 (default 5); the price grows with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 4, max = 15))]
     #[arg(long)]
@@ -70,27 +67,27 @@ pub struct SubmitTaskParams {
     #[schemars(with = "Option<ImageSize>")]
     #[arg(long)]
     pub image_size: Option<String>,
-    /// Image models: how many images, 1 to 6 (default 1).
+    /// Image models: how many, 1 to 6 (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 6))]
     #[arg(long)]
     pub num_images: Option<i64>,
-    /// Image edit model: the input image URLs to edit, 1 to 10.
+    /// `seedream-4.5-edit`: the images to edit, 1 to 10.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 10))]
     #[arg(long = "image-url")]
     pub image_urls: Vec<String>,
-    /// Output resolution where the provider offers a choice (video: 480p to 4k; gpt-image-2
-    /// and nano-banana-pro: 1K, 2K, 4K). Default: the provider's (720p, 1K).
+    /// Where offered: video 480p to 4k (default 720p); gpt-image-2 and
+    /// nano-banana-pro 1K to 4K.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Resolution>")]
     #[arg(long)]
     pub resolution: Option<String>,
-    /// Generate sound with the video (default true where the provider can).
+    /// Generate sound (default true where offered).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub generate_audio: Option<bool>,
-    /// Seed for repeatable results, -1 (random) to 4294967295.
+    /// For repeatable results: -1 (random) to 4294967295.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = -1, max = 4_294_967_295_i64))]
     #[arg(long, allow_negative_numbers = true)]
@@ -99,11 +96,11 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub camera_fixed: Option<bool>,
-    /// Also return the last frame as an image, to start the next clip from it.
+    /// Also return the last frame, to start the next clip from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub return_last_frame: Option<bool>,
-    /// Add the provider's watermark (Ark; default false).
+    /// Provider watermark (Ark; default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub watermark: Option<bool>,
@@ -111,37 +108,46 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[command(flatten)]
     pub ark: Option<ArkOptions>,
-    /// Set true to pay for another task identical to one submitted in the last 30 minutes
+    /// true: pay again for a request identical to one from the last 30 minutes
     /// (otherwise refused as an accidental duplicate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub resubmit: Option<bool>,
-    /// seedance2ai.io only: `standard` (default), `real` or `wild` generation channel.
+    /// seedance2ai.io: `standard` (default), `real` or `wild`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Channel>")]
     #[arg(long)]
     pub channel: Option<String>,
+    /// true: validate and return the exact request, its cost and the balance;
+    /// nothing is sent or paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub dry_run: Option<bool>,
+    /// The estimate a `spend_limit` refusal quoted, once the user accepts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[arg(long)]
+    pub confirm_cost: Option<f64>,
 }
 
 /// Options only BytePlus ModelArk / Volcengine Ark understand.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::Args)]
 #[serde(deny_unknown_fields)]
 pub struct ArkOptions {
-    /// `default`, or `flex` (cheaper, slower; not for Seedance 2.0).
+    /// `flex`: cheaper and slower (not for Seedance 2.0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<ServiceTier>")]
     #[arg(long)]
     pub service_tier: Option<String>,
-    /// Seconds the task may wait and run before it expires, 3600 to 259200 (default 172800).
+    /// Seconds before the task expires, 3600 to 259200 (default 172800).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 3600, max = 259_200))]
     #[arg(long)]
     pub execution_expires_after: Option<i64>,
-    /// Make a cheap 480p draft first (Seedance 1.5 pro only).
+    /// A cheap 480p draft first (Seedance 1.5 pro).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub draft: Option<bool>,
-    /// Turn this succeeded draft task into the final video (Seedance 1.5 pro).
+    /// Finalise this succeeded draft (Seedance 1.5 pro).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub draft_task_id: Option<String>,

@@ -49,7 +49,12 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    fn new(field: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    /// An error about `field`: what is wrong and what to send instead.
+    pub fn new(
+        field: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
             problem: problem.into(),

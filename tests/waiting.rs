@@ -50,7 +50,7 @@ async fn submit(service: &Service) -> String {
         prompt: "a slow sunrise".into(),
         ..Default::default()
     };
-    service.submit(&params).await.unwrap().task_id
+    service.submit(&params).await.unwrap().task_id.unwrap()
 }
 
 #[tokio::test]

@@ -20,24 +20,46 @@ pub trait Human {
 
 impl Human for SubmitTaskOutput {
     fn human(&self) -> String {
-        let mut out = format!(
-            "Submitted task {} on {}{}: {}\n",
-            self.task_id,
-            self.provider.as_str(),
-            if self.simulated { " (simulated)" } else { "" },
-            self.status.as_str()
-        );
+        let simulated = if self.simulated { " (simulated)" } else { "" };
+        let mut out = match (&self.task_id, self.status) {
+            (Some(task_id), Some(status)) => format!(
+                "Submitted task {task_id} on {}{simulated}: {}\n",
+                self.provider.as_str(),
+                status.as_str()
+            ),
+            _ => format!(
+                "Dry run on {}{simulated}: nothing was sent.\n",
+                self.provider.as_str()
+            ),
+        };
+        if let Some(request) = &self.request {
+            let _ = writeln!(out, "Request: {} {}", request.method, request.url);
+            for header in &request.headers {
+                let _ = writeln!(out, "  {header}");
+            }
+            let body = serde_json::to_string_pretty(&request.body).unwrap_or_default();
+            let _ = writeln!(out, "{body}");
+        }
         if let Some(price) = self.price.as_ref().or(self.estimated_price.as_ref()) {
             let _ = writeln!(out, "Cost: {price}");
         }
-        if let Some(balance) = &self.balance_after {
-            let _ = writeln!(out, "Balance left: {balance}");
+        if let Some(balance) = self.balance.as_ref().or(self.balance_after.as_ref()) {
+            let _ = writeln!(out, "Balance: {balance}");
         }
-        let _ = writeln!(
-            out,
-            "Next: seedance-mcp wait {}  (first result in about {} s)",
-            self.task_id, self.poll_after_seconds
-        );
+        for warning in &self.warnings {
+            let _ = writeln!(out, "Warning: {warning}");
+        }
+        match (&self.task_id, self.poll_after_seconds) {
+            (Some(task_id), Some(after)) => {
+                let _ = writeln!(
+                    out,
+                    "Next: seedance-mcp wait {task_id}  (first result in about {after} s)"
+                );
+            }
+            _ => {
+                let _ = writeln!(out, "{}", self.next_step);
+            }
+        }
         out
     }
 }

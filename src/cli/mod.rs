@@ -78,6 +78,12 @@ pub enum Command {
         /// The task id.
         task_id: String,
     },
+    /// Install the storyboard skill into a project (or your home folder) for Claude Code or Cursor.
+    Skill {
+        /// What to do with the skill.
+        #[command(subcommand)]
+        action: SkillAction,
+    },
     /// Host an image with the provider and print its URL.
     Upload {
         /// A local image file.
@@ -86,6 +92,26 @@ pub enum Command {
         /// A public image URL.
         #[arg(long)]
         url: Option<String>,
+    },
+}
+
+/// `skill` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SkillAction {
+    /// Copy the skill files (embedded in this binary) into DIR/.claude/skills/seedance/
+    /// or DIR/.cursor/skills/seedance/.
+    Install {
+        /// Which agent's skills folder.
+        #[arg(long, value_enum, default_value = "claude")]
+        target: crate::skill::Target,
+        /// The project folder [default: the current folder; with --global, your home folder].
+        dir: Option<PathBuf>,
+        /// Install for every project: into your home folder.
+        #[arg(long, conflicts_with = "dir")]
+        global: bool,
+        /// Replace skill files you have edited.
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -5,6 +5,8 @@
 //! method) is left to rmcp, which answers with JSON-RPC errors.
 
 pub mod args;
+pub mod prompts;
+pub mod schema;
 pub mod transport;
 
 use std::time::Duration;
@@ -16,13 +18,17 @@ use crate::service::resources::RESOURCE_TEMPLATE;
 
 use rmcp::{
     Json, Peer, RoleServer, ServerHandler,
-    handler::server::{router::tool::ToolRouter, wrapper::Parameters},
+    handler::server::{
+        router::{prompt::PromptRouter, tool::ToolRouter},
+        wrapper::Parameters,
+    },
     model::{
         ErrorData, Implementation, ListResourceTemplatesResult, ListResourcesResult,
         PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
         ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
         ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
     },
+    prompt_handler,
     service::RequestContext,
     tool, tool_handler, tool_router,
 };
@@ -42,6 +48,7 @@ pub struct SeedanceServer {
     service: Service,
     instructions: String,
     tool_router: ToolRouter<Self>,
+    prompt_router: PromptRouter<Self>,
 }
 
 #[tool_router]
@@ -53,18 +60,30 @@ impl SeedanceServer {
             Some(notice) => format!("{notice}\n\n{INSTRUCTIONS}\n\n{provider}"),
             None => format!("{INSTRUCTIONS}\n\n{provider}"),
         };
+        let mut tool_router = Self::tool_router();
+        for route in tool_router.map.values_mut() {
+            let tool = &mut route.attr;
+            let mut input = (*tool.input_schema).clone();
+            schema::compact(&mut input, schema::Side::Input);
+            tool.input_schema = std::sync::Arc::new(input);
+            if let Some(output) = &tool.output_schema {
+                let mut output = (**output).clone();
+                schema::compact(&mut output, schema::Side::Output);
+                tool.output_schema = Some(std::sync::Arc::new(output));
+            }
+        }
         Self {
             service,
             instructions,
-            tool_router: Self::tool_router(),
+            tool_router,
+            prompt_router: Self::prompt_router(),
         }
     }
 
     #[tool(
-        description = "Start a paid Seedance 2.0 video (or Seedream 4.5 image) generation. Everything is \
-                       validated first; errors name the field and cost nothing. Returns a task_id at once: \
-                       then call get_task (first after ~60 s for video, ~30 s for images). Never call this \
-                       again to check on a task; that pays twice.",
+        description = "Start one paid Seedance 2.0 video (or Seedream image). Checked first: errors name \
+                       the field and cost nothing; dry_run: true shows the cost. Returns task_id at once; \
+                       then get_task with wait_seconds 45. Never call again to check a task: that pays twice.",
         annotations(
             title = "Submit generation task",
             read_only_hint = false,
@@ -82,10 +101,9 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Check a task started by submit_task. While queued/running, call again after \
-                       poll_after_seconds. When succeeded, the results are saved to the output folder \
-                       (local_files) because the URLs expire after ~24 h. When failed, `failure` says why \
-                       and what to change.",
+        description = "A submit_task task's status; wait_seconds (up to 50) waits for it with progress. \
+                       On success the files are saved (local_files; URLs expire in ~24 h); on failure \
+                       `failure` says what to change. Call again until finished.",
         annotations(
             title = "Get task status and results",
             read_only_hint = false,
@@ -116,8 +134,8 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Host an image (public URL or base64 bytes) with the provider and get a URL to use in \
-                       image_files, first_frame, last_frame or image_urls. Use it for the user's local images.",
+        description = "Host an image (public URL or base64) with the provider; use the returned URL in \
+                       image_files, first_frame, last_frame or image_urls.",
         annotations(
             title = "Upload reference image",
             read_only_hint = false,
@@ -135,9 +153,8 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "List tasks from this machine's journal, newest first: every submission with its \
-                       status, cost, saved files and, for interrupted ones, what is known. Use it after a \
-                       restart or to find a task id.",
+        description = "This machine's tasks, newest first, with status, cost and saved files. Use it \
+                       after a restart or to find a task_id.",
         annotations(
             title = "List tasks",
             read_only_hint = true,
@@ -155,8 +172,8 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Cancel a task that is still queued (where the provider allows it; a running task \
-                       cannot be stopped and will be billed).",
+        description = "Cancel a task that is still queued, where the provider allows it (a running task \
+                       cannot be stopped and is billed).",
         annotations(
             title = "Cancel queued task",
             read_only_hint = false,
@@ -174,7 +191,7 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Show the provider account balance and how prices are counted. Check it before a batch.",
+        description = "The account balance and how prices are counted.",
         annotations(
             title = "Get account balance",
             read_only_hint = true,
@@ -208,19 +225,22 @@ impl ProgressSink for McpProgress {
 }
 
 const INSTRUCTIONS: &str = "Generate Seedance 2.0 videos and Seedream 4.5 images. Workflow: (1) get_balance; \
-(2) submit_task once per clip with a timed storyboard prompt (`0-3s: ...`), 4-15 s, refer to inputs as \
-@image_file_N / @video_file_N / @audio_file_N; (3) get_task every 30-60 s until finished (video takes 1-10 \
-min; never wait inside one call, never resubmit to check); (4) give the user local_files. Local images: \
-upload_image with base64 image_data first. Longer stories: chain 15 s clips, using the last frame of one as \
-first_frame of the next.";
+(2) plan a timed storyboard (`0-3s: ...` lines from 0 to the duration, 4-15 s; inputs as @image_file_N / \
+@video_file_N / @audio_file_N), or use the `storyboard` prompt; (3) submit_task with dry_run: true and show \
+the user the cost and warnings; (4) submit_task once; (5) get_task with wait_seconds 45, again until finished \
+(video takes 1-10 min; never resubmit to check); (6) give the user local_files. Local images: upload_image \
+first. Longer stories: chain 15 s clips with return_last_frame, the last frame starting the next clip. The \
+full workflow is the resource seedance://skill/SKILL.md.";
 
 #[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for SeedanceServer {
     fn get_info(&self) -> ServerConfig {
         let instructions = self.instructions.clone();
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()
+                .enable_prompts()
                 .enable_resources()
                 .build(),
         )
@@ -241,6 +261,15 @@ impl ServerHandler for SeedanceServer {
             .saved_files()
             .await
             .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        let skill = crate::skill::FILES.iter().map(|file| {
+            Resource::new(
+                format!("{}{}", crate::skill::RESOURCE_PREFIX, file.path),
+                format!("skill/{}", file.path),
+            )
+            .with_mime_type("text/markdown")
+            .with_description("The storyboard workflow skill (how to plan, price and make a clip)")
+            .with_size(file.text.len() as u64)
+        });
         let resources = files
             .into_iter()
             .map(|f| {
@@ -252,6 +281,7 @@ impl ServerHandler for SeedanceServer {
                     None => resource,
                 }
             })
+            .chain(skill)
             .collect();
         Ok(ListResourcesResult::with_all_items(resources))
     }
@@ -272,6 +302,11 @@ impl ServerHandler for SeedanceServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        if let Some(file) = crate::skill::by_uri(&request.uri) {
+            let contents = ResourceContents::text(file.text, request.uri.clone())
+                .with_mime_type("text/markdown");
+            return Ok(ReadResourceResult::new(vec![contents]).into());
+        }
         match self.service.read_saved_file(&request.uri).await {
             Ok((bytes, mime)) => {
                 let blob = base64::engine::general_purpose::STANDARD.encode(bytes);

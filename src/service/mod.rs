@@ -7,6 +7,7 @@
 pub mod download;
 pub mod resources;
 pub mod schedule;
+mod spend;
 mod submit;
 mod tasks;
 pub mod types;
@@ -106,6 +107,8 @@ pub struct Service {
     submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
     /// Every submission and status change, on disk.
     journal: Journal,
+    /// How much may be spent without the caller confirming.
+    spend: crate::config::SpendLimits,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -174,6 +177,7 @@ impl Service {
             sim_seconds,
             submitted: Arc::default(),
             journal,
+            spend: crate::config::SpendLimits::default(),
         }
     }
 

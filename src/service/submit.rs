@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Service, SubmitTaskOutput, ToolError, sentences};
+use super::{RequestPreview, Service, SubmitTaskOutput, ToolError, sentences};
 use crate::{
+    clock::unix_now,
     error::ProviderError,
     journal::{NewSubmission, SubmitState},
-    providers::SubmissionKey,
+    providers::{CreateCall, SubmissionKey},
     request::{Generation, SubmitTaskParams},
-    task::SubmittedTask,
+    task::{Amount, SubmittedTask},
     validate::{self, ValidationError},
 };
 
@@ -25,6 +26,15 @@ impl Service {
         self.provider
             .capabilities()
             .check(self.provider.id(), &request)?;
+        let warnings = crate::lint::lint(&request)?;
+        let estimate = self.provider.estimate(&request);
+        // Built now so that what a provider cannot encode fails before anything is journalled.
+        let call = self.provider.create_call(&request)?;
+        if params.dry_run.unwrap_or(false) {
+            return Ok(self.dry_run(call, estimate, warnings, params).await);
+        }
+        self.check_spend(estimate.as_ref(), params.confirm_cost)
+            .await?;
         let fingerprint = fingerprint(self.provider.id().as_str(), params);
         if !params.resubmit.unwrap_or(false) {
             let since = unix_now() - DUPLICATE_WINDOW.as_secs() as i64;
@@ -39,6 +49,7 @@ impl Service {
         let key = SubmissionKey::random();
         let mut stored = params.clone();
         stored.resubmit = None;
+        stored.confirm_cost = None;
         let local_id = self
             .journal
             .begin(NewSubmission {
@@ -51,6 +62,7 @@ impl Service {
                     .model
                     .clone()
                     .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
+                estimate: estimate.as_ref().map(|e| e.amount),
             })
             .await?;
         crate::test_hooks::crash_point("after_journal_write");
@@ -71,8 +83,69 @@ impl Service {
         tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, local_id, "task submitted");
         self.remember(&submitted, &request.generation);
         let mut output = self.submitted_output(submitted, &request.generation);
-        output.estimated_price = self.provider.estimate(&request);
+        output.estimated_usd = estimate.as_ref().and_then(usd);
+        output.estimated_price = estimate;
+        output.warnings = warnings;
         Ok(output)
+    }
+
+    /// What a submission would send and cost, without sending it.
+    async fn dry_run(
+        &self,
+        call: CreateCall,
+        estimate: Option<Amount>,
+        mut warnings: Vec<String>,
+        params: &SubmitTaskParams,
+    ) -> SubmitTaskOutput {
+        let balance = match self.provider.balance().await {
+            Ok(balance) => Some(balance.available),
+            Err(e) => {
+                warnings.push(format!("The balance could not be read: {e}"));
+                None
+            }
+        };
+        let guard = self
+            .check_spend(estimate.as_ref(), params.confirm_cost)
+            .await
+            .err();
+        let cost = estimate
+            .as_ref()
+            .map_or_else(|| "an unknown cost".to_owned(), ToString::to_string);
+        let next_step = match &guard {
+            Some(refusal) => format!(
+                "Nothing was sent. Submitting would be refused: {}",
+                refusal.message
+            ),
+            None => format!(
+                "Nothing was sent. Show the user the cost ({cost}); to go ahead, call submit_task again \
+                 with the same arguments and without dry_run."
+            ),
+        };
+        SubmitTaskOutput {
+            task_id: None,
+            dry_run: true,
+            provider: self.provider.id(),
+            simulated: self.simulated(),
+            status: None,
+            price: None,
+            estimated_usd: estimate.as_ref().and_then(usd),
+            estimated_price: estimate,
+            balance_after: None,
+            balance,
+            request: Some(RequestPreview {
+                method: call.method.to_owned(),
+                url: call.url,
+                headers: call
+                    .headers
+                    .into_iter()
+                    .map(|(name, value)| format!("{name}: {value}"))
+                    .collect(),
+                body: call.body,
+            }),
+            warnings,
+            poll_after_seconds: None,
+            next_step,
+        }
     }
 
     fn remember(&self, submitted: &SubmittedTask, generation: &Generation) {
@@ -101,14 +174,19 @@ impl Service {
                  wait_seconds 45; do not submit again.",
                 submitted.task_id
             ),
-            task_id: submitted.task_id,
+            task_id: Some(submitted.task_id),
+            dry_run: false,
             provider: self.provider.id(),
             simulated: self.simulated(),
-            status: submitted.status,
+            status: Some(submitted.status),
             price: submitted.price,
             estimated_price: None,
+            estimated_usd: None,
             balance_after: submitted.balance_after,
-            poll_after_seconds: poll_after,
+            balance: None,
+            request: None,
+            warnings: Vec::new(),
+            poll_after_seconds: Some(poll_after),
         }
     }
 
@@ -248,10 +326,20 @@ fn duplicate(earlier: &crate::journal::Entry) -> ToolError {
     }
 }
 
+/// The amount in US dollars, when the provider's unit is dollars.
+fn usd(amount: &Amount) -> Option<f64> {
+    amount
+        .unit
+        .starts_with("USD")
+        .then(|| (amount.amount * 100.0).round() / 100.0)
+}
+
 /// A stable hash of what would be sent: the provider and the arguments.
 fn fingerprint(provider: &str, params: &SubmitTaskParams) -> String {
     let mut canonical = params.clone();
     canonical.resubmit = None;
+    canonical.confirm_cost = None;
+    canonical.dry_run = None;
     canonical.prompt = canonical.prompt.trim().to_owned();
     let text = format!(
         "{provider}\n{}",
@@ -261,12 +349,6 @@ fn fingerprint(provider: &str, params: &SubmitTaskParams) -> String {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     format!("{hash:016x}")
-}
-
-fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]

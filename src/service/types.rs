@@ -17,10 +17,9 @@ use crate::{
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GetTaskParams {
-    /// The `task_id` returned by submit_task.
+    /// From submit_task.
     pub task_id: String,
-    /// Wait up to this many seconds (0-50) for the task to finish before answering;
-    /// progress is reported meanwhile. Default 0: answer at once.
+    /// Seconds (0-50, default 0) to wait for the task to finish, with progress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 50))]
     pub wait_seconds: Option<u32>,
@@ -30,11 +29,11 @@ pub struct GetTaskParams {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadImageParams {
-    /// A public image URL to re-host.
+    /// A public image URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// The image file as base64 (a `data:image/...;base64,` prefix is fine). PNG, JPEG,
-    /// WebP, GIF, BMP or TIFF, at most 10 MB.
+    /// The image as base64 (a `data:` URL is fine): PNG, JPEG, WebP, GIF, BMP or TIFF,
+    /// at most 10 MB.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_data: Option<String>,
 }
@@ -43,26 +42,59 @@ pub struct UploadImageParams {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct SubmitTaskOutput {
     /// Keep this: get_task needs it. Never submit the same clip again to "check" it.
-    pub task_id: String,
+    /// Absent on a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
+    /// True when nothing was sent: `request` shows what would have been.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
     /// Which provider runs the task.
     pub provider: ProviderId,
     /// True when the provider is the built-in simulator (placeholder results, no cost).
     pub simulated: bool,
-    /// Status right after submitting.
-    pub status: TaskStatus,
+    /// Status right after submitting (absent on a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<TaskStatus>,
     /// What the provider charged, when it reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Amount>,
     /// The cost estimated before sending, in the provider's unit (Ark: from tokens).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_price: Option<Amount>,
+    /// The estimate in US dollars, where the provider's unit converts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_usd: Option<f64>,
     /// Balance left after the charge, when the provider reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub balance_after: Option<Amount>,
-    /// Seconds to wait before the first get_task.
-    pub poll_after_seconds: u32,
+    /// Dry run: the balance now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Amount>,
+    /// Dry run: the exact request that would be sent (keys as placeholders).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestPreview>,
+    /// Likely problems with the prompt that do not block it; tell the user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// Seconds to wait before the first get_task (absent on a dry run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_after_seconds: Option<u32>,
     /// What to do next.
     pub next_step: String,
+}
+
+/// A provider request, as a dry run shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct RequestPreview {
+    /// HTTP method (`SIMULATE` for the simulator).
+    pub method: String,
+    /// Where it would go.
+    pub url: String,
+    /// Headers, secrets as `<VARIABLE>` placeholders.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<String>,
+    /// The JSON body, exactly as it would be sent.
+    pub body: serde_json::Value,
 }
 
 /// Result of `get_task`.
@@ -155,14 +187,14 @@ pub struct ListTasksParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<ProviderId>")]
     pub provider: Option<String>,
-    /// Only tasks created since: an age (`90m`, `24h`, `7d`) or a UTC date/time.
+    /// An age (`90m`, `24h`, `7d`) or a UTC date/time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
     /// Page size, 1-100 (default 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
+    /// The previous page's `next_cursor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
@@ -217,4 +249,89 @@ pub struct TaskSummary {
 pub struct CancelTaskParams {
     /// The task to cancel (it must still be queued).
     pub task_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compacted output schemas (`mcp::schema`) leave `null` out of optional
+    /// fields: an empty optional field must be left out, never sent as `null`.
+    fn assert_no_null(value: &serde_json::Value) {
+        match value {
+            serde_json::Value::Null => panic!("a null in a tool result"),
+            serde_json::Value::Array(items) => items.iter().for_each(assert_no_null),
+            serde_json::Value::Object(fields) => fields.values().for_each(assert_no_null),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn empty_optional_fields_are_left_out_not_null() {
+        let get = GetTaskOutput {
+            task_id: "t".into(),
+            provider: ProviderId::Sim,
+            simulated: true,
+            status: TaskStatus::Running,
+            finished: false,
+            result_urls: vec![],
+            local_files: vec![],
+            resource_uris: vec![],
+            last_frame_url: None,
+            download_error: None,
+            failure: Some(crate::task::TaskFailure::new(
+                crate::task::FailureKind::Unknown,
+                None,
+                "x",
+            )),
+            progress: None,
+            price: None,
+            urls_expire_at: None,
+            seed: None,
+            usage_tokens: None,
+            poll_after_seconds: None,
+            next_step: String::new(),
+        };
+        assert_no_null(&serde_json::to_value(get).unwrap());
+        let submit = SubmitTaskOutput {
+            task_id: None,
+            dry_run: false,
+            provider: ProviderId::Sim,
+            simulated: true,
+            status: None,
+            price: None,
+            estimated_price: None,
+            estimated_usd: None,
+            balance_after: None,
+            balance: None,
+            request: None,
+            warnings: vec![],
+            poll_after_seconds: None,
+            next_step: String::new(),
+        };
+        assert_no_null(&serde_json::to_value(submit).unwrap());
+        let summary = TaskSummary {
+            local_id: 1,
+            provider: "sim".into(),
+            task_id: None,
+            submit_state: crate::journal::SubmitState::Sending,
+            status: None,
+            prompt: String::new(),
+            model: String::new(),
+            price: None,
+            local_files: vec![],
+            note: None,
+            created_at: String::new(),
+            updated_at: String::new(),
+        };
+        assert_no_null(&serde_json::to_value(summary).unwrap());
+        let balance = BalanceOutput {
+            provider: ProviderId::Sim,
+            simulated: true,
+            available: Amount::new(1.0, "x"),
+            last_seen_at: None,
+            pricing: String::new(),
+        };
+        assert_no_null(&serde_json::to_value(balance).unwrap());
+    }
 }

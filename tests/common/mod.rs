@@ -38,6 +38,8 @@ pub fn settings(out: &Path) -> Settings {
         seed2_api_key: None,
         seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
         sim_seconds: SIM_SECONDS,
+        max_cost_per_task: None,
+        daily_budget: None,
     }
 }
 
@@ -96,7 +98,7 @@ pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir).unwrap();
     (
         provider.clone(),
-        Service::new(provider, config.output_dir, sim, journal),
+        Service::new(provider, config.output_dir, sim, journal).with_spend_limits(config.spend),
     )
 }
 

@@ -1,0 +1,312 @@
+//! The agent's path through the product, through a real MCP client: the
+//! storyboard prompt, a dry run showing the cost, one submit, a wait with
+//! progress, the file on disk; and the guards on the way (linter, spend limits).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::{call, connect, server, settings, xskill_settings};
+use rmcp::{
+    ClientHandler, RoleClient, ServiceExt,
+    model::{GetPromptRequestParams, ProgressNotificationParam, ReadResourceRequestParams},
+    service::NotificationContext,
+};
+use seedance_mcp::{config::Settings, fakes::xskill::FakeXskill};
+use serde_json::{Value, json};
+
+/// Records progress notifications as the client sees them.
+#[derive(Clone, Default)]
+struct ProgressRecorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
+
+impl ClientHandler for ProgressRecorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        self.0.lock().unwrap().push(params);
+    }
+}
+
+fn prompt_text(result: &rmcp::model::GetPromptResult) -> String {
+    let message = serde_json::to_value(&result.messages[0]).unwrap();
+    message["content"]["text"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_skill_flow_runs_end_to_end_through_an_mcp_client() {
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        sim_seconds: 3.0,
+        ..settings(out.path())
+    };
+    let server = server(&settings);
+    let (client_io, server_io) = tokio::io::duplex(1 << 20);
+    let (read, write) = tokio::io::split(server_io);
+    tokio::spawn(async move { seedance_mcp::mcp::transport::serve_io(server, read, write).await });
+    let recorder = ProgressRecorder::default();
+    let client = recorder.clone().serve(client_io).await.unwrap();
+
+    // 1. The prompt lays out the workflow and shots for the length asked.
+    let prompts = client.list_all_prompts().await.unwrap();
+    assert!(
+        prompts.iter().any(|p| p.name == "storyboard"),
+        "{prompts:?}"
+    );
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("idea".into(), json!("a paper boat sails across a puddle"));
+    arguments.insert("duration".into(), json!("8"));
+    arguments.insert("ratio".into(), json!("9:16"));
+    let plan = client
+        .get_prompt(GetPromptRequestParams::new("storyboard").with_arguments(arguments))
+        .await
+        .unwrap();
+    let plan = prompt_text(&plan);
+    assert!(
+        plan.contains("dry_run: true") && plan.contains("wait_seconds 45"),
+        "{plan}"
+    );
+    // The agent fills in the laid-out shots.
+    let shots: Vec<String> = plan
+        .lines()
+        .filter(|line| {
+            line.trim_start().starts_with(|c: char| c.is_ascii_digit()) && line.contains("s: <")
+        })
+        .map(|line| {
+            line.trim().replace(
+                "<what the camera sees; one move>",
+                "the boat drifts, slow push in",
+            )
+        })
+        .collect();
+    assert_eq!(shots.len(), 2, "{plan}");
+    let prompt = format!("A paper boat on a rainy street.\n{}", shots.join("\n"));
+    let args = json!({"prompt": prompt, "duration": 8, "ratio": "9:16"});
+
+    // 2. The dry run shows the cost, the balance and the request, and creates nothing.
+    let mut dry = args.clone();
+    dry["dry_run"] = json!(true);
+    let (err, preview) = call(&client, "submit_task", dry).await;
+    assert!(!err, "{preview}");
+    assert_eq!(preview["dry_run"], true);
+    assert!(preview.get("task_id").is_none(), "{preview}");
+    assert_eq!(
+        preview["estimated_price"]["amount"],
+        json!(80.0),
+        "{preview}"
+    );
+    assert!(
+        preview["balance"]["amount"].as_f64().unwrap() > 0.0,
+        "{preview}"
+    );
+    assert_eq!(preview["request"]["body"]["duration"], 8, "{preview}");
+    let (_, listed) = call(&client, "list_tasks", json!({})).await;
+    assert_eq!(listed["tasks"], json!([]), "a dry run journals nothing");
+
+    // 3. One submit, 4. waiting with progress, 5. the file on disk.
+    let (err, submitted) = call(&client, "submit_task", args).await;
+    assert!(!err, "{submitted}");
+    let task_id = submitted["task_id"].clone();
+    let mut task = Value::Null;
+    for _ in 0..5 {
+        let (err, polled) = call(
+            &client,
+            "get_task",
+            json!({"task_id": task_id, "wait_seconds": 10}),
+        )
+        .await;
+        assert!(!err, "{polled}");
+        task = polled;
+        if task["finished"] == true {
+            break;
+        }
+    }
+    assert_eq!(task["status"], "succeeded", "{task}");
+    let file = std::path::PathBuf::from(task["local_files"][0].as_str().unwrap());
+    assert!(
+        file.starts_with(out.path()) && file.metadata().unwrap().len() > 1000,
+        "{task}"
+    );
+    assert!(
+        !recorder.0.lock().unwrap().is_empty(),
+        "no progress while waiting"
+    );
+
+    // The skill itself is readable as resources.
+    let skill = client
+        .read_resource(ReadResourceRequestParams::new("seedance://skill/SKILL.md"))
+        .await
+        .unwrap();
+    let skill = serde_json::to_value(&skill).unwrap();
+    assert!(skill.to_string().contains("name: seedance"), "{skill}");
+}
+
+#[tokio::test]
+async fn the_linter_refuses_a_storyboard_that_does_not_fill_the_clip_before_sending() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    let (err, text) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "0-4s: a cup\n3-10s: steam rises", "duration": 10}),
+    )
+    .await;
+    assert!(err, "{text}");
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("`prompt`") && text.contains("timed shot 2"),
+        "{text}"
+    );
+    assert!(fake.requests().is_empty(), "nothing may reach the provider");
+    let (err, ok) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "0-4s: a cup\n4-10s: a caption that says \"HELLO\"", "duration": 10}),
+    )
+    .await;
+    assert!(!err, "{ok}");
+    assert!(
+        ok["warnings"][0].as_str().unwrap().contains("garbled"),
+        "{ok}"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_shows_the_exact_request_without_the_key_and_sends_no_create() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_settings(&fake, out.path()))).await;
+    let balance_before = fake.balance();
+    let (err, preview) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a kite over dunes", "duration": 6, "dry_run": true}),
+    )
+    .await;
+    assert!(!err, "{preview}");
+    let request = &preview["request"];
+    assert_eq!(request["method"], "POST");
+    assert!(
+        request["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/api/v3/tasks/create"),
+        "{request}"
+    );
+    assert_eq!(
+        request["headers"],
+        json!(["Authorization: Bearer <XSKILL_API_KEY>"])
+    );
+    assert_eq!(request["body"]["params"]["duration"], json!(6), "{request}");
+    assert!(
+        !preview.to_string().contains(fake.api_key()),
+        "the key leaked: {preview}"
+    );
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert!(paths.iter().all(|p| !p.contains("create")), "{paths:?}");
+    assert_eq!(fake.balance(), balance_before);
+    // The same arguments without dry_run send exactly the previewed body.
+    let (err, submitted) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a kite over dunes", "duration": 6}),
+    )
+    .await;
+    assert!(!err, "{submitted}");
+    let create = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path.contains("create"))
+        .unwrap();
+    assert_eq!(create.body, request["body"]);
+}
+
+fn limited(out: &std::path::Path, per_task: Option<f64>, daily: Option<f64>) -> Settings {
+    Settings {
+        max_cost_per_task: per_task,
+        daily_budget: daily,
+        sim_seconds: 0.2,
+        ..settings(out)
+    }
+}
+
+#[tokio::test]
+async fn the_spend_guard_refuses_a_dear_task_until_its_cost_is_confirmed() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&limited(out.path(), Some(30.0), None))).await;
+    // 5 s of the fast model on the simulator: 50 simulated credits.
+    let args = json!({"prompt": "a lighthouse at dusk", "duration": 5});
+    let (err, text) = call(&client, "submit_task", args.clone()).await;
+    assert!(err, "{text}");
+    let text = text.as_str().unwrap();
+    assert!(text.starts_with("spend_limit:"), "{text}");
+    assert!(
+        text.contains("50 simulated credits") && text.contains("limit of 30"),
+        "{text}"
+    );
+    assert!(text.contains("confirm_cost: 50"), "{text}");
+    let mut wrong = args.clone();
+    wrong["confirm_cost"] = json!(40);
+    let (err, text) = call(&client, "submit_task", wrong).await;
+    assert!(
+        err && text.as_str().unwrap().contains("`confirm_cost`"),
+        "{text}"
+    );
+    let (_, listed) = call(&client, "list_tasks", json!({})).await;
+    assert_eq!(listed["tasks"], json!([]), "refusals journal nothing");
+    let mut confirmed = args;
+    confirmed["confirm_cost"] = json!(50);
+    let (err, submitted) = call(&client, "submit_task", confirmed).await;
+    assert!(!err, "{submitted}");
+    assert!(submitted["task_id"].is_string());
+}
+
+#[tokio::test]
+async fn the_daily_budget_counts_what_was_spent_in_the_last_day() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&limited(out.path(), None, Some(80.0)))).await;
+    let (err, first) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "clip one", "duration": 5}),
+    )
+    .await;
+    assert!(!err, "{first}");
+    let (err, text) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "clip two", "duration": 5}),
+    )
+    .await;
+    assert!(err, "{text}");
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("50 simulated credits was spent in the last 24 hours"),
+        "{text}"
+    );
+    assert!(text.contains("budget of 80"), "{text}");
+    let (err, preview) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "clip two", "duration": 5, "dry_run": true}),
+    )
+    .await;
+    assert!(!err, "{preview}");
+    assert!(
+        preview["next_step"]
+            .as_str()
+            .unwrap()
+            .contains("would be refused"),
+        "{preview}"
+    );
+    let (err, second) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "clip two", "duration": 5, "confirm_cost": 50}),
+    )
+    .await;
+    assert!(!err, "{second}");
+}
