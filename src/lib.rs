@@ -16,6 +16,7 @@ pub mod fakes;
 pub mod journal;
 pub mod mcp;
 pub mod media;
+pub mod media_probe;
 pub mod providers;
 pub mod references;
 pub mod request;
