@@ -4,13 +4,14 @@
 //! the [`ProbeError`]s a user sees when a file cannot be used, and the per-format
 //! header parsers. Every read is bounded (see `input`): big payloads such as `mdat`
 //! are skipped by offset, and no allocation is sized from a length read out of the
-//! file.
+//! file. [`limits`] turns probes into Seedance 2.0 rule checks.
 
 mod error;
 mod image;
 mod input;
 mod isobmff;
 mod jpeg;
+pub mod limits;
 mod mp3;
 mod sniff;
 mod tiff;

@@ -1,4 +1,5 @@
 mod build;
+mod limits;
 mod robust;
 
 use std::time::Duration;
