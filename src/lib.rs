@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod confine;
 pub mod env_vars;
 pub mod error;
 #[cfg(feature = "fakes")]
