@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod confine;
 pub mod env_vars;
 pub mod error;
 #[cfg(feature = "fakes")]
@@ -17,6 +18,7 @@ pub mod journal;
 pub mod lint;
 pub mod mcp;
 pub mod media;
+pub mod media_probe;
 pub mod providers;
 pub mod references;
 pub mod request;
