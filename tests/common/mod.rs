@@ -2,6 +2,7 @@
 //! MCP clients, and the real binary.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod node;
 pub mod python;
 
 use std::{path::Path, sync::Arc};
