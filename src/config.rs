@@ -4,9 +4,14 @@
 //! [`crate::env_vars`]); [`Config::from_settings`] resolves it: which provider runs,
 //! with which key and base URL, and where results are saved.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
-use crate::{env_vars as env, providers::ProviderId, secret::Secret};
+use crate::{
+    env_vars as env,
+    mcp::access::{HostRule, OriginRule},
+    providers::ProviderId,
+    secret::Secret,
+};
 
 /// Default xskill.ai API host.
 pub const XSKILL_DEFAULT_BASE_URL: &str = "https://api.xskill.ai";
@@ -65,6 +70,114 @@ pub struct Settings {
     /// Seconds a simulated task takes to finish.
     #[arg(long, global = true, env = env::SEEDANCE_SIM_SECONDS, default_value_t = 6.0)]
     pub sim_seconds: f64,
+}
+
+/// Default cap on open streamable HTTP sessions.
+pub const DEFAULT_HTTP_MAX_SESSIONS: usize = 64;
+/// Default idle time before an HTTP session is closed, in seconds.
+pub const DEFAULT_HTTP_SESSION_IDLE_SECS: u64 = 3600;
+
+/// Flags and environment variables of `serve --http`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpSettings {
+    /// Bearer token every /mcp request must carry; required to serve a non-loopback address
+    /// (set it in the environment).
+    #[arg(long, env = env::SEEDANCE_HTTP_TOKEN, hide = true, hide_env_values = true)]
+    pub http_token: Option<Secret>,
+    /// Host header values accepted on a non-loopback address, comma-separated [default: the bind address].
+    #[arg(long, env = env::SEEDANCE_HTTP_ALLOWED_HOSTS, value_delimiter = ',', value_name = "HOSTS")]
+    pub http_allowed_hosts: Vec<String>,
+    /// Browser origins accepted on a non-loopback address, comma-separated, e.g. https://app.example.com [default: none].
+    #[arg(long, env = env::SEEDANCE_HTTP_ALLOWED_ORIGINS, value_delimiter = ',', value_name = "ORIGINS")]
+    pub http_allowed_origins: Vec<String>,
+    /// Most MCP sessions open at once.
+    #[arg(long, env = env::SEEDANCE_HTTP_MAX_SESSIONS, default_value_t = DEFAULT_HTTP_MAX_SESSIONS)]
+    pub http_max_sessions: usize,
+    /// Seconds an idle MCP session is kept.
+    #[arg(long, env = env::SEEDANCE_HTTP_SESSION_IDLE_SECS, default_value_t = DEFAULT_HTTP_SESSION_IDLE_SECS)]
+    pub http_session_idle_secs: u64,
+}
+
+impl Default for HttpSettings {
+    /// As if no flag or variable were set (the clap defaults).
+    fn default() -> Self {
+        Self {
+            http_token: None,
+            http_allowed_hosts: Vec::new(),
+            http_allowed_origins: Vec::new(),
+            http_max_sessions: DEFAULT_HTTP_MAX_SESSIONS,
+            http_session_idle_secs: DEFAULT_HTTP_SESSION_IDLE_SECS,
+        }
+    }
+}
+
+/// Resolved streamable HTTP settings.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The bearer token; `None` when unset or empty.
+    pub token: Option<Secret>,
+    /// Accepted Host values on a non-loopback bind; empty means the bind address.
+    pub allowed_hosts: Vec<HostRule>,
+    /// Accepted Origin values on a non-loopback bind.
+    pub allowed_origins: Vec<OriginRule>,
+    /// Most sessions open at once (at least 1).
+    pub max_sessions: usize,
+    /// Idle time after which a session is closed.
+    pub session_idle: Duration,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_sessions: DEFAULT_HTTP_MAX_SESSIONS,
+            session_idle: Duration::from_secs(DEFAULT_HTTP_SESSION_IDLE_SECS),
+        }
+    }
+}
+
+impl HttpSettings {
+    /// Checks the lists and numbers.
+    pub fn resolve(&self) -> Result<HttpConfig, ConfigError> {
+        fn list<T: std::str::FromStr<Err = String>>(
+            entries: &[String],
+            var: &'static str,
+        ) -> Result<Vec<T>, ConfigError> {
+            entries
+                .iter()
+                .filter(|e| !e.trim().is_empty())
+                .map(|e| {
+                    e.parse().map_err(|why| ConfigError::BadHttpEntry {
+                        var,
+                        value: e.trim().to_owned(),
+                        why,
+                    })
+                })
+                .collect()
+        }
+        if self.http_max_sessions == 0 {
+            return Err(ConfigError::NotPositive {
+                var: env::SEEDANCE_HTTP_MAX_SESSIONS,
+            });
+        }
+        if self.http_session_idle_secs == 0 {
+            return Err(ConfigError::NotPositive {
+                var: env::SEEDANCE_HTTP_SESSION_IDLE_SECS,
+            });
+        }
+        Ok(HttpConfig {
+            token: self.http_token.clone().filter(|t| !t.is_empty()),
+            allowed_hosts: list(&self.http_allowed_hosts, env::SEEDANCE_HTTP_ALLOWED_HOSTS)?,
+            allowed_origins: list(
+                &self.http_allowed_origins,
+                env::SEEDANCE_HTTP_ALLOWED_ORIGINS,
+            )?,
+            max_sessions: self.http_max_sessions,
+            session_idle: Duration::from_secs(self.http_session_idle_secs),
+        })
+    }
 }
 
 /// Why this provider runs: reported on stderr and in the server instructions.
@@ -164,6 +277,22 @@ pub enum ConfigError {
         var: &'static str,
         /// What it held.
         value: f64,
+    },
+    /// An allow-list entry that cannot work.
+    #[error("{var}: {value:?} is not usable: {why}")]
+    BadHttpEntry {
+        /// The env var.
+        var: &'static str,
+        /// The entry.
+        value: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// A count or duration of zero.
+    #[error("{var} must be at least 1")]
+    NotPositive {
+        /// The env var.
+        var: &'static str,
     },
     /// A number out of range.
     #[error("{var} must be between 0 and 3600 seconds, got {value}")]
@@ -431,6 +560,34 @@ mod tests {
                 .to_string()
                 .contains("xskill, byteplus")
         );
+    }
+
+    #[test]
+    fn http_settings_check_their_lists_and_numbers() {
+        let mut s = HttpSettings {
+            http_token: Some(Secret::new(" ")),
+            http_allowed_hosts: vec!["mcp.example.com".into(), " ".into()],
+            http_allowed_origins: vec!["https://app.example.com".into()],
+            ..HttpSettings::default()
+        };
+        let config = s.resolve().unwrap();
+        assert!(config.token.is_none(), "an empty token counts as unset");
+        assert_eq!(config.allowed_hosts.len(), 1);
+        assert_eq!(config.session_idle, Duration::from_secs(3600));
+        s.http_allowed_hosts = vec!["https://mcp.example.com".into()];
+        let err = s.resolve().unwrap_err().to_string();
+        assert!(
+            err.contains("SEEDANCE_HTTP_ALLOWED_HOSTS") && err.contains("not a URL"),
+            "{err}"
+        );
+        s.http_allowed_hosts.clear();
+        s.http_allowed_origins = vec!["app.example.com".into()];
+        let err = s.resolve().unwrap_err().to_string();
+        assert!(err.contains("SEEDANCE_HTTP_ALLOWED_ORIGINS"), "{err}");
+        s.http_allowed_origins.clear();
+        s.http_max_sessions = 0;
+        let err = s.resolve().unwrap_err().to_string();
+        assert!(err.contains("SEEDANCE_HTTP_MAX_SESSIONS"), "{err}");
     }
 
     #[test]

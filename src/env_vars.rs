@@ -34,3 +34,14 @@ pub const SEEDANCE2AI_BASE_URL: &str = "SEEDANCE2AI_BASE_URL";
 pub const SEED2_API_KEY: &str = "SEED2_API_KEY";
 /// Base URL of the seed2.io API (default `https://api.seed2.io`).
 pub const SEED2_BASE_URL: &str = "SEED2_BASE_URL";
+/// Bearer token for streamable HTTP: with it set, every `/mcp` request needs
+/// `Authorization: Bearer <token>`; serving a non-loopback address requires it.
+pub const SEEDANCE_HTTP_TOKEN: &str = "SEEDANCE_HTTP_TOKEN";
+/// `Host` values accepted on a non-loopback bind (comma list; default: the bind address).
+pub const SEEDANCE_HTTP_ALLOWED_HOSTS: &str = "SEEDANCE_HTTP_ALLOWED_HOSTS";
+/// Browser `Origin`s accepted on a non-loopback bind (comma list; default: none).
+pub const SEEDANCE_HTTP_ALLOWED_ORIGINS: &str = "SEEDANCE_HTTP_ALLOWED_ORIGINS";
+/// Most streamable HTTP sessions open at once (default 64).
+pub const SEEDANCE_HTTP_MAX_SESSIONS: &str = "SEEDANCE_HTTP_MAX_SESSIONS";
+/// Seconds of idleness after which an HTTP session is closed (default 3600).
+pub const SEEDANCE_HTTP_SESSION_IDLE_SECS: &str = "SEEDANCE_HTTP_SESSION_IDLE_SECS";

@@ -7,7 +7,7 @@ use base64::Engine;
 use clap::Parser;
 use seedance_mcp::{
     cli::{Cli, Command, OutputMode, SkillAction, human::Human, progress::StderrProgress},
-    config::Config,
+    config::{Config, HttpSettings},
     env_vars, mcp, providers,
     service::{GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting},
 };
@@ -63,13 +63,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
     let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal)
         .with_spend_limits(config.spend);
-    let command = cli.command.unwrap_or(Command::Serve { http: None });
+    let command = cli.command.unwrap_or(Command::Serve {
+        http: None,
+        access: HttpSettings::default(),
+    });
     let mode = OutputMode::detect(cli.json);
     if let Some(notice) = &notice {
         tracing::warn!("{notice}");
     }
     match command {
-        Command::Serve { http } => {
+        Command::Serve { http, access } => {
+            let http_config = access.resolve()?;
             // Finish what an earlier run left unanswered, without delaying start-up.
             let reconciling = service.clone();
             tokio::spawn(async move {
@@ -87,7 +91,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(addr) => {
                     let shutdown = CancellationToken::new();
                     tokio::spawn(cancel_on_signal(shutdown.clone()));
-                    mcp::transport::serve_http(server, addr, shutdown, None).await?;
+                    mcp::transport::serve_http(server, addr, http_config, shutdown, None).await?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! Streamable HTTP: an rmcp HTTP client runs a task, `/healthz` answers, foreign
-//! Host and Origin headers are refused, and only loopback addresses are served.
+//! Host and Origin headers are refused, and a non-loopback address needs a token
+//! (the rest of the hardening is in http_hardening.rs).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -17,7 +18,14 @@ async fn start(out: &std::path::Path) -> (SocketAddr, CancellationToken) {
     let server = common::server(&common::settings(out));
     let token = shutdown.clone();
     tokio::spawn(async move {
-        serve_http(server, "127.0.0.1:0".parse().unwrap(), token, Some(tx)).await
+        serve_http(
+            server,
+            "127.0.0.1:0".parse().unwrap(),
+            Default::default(),
+            token,
+            Some(tx),
+        )
+        .await
     });
     (rx.await.unwrap(), shutdown)
 }
@@ -125,18 +133,19 @@ async fn unknown_methods_get_method_not_found_before_a_session_exists() {
 }
 
 #[tokio::test]
-async fn non_loopback_addresses_are_refused() {
+async fn non_loopback_addresses_are_refused_without_a_token() {
     let out = tempfile::tempdir().unwrap();
     let server = common::server(&common::settings(out.path()));
     let result = serve_http(
         server,
         "0.0.0.0:0".parse().unwrap(),
+        Default::default(),
         CancellationToken::new(),
         None,
     )
     .await;
     assert!(
-        matches!(result, Err(TransportError::NotLoopback(_))),
+        matches!(result, Err(TransportError::TokenRequired(_))),
         "{result:?}"
     );
 }

@@ -110,7 +110,14 @@ async fn the_python_sdk_drives_the_server_over_streamable_http() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let token = shutdown.clone();
     tokio::spawn(async move {
-        serve_http(server, "127.0.0.1:0".parse().unwrap(), token, Some(tx)).await
+        serve_http(
+            server,
+            "127.0.0.1:0".parse().unwrap(),
+            Default::default(),
+            token,
+            Some(tx),
+        )
+        .await
     });
     let addr = rx.await.unwrap();
     let url = format!("http://{addr}/mcp");

@@ -16,7 +16,10 @@ use std::{
 
 use clap::{Parser, Subcommand};
 
-use crate::{config::Settings, request::SubmitTaskParams};
+use crate::{
+    config::{HttpSettings, Settings},
+    request::SubmitTaskParams,
+};
 
 /// Make Seedance 2.0 videos from AI agents (MCP server) or scripts (CLI).
 #[derive(Debug, Parser)]
@@ -41,6 +44,9 @@ pub enum Command {
         /// Serve streamable HTTP at http://ADDR/mcp instead of stdio, e.g. 127.0.0.1:8931.
         #[arg(long, value_name = "ADDR")]
         http: Option<SocketAddr>,
+        /// Token, allowed hosts and origins, and session limits of --http.
+        #[command(flatten)]
+        access: HttpSettings,
     },
     /// Submit one generation task (validated first) and print its task id.
     Submit {

@@ -4,6 +4,7 @@
 //! structured output or an `isError` result. Protocol misuse (unknown tool, wrong
 //! method) is left to rmcp, which answers with JSON-RPC errors.
 
+pub mod access;
 pub mod args;
 pub mod prompts;
 pub mod schema;

@@ -5,10 +5,11 @@
 //! JSON-RPC -32601 here, because rmcp would otherwise answer it as a stateless
 //! request with missing metadata (-32602).
 //!
-//! HTTP: `/mcp` (streamable HTTP) and `/healthz`, bound to loopback only, with
-//! rmcp's Host and Origin checks restricted to loopback names.
+//! HTTP: `/mcp` (streamable HTTP) behind [`access::check`], and `/healthz`, which
+//! stays open for probes. A loopback bind accepts loopback Host/Origin values only;
+//! any other bind needs a bearer token and accepts the configured hosts and origins.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc};
 
 use rmcp::{
     RoleServer, ServiceExt,
@@ -24,7 +25,11 @@ use rmcp::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::SeedanceServer;
+use super::{
+    SeedanceServer,
+    access::{self, Exposure, Gate, HostRule, LOOPBACK_HOSTS, LOOPBACK_ORIGINS},
+};
+use crate::{config::HttpConfig, env_vars};
 
 /// Why a transport stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -43,12 +48,14 @@ pub enum TransportError {
         /// Why.
         source: std::io::Error,
     },
-    /// Refused to bind a non-loopback address.
+    /// Refused to serve a non-loopback address without a token.
     #[error(
-        "refusing to serve on {0}: only loopback addresses (127.0.0.1, ::1) are allowed, because the \
-         server spends money on behalf of whoever can reach it"
+        "refusing to serve on {0}: a non-loopback address needs a bearer token, because the server \
+         spends money on behalf of whoever can reach it; set {var} (clients then send \
+         `Authorization: Bearer <token>`) or bind 127.0.0.1",
+        var = env_vars::SEEDANCE_HTTP_TOKEN
     )]
-    NotLoopback(SocketAddr),
+    TokenRequired(SocketAddr),
 }
 
 impl From<rmcp::service::ServerInitializeError> for TransportError {
@@ -139,81 +146,20 @@ impl<T: Transport<RoleServer>> Transport<RoleServer> for PreInitGuard<T> {
     }
 }
 
-/// Host names a local client uses; anything else may be DNS rebinding.
-const LOOPBACK_HOSTS: [&str; 4] = ["localhost", "127.0.0.1", "::1", "[::1]"];
-
-/// Whether Host (and Origin, when sent) name this machine.
-fn from_loopback(headers: &axum::http::HeaderMap) -> bool {
-    let host_of = |authority: &str| -> bool {
-        let host = match authority.rsplit_once(':') {
-            Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) => host,
-            _ => authority,
-        };
-        LOOPBACK_HOSTS.contains(&host)
-    };
-    let host_ok = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(host_of);
-    let origin_ok = match headers.get(axum::http::header::ORIGIN).map(|o| o.to_str()) {
-        None => true,
-        Some(Ok(origin)) => origin.strip_prefix("http://").is_some_and(host_of),
-        Some(Err(_)) => false,
-    };
-    host_ok && origin_ok
-}
-
 /// Largest request body: a 10 MB image in base64 inside JSON, as over stdio.
-const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
-
-/// Before a session exists rmcp answers any non-initialize POST with a plain 400;
-/// a request for a method MCP does not define deserves JSON-RPC -32601 instead.
-async fn unknown_methods_without_session(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if request.method() != axum::http::Method::POST
-        || request.headers().contains_key("mcp-session-id")
-        || !from_loopback(request.headers())
-    {
-        // Foreign Host/Origin headers are rmcp's to refuse (403), before anything else.
-        return next.run(request).await;
-    }
-    let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_REQUEST_BYTES).await else {
-        return axum::http::StatusCode::PAYLOAD_TOO_LARGE.into_response();
-    };
-    if let Ok(ClientJsonRpcMessage::Request(request)) =
-        serde_json::from_slice::<ClientJsonRpcMessage>(&bytes)
-        && let ClientRequest::CustomRequest(custom) = &request.request
-    {
-        {
-            let error = ErrorData::new(
-                ErrorCode::METHOD_NOT_FOUND,
-                format!("method not found: {}", custom.method),
-                None,
-            );
-            let reply = ServerJsonRpcMessage::error(error, Some(request.id.clone()));
-            return axum::Json(reply).into_response();
-        }
-    }
-    next.run(axum::extract::Request::from_parts(
-        parts,
-        axum::body::Body::from(bytes),
-    ))
-    .await
-}
+pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 
 /// Serves streamable HTTP at `/mcp` (and `/healthz`) until `shutdown` is cancelled.
 pub async fn serve_http(
     server: SeedanceServer,
     addr: SocketAddr,
+    http: HttpConfig,
     shutdown: CancellationToken,
     bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> Result<(), TransportError> {
-    if !addr.ip().is_loopback() {
-        return Err(TransportError::NotLoopback(addr));
+    let public = !addr.ip().is_loopback();
+    if public && http.token.is_none() {
+        return Err(TransportError::TokenRequired(addr));
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -221,23 +167,46 @@ pub async fn serve_http(
     let local = listener
         .local_addr()
         .map_err(|source| TransportError::Http { addr, source })?;
-    tracing::info!(address = %local, "serving MCP over streamable HTTP at /mcp");
+    let exposure = exposure(public, local, &http);
+    tracing::info!(
+        address = %local,
+        token = http.token.is_some(),
+        max_sessions = http.max_sessions,
+        "serving MCP over streamable HTTP at /mcp"
+    );
     if let Some(bound) = bound {
         let _ = bound.send(local);
     }
-    let config = StreamableHttpServerConfig::default()
+    let mut config = StreamableHttpServerConfig::default()
         .with_max_request_body_bytes(MAX_REQUEST_BYTES)
-        .with_allowed_hosts(LOOPBACK_HOSTS)
-        .with_allowed_origins(["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"])
         .with_cancellation_token(shutdown.child_token());
+    config = match &exposure {
+        Exposure::Loopback => config
+            .with_allowed_hosts(LOOPBACK_HOSTS)
+            .with_allowed_origins(LOOPBACK_ORIGINS),
+        Exposure::Public { hosts, origins } => config
+            .with_allowed_hosts(hosts.iter().map(ToString::to_string))
+            .with_allowed_origins(origins.iter().map(ToString::to_string))
+            .enforce_origin_validation(),
+    };
     let mut sessions = LocalSessionManager::default();
-    // Local single-user servers: an hour of idleness before a session is dropped,
-    // since some clients never re-initialise after a 404.
-    sessions.session_config.keep_alive = Some(Duration::from_secs(3600));
-    let mcp = StreamableHttpService::new(move || Ok(server.clone()), Arc::new(sessions), config);
+    // Some clients never re-initialise after a 404, so sessions outlive rmcp's
+    // five-minute default (an hour unless configured).
+    sessions.session_config.keep_alive = Some(http.session_idle);
+    let sessions = Arc::new(sessions);
+    let gate = Arc::new(Gate {
+        exposure,
+        token: http.token,
+        sessions: sessions.clone(),
+        max_sessions: http.max_sessions,
+        session_idle: http.session_idle,
+        max_body_bytes: MAX_REQUEST_BYTES,
+        opening: tokio::sync::Mutex::new(()),
+    });
+    let mcp = StreamableHttpService::new(move || Ok(server.clone()), sessions, config);
     let mcp = axum::Router::new()
         .fallback_service(mcp)
-        .layer(axum::middleware::from_fn(unknown_methods_without_session));
+        .layer(axum::middleware::from_fn_with_state(gate, access::check));
     let app = axum::Router::new()
         .nest("/mcp", mcp)
         .route("/healthz", axum::routing::get(|| async { "ok" }));
@@ -248,4 +217,35 @@ pub async fn serve_http(
             addr: local,
             source,
         })
+}
+
+/// The Host/Origin rule for the bound address.
+fn exposure(public: bool, local: SocketAddr, http: &HttpConfig) -> Exposure {
+    if !public {
+        if !http.allowed_hosts.is_empty() || !http.allowed_origins.is_empty() {
+            tracing::warn!(
+                "{} and {} apply to non-loopback binds only; a loopback bind accepts loopback \
+                 Host and Origin values",
+                env_vars::SEEDANCE_HTTP_ALLOWED_HOSTS,
+                env_vars::SEEDANCE_HTTP_ALLOWED_ORIGINS
+            );
+        }
+        return Exposure::Loopback;
+    }
+    let hosts = if http.allowed_hosts.is_empty() {
+        if local.ip().is_unspecified() {
+            tracing::warn!(
+                "serving on {local} accepts only `Host: {}`; set {} to the names clients use",
+                HostRule::for_address(local),
+                env_vars::SEEDANCE_HTTP_ALLOWED_HOSTS
+            );
+        }
+        vec![HostRule::for_address(local)]
+    } else {
+        http.allowed_hosts.clone()
+    };
+    Exposure::Public {
+        hosts,
+        origins: http.allowed_origins.clone(),
+    }
 }

@@ -2,6 +2,7 @@
 //! MCP clients, and the real binary.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod node;
 pub mod python;
 
 use std::{path::Path, sync::Arc};
@@ -163,4 +164,79 @@ pub async fn submit_and_wait<H: rmcp::ClientHandler>(
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("task {task_id} never finished");
+}
+
+/// The real binary serving streamable HTTP; killed when dropped. Its stderr is
+/// drained all the time (a full pipe would stall the server) and kept for asserts.
+pub struct HttpBinary {
+    child: std::process::Child,
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    log: Arc<std::sync::Mutex<String>>,
+}
+
+impl HttpBinary {
+    /// Runs `serve --http <bind>` (port 0 picks a free one) on the simulator with
+    /// results in `out`, plus `env`, in an otherwise clean environment.
+    pub fn start(bind: &str, out: &Path, env: &[(&str, &str)]) -> Self {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"));
+        command
+            .args(["serve", "--http", bind])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SEEDANCE_OUTPUT_DIR", out)
+            .env("SEEDANCE_DATA_DIR", out.join(".journal"))
+            .env("SEEDANCE_SIM_SECONDS", SIM_SECONDS.to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("serving MCP over streamable HTTP")
+                    && let Some(addr) = line
+                        .split_whitespace()
+                        .find_map(|word| word.strip_prefix("address="))
+                        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+                {
+                    let _ = tx.send(addr);
+                }
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let Ok(addr) = rx.recv_timeout(std::time::Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the binary never served HTTP:\n{}", log.lock().unwrap());
+        };
+        Self { child, addr, log }
+    }
+
+    /// `http://ADDR/mcp`.
+    pub fn url(&self) -> String {
+        format!("http://{}/mcp", self.addr)
+    }
+
+    /// Everything it wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for HttpBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,488 @@
+//! Who may use the streamable HTTP endpoint, checked before rmcp sees a request.
+//!
+//! The order matters: Host and Origin first (403), so a DNS-rebinding page learns
+//! nothing, not even whether a token is wanted; then the bearer token (401); then,
+//! for a POST that opens no existing session, the body: a method MCP does not
+//! define gets -32601 and an `initialize` beyond the session cap gets 503. rmcp
+//! repeats the Host/Origin check with the same lists as a second line of defence.
+//! The `Authorization` header is removed once checked, so the token never reaches
+//! rmcp, the tools (which can read request parts) or a log line.
+
+use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header, uri::Authority},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use rmcp::{
+    model::{ClientJsonRpcMessage, ClientRequest, ErrorCode, ErrorData, ServerJsonRpcMessage},
+    transport::streamable_http_server::session::local::LocalSessionManager,
+};
+
+use crate::{env_vars, secret::Secret};
+
+/// An allowed `Host` value: a name or address, with a port or for any port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostRule {
+    /// Lower-case; IPv6 addresses keep their brackets, as in a Host header.
+    host: String,
+    port: Option<u16>,
+}
+
+impl HostRule {
+    /// The rule a bind address gives itself when no list is configured.
+    pub fn for_address(addr: SocketAddr) -> Self {
+        let host = match addr {
+            SocketAddr::V4(v4) => v4.ip().to_string(),
+            SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+        };
+        Self {
+            host,
+            port: Some(addr.port()),
+        }
+    }
+
+    fn allows(&self, host: &str, port: Option<u16>) -> bool {
+        self.host == host && self.port.is_none_or(|p| Some(p) == port)
+    }
+}
+
+impl FromStr for HostRule {
+    type Err = String;
+
+    fn from_str(entry: &str) -> Result<Self, String> {
+        let entry = entry.trim();
+        // A URL where a host name belongs is the usual slip: say so.
+        if entry.contains("://") || entry.contains('/') || entry.contains('@') {
+            return Err(
+                "a Host value is a name with an optional port, like mcp.example.com:8931, \
+                 not a URL"
+                    .to_owned(),
+            );
+        }
+        let (host, port) = split_authority(entry).ok_or("not a host name or host:port")?;
+        Ok(Self { host, port })
+    }
+}
+
+impl fmt::Display for HostRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.port {
+            Some(port) => write!(f, "{}:{port}", self.host),
+            None => f.write_str(&self.host),
+        }
+    }
+}
+
+/// An allowed browser origin: scheme, host and port (the scheme's default when
+/// left out, as browsers leave it out of the `Origin` header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginRule {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl FromStr for OriginRule {
+    type Err = String;
+
+    fn from_str(entry: &str) -> Result<Self, String> {
+        parse_origin(entry.trim().trim_end_matches('/')).ok_or_else(|| {
+            "an origin is scheme://host with an optional port, like https://app.example.com"
+                .to_owned()
+        })
+    }
+}
+
+impl fmt::Display for OriginRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
+}
+
+/// `http://host[:port]` or `https://...`, nothing after the authority.
+fn parse_origin(value: &str) -> Option<OriginRule> {
+    let (scheme, authority) = value.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    if authority.contains('/') || authority.contains('@') {
+        return None;
+    }
+    let (host, port) = split_authority(authority)?;
+    Some(OriginRule {
+        scheme,
+        host,
+        port: port.unwrap_or(default_port),
+    })
+}
+
+/// Host (lower-case, IPv6 in brackets) and port of an authority such as `a.b:80`.
+fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
+    if authority.is_empty() {
+        return None;
+    }
+    let parsed = Authority::from_str(authority).ok()?;
+    if parsed.host().is_empty() {
+        return None;
+    }
+    Some((parsed.host().to_ascii_lowercase(), parsed.port_u16()))
+}
+
+/// Host names a local client uses; anything else may be DNS rebinding.
+pub const LOOPBACK_HOSTS: [&str; 4] = ["localhost", "127.0.0.1", "::1", "[::1]"];
+
+/// Origins a page served from this machine has.
+pub const LOOPBACK_ORIGINS: [&str; 3] =
+    ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
+
+/// Which Host and Origin values are accepted.
+#[derive(Debug, Clone)]
+pub enum Exposure {
+    /// Loopback bind: loopback host names only, and pages served over http from them.
+    Loopback,
+    /// Any other bind: the listed hosts; origins only when listed (none by default).
+    Public {
+        /// Accepted `Host` values.
+        hosts: Vec<HostRule>,
+        /// Accepted `Origin` values.
+        origins: Vec<OriginRule>,
+    },
+}
+
+/// Why Host/Origin checking refused a request.
+enum Refusal {
+    BadHost,
+    ForeignHost,
+    ForeignOrigin,
+}
+
+impl Exposure {
+    fn check(&self, request: &Request) -> Result<(), Refusal> {
+        let headers = request.headers();
+        // HTTP/2 carries the host in :authority, which hyper may not copy to Host.
+        let host = match headers.get(header::HOST) {
+            Some(value) => value.to_str().ok().and_then(split_authority),
+            None => request
+                .uri()
+                .authority()
+                .and_then(|a| split_authority(a.as_str())),
+        };
+        let (host, port) = host.ok_or(Refusal::BadHost)?;
+        let origin = match headers.get(header::ORIGIN) {
+            None => None,
+            Some(value) => Some(
+                value
+                    .to_str()
+                    .ok()
+                    .and_then(parse_origin)
+                    .ok_or(Refusal::ForeignOrigin)?,
+            ),
+        };
+        match self {
+            Self::Loopback => {
+                if !LOOPBACK_HOSTS.contains(&host.as_str()) {
+                    return Err(Refusal::ForeignHost);
+                }
+                if let Some(origin) = origin
+                    && (origin.scheme != "http" || !LOOPBACK_HOSTS.contains(&origin.host.as_str()))
+                {
+                    return Err(Refusal::ForeignOrigin);
+                }
+            }
+            Self::Public { hosts, origins } => {
+                if !hosts.iter().any(|rule| rule.allows(&host, port)) {
+                    return Err(Refusal::ForeignHost);
+                }
+                if let Some(origin) = origin
+                    && !origins.contains(&origin)
+                {
+                    return Err(Refusal::ForeignOrigin);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Everything the access check needs, shared by all requests.
+#[derive(Debug)]
+pub struct Gate {
+    /// Accepted Host and Origin values.
+    pub exposure: Exposure,
+    /// The bearer token, when one is configured.
+    pub token: Option<Secret>,
+    /// rmcp's session table, read to count open sessions.
+    pub sessions: Arc<LocalSessionManager>,
+    /// Most sessions open at once.
+    pub max_sessions: usize,
+    /// How long an idle session lives (quoted in the refusal).
+    pub session_idle: Duration,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+    /// Held while an `initialize` is counted and served, so that concurrent ones
+    /// cannot all see the last free place.
+    pub opening: tokio::sync::Mutex<()>,
+}
+
+/// Compares in time that depends only on the expected length, never on where the
+/// first differing byte is.
+fn same_token(given: &[u8], expected: &[u8]) -> bool {
+    let mut difference = given.len() ^ expected.len();
+    for (i, byte) in expected.iter().enumerate() {
+        let other = given.get(i).copied().unwrap_or(0);
+        difference |= usize::from(other ^ byte);
+    }
+    std::hint::black_box(difference) == 0
+}
+
+/// `None` when the header is absent or not a bearer credential.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+fn unauthorized(challenge: &'static str) -> Response {
+    let mut response = plain(
+        StatusCode::UNAUTHORIZED,
+        "Unauthorized: send the server's token as Authorization: Bearer <token>",
+    );
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    );
+    response
+}
+
+/// The axum middleware in front of `/mcp`.
+pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
+    match gate.exposure.check(&request) {
+        Ok(()) => {}
+        Err(Refusal::BadHost) => {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                "Bad Request: missing or invalid Host header",
+            );
+        }
+        Err(Refusal::ForeignHost) => {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "Forbidden: Host header is not allowed",
+            );
+        }
+        Err(Refusal::ForeignOrigin) => {
+            return plain(
+                StatusCode::FORBIDDEN,
+                "Forbidden: Origin header is not allowed",
+            );
+        }
+    }
+    if let Some(token) = &gate.token {
+        match bearer(request.headers()) {
+            None => return unauthorized("Bearer realm=\"seedance-mcp\""),
+            Some(given) if !same_token(given.as_bytes(), token.expose().as_bytes()) => {
+                return unauthorized("Bearer realm=\"seedance-mcp\", error=\"invalid_token\"");
+            }
+            Some(_) => {}
+        }
+        request.headers_mut().remove(header::AUTHORIZATION);
+    }
+    if request.method() != Method::POST || request.headers().contains_key("mcp-session-id") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, gate.max_body_bytes).await else {
+        return plain(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large");
+    };
+    let message = serde_json::from_slice::<ClientJsonRpcMessage>(&bytes).ok();
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let Some(ClientJsonRpcMessage::Request(rpc)) = message else {
+        return next.run(request).await;
+    };
+    match &rpc.request {
+        // Before a session exists rmcp answers any non-initialize POST with a plain
+        // 400; a method MCP does not define deserves JSON-RPC -32601 instead.
+        ClientRequest::CustomRequest(custom) => {
+            let error = ErrorData::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                format!("method not found: {}", custom.method),
+                None,
+            );
+            axum::Json(ServerJsonRpcMessage::error(error, Some(rpc.id.clone()))).into_response()
+        }
+        ClientRequest::InitializeRequest(_) => {
+            let _opening = gate.opening.lock().await;
+            let open = gate.sessions.sessions.read().await.len();
+            if open >= gate.max_sessions {
+                tracing::warn!(
+                    open,
+                    max = gate.max_sessions,
+                    "refused a new MCP session: the session cap is reached"
+                );
+                let error = ErrorData::new(
+                    ErrorCode(-32000),
+                    format!(
+                        "too many MCP sessions: {open} are open and {var}={max}; end one (HTTP \
+                         DELETE with its Mcp-Session-Id) or wait, since idle sessions close after \
+                         {idle} s",
+                        var = env_vars::SEEDANCE_HTTP_MAX_SESSIONS,
+                        max = gate.max_sessions,
+                        idle = gate.session_idle.as_secs(),
+                    ),
+                    None,
+                );
+                let body = ServerJsonRpcMessage::error(error, Some(rpc.id.clone()));
+                return (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response();
+            }
+            // rmcp has put the session in its table by the time the response exists.
+            next.run(request).await
+        }
+        _ => next.run(request).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(host: &str, origin: Option<&str>) -> Request {
+        let mut builder = Request::builder().uri("/mcp").header(header::HOST, host);
+        if let Some(origin) = origin {
+            builder = builder.header(header::ORIGIN, origin);
+        }
+        builder.body(axum::body::Body::empty()).unwrap()
+    }
+
+    fn allowed(exposure: &Exposure, host: &str, origin: Option<&str>) -> bool {
+        exposure.check(&request(host, origin)).is_ok()
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_token(b"abc123", b"abc123"));
+        assert!(!same_token(b"abc124", b"abc123"));
+        assert!(!same_token(b"abc12", b"abc123"));
+        assert!(!same_token(b"abc1234", b"abc123"));
+        assert!(!same_token(b"", b"abc123"));
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("bearer  t0k "),
+        );
+        assert_eq!(bearer(&headers), Some("t0k"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic dXNlcg=="),
+        );
+        assert_eq!(bearer(&headers), None);
+    }
+
+    #[test]
+    fn loopback_accepts_only_this_machine() {
+        let loopback = Exposure::Loopback;
+        assert!(allowed(&loopback, "127.0.0.1:8931", None));
+        assert!(allowed(
+            &loopback,
+            "localhost",
+            Some("http://localhost:3000")
+        ));
+        assert!(allowed(&loopback, "[::1]:80", Some("http://[::1]:5173")));
+        assert!(!allowed(&loopback, "evil.example.com", None));
+        assert!(!allowed(
+            &loopback,
+            "127.0.0.1",
+            Some("http://evil.example.com")
+        ));
+        assert!(!allowed(&loopback, "127.0.0.1", Some("null")));
+    }
+
+    #[test]
+    fn public_lists_are_exact_about_ports_and_schemes() {
+        let public = Exposure::Public {
+            hosts: vec![
+                "MCP.example.com".parse().unwrap(),
+                "10.0.0.5:8931".parse().unwrap(),
+            ],
+            origins: vec!["https://app.example.com".parse().unwrap()],
+        };
+        assert!(allowed(&public, "mcp.example.com:443", None));
+        assert!(allowed(&public, "10.0.0.5:8931", None));
+        assert!(!allowed(&public, "10.0.0.5:8932", None));
+        assert!(!allowed(&public, "localhost", None));
+        assert!(allowed(
+            &public,
+            "mcp.example.com",
+            Some("https://app.example.com")
+        ));
+        assert!(allowed(
+            &public,
+            "mcp.example.com",
+            Some("https://app.example.com:443")
+        ));
+        assert!(!allowed(
+            &public,
+            "mcp.example.com",
+            Some("http://app.example.com")
+        ));
+        assert!(!allowed(
+            &public,
+            "mcp.example.com",
+            Some("https://app.example.com:8443")
+        ));
+        let no_origins = Exposure::Public {
+            hosts: vec![HostRule::for_address("[::]:8931".parse().unwrap())],
+            origins: vec![],
+        };
+        assert!(allowed(&no_origins, "[::]:8931", None));
+        assert!(!allowed(
+            &no_origins,
+            "[::]:8931",
+            Some("https://app.example.com")
+        ));
+    }
+
+    #[test]
+    fn urls_are_not_hosts_and_hosts_are_not_origins() {
+        assert!("https://mcp.example.com".parse::<HostRule>().is_err());
+        assert!("mcp.example.com/mcp".parse::<HostRule>().is_err());
+        assert!("".parse::<HostRule>().is_err());
+        assert!("app.example.com".parse::<OriginRule>().is_err());
+        assert!(
+            "https://app.example.com/path"
+                .parse::<OriginRule>()
+                .is_err()
+        );
+        assert_eq!(
+            "HTTPS://App.Example.com/"
+                .parse::<OriginRule>()
+                .unwrap()
+                .to_string(),
+            "https://app.example.com:443"
+        );
+        assert_eq!(
+            "[::1]:8931".parse::<HostRule>().unwrap().to_string(),
+            "[::1]:8931"
+        );
+    }
+}

@@ -1,0 +1,110 @@
+// Drive seedance-mcp with the official MCP TypeScript SDK, as an independent client.
+//
+// Usage: client_check.mjs stdio <binary> | client_check.mjs http <url>
+// Over HTTP, MCP_BEARER_TOKEN (when set) is sent as Authorization: Bearer. Exits
+// non-zero with a message on the first broken expectation; prints a one-line JSON
+// summary on success. The stdio child gets this process's environment, so the
+// caller picks the provider and folders.
+
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+
+const EXPECTED_TOOLS = ["cancel_task", "get_balance", "get_task", "list_tasks", "submit_task", "upload_image"];
+
+function fail(message) {
+  console.error(`FAIL: ${message}`);
+  process.exit(1);
+}
+
+function structured(result, what) {
+  if (result.isError) fail(`${what}: unexpected tool error: ${JSON.stringify(result.content)}`);
+  if (!result.structuredContent) fail(`${what}: no structuredContent`);
+  return result.structuredContent;
+}
+
+function transportFor(kind, where) {
+  if (kind === "stdio") {
+    return new StdioClientTransport({ command: where, args: [], env: { ...process.env }, stderr: "inherit" });
+  }
+  const token = process.env.MCP_BEARER_TOKEN;
+  const requestInit = token ? { headers: { Authorization: `Bearer ${token}` } } : undefined;
+  return new StreamableHTTPClientTransport(new URL(where), { requestInit });
+}
+
+async function main() {
+  const [kind, where] = process.argv.slice(2);
+  if (!["stdio", "http"].includes(kind) || !where) fail("usage: client_check.mjs stdio <binary> | http <url>");
+  const summary = { transport: kind };
+  const client = new Client({ name: "seedance-node-check", version: "1.0.0" });
+  const transport = transportFor(kind, where);
+  await client.connect(transport);
+  summary.server = client.getServerVersion();
+  summary.protocol_version = transport.protocolVersion ?? null;
+
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name).sort();
+  if (JSON.stringify(names) !== JSON.stringify(EXPECTED_TOOLS)) fail(`tools are ${names}`);
+  for (const tool of tools) {
+    if (tool.inputSchema?.type !== "object") fail(`${tool.name}: input schema is not an object`);
+    if (tool.outputSchema?.type !== "object") fail(`${tool.name}: no object output schema`);
+    if (!tool.description || !tool.annotations) fail(`${tool.name}: no description or annotations`);
+  }
+  summary.tools = names;
+
+  // A refusal is a tool result the model can read, not a JSON-RPC error.
+  let refused;
+  try {
+    refused = await client.callTool({ name: "submit_task", arguments: { prompt: "a red kite over a beach", duration: 20 } });
+  } catch (e) {
+    fail(`duration 20 raised a protocol error instead of an isError result: ${e}`);
+  }
+  const refusal = refused.content?.map((c) => c.text ?? "").join(" ") ?? "";
+  if (!refused.isError || !refusal.includes("duration")) fail(`duration 20 was not refused clearly: ${JSON.stringify(refused)}`);
+  summary.refusal = refusal;
+
+  const submitted = structured(
+    await client.callTool({ name: "submit_task", arguments: { prompt: "a red kite over a beach", duration: 4, ratio: "16:9" } }),
+    "submit_task",
+  );
+  const taskId = submitted.task_id;
+  // Long-poll the way an agent does: each call waits server-side, with progress.
+  let task;
+  let progress = 0;
+  const deadline = Date.now() + 60_000;
+  do {
+    if (Date.now() > deadline) fail(`task ${taskId} did not finish: ${JSON.stringify(task)}`);
+    task = structured(
+      await client.callTool({ name: "get_task", arguments: { task_id: taskId, wait_seconds: 5 } }, undefined, {
+        onprogress: () => progress++,
+        resetTimeoutOnProgress: true,
+      }),
+      "get_task",
+    );
+  } while (!task.finished);
+  if (task.status !== "succeeded" || !task.local_files?.length) fail(`task ended badly: ${JSON.stringify(task)}`);
+  summary.status = task.status;
+  summary.local_files = task.local_files;
+  summary.progress_notifications = progress;
+
+  if (kind === "http") {
+    // Session lifecycle: DELETE ends the session, after which its id is unknown (404).
+    const sessionId = transport.sessionId;
+    if (!sessionId) fail("no Mcp-Session-Id from the server");
+    await transport.terminateSession();
+    const headers = {
+      "Content-Type": "application/json",
+      Accept: "application/json, text/event-stream",
+      "Mcp-Session-Id": sessionId,
+      "Mcp-Protocol-Version": transport.protocolVersion,
+    };
+    if (process.env.MCP_BEARER_TOKEN) headers.Authorization = `Bearer ${process.env.MCP_BEARER_TOKEN}`;
+    const after = await fetch(where, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 99, method: "ping" }) });
+    if (after.status !== 404) fail(`a request on a terminated session got HTTP ${after.status}, not 404`);
+    summary.terminated_session_status = after.status;
+  }
+  await client.close();
+  console.log(JSON.stringify(summary));
+}
+
+main().catch((e) => fail(e?.stack ?? String(e)));
