@@ -60,6 +60,9 @@ pub struct Settings {
     /// seed2.io API base URL.
     #[arg(long, global = true, env = env::SEED2_BASE_URL, default_value = SEED2_DEFAULT_BASE_URL)]
     pub seed2_base_url: String,
+    /// Seconds an API call may take before it counts as failed (uploads: twice that).
+    #[arg(long, global = true, env = env::SEEDANCE_API_TIMEOUT_SECS, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub api_timeout_secs: u64,
     /// Most one task may cost, in the provider's unit (credits, USD…); a dearer
     /// submission is refused unless it passes `confirm_cost`.
     #[arg(long, global = true, env = env::SEEDANCE_MAX_COST_PER_TASK)]
@@ -198,6 +201,8 @@ pub struct RemoteConfig {
     pub api_key: Option<Secret>,
     /// API base URL without a trailing slash (tests point it at a fake).
     pub base_url: String,
+    /// How long one API call may take (uploads get twice as long).
+    pub api_timeout: std::time::Duration,
 }
 
 /// Simulator settings.
@@ -363,6 +368,8 @@ impl Config {
                 value: settings.sim_seconds,
             });
         }
+        let timeout = std::time::Duration::from_secs(settings.api_timeout_secs);
+        let remote = |key, url: &str, var| remote(key, url, var, timeout);
         Ok(Self {
             provider,
             selection,
@@ -413,6 +420,7 @@ fn remote(
     api_key: Option<Secret>,
     base_url: &str,
     var: &'static str,
+    api_timeout: std::time::Duration,
 ) -> Result<RemoteConfig, ConfigError> {
     let base_url = base_url.trim().trim_end_matches('/').to_owned();
     if !reqwest::Url::parse(&base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
@@ -421,7 +429,11 @@ fn remote(
             value: base_url,
         });
     }
-    Ok(RemoteConfig { api_key, base_url })
+    Ok(RemoteConfig {
+        api_key,
+        base_url,
+        api_timeout,
+    })
 }
 
 /// The platform data folder (`~/.local/share/seedance-mcp` on Linux), or
@@ -473,6 +485,7 @@ mod tests {
             seed2_api_key: None,
             seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
             sim_seconds: 6.0,
+            api_timeout_secs: 30,
             max_cost_per_task: None,
             daily_budget: None,
         }

@@ -14,6 +14,9 @@ pub const SEEDANCE_DATA_DIR: &str = "SEEDANCE_DATA_DIR";
 pub const SEEDANCE_LOG: &str = "SEEDANCE_LOG";
 /// How many seconds a simulated task takes from submit to `succeeded` (default 6).
 pub const SEEDANCE_SIM_SECONDS: &str = "SEEDANCE_SIM_SECONDS";
+/// Seconds an API call (create, status, balance) may take before it counts as
+/// failed (default 30); uploads get twice as long.
+pub const SEEDANCE_API_TIMEOUT_SECS: &str = "SEEDANCE_API_TIMEOUT_SECS";
 /// Most one task may cost, in the provider's unit; dearer ones need `confirm_cost`.
 pub const SEEDANCE_MAX_COST_PER_TASK: &str = "SEEDANCE_MAX_COST_PER_TASK";
 /// Most all tasks of the last 24 hours may cost together, in the provider's unit.

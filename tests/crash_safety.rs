@@ -82,18 +82,26 @@ impl Server {
     fn submit_and_kill_at_crash_point(mut self, arguments: Value) {
         self.send(json!({"jsonrpc": "2.0", "id": 999, "method": "tools/call",
             "params": {"name": "submit_task", "arguments": arguments}}));
-        let mut stderr = BufReader::new(self.child.stderr.take().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let mut line = String::new();
-            assert!(
-                stderr.read_line(&mut line).unwrap() > 0,
-                "exited before the crash point"
-            );
-            if line.contains("CRASH POINT REACHED") {
-                break;
+        // Read stderr on a thread so a server that never reaches the point fails
+        // the test after the deadline instead of hanging it.
+        let stderr = BufReader::new(self.child.stderr.take().unwrap());
+        let (lines, seen) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
             }
-            assert!(Instant::now() < deadline, "crash point never reached");
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match seen.recv_timeout(left) {
+                Ok(line) if line.contains("CRASH POINT REACHED") => break,
+                Ok(line) => log.push(line),
+                Err(_) => panic!("crash point never reached; stderr:\n{}", log.join("\n")),
+            }
         }
         self.child.kill().unwrap(); // SIGKILL
         self.child.wait().unwrap();

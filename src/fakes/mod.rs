@@ -5,6 +5,7 @@
 //! received so tests can prove that nothing was sent (or charged) twice.
 
 pub mod ark;
+pub mod faults;
 pub mod seed2;
 pub mod seedance2ai;
 pub mod support;

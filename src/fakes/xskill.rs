@@ -195,6 +195,12 @@ impl FakeXskill {
         self.server.base_url()
     }
 
+    /// Result links name `base` instead of the fake's own address, so they can
+    /// be routed through a [`super::faults::FaultProxy`] in front of the fake.
+    pub fn link_results_via(&self, base: &str) {
+        self.state().base_url = base.trim_end_matches('/').to_owned();
+    }
+
     /// The bearer key the fake accepts.
     pub fn api_key(&self) -> &str {
         &self.api_key

@@ -11,10 +11,6 @@ use crate::{error::ProviderError, providers::ProviderId};
 
 /// Time to establish a connection.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Whole-request limit for API calls (create, query, balance).
-pub const API_TIMEOUT: Duration = Duration::from_secs(30);
-/// Whole-request limit for uploads, which carry up to 10 MB.
-pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest pause between two chunks of a download.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// API answers larger than this are not JSON we want: refuse rather than buffer.
@@ -107,7 +103,10 @@ pub fn decode<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
         provider,
         status: Some(response.status.as_u16()),
-        message: format!("unexpected answer to {what} ({e}): {}", response.snippet()),
+        message: format!(
+            "could not read the answer to {what} ({e}): {}",
+            response.snippet()
+        ),
     })
 }
 
@@ -139,18 +138,46 @@ pub fn transport_error(provider: ProviderId, error: &reqwest::Error) -> Provider
         .url()
         .and_then(|u| u.host_str().map(str::to_owned))
         .unwrap_or_default();
+    // The innermost cause ("connection closed before message completed") says
+    // what the network did; it carries no URL or header.
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    let detail = if std::ptr::addr_eq(cause, error as &dyn std::error::Error) {
+        String::new()
+    } else {
+        format!(": {cause}")
+    };
     ProviderError::Upstream {
         provider,
         status: error.status().map(|s| s.as_u16()),
-        message: format!("{what} ({host})"),
+        message: format!("{what}{detail} ({host})"),
     }
 }
 
-/// A printable, bounded excerpt of a body.
+/// A printable, bounded excerpt of a body. An HTML page (a proxy's or load
+/// balancer's error page) is named by its title instead of quoted.
 pub fn snippet(body: &[u8]) -> String {
     const MAX: usize = 300;
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim();
+    if trimmed.starts_with('<') {
+        let lower = trimmed.to_ascii_lowercase();
+        let title = lower
+            .find("<title>")
+            .and_then(|start| {
+                let from = start + "<title>".len();
+                let end = lower[from..].find("</title>")? + from;
+                trimmed.get(from..end)
+            })
+            .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|t| !t.is_empty() && t.len() <= 120);
+        return match title {
+            Some(title) => format!("an HTML page titled \"{title}\" instead of JSON"),
+            None => "an HTML page instead of JSON".to_owned(),
+        };
+    }
     match trimmed.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", trimmed.get(..cut).unwrap_or_default()),
         None => trimmed.to_owned(),

@@ -19,7 +19,7 @@ use crate::{
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
     /// The provider did not deliver the file.
-    #[error(transparent)]
+    #[error("could not download the result: {0}")]
     Provider(#[from] ProviderError),
     /// The transfer ended before the announced length: nothing is kept.
     #[error(
@@ -32,6 +32,18 @@ pub enum SaveError {
         got: u64,
         /// Bytes announced.
         expected: u64,
+    },
+    /// The connection broke during the transfer: nothing is kept.
+    #[error(
+        "the download of {url} broke off after {got} bytes ({cause}); call get_task again to retry"
+    )]
+    BrokeOff {
+        /// The result URL.
+        url: String,
+        /// Bytes received.
+        got: u64,
+        /// What the transport said.
+        cause: String,
     },
     /// The provider sent an empty file.
     #[error("the result at {url} is empty")]
@@ -186,7 +198,11 @@ async fn fetch(
     let written = async {
         let mut total = 0usize;
         while let Some(chunk) = body.next().await {
-            let chunk = chunk?;
+            let chunk = chunk.map_err(|cause| SaveError::BrokeOff {
+                url: url.to_owned(),
+                got: total as u64,
+                cause: cause.to_string(),
+            })?;
             if head.len() < 16 {
                 head.extend(chunk.iter().take(16 - head.len()));
             }

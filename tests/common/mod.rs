@@ -39,6 +39,7 @@ pub fn settings(out: &Path) -> Settings {
         seed2_api_key: None,
         seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
         sim_seconds: SIM_SECONDS,
+        api_timeout_secs: 30,
         max_cost_per_task: None,
         daily_budget: None,
     }

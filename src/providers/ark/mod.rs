@@ -140,6 +140,8 @@ pub struct Ark {
     client: reqwest::Client,
     api_key: Secret,
     base_url: String,
+    /// How long one API call may take.
+    api_timeout: std::time::Duration,
     /// Whether each task we created had reference videos (they change the token
     /// price, and Ark's task object does not say).
     with_video: Mutex<HashMap<String, bool>>,
@@ -154,6 +156,7 @@ impl Ark {
             client,
             api_key,
             base_url: config.base_url.clone(),
+            api_timeout: config.api_timeout,
             with_video: Mutex::new(HashMap::new()),
         })
     }
@@ -611,7 +614,7 @@ impl Provider for Ark {
                 self.client
                     .post(&call.url)
                     .json(&call.body)
-                    .timeout(http::API_TIMEOUT),
+                    .timeout(self.api_timeout),
                 "create",
             )
             .await?;
@@ -625,14 +628,16 @@ impl Provider for Ark {
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
-        let task: wire::Task = self
-            .call(
+        let what = format!("task {task_id}");
+        let task: wire::Task = http::with_retries(|| {
+            self.call(
                 self.client
                     .get(self.url(&format!("/{task_id}")))
-                    .timeout(http::API_TIMEOUT),
-                &format!("task {task_id}"),
+                    .timeout(self.api_timeout),
+                &what,
             )
-            .await?;
+        })
+        .await?;
         Ok(self.snapshot(task))
     }
 
@@ -653,7 +658,7 @@ impl Provider for Ark {
                 .extend_pairs(chunk.iter().map(|id| ("filter.task_ids", id.as_str())));
             let list: wire::TaskList = http::with_retries(|| {
                 self.call(
-                    self.client.get(url.clone()).timeout(http::API_TIMEOUT),
+                    self.client.get(url.clone()).timeout(self.api_timeout),
                     "task list",
                 )
             })
@@ -689,7 +694,7 @@ impl Provider for Ark {
                 self.client
                     .delete(self.url(&format!("/{task_id}")))
                     .json(&serde_json::json!({}))
-                    .timeout(http::API_TIMEOUT),
+                    .timeout(self.api_timeout),
                 &format!("task {task_id}"),
             )
             .await?;

@@ -64,6 +64,8 @@ pub struct Seed2 {
     client: reqwest::Client,
     api_key: Secret,
     base_url: String,
+    /// How long one API call may take.
+    api_timeout: std::time::Duration,
     last_balance: super::LastSeenBalance,
 }
 
@@ -75,6 +77,7 @@ impl Seed2 {
             client,
             api_key,
             base_url: config.base_url.clone(),
+            api_timeout: config.api_timeout,
             last_balance: super::LastSeenBalance::default(),
         })
     }
@@ -217,7 +220,7 @@ impl Provider for Seed2 {
                 self.client
                     .post(&call.url)
                     .json(&call.body)
-                    .timeout(http::API_TIMEOUT),
+                    .timeout(self.api_timeout),
                 "create",
             )
             .await?;
@@ -279,7 +282,7 @@ impl Provider for Seed2 {
         };
         let url = format!("{}/v1/tasks/{number}", self.base_url);
         let task: wire::Task = http::with_retries(|| {
-            self.call(self.client.get(&url).timeout(http::API_TIMEOUT), &what)
+            self.call(self.client.get(&url).timeout(self.api_timeout), &what)
         })
         .await?;
         let status = status(&task.status);

@@ -83,6 +83,8 @@ pub struct Seedance2ai {
     client: reqwest::Client,
     api_key: Secret,
     base_url: String,
+    /// How long one API call may take.
+    api_timeout: std::time::Duration,
     /// The provider has no balance endpoint; create answers sometimes carry it.
     last_balance: super::LastSeenBalance,
 }
@@ -95,6 +97,7 @@ impl Seedance2ai {
             client,
             api_key,
             base_url: config.base_url.clone(),
+            api_timeout: config.api_timeout,
             last_balance: super::LastSeenBalance::default(),
         })
     }
@@ -124,7 +127,7 @@ impl Seedance2ai {
                 .post(&call.url)
                 .header("Idempotency-Key", key.as_str())
                 .json(&call.body)
-                .timeout(http::API_TIMEOUT);
+                .timeout(self.api_timeout);
             self.call::<wire::Created>(request, "create")
         })
         .await
@@ -386,7 +389,7 @@ impl Provider for Seedance2ai {
         let url = format!("{}/tasks/{task_id}", self.base_url);
         let what = format!("task {task_id}");
         let task: wire::Task = http::with_retries(|| {
-            self.call(self.client.get(&url).timeout(http::API_TIMEOUT), &what)
+            self.call(self.client.get(&url).timeout(self.api_timeout), &what)
         })
         .await?;
         let status = status(&task.status);

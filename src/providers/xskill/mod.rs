@@ -73,6 +73,8 @@ pub struct Xskill {
     client: reqwest::Client,
     api_key: Secret,
     base_url: String,
+    /// How long one API call may take.
+    api_timeout: std::time::Duration,
 }
 
 impl Xskill {
@@ -83,6 +85,7 @@ impl Xskill {
             client,
             api_key,
             base_url: config.base_url.clone(),
+            api_timeout: config.api_timeout,
         })
     }
 
@@ -115,7 +118,10 @@ impl Xskill {
             .ok_or_else(|| ProviderError::Upstream {
                 provider: ID,
                 status: Some(response.status.as_u16()),
-                message: format!("unexpected answer to {context}: {}", response.snippet()),
+                message: format!(
+                    "could not read the answer to {context}: {}",
+                    response.snippet()
+                ),
             })
     }
 }
@@ -326,7 +332,7 @@ impl Provider for Xskill {
                 self.client
                     .post(&call.url)
                     .json(&call.body)
-                    .timeout(http::API_TIMEOUT),
+                    .timeout(self.api_timeout),
                 &format!("model {model}"),
             )
             .await?;
@@ -352,15 +358,17 @@ impl Provider for Xskill {
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
-        let data: wire::QueryData = self
-            .call(
+        let what = format!("task {task_id}");
+        let data: wire::QueryData = http::with_retries(|| {
+            self.call(
                 self.client
                     .post(self.url("tasks/query"))
                     .json(&wire::QueryBody { task_id })
-                    .timeout(http::API_TIMEOUT),
-                &format!("task {task_id}"),
+                    .timeout(self.api_timeout),
+                &what,
             )
-            .await?;
+        })
+        .await?;
         let status = status(&data.status);
         let mut result_urls = data
             .result
@@ -403,7 +411,7 @@ impl Provider for Xskill {
                 self.client
                     .post(self.url("upload/image"))
                     .json(&body)
-                    .timeout(http::UPLOAD_TIMEOUT),
+                    .timeout(self.api_timeout * 2),
                 "upload",
             )
             .await?;
@@ -421,14 +429,15 @@ impl Provider for Xskill {
     }
 
     async fn balance(&self) -> Result<Balance, ProviderError> {
-        let data: wire::BalanceData = self
-            .call(
+        let data: wire::BalanceData = http::with_retries(|| {
+            self.call(
                 self.client
                     .get(self.url("balance"))
-                    .timeout(http::API_TIMEOUT),
+                    .timeout(self.api_timeout),
                 "balance",
             )
-            .await?;
+        })
+        .await?;
         let amount = match data {
             wire::BalanceData::Number(n) => Some(n),
             wire::BalanceData::Object { balance } => balance,

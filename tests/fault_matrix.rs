@@ -1,0 +1,341 @@
+//! The fault matrix: each row puts one failure of the network or the provider
+//! between the server and a provider fake (through a fault-injecting proxy) and
+//! checks what the agent sees, that nothing paid for is lost, and that no task
+//! is created twice.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{call, connect, server, settings};
+use seedance_mcp::{
+    config::Settings,
+    fakes::{
+        faults::{Fault, FaultProxy},
+        seedance2ai::FakeSeedance2ai,
+        xskill::{FakeXskill, FakeXskillConfig},
+    },
+    secret::Secret,
+};
+use serde_json::{Value, json};
+
+/// What the row does after the faults are scripted.
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    /// get_task on a task submitted before the faults.
+    GetTask,
+    /// get_balance.
+    Balance,
+    /// submit_task.
+    Submit,
+}
+
+/// What the agent must see.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// A normal result: the fault was absorbed (retried).
+    Ok,
+    /// An `isError` result of this kind whose text contains these words.
+    Error(&'static str, &'static [&'static str]),
+    /// get_task succeeded but could not save: `download_error` contains these words.
+    NotSaved(&'static [&'static str]),
+}
+
+struct Row {
+    name: &'static str,
+    faults: Vec<(&'static str, Fault)>,
+    action: Action,
+    expect: Expect,
+}
+
+fn status(status: u16, retry_after_secs: Option<u64>) -> Fault {
+    Fault::Status {
+        status,
+        retry_after_secs,
+    }
+}
+
+fn rows() -> Vec<Row> {
+    let slow = Fault::Slow(Duration::from_millis(2500));
+    vec![
+        Row {
+            name: "503 burst on status reads is retried",
+            faults: vec![
+                ("tasks/query", status(503, None)),
+                ("tasks/query", status(503, None)),
+            ],
+            action: Action::GetTask,
+            expect: Expect::Ok,
+        },
+        Row {
+            name: "429 with Retry-After on status is waited out",
+            faults: vec![("tasks/query", status(429, Some(1)))],
+            action: Action::GetTask,
+            expect: Expect::Ok,
+        },
+        Row {
+            name: "503 that outlasts the retries says try later",
+            faults: vec![("tasks/query", status(503, None)); 3],
+            action: Action::GetTask,
+            expect: Expect::Error("upstream_error", &["503"]),
+        },
+        Row {
+            name: "429 on balance is retried",
+            faults: vec![("balance", status(429, Some(1)))],
+            action: Action::Balance,
+            expect: Expect::Ok,
+        },
+        Row {
+            name: "503 on create is not retried and is journalled as unknown",
+            faults: vec![("tasks/create", status(503, None))],
+            action: Action::Submit,
+            expect: Expect::Error("upstream_error", &["Do not submit again", "list_tasks"]),
+        },
+        Row {
+            name: "connection dropped after the provider created and charged the task",
+            faults: vec![("tasks/create", Fault::DropAfterForwarding)],
+            action: Action::Submit,
+            expect: Expect::Error("upstream_error", &["may still have created", "list_tasks"]),
+        },
+        Row {
+            name: "create answer slower than the timeout",
+            faults: vec![("tasks/create", slow.clone())],
+            action: Action::Submit,
+            expect: Expect::Error("upstream_error", &["Do not submit again"]),
+        },
+        Row {
+            name: "one slow status read is retried",
+            faults: vec![("tasks/query", slow.clone())],
+            action: Action::GetTask,
+            expect: Expect::Ok,
+        },
+        Row {
+            name: "status reads that all time out",
+            faults: vec![("tasks/query", slow.clone()); 3],
+            action: Action::GetTask,
+            expect: Expect::Error("upstream_error", &["timed out"]),
+        },
+        Row {
+            name: "malformed JSON",
+            faults: vec![("tasks/query", Fault::MalformedJson)],
+            action: Action::GetTask,
+            expect: Expect::Error("upstream_error", &["could not read"]),
+        },
+        Row {
+            name: "an HTML error page is retried like any 502",
+            faults: vec![("tasks/query", Fault::HtmlErrorPage)],
+            action: Action::GetTask,
+            expect: Expect::Ok,
+        },
+        Row {
+            name: "HTML error pages that persist are reported without the HTML",
+            faults: vec![("tasks/query", Fault::HtmlErrorPage); 3],
+            action: Action::GetTask,
+            expect: Expect::Error("upstream_error", &["502"]),
+        },
+        Row {
+            name: "a 50 MB body where JSON was expected is refused unread",
+            faults: vec![("balance", Fault::HugeBody(50 * 1024 * 1024))],
+            action: Action::Balance,
+            expect: Expect::Error("upstream_error", &["larger than"]),
+        },
+        Row {
+            name: "a result URL that 404s",
+            faults: vec![("/cdn/", status(404, None))],
+            action: Action::GetTask,
+            expect: Expect::NotSaved(&["404"]),
+        },
+        Row {
+            name: "a download cut halfway",
+            faults: vec![("/cdn/", Fault::CutBodyHalfway)],
+            action: Action::GetTask,
+            expect: Expect::NotSaved(&["download"]),
+        },
+    ]
+}
+
+fn xskill_via(proxy: &FaultProxy, fake: &FakeXskill, out: &std::path::Path) -> Settings {
+    Settings {
+        provider: Some("xskill".into()),
+        xskill_api_key: Some(Secret::new(fake.api_key())),
+        xskill_base_url: proxy.base_url(),
+        api_timeout_secs: 1,
+        ..settings(out)
+    }
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+#[tokio::test]
+async fn every_fault_leaves_a_clear_answer_nothing_lost_and_nothing_paid_twice() {
+    let mut failures = Vec::new();
+    for row in rows() {
+        if let Err(problem) = run(&row).await {
+            failures.push(format!("{}: {problem}", row.name));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+async fn run(row: &Row) -> Result<(), String> {
+    let fake = FakeXskill::start_with(FakeXskillConfig {
+        pending_polls: 0,
+        processing_polls: 0,
+        result_bytes: vec![7; 256 * 1024],
+        ..FakeXskillConfig::default()
+    })
+    .await
+    .unwrap();
+    let proxy = FaultProxy::start(&fake.base_url()).await.unwrap();
+    fake.link_results_via(&proxy.base_url());
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&xskill_via(&proxy, &fake, out.path()))).await;
+    let prompt = json!({"prompt": format!("fault row: {}", row.name), "duration": 4});
+    let task_id = match row.action {
+        Action::GetTask => {
+            let (err, submitted) = call(&client, "submit_task", prompt.clone()).await;
+            if err {
+                return Err(format!("setup submit failed: {submitted}"));
+            }
+            Some(submitted["task_id"].as_str().unwrap().to_owned())
+        }
+        _ => None,
+    };
+    for (path, fault) in &row.faults {
+        proxy.inject(path, fault.clone());
+    }
+    let started = Instant::now();
+    let (err, answer) = match row.action {
+        Action::GetTask => call(&client, "get_task", json!({"task_id": task_id})).await,
+        Action::Balance => call(&client, "get_balance", json!({})).await,
+        Action::Submit => call(&client, "submit_task", prompt.clone()).await,
+    };
+    let took = started.elapsed();
+    if took > Duration::from_secs(50) {
+        return Err(format!(
+            "the call took {took:?}; clients give up after ~60 s"
+        ));
+    }
+    match row.expect {
+        Expect::Ok if err => return Err(format!("expected a result, got {answer}")),
+        Expect::Ok => {}
+        Expect::Error(kind, words) => {
+            let message = text(&answer);
+            if !err || !message.starts_with(&format!("{kind}:")) {
+                return Err(format!("expected a {kind} error, got {answer}"));
+            }
+            for word in words {
+                if !message.contains(word) {
+                    return Err(format!("the error does not say {word:?}: {message}"));
+                }
+            }
+            if message.contains("<html") || message.contains(fake.api_key()) {
+                return Err(format!("the error leaks the page or the key: {message}"));
+            }
+        }
+        Expect::NotSaved(words) => {
+            let saved_error = answer["download_error"].as_str().unwrap_or_default();
+            if err || answer["status"] != "succeeded" || saved_error.is_empty() {
+                return Err(format!(
+                    "expected succeeded with a download_error, got {answer}"
+                ));
+            }
+            for word in words {
+                if !saved_error.contains(word) {
+                    return Err(format!(
+                        "download_error does not say {word:?}: {saved_error}"
+                    ));
+                }
+            }
+            let leftovers: Vec<_> = std::fs::read_dir(out.path())
+                .unwrap()
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_file())
+                .collect();
+            if !leftovers.is_empty() {
+                return Err(format!("partial files left behind: {leftovers:?}"));
+            }
+        }
+    }
+    // Never paid twice: at most one create reached the provider per submit.
+    let submits = if matches!(row.action, Action::GetTask) {
+        1
+    } else {
+        0
+    } + usize::from(matches!(row.action, Action::Submit));
+    if fake.created_tasks().len() > submits || proxy.count("tasks/create") > submits {
+        return Err(format!(
+            "{} tasks created, {} create requests, for {submits} submit(s)",
+            fake.created_tasks().len(),
+            proxy.count("tasks/create")
+        ));
+    }
+    // Nothing lost: every task the provider charged for is in the journal, and
+    // once the faults are gone the agent reaches its files.
+    let (_, listed) = call(&client, "list_tasks", json!({})).await;
+    let journalled = listed["tasks"].as_array().cloned().unwrap_or_default();
+    if journalled.len() < fake.created_tasks().len() {
+        return Err(format!("charged tasks missing from the journal: {listed}"));
+    }
+    if let Some(task_id) = task_id {
+        let (err, again) = call(&client, "get_task", json!({"task_id": task_id})).await;
+        if err || again["local_files"].as_array().is_none_or(Vec::is_empty) {
+            return Err(format!(
+                "after the fault the task was not recovered: {again}"
+            ));
+        }
+    }
+    if matches!(row.action, Action::Submit) && err {
+        let state = journalled.first().map(|t| t["submit_state"].clone());
+        if state != Some(json!("outcome_unknown")) {
+            return Err(format!(
+                "an ambiguous create must be journalled as outcome_unknown: {listed}"
+            ));
+        }
+        // A second identical submit is refused as a duplicate, not paid again.
+        let (err, again) = call(&client, "submit_task", prompt).await;
+        if !err || !text(&again).starts_with("duplicate_submission") {
+            return Err(format!(
+                "a resubmit after an unknown outcome was not refused: {again}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Where the provider honours idempotency keys, a create whose answer was lost is
+/// re-sent with the same key and returns the original task: one charge, no error.
+#[tokio::test]
+async fn a_lost_create_answer_is_recovered_by_the_idempotency_key() {
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    let proxy = FaultProxy::start(&fake.origin()).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let api = fake
+        .base_url()
+        .trim_start_matches(&fake.origin())
+        .to_owned();
+    let settings = Settings {
+        provider: Some("seedance2ai".into()),
+        seedance2ai_api_key: Some(Secret::new(fake.api_key())),
+        seedance2ai_base_url: format!("{}{api}", proxy.base_url()),
+        api_timeout_secs: 1,
+        ..settings(out.path())
+    };
+    let client = connect(server(&settings)).await;
+    proxy.inject("/video/", Fault::DropAfterForwarding);
+    let (err, submitted) = call(
+        &client,
+        "submit_task",
+        json!({"prompt": "a lost answer", "duration": 5}),
+    )
+    .await;
+    assert!(!err, "{submitted}");
+    assert_eq!(proxy.count("/video/"), 2, "{:?}", proxy.seen());
+    assert_eq!(fake.created_tasks().len(), 1, "charged once");
+    assert_eq!(submitted["task_id"], json!(fake.created_tasks()[0].id));
+}
