@@ -332,12 +332,14 @@ async fn provider_errors_become_tool_errors_with_next_steps() {
     let text = text.as_str().unwrap();
     assert!(text.starts_with("insufficient_balance"), "{text}");
     assert!(text.contains("Nothing was charged"), "{text}");
-    fake.fail_next_request(429, Some(7));
+    // Balance reads are retried; a Retry-After beyond the retry budget is not
+    // waited out but handed to the agent.
+    fake.fail_next_request(429, Some(60));
     let (err, text) = call(&client, "get_balance", json!({})).await;
     assert!(err);
     let text = text.as_str().unwrap();
     assert!(
-        text.starts_with("rate_limited") && text.contains("7 s"),
+        text.starts_with("rate_limited") && text.contains("60 s"),
         "{text}"
     );
     let (err, text) = call(&client, "get_task", json!({"task_id": "task_missing"})).await;

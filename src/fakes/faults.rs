@@ -27,6 +27,13 @@ use super::support::{FakeServer, lock};
 /// What goes wrong with one request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
+    /// Answer with this status and body without forwarding (hostile answers).
+    Respond {
+        /// HTTP status.
+        status: u16,
+        /// The body, as bytes.
+        body: Vec<u8>,
+    },
     /// Answer with this status (and `Retry-After`) without forwarding.
     Status {
         /// HTTP status.
@@ -97,6 +104,11 @@ impl FaultProxy {
             .push_back((path_fragment.to_owned(), fault));
     }
 
+    /// Forgets the faults not used yet.
+    pub fn clear(&self) {
+        lock(&self.state).faults.clear();
+    }
+
     /// Paths seen so far, with the fault each one got.
     pub fn seen(&self) -> Vec<(String, Option<Fault>)> {
         lock(&self.state).seen.clone()
@@ -142,6 +154,7 @@ async fn handle(State(state): State<Arc<Mutex<ProxyState>>>, request: Request) -
             }
             response
         }
+        Some(Fault::Respond { status, body }) => plain(status, "application/json", body),
         Some(Fault::MalformedJson) => plain(200, "application/json", br#"{"code":200,"data":{"task_"#.to_vec()),
         Some(Fault::HtmlErrorPage) => plain(
             502,
