@@ -20,6 +20,7 @@ def clean_build():
     target = TARGET / "bench-clean-build"
     shutil.rmtree(target, ignore_errors=True)
     env = {**os.environ, "CARGO_TARGET_DIR": str(target)}
+    load_at_start = os.getloadavg()[0]
     started = time.monotonic()
     subprocess.run(COMMAND.split(), cwd=REPO, env=env, check=True)
     seconds = time.monotonic() - started
@@ -27,7 +28,8 @@ def clean_build():
     rustc = subprocess.run(["rustc", "-V"], capture_output=True, text=True, check=False).stdout.strip()
     record = {"seconds": round(seconds, 1), "date": datetime.date.today().isoformat(),
               "command": COMMAND + " (empty target dir; crates already downloaded)",
-              "rustc": rustc, "cores": os.cpu_count(), "load_average_at_start": os.getloadavg()[0]}
+              "rustc": rustc, "cores": os.cpu_count(),
+              "load_average": {"start": round(load_at_start, 2), "end": round(os.getloadavg()[0], 2)}}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(record, indent=2) + "\n")
     return record
@@ -44,7 +46,9 @@ def build(opts, with_clean_build=False):
         when = "measured in this run" if fresh else f"last measured {record['date']}, not re-run"
         build_text = f"{record['seconds'] / 60:.1f} min ({when})"
         build_row = [f"clean `{COMMAND}`", f"{record['seconds']:.0f} s", f"{when}; {record['rustc']}, "
-                     f"{record['cores']} cores, load average {record['load_average_at_start']:.1f} at start"]
+                     f"{record['cores']} cores, load average {record['load_average']['start']:.1f} at start and "
+                     f"{record['load_average']['end']:.1f} at the end"
+                     + (f"; {record['note']}" if record.get("note") else "")]
     else:
         build_text = "never measured (run with `--with-clean-build`)"
         build_row = [f"clean `{COMMAND}`", "–", build_text]
