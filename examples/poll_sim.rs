@@ -152,6 +152,7 @@ fn main() {
             json!({
                 "job_s": job,
                 "typical_s": args.typical,
+                "first_check_s": next_check(Duration::ZERO, typical).as_secs_f64(),
                 "fixed_every_s": args.fixed_every,
                 "schedule_vs_fixed": ratio(&schedule),
                 "windowed_vs_fixed": ratio(&windowed),

@@ -90,7 +90,7 @@ def mcp_download(fake, dirs):
 def cli_upload(fake, dirs, image):
     """CLI `upload --file`."""
     code, _, err, peak = peak_of_run([str(BINARY), "upload", "--file", str(image)], _cli_env(fake, dirs), dirs)
-    outcome = "uploaded" if code == 0 else (err.strip().splitlines() or ["?"])[-1][:160]
+    outcome = "uploaded" if code == 0 else (err.strip().splitlines() or ["?"])[-1][:400]
     return {"peak_MiB": peak, "exit": code, "outcome": outcome}
 
 

@@ -28,10 +28,13 @@ def polling(opts):
                      "max s", "within 10 % + 5 s"], rows)
     details += (
         "\n\nRequests = the create plus every status query up to the one that sees the task finished; "
-        "downloads are not counted (the same for all). Typical time = 90 s (what the service assumes for "
-        "video on a real provider). Each job's completion time is spread evenly over ±5 % of its length "
+        "downloads are not counted (the same for all). "
+        f"Typical time = {rows_data[0]['typical_s']:g} s (what the service assumes for video on a real "
+        "provider). Each job's completion time is spread evenly over ±5 % of its length "
         "(200 points) and the figures averaged, so no strategy gains or loses by where its checks happen "
-        "to fall; \"max\" is the worst of those points. The `windowed` line restates "
+        "to fall; \"max\" is the worst of those points. "
+        f"With that typical time the schedule's first check comes {rows_data[0]['first_check_s']:g} s after "
+        "the submit, so a job that ends sooner is noticed only then. The `windowed` line restates "
         "the loop of `Service::wait_for_change`: a call waits at most 50 s, its last sleep is cut to the "
         "window's end, it queries once more and returns, and the next call (the CLI's `--wait` loop, or "
         "the agent) queries again at once.")
