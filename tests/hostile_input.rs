@@ -149,14 +149,14 @@ proptest! {
     fn any_tool_arguments_are_refused_or_accepted_without_panicking(args in arguments()) {
         TRIED.fetch_add(1, Ordering::Relaxed);
         let parsed: Args<SubmitTaskParams> = serde_json::from_value(args).unwrap();
-        if let Ok(params) = parsed.parsed() {
-            if let Ok(request) = seedance_mcp::validate::submit(&params) {
-                let _ = seedance_mcp::lint::lint(&request);
-                for provider in every_offline_provider() {
-                    let _ = provider.capabilities().check(provider.id(), &request);
-                    let _ = provider.estimate(&request);
-                    let _ = provider.create_call(&request);
-                }
+        if let Ok(params) = parsed.parsed()
+            && let Ok(request) = seedance_mcp::validate::submit(&params)
+        {
+            let _ = seedance_mcp::lint::lint(&request);
+            for provider in every_offline_provider() {
+                let _ = provider.capabilities().check(provider.id(), &request);
+                let _ = provider.estimate(&request);
+                let _ = provider.create_call(&request);
             }
         }
     }
