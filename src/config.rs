@@ -33,6 +33,10 @@ pub struct Settings {
     /// Folder where finished videos and images are saved [default: ./seedance-output].
     #[arg(long, global = true, env = env::SEEDANCE_OUTPUT_DIR)]
     pub output_dir: Option<PathBuf>,
+    /// Folders local media may be read from (`:`-separated), besides the client's roots
+    /// (MCP over stdio) or the current folder (CLI), and the output folder.
+    #[arg(long, global = true, env = env::SEEDANCE_ALLOWED_DIRS, value_name = "DIRS")]
+    pub allowed_dirs: Option<std::ffi::OsString>,
     /// Folder of the task journal [default: the platform data folder, e.g. ~/.local/share/seedance-mcp].
     #[arg(long, global = true, env = env::SEEDANCE_DATA_DIR)]
     pub data_dir: Option<PathBuf>,
@@ -233,6 +237,8 @@ pub struct Config {
     pub output_dir: PathBuf,
     /// Where the task journal lives.
     pub data_dir: PathBuf,
+    /// `SEEDANCE_ALLOWED_DIRS`: folders local media may be read from.
+    pub allowed_dirs: Option<std::ffi::OsString>,
     /// How much the server may spend without the caller confirming.
     pub spend: SpendLimits,
 }
@@ -389,6 +395,7 @@ impl Config {
                 .clone()
                 .unwrap_or_else(default_output_dir),
             data_dir: settings.data_dir.clone().unwrap_or_else(default_data_dir),
+            allowed_dirs: settings.allowed_dirs.clone().filter(|d| !d.is_empty()),
             spend: SpendLimits {
                 per_task: spend_limit(settings.max_cost_per_task, env::SEEDANCE_MAX_COST_PER_TASK)?,
                 daily: spend_limit(settings.daily_budget, env::SEEDANCE_DAILY_BUDGET)?,
@@ -476,6 +483,7 @@ mod tests {
             provider: None,
             output_dir: Some(PathBuf::from("/tmp/out")),
             data_dir: Some(PathBuf::from("/tmp/data")),
+            allowed_dirs: None,
             xskill_api_key: None,
             xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
             ark_api_key: None,

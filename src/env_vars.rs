@@ -8,6 +8,10 @@
 pub const SEEDANCE_PROVIDER: &str = "SEEDANCE_PROVIDER";
 /// Folder where finished videos and images are saved.
 pub const SEEDANCE_OUTPUT_DIR: &str = "SEEDANCE_OUTPUT_DIR";
+/// Folders (a `PATH`-style list, `:`-separated on Unix) from which local media files
+/// may be read, besides the MCP client's roots (stdio), the working directory (CLI)
+/// and the output folder. Over HTTP, local files are refused unless it is set.
+pub const SEEDANCE_ALLOWED_DIRS: &str = "SEEDANCE_ALLOWED_DIRS";
 /// Folder of the task journal (default: the platform data folder + `seedance-mcp`).
 pub const SEEDANCE_DATA_DIR: &str = "SEEDANCE_DATA_DIR";
 /// Log filter for stderr (tracing `EnvFilter` syntax), e.g. `info` or `seedance_mcp=debug`.

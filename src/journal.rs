@@ -4,12 +4,15 @@
 //! completed with the provider's task id, and updated on every status change. After
 //! a crash, rows whose create never got an answer are reconciled (see
 //! `Service::reconcile`), so a paid task is never lost and never paid twice by
-//! accident. Blocking SQLite calls run on the blocking thread pool.
+//! accident. The same file also remembers which file contents a provider already
+//! hosts (`uploads`). Blocking SQLite calls run on the blocking thread pool.
 
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
 };
+
+mod uploads;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -212,6 +215,7 @@ impl Journal {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(uploads::SCHEMA)?;
         add_missing_columns(&conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),

@@ -17,7 +17,6 @@ pub mod fakes;
 pub mod journal;
 pub mod lint;
 pub mod mcp;
-pub mod media;
 pub mod media_probe;
 pub mod providers;
 pub mod references;

@@ -3,13 +3,15 @@
 use std::{process::ExitCode, time::Duration};
 
 use anyhow::Context;
-use base64::Engine;
 use clap::Parser;
 use seedance_mcp::{
     cli::{Cli, Command, OutputMode, SkillAction, human::Human, progress::StderrProgress},
     config::{Config, HttpSettings},
     env_vars, mcp, providers,
-    service::{GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting},
+    service::{
+        GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting,
+        media::LocalScope,
+    },
 };
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
@@ -61,8 +63,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let sim_seconds = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
+    // The CLI reads local files in the current folder (and SEEDANCE_ALLOWED_DIRS); the
+    // MCP server replaces this per call with the client's roots or the HTTP rule.
+    let cwd = std::env::current_dir().context("reading the current folder")?;
     let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal)
-        .with_spend_limits(config.spend);
+        .with_spend_limits(config.spend)
+        .with_local_files(config.allowed_dirs.clone(), LocalScope::Folder(cwd));
     let command = cli.command.unwrap_or(Command::Serve {
         http: None,
         access: HttpSettings::default(),
@@ -133,21 +139,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cancel { task_id } => finish(mode, service.cancel_task(&task_id).await),
         Command::Skill { action } => install_skill(action),
         Command::Upload { file, url } => {
-            let image_data = match file {
-                Some(path) => {
-                    let bytes = tokio::fs::read(&path)
-                        .await
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
-                }
-                None => None,
-            };
+            // A file is read like any local path: inside the current folder or
+            // SEEDANCE_ALLOWED_DIRS, checked by content, uploaded once per content.
+            let image_url = file.map(|path| path.to_string_lossy().into_owned()).or(url);
             finish(
                 mode,
                 service
                     .upload_image(&UploadImageParams {
-                        image_url: url,
-                        image_data,
+                        image_url,
+                        image_data: None,
                     })
                     .await,
             )

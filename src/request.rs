@@ -28,27 +28,27 @@ pub struct SubmitTaskParams {
     #[schemars(with = "Option<Mode>")]
     #[arg(long)]
     pub mode: Option<String>,
-    /// Reference image URLs, at most 9; the Nth is @image_file_N.
+    /// Reference images (URL or local path), at most 9; the Nth is @image_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 9))]
     #[arg(long = "image-file")]
     pub image_files: Vec<String>,
-    /// Reference video URLs (mp4/mov, 2-15 s, 15 s in all), at most 3; @video_file_N.
+    /// Reference videos (URL or path; mp4/mov, 2-15 s, 15 s in all), at most 3; @video_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 3))]
     #[arg(long = "video-file")]
     pub video_files: Vec<String>,
-    /// Reference audio URLs (mp3/wav, 2-15 s), at most 3, only beside an image or
-    /// video; @audio_file_N.
+    /// Reference audio (URL or path; mp3/wav, 2-15 s), at most 3, only beside an
+    /// image or video; @audio_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 3))]
     #[arg(long = "audio-file")]
     pub audio_files: Vec<String>,
-    /// Opening frame image URL (`first_last_frames`).
+    /// Opening frame image, URL or path (`first_last_frames`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub first_frame: Option<String>,
-    /// Closing frame image URL (`first_last_frames`, with `first_frame`).
+    /// Closing frame image, URL or path (`first_last_frames`, with `first_frame`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub last_frame: Option<String>,

@@ -392,29 +392,45 @@ fn check_list(field: &str, urls: &[String], max: usize) -> Checked<()> {
     Ok(())
 }
 
-/// Media must be reachable by the provider: https (or http) URLs, data URLs or
-/// provider asset ids. Local paths are refused with the way round it.
+/// Media are https (or http) URLs, `data:` URLs, provider asset ids, or local
+/// files (a path or a `file://` URL). Local files and data URLs are only checked
+/// for form here; `service::media` reads, confines and measures them.
 fn check_url(field: String, value: &str) -> Checked<()> {
     let value = value.trim();
-    let scheme = value.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+    let scheme = scheme(value).map(str::to_ascii_lowercase);
     match scheme.as_deref() {
         Some("https" | "http") if reqwest::Url::parse(value).is_ok_and(|u| u.host().is_some()) => {
             Ok(())
         }
         Some("data") if value.contains(";base64,") => Ok(()),
-        Some("asset") => Ok(()),
+        Some("asset" | "file") => Ok(()),
         _ if value.is_empty() => Err(ValidationError::new(
             field,
             "it is empty",
             "remove the empty entry",
         )),
+        None => Ok(()),
         _ => Err(ValidationError::new(
             field,
-            format!("`{}` is not a URL the provider can fetch", shorten(value)),
-            "pass a public https URL; for a local image call upload_image with image_data (base64) \
-             and use the url it returns",
+            format!(
+                "`{}` is neither a URL the provider can fetch nor a local file",
+                shorten(value)
+            ),
+            "pass a public https URL, a data: URL, or the path of a file on this machine",
         )),
     }
+}
+
+/// The URL scheme `value` starts with (`https`, `data`, `file`, ...), if any. A
+/// single letter before the colon is a Windows drive, not a scheme.
+pub(crate) fn scheme(value: &str) -> Option<&str> {
+    let (head, _) = value.split_once(':')?;
+    let mut chars = head.chars();
+    let first = chars.next()?;
+    let valid = first.is_ascii_alphabetic()
+        && head.len() > 1
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(head)
 }
 
 fn shorten(value: &str) -> String {
@@ -611,10 +627,12 @@ fn decode_image(field: &str, data: &str) -> Checked<Vec<u8>> {
             "resize or recompress the image (JPEG or WebP) below 10 MB",
         ));
     }
-    if crate::media::image_format(&bytes).is_none() {
+    let is_image = crate::media_probe::probe_bytes(&bytes)
+        .is_ok_and(|probe| probe.kind == crate::media_probe::MediaKind::Image);
+    if !is_image {
         return Err(ValidationError::new(
             field,
-            "the bytes are not a PNG, JPEG, WebP, GIF, BMP or TIFF image",
+            "the bytes are not a PNG, JPEG, WebP, GIF, BMP, TIFF or HEIC image (or are cut short)",
             "send an image file in one of those formats",
         ));
     }

@@ -392,7 +392,8 @@ async fn uploads_and_image_models_work_where_declared_and_are_refused_elsewhere(
             assert_eq!(last.result_urls.len(), 1, "{} {model:?}", b.name);
             let bytes = download(&b, &last.result_urls[0]).await;
             assert!(
-                seedance_mcp::media::image_format(&bytes).is_some(),
+                seedance_mcp::media_probe::sniff_format(&bytes)
+                    .is_some_and(|f| f.kind() == seedance_mcp::media_probe::MediaKind::Image),
                 "{} {model:?}: not an image",
                 b.name
             );

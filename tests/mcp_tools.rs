@@ -221,6 +221,20 @@ async fn an_xskill_failure_is_explained_in_actionable_words() {
 }
 
 #[tokio::test]
+async fn the_tool_list_stays_under_twelve_kilobytes() {
+    // Some clients cap what they read of tools/list; the schemas are kept compact.
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let tools = client.list_all_tools().await.unwrap();
+    let response = json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": tools}}).to_string();
+    assert!(
+        response.len() < 12_000,
+        "tools/list is {} bytes",
+        response.len()
+    );
+}
+
+#[tokio::test]
 async fn invalid_requests_are_refused_before_anything_reaches_the_provider() {
     let fake = FakeXskill::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -454,8 +468,8 @@ async fn what_the_provider_cannot_do_is_refused_before_sending_with_the_alternat
             "gpt-image-2",
         ),
         (
-            json!({"prompt": "x", "image_files": ["data:image/png;base64,iVBORw0KGgo="]}),
-            "data: URLs",
+            json!({"prompt": "x", "image_files": ["https://c.example/a.png"], "video_files": ["data:video/mp4;base64,AAAAGGZ0eXA="]}),
+            "data: video",
         ),
     ];
     for (args, needle) in cases {

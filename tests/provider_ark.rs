@@ -30,9 +30,14 @@ async fn setup(
 #[tokio::test]
 async fn references_become_content_items_with_roles_and_the_prompt_says_image_n() {
     let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
+    // Data URLs are checked by content like local files: this one is 300x300 px.
+    let png = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        common::media::png(300, 300),
+    );
     let args = json!({
         "prompt": "@image_file_2 hands @image_file_1 to the dancer in @video_file_1, music from @audio_file_1",
-        "image_files": ["https://cdn.example.com/a.png", "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII="],
+        "image_files": ["https://cdn.example.com/a.png", format!("data:image/png;base64,{png}")],
         "video_files": ["https://cdn.example.com/dance.mp4"],
         "audio_files": ["https://cdn.example.com/song.mp3"],
         "model": "seedance-2.0",

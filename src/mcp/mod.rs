@@ -7,6 +7,7 @@
 pub mod access;
 pub mod args;
 pub mod prompts;
+pub mod roots;
 pub mod schema;
 pub mod transport;
 
@@ -30,7 +31,7 @@ use rmcp::{
         ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
     },
     prompt_handler,
-    service::RequestContext,
+    service::{NotificationContext, RequestContext},
     tool, tool_handler, tool_router,
 };
 
@@ -40,6 +41,7 @@ use crate::{
         BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
         ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
         UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
+        media::{self, LocalScope},
     },
 };
 
@@ -50,6 +52,10 @@ pub struct SeedanceServer {
     instructions: String,
     tool_router: ToolRouter<Self>,
     prompt_router: PromptRouter<Self>,
+    /// Whether the client shares this machine's disk (stdio) or not (HTTP).
+    remote_clients: bool,
+    /// This session's client roots (stdio).
+    roots: std::sync::Arc<roots::ClientRoots>,
 }
 
 #[tool_router]
@@ -78,6 +84,32 @@ impl SeedanceServer {
             instructions,
             tool_router,
             prompt_router: Self::prompt_router(),
+            remote_clients: false,
+            roots: std::sync::Arc::default(),
+        }
+    }
+
+    /// The same server for clients on other machines (HTTP): their roots are
+    /// ignored and local files are read only inside `SEEDANCE_ALLOWED_DIRS`.
+    pub fn for_remote_clients(mut self) -> Self {
+        self.remote_clients = true;
+        self
+    }
+
+    /// A copy for a new session, with roots of its own.
+    pub fn for_new_session(&self) -> Self {
+        let mut session = self.clone();
+        session.roots = std::sync::Arc::default();
+        session
+    }
+
+    /// Where this call may read local files. The client is asked for its roots only
+    /// when the call names a local file.
+    async fn scope(&self, peer: &Peer<RoleServer>, reads_files: bool) -> LocalScope {
+        match (self.remote_clients, reads_files) {
+            (true, _) => LocalScope::ServerOnly,
+            (false, false) => LocalScope::ClientRoots(Vec::new()),
+            (false, true) => LocalScope::ClientRoots(self.roots.current(peer).await),
         }
     }
 
@@ -96,9 +128,11 @@ impl SeedanceServer {
     async fn submit_task(
         &self,
         Parameters(args): Parameters<Args<SubmitTaskParams>>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<SubmitTaskOutput>, ToolError> {
         let params = args.parsed()?;
-        self.service.submit(&params).await.map(Json)
+        let scope = self.scope(&context.peer, media::reads_files(&params)).await;
+        self.service.submit_in(&params, &scope).await.map(Json)
     }
 
     #[tool(
@@ -135,7 +169,7 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Host an image (public URL or base64) with the provider; use the returned URL in \
+        description = "Host an image (URL, path or base64) with the provider; use the returned URL in \
                        image_files, first_frame, last_frame or image_urls.",
         annotations(
             title = "Upload reference image",
@@ -148,9 +182,18 @@ impl SeedanceServer {
     async fn upload_image(
         &self,
         Parameters(args): Parameters<Args<UploadImageParams>>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<UploadImageOutput>, ToolError> {
         let params = args.parsed()?;
-        self.service.upload_image(&params).await.map(Json)
+        let local = params
+            .image_url
+            .as_deref()
+            .is_some_and(media::is_local_path);
+        let scope = self.scope(&context.peer, local).await;
+        self.service
+            .upload_image_in(&params, &scope)
+            .await
+            .map(Json)
     }
 
     #[tool(
@@ -229,8 +272,8 @@ const INSTRUCTIONS: &str = "Generate Seedance 2.0 videos and Seedream 4.5 images
 (2) plan a timed storyboard (`0-3s: ...` lines from 0 to the duration, 4-15 s; inputs as @image_file_N / \
 @video_file_N / @audio_file_N), or use the `storyboard` prompt; (3) submit_task with dry_run: true and show \
 the user the cost and warnings; (4) submit_task once; (5) get_task with wait_seconds 45, again until finished \
-(video takes 1-10 min; never resubmit to check); (6) give the user local_files. Local images: upload_image \
-first. Longer stories: chain 15 s clips with return_last_frame, the last frame starting the next clip. The \
+(video takes 1-10 min; never resubmit to check); (6) give the user local_files. Local files: pass their \
+paths (inside the client's roots) in the media fields; they are checked by content. Longer stories: chain 15 s clips with return_last_frame, the last frame starting the next clip. The \
 full workflow is the resource seedance://skill/SKILL.md.";
 
 #[tool_handler(router = self.tool_router)]
@@ -250,6 +293,18 @@ impl ServerHandler for SeedanceServer {
                 .with_title("Seedance MCP"),
         )
         .with_instructions(instructions)
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if !self.remote_clients {
+            self.roots.refresh(&context.peer).await;
+        }
+    }
+
+    async fn on_roots_list_changed(&self, context: NotificationContext<RoleServer>) {
+        if !self.remote_clients {
+            self.roots.changed(&context.peer).await;
+        }
     }
 
     async fn list_resources(

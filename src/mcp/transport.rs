@@ -203,7 +203,10 @@ pub async fn serve_http(
         max_body_bytes: MAX_REQUEST_BYTES,
         opening: tokio::sync::Mutex::new(()),
     });
-    let mcp = StreamableHttpService::new(move || Ok(server.clone()), sessions, config);
+    // Each session gets its own state; none reads the client's roots, which name
+    // folders on the client's machine.
+    let server = server.for_remote_clients();
+    let mcp = StreamableHttpService::new(move || Ok(server.for_new_session()), sessions, config);
     let mcp = axum::Router::new()
         .fallback_service(mcp)
         .layer(axum::middleware::from_fn_with_state(gate, access::check));

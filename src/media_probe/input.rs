@@ -55,6 +55,22 @@ impl Input<'static> {
         }
         Ok(Self::new(Source::File(file), meta.len(), label))
     }
+
+    /// Reads through a duplicate of an open handle (the caller keeps its own).
+    pub(crate) fn from_file(file: &File, label: &str) -> Result<Self, ProbeError> {
+        let io = |source| ProbeError::Io {
+            file: label.to_owned(),
+            source,
+        };
+        let meta = file.metadata().map_err(io)?;
+        if !meta.is_file() {
+            return Err(ProbeError::NotAFile {
+                file: label.to_owned(),
+            });
+        }
+        let own = file.try_clone().map_err(io)?;
+        Ok(Self::new(Source::File(own), meta.len(), label.to_owned()))
+    }
 }
 
 impl<'a> Input<'a> {

@@ -241,6 +241,31 @@ impl AssetLimits {
         videos: &[Asset],
         audios: &[Asset],
     ) -> Vec<LimitViolation> {
+        let mut found = self.check_files(images, videos, audios);
+        if let Some(first) = audios.first()
+            && images.is_empty()
+            && videos.is_empty()
+        {
+            let message = format!(
+                "{} is audio, but audio cannot be the only reference: it needs at least one \
+                 image or video in the same request; add a reference image or video, \
+                 or leave the audio out",
+                first.file
+            );
+            found.push(violation(first, message));
+        }
+        found
+    }
+
+    /// Every rule the files break, each on its own and as totals per kind. For a
+    /// request that also has references not probed here (URLs), whose presence
+    /// the audio-alone rule would not see.
+    pub fn check_files(
+        &self,
+        images: &[Asset],
+        videos: &[Asset],
+        audios: &[Asset],
+    ) -> Vec<LimitViolation> {
         let mut found: Vec<LimitViolation> =
             images.iter().flat_map(|a| self.check_image(a)).collect();
         found.extend(videos.iter().flat_map(|a| self.check_video(a)));
@@ -257,18 +282,6 @@ impl AssetLimits {
             "audio clips",
             self.audios_total_max,
         ));
-        if let Some(first) = audios.first()
-            && images.is_empty()
-            && videos.is_empty()
-        {
-            let message = format!(
-                "{} is audio, but audio cannot be the only reference: it needs at least one \
-                 image or video in the same request; add a reference image or video, \
-                 or leave the audio out",
-                first.file
-            );
-            found.push(violation(first, message));
-        }
         found
     }
 }

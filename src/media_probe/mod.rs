@@ -99,6 +99,23 @@ impl MediaFormat {
         }
     }
 
+    /// Usual file extension, without the dot (for naming saved files).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Jpeg => "jpg",
+            Self::Png => "png",
+            Self::Webp => "webp",
+            Self::Bmp => "bmp",
+            Self::Tiff => "tiff",
+            Self::Gif => "gif",
+            Self::Heic => "heic",
+            Self::Mp4 => "mp4",
+            Self::Mov => "mov",
+            Self::Wav => "wav",
+            Self::Mp3 => "mp3",
+        }
+    }
+
     /// Name for messages, as people usually write it.
     pub fn name(self) -> &'static str {
         match self {
@@ -168,6 +185,24 @@ fn fraction(num: u64, den: u64) -> Option<Duration> {
 pub fn probe_path(path: &Path) -> Result<Probe, ProbeError> {
     let mut input = Input::open(path)?;
     probe_input(&mut input)
+}
+
+/// Identifies and measures an already opened file, named `label` in messages.
+/// Callers that go on to read the same file (to hash or send it) probe through
+/// their own handle, so what was checked is what is sent even if the path changes.
+pub fn probe_file(file: &std::fs::File, label: &str) -> Result<Probe, ProbeError> {
+    let mut input = Input::from_file(file, label)?;
+    probe_input(&mut input)
+}
+
+/// The format the first bytes of a file show, without measuring anything: for
+/// naming a downloaded file from the start of its body.
+pub fn sniff_format(head: &[u8]) -> Option<MediaFormat> {
+    let mut input = Input::bytes(head);
+    match sniff::sniff(&mut input) {
+        Ok(Sniffed::Known(format)) => Some(format),
+        _ => None,
+    }
 }
 
 /// Identifies and measures in-memory bytes (for example the payload of a `data:` URL).

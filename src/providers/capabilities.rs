@@ -33,6 +33,27 @@ pub struct MediaRules {
     pub asset_ids: bool,
     /// Plain `http://` (not only https).
     pub plain_http: bool,
+    /// How files from this machine (and `data:` URLs) reach it.
+    pub local: LocalFiles,
+}
+
+/// How a provider receives media that are not URLs it can fetch: files on this
+/// machine and `data:` URLs. Every form is checked by content first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LocalFiles {
+    /// Inside the create request as base64 `data:` URLs (Ark): images and audio;
+    /// videos only travel as URLs there.
+    Inline,
+    /// Images go through the provider's upload endpoint first (xskill), cached by
+    /// content; `urls`: that endpoint also fetches URLs itself.
+    Upload {
+        /// The upload endpoint takes URLs (else the server fetches them, guarded).
+        urls: bool,
+    },
+    /// Checked, never sent: the simulator renders placeholders.
+    Simulated,
+    /// Not at all: the provider fetches every medium from a public https URL.
+    Refused,
 }
 
 /// A backend's abilities.

@@ -8,6 +8,8 @@
 pub mod ark;
 pub mod capabilities;
 pub mod http;
+pub mod inline;
+pub mod safe_fetch;
 pub mod seed2;
 pub mod seedance2ai;
 pub mod sim;
@@ -182,6 +184,25 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
         request: &GenerationRequest,
         key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError>;
+
+    /// Like [`Provider::submit`], for a request whose body carries local files:
+    /// each attachment's placeholder in the body is replaced by the file's base64
+    /// as the body streams. Providers that cannot take files inline refuse.
+    async fn submit_with(
+        &self,
+        request: &GenerationRequest,
+        key: &SubmissionKey,
+        attachments: &inline::Attachments,
+    ) -> Result<SubmittedTask, ProviderError> {
+        if attachments.is_empty() {
+            return self.submit(request, key).await;
+        }
+        Err(ProviderError::Unsupported {
+            provider: self.id(),
+            feature: "local files sent inside the request".to_owned(),
+            alternative: "Pass public https URLs for media.".to_owned(),
+        })
+    }
 
     /// The create request `submit` would send, built but not sent (dry runs show it).
     fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError>;

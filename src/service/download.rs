@@ -11,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::{
     error::ProviderError,
-    media,
+    media_probe,
     providers::{Provider, ProviderId},
 };
 
@@ -239,8 +239,8 @@ async fn fetch(
 
 /// The bytes decide; the content type and the URL are fallbacks.
 fn extension(head: &[u8], content_type: Option<&str>, url: &str) -> &'static str {
-    if let Some(ext) = media::sniff_extension(head) {
-        return ext;
+    if let Some(format) = media_probe::sniff_format(head) {
+        return format.extension();
     }
     match content_type.map(|c| c.split(';').next().unwrap_or_default().trim()) {
         Some("video/mp4") => return "mp4",

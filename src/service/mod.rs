@@ -5,6 +5,7 @@
 //! or a [`ToolError`] that tells the agent what to do next.
 
 pub mod download;
+pub mod media;
 pub mod resources;
 pub mod schedule;
 mod spend;
@@ -28,7 +29,7 @@ use crate::{
     providers::{Provider, ProviderId},
     request::Generation,
     task::{TaskSnapshot, TaskStatus},
-    validate::{self, ValidationError},
+    validate::ValidationError,
 };
 pub use types::*;
 
@@ -109,6 +110,10 @@ pub struct Service {
     journal: Journal,
     /// How much may be spent without the caller confirming.
     spend: crate::config::SpendLimits,
+    /// Folders of `SEEDANCE_ALLOWED_DIRS` (a `PATH`-style list).
+    allowed_dirs: Option<std::ffi::OsString>,
+    /// Where calls without a scope of their own read local files.
+    scope: media::LocalScope,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -178,6 +183,8 @@ impl Service {
             submitted: Arc::default(),
             journal,
             spend: crate::config::SpendLimits::default(),
+            allowed_dirs: None,
+            scope: media::LocalScope::ClientRoots(Vec::new()),
         }
     }
 
@@ -463,19 +470,6 @@ impl Service {
                 )),
             ),
         }
-    }
-
-    /// Hosts an image for use as a reference.
-    pub async fn upload_image(
-        &self,
-        params: &UploadImageParams,
-    ) -> Result<UploadImageOutput, ToolError> {
-        let upload = validate::upload(params.image_url.as_deref(), params.image_data.as_deref())?;
-        let hosted = self.provider.upload_image(&upload).await?;
-        Ok(UploadImageOutput {
-            url: hosted.url,
-            provider: self.provider.id(),
-        })
     }
 
     /// The account balance.

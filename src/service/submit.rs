@@ -5,7 +5,11 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{RequestPreview, Service, SubmitTaskOutput, ToolError, sentences};
+use super::{
+    RequestPreview, Service, SubmitTaskOutput, ToolError,
+    media::{self, LocalScope},
+    sentences,
+};
 use crate::{
     clock::unix_now,
     error::ProviderError,
@@ -20,22 +24,41 @@ use crate::{
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
 
 impl Service {
-    /// Validates and submits one paid task.
+    /// Validates and submits one paid task, reading local files inside the
+    /// service's default folders.
     pub async fn submit(&self, params: &SubmitTaskParams) -> Result<SubmitTaskOutput, ToolError> {
-        let request = validate::submit(params)?;
+        let scope = self.scope.clone();
+        self.submit_in(params, &scope).await
+    }
+
+    /// Validates and submits one paid task; local files are read only inside the
+    /// folders `scope` allows, and checked by content before anything is sent.
+    pub async fn submit_in(
+        &self,
+        params: &SubmitTaskParams,
+        scope: &LocalScope,
+    ) -> Result<SubmitTaskOutput, ToolError> {
+        let validated = validate::submit(params)?;
+        let mut local = self
+            .check_local(media::wants(params), self.access(scope))
+            .await?;
+        self.reuse_uploads(&mut local).await?;
+        let mut request = validated.clone();
+        local.apply(&mut request);
         self.provider
             .capabilities()
             .check(self.provider.id(), &request)?;
         let warnings = crate::lint::lint(&request)?;
         let estimate = self.provider.estimate(&request);
         // Built now so that what a provider cannot encode fails before anything is journalled.
-        let call = self.provider.create_call(&request)?;
+        let mut call = self.provider.create_call(&request)?;
         if params.dry_run.unwrap_or(false) {
+            local.preview(&mut call.body);
             return Ok(self.dry_run(call, estimate, warnings, params).await);
         }
         self.check_spend(estimate.as_ref(), params.confirm_cost)
             .await?;
-        let fingerprint = fingerprint(self.provider.id().as_str(), params);
+        let fingerprint = fingerprint(self.provider.id().as_str(), params, &local.hashes());
         if !params.resubmit.unwrap_or(false) {
             let since = unix_now() - DUPLICATE_WINDOW.as_secs() as i64;
             if let Some(earlier) = self
@@ -46,6 +69,11 @@ impl Service {
                 return Err(duplicate(&earlier));
             }
         }
+        // Uploads cost nothing; they happen once every check has passed.
+        self.upload_pending(&mut local).await?;
+        let mut request = validated;
+        local.apply(&mut request);
+        let attachments = local.attachments();
         let key = SubmissionKey::random();
         let mut stored = params.clone();
         stored.resubmit = None;
@@ -66,7 +94,10 @@ impl Service {
             })
             .await?;
         crate::test_hooks::crash_point("after_journal_write");
-        let result = self.provider.submit(&request, &key).await;
+        let result = self
+            .provider
+            .submit_with(&request, &key, &attachments)
+            .await;
         crate::test_hooks::crash_point("after_create_answer");
         let submitted = match result {
             Ok(submitted) => submitted,
@@ -265,7 +296,12 @@ impl Service {
     async fn resolve_unanswered(&self, local_id: i64, key: &str, request_json: &str) {
         let idempotent = self.provider.capabilities().idempotent_create;
         let params: Option<SubmitTaskParams> = serde_json::from_str(request_json).ok();
-        let request = params.as_ref().and_then(|p| validate::submit(p).ok());
+        // Local files are never re-read after a restart: they may have changed, and
+        // the request that was sent carried their checked contents.
+        let request = params
+            .as_ref()
+            .filter(|p| media::wants(p).is_empty())
+            .and_then(|p| validate::submit(p).ok());
         let outcome = match (idempotent, request) {
             (true, Some(request)) => {
                 let key = SubmissionKey::from_stored(key);
@@ -334,17 +370,21 @@ fn usd(amount: &Amount) -> Option<f64> {
         .then(|| (amount.amount * 100.0).round() / 100.0)
 }
 
-/// A stable hash of what would be sent: the provider and the arguments.
-fn fingerprint(provider: &str, params: &SubmitTaskParams) -> String {
+/// A stable hash of what would be sent: the provider, the arguments and the
+/// contents of local files (the same path with new contents is a new request).
+fn fingerprint(provider: &str, params: &SubmitTaskParams, files: &[(String, String)]) -> String {
     let mut canonical = params.clone();
     canonical.resubmit = None;
     canonical.confirm_cost = None;
     canonical.dry_run = None;
     canonical.prompt = canonical.prompt.trim().to_owned();
-    let text = format!(
+    let mut text = format!(
         "{provider}\n{}",
         serde_json::to_string(&canonical).unwrap_or_default()
     );
+    for (entry, sha256) in files {
+        text.push_str(&format!("\n{entry}={sha256}"));
+    }
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
@@ -371,8 +411,13 @@ mod tests {
             duration: Some(6),
             ..Default::default()
         };
-        assert_eq!(fingerprint("sim", &a), fingerprint("sim", &b));
-        assert_ne!(fingerprint("sim", &a), fingerprint("sim", &c));
-        assert_ne!(fingerprint("sim", &a), fingerprint("xskill", &a));
+        assert_eq!(fingerprint("sim", &a, &[]), fingerprint("sim", &b, &[]));
+        assert_ne!(fingerprint("sim", &a, &[]), fingerprint("sim", &c, &[]));
+        assert_ne!(fingerprint("sim", &a, &[]), fingerprint("xskill", &a, &[]));
+        let file = |sha: &str| vec![("a.png".to_owned(), sha.to_owned())];
+        assert_ne!(
+            fingerprint("sim", &a, &file("01")),
+            fingerprint("sim", &a, &file("02"))
+        );
     }
 }

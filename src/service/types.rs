@@ -29,7 +29,7 @@ pub struct GetTaskParams {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UploadImageParams {
-    /// A public image URL.
+    /// An image URL or local path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
     /// The image as base64 (a `data:` URL is fine): PNG, JPEG, WebP, GIF, BMP or TIFF,

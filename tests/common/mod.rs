@@ -2,6 +2,7 @@
 //! MCP clients, and the real binary.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod media;
 pub mod node;
 pub mod python;
 
@@ -17,7 +18,7 @@ use seedance_mcp::{
     mcp::{SeedanceServer, transport},
     providers::{self, Provider},
     secret::Secret,
-    service::Service,
+    service::{Service, media::LocalScope},
 };
 use serde_json::{Value, json};
 
@@ -30,6 +31,7 @@ pub fn settings(out: &Path) -> Settings {
         provider: None,
         output_dir: Some(out.to_owned()),
         data_dir: Some(out.join(".journal")),
+        allowed_dirs: None,
         xskill_api_key: None,
         xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
         ark_api_key: None,
@@ -100,7 +102,9 @@ pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir).unwrap();
     (
         provider.clone(),
-        Service::new(provider, config.output_dir, sim, journal).with_spend_limits(config.spend),
+        Service::new(provider, config.output_dir, sim, journal)
+            .with_spend_limits(config.spend)
+            .with_local_files(config.allowed_dirs, LocalScope::ClientRoots(Vec::new())),
     )
 }
 

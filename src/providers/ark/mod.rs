@@ -20,8 +20,8 @@ use crate::{
     error::ProviderError,
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
-        capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
-        http,
+        capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
+        http, inline,
     },
     references::{self, MediaKind},
     request::{
@@ -71,6 +71,7 @@ const fn capabilities(pricing: &'static str) -> Capabilities {
             data_urls: true,
             asset_ids: true,
             plain_http: true,
+            local: LocalFiles::Inline,
         },
         idempotent_create: false,
         prompt_chars: None,
@@ -258,6 +259,30 @@ impl Ark {
                 status: Some(s.as_u16()),
                 message,
             },
+        }
+    }
+
+    /// Sends a create whose local files are base64-encoded as the body streams
+    /// (see [`inline`]), so a 30 MB image is never held as a 40 MB string.
+    async fn create_streaming(
+        &self,
+        call: &CreateCall,
+        attachments: &inline::Attachments,
+    ) -> Result<wire::Created, ProviderError> {
+        let invalid = |message: String| ProviderError::InvalidRequest {
+            provider: self.id,
+            message,
+        };
+        let (post, changed) = inline::post(&self.client, call, attachments, self.api_timeout)
+            .map_err(|e| invalid(e.to_string()))?;
+        match self.call(post, "create").await {
+            // A file that changed mid-way cut the body short on purpose: the
+            // provider cannot have accepted a request it never fully received.
+            Err(_) if changed.get().is_some() => Err(invalid(format!(
+                "{}; the request was cut short, so no task was created. Submit again",
+                changed.get().cloned().unwrap_or_default()
+            ))),
+            other => other,
         }
     }
 
@@ -600,7 +625,17 @@ impl Provider for Ark {
     async fn submit(
         &self,
         request: &GenerationRequest,
+        key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
+        self.submit_with(request, key, &inline::Attachments::default())
+            .await
+    }
+
+    async fn submit_with(
+        &self,
+        request: &GenerationRequest,
         _key: &SubmissionKey,
+        attachments: &inline::Attachments,
     ) -> Result<SubmittedTask, ProviderError> {
         let Generation::Video(video) = &request.generation else {
             return Err(self.unsupported(
@@ -609,15 +644,12 @@ impl Provider for Ark {
             ));
         };
         let call = self.create_call(request)?;
-        let created: wire::Created = self
-            .call(
-                self.client
-                    .post(&call.url)
-                    .json(&call.body)
-                    .timeout(self.api_timeout),
-                "create",
-            )
-            .await?;
+        let created: wire::Created = if attachments.is_empty() {
+            let post = self.client.post(&call.url).json(&call.body);
+            self.call(post.timeout(self.api_timeout), "create").await?
+        } else {
+            self.create_streaming(&call, attachments).await?
+        };
         super::lock(&self.with_video).insert(created.id.clone(), video.inputs.has_video());
         Ok(SubmittedTask {
             task_id: created.id,
@@ -671,8 +703,8 @@ impl Provider for Ark {
     async fn upload_image(&self, _image: &ImageUpload) -> Result<HostedImage, ProviderError> {
         Err(self.unsupported(
             "hosting images",
-            "Ark takes images inline: pass a public https URL in image_files / first_frame, or a data: URL \
-             (base64, up to 30 MB).",
+            "Ark takes images inline: pass the file's path (or a public https URL) straight in image_files, \
+             first_frame or last_frame; it is checked and sent as a data: URL (up to 30 MB).",
         ))
     }
 

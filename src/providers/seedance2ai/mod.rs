@@ -17,7 +17,7 @@ use crate::{
     error::ProviderError,
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
-        capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
+        capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
         http,
     },
     references::{self, MediaKind},
@@ -70,6 +70,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         data_urls: false,
         asset_ids: false,
         plain_http: false,
+        local: LocalFiles::Refused,
     },
     idempotent_create: true,
     prompt_chars: Some((3, 10_000)),

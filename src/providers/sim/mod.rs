@@ -21,10 +21,9 @@ use futures_util::StreamExt;
 use crate::{
     config::SimConfig,
     error::ProviderError,
-    media,
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
-        capabilities::{ALL_RATIOS, BalanceSource, MediaRules},
+        capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
     },
     request::{Generation, GenerationRequest, ImageUpload, Ratio, VideoTier},
     task::{
@@ -57,6 +56,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         data_urls: true,
         asset_ids: true,
         plain_http: true,
+        local: LocalFiles::Simulated,
     },
     idempotent_create: false,
     prompt_chars: None,
@@ -248,6 +248,16 @@ impl Provider for Sim {
         })
     }
 
+    async fn submit_with(
+        &self,
+        request: &GenerationRequest,
+        key: &SubmissionKey,
+        _attachments: &crate::providers::inline::Attachments,
+    ) -> Result<SubmittedTask, ProviderError> {
+        // Local files were checked like for any provider; a simulation sends nothing.
+        self.submit(request, key).await
+    }
+
     async fn submit(
         &self,
         request: &GenerationRequest,
@@ -346,7 +356,7 @@ impl Provider for Sim {
             ImageUpload::Url(url) => return Ok(HostedImage { url: url.clone() }),
             ImageUpload::Bytes(bytes) => Bytes::from(bytes.clone()),
         };
-        let ext = media::image_format(&bytes).map_or("bin", |f| f.extension());
+        let ext = crate::media_probe::sniff_format(&bytes).map_or("bin", |f| f.extension());
         let name = format!("{:016x}.{ext}", seed_of(&String::from_utf8_lossy(&bytes)));
         self.state().uploads.insert(name.clone(), bytes);
         Ok(HostedImage {

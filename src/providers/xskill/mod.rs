@@ -16,7 +16,7 @@ use crate::{
     error::ProviderError,
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
-        capabilities::{BalanceSource, FIXED_RATIOS, MediaRules},
+        capabilities::{BalanceSource, FIXED_RATIOS, LocalFiles, MediaRules},
         http,
     },
     request::{
@@ -60,6 +60,7 @@ static CAPABILITIES: Capabilities = Capabilities {
         data_urls: false,
         asset_ids: false,
         plain_http: true,
+        local: LocalFiles::Upload { urls: true },
     },
     idempotent_create: false,
     prompt_chars: None,
