@@ -11,9 +11,10 @@
 //!   `seedance_mcp::service::schedule::next_check(age, typical)` each time.
 //! - `windowed`: the same schedule the way the service runs it for
 //!   `get_task(wait_seconds = 50)` and the CLI's `--wait`: each call waits at most
-//!   50 s, the last sleep of a window is cut short to its end, the call returns
-//!   after one more query, and the next call queries again at once. This mirrors
-//!   the loop in `Service::wait_for_change` (private, so restated here).
+//!   50 s; a check that falls due inside the window is made, a call whose window
+//!   ends before the next check is due returns the last answer without asking,
+//!   and the next call continues the schedule instead of asking again at once.
+//!   This mirrors `Service::wait_for_change` (private, so restated here).
 //!
 //! Completion times are spread evenly over `job ± 5 %` (200 points), so that no
 //! strategy gains or loses by where its checks happen to fall; requests are
@@ -86,26 +87,27 @@ fn schedule(done: f64, typical: Duration) -> Outcome {
 }
 
 fn windowed(done: f64, typical: Duration, window: f64) -> Outcome {
-    let mut t = 0.0;
-    let mut queries = 0;
+    // The first call asks at once; after that only when the schedule says so.
+    let mut checked_at = 0.0;
+    let mut queries = 1;
+    let mut call_started = 0.0;
     loop {
-        // One get_task call: query first, return when finished or out of time.
-        let call_started = t;
-        loop {
-            queries += 1;
-            if t >= done || queries >= MAX_QUERIES {
-                return Outcome {
-                    queries,
-                    noticed_at: t,
-                };
-            }
-            let waited = t - call_started;
-            if waited >= window {
-                break;
-            }
-            let gap = next_check(Duration::from_secs_f64(t), typical).as_secs_f64();
-            t += gap.min(window - waited);
+        if checked_at >= done || queries >= MAX_QUERIES {
+            return Outcome {
+                queries,
+                noticed_at: checked_at,
+            };
         }
+        let due =
+            checked_at + next_check(Duration::from_secs_f64(checked_at), typical).as_secs_f64();
+        let call_ends = call_started + window;
+        if due > call_ends {
+            // This call returns the last answer; the next one starts right away.
+            call_started = call_ends;
+            continue;
+        }
+        checked_at = due;
+        queries += 1;
     }
 }
 

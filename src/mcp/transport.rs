@@ -213,6 +213,13 @@ pub async fn serve_http(
     let app = axum::Router::new()
         .nest("/mcp", mcp)
         .route("/healthz", axum::routing::get(|| async { "ok" }));
+    // Answers leave in two writes (headers, then the event); without TCP_NODELAY
+    // the second waits for the client's delayed ACK, about 40 ms per call.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

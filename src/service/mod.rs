@@ -106,6 +106,8 @@ pub struct Service {
     /// When this process submitted each task and how long such tasks typically
     /// take: the polling schedule starts from there.
     submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
+    /// The last answer about each unfinished task, and when it came.
+    last_checks: Arc<Mutex<HashMap<String, (Instant, TaskSnapshot)>>>,
     /// Every submission and status change, on disk.
     journal: Journal,
     /// How much may be spent without the caller confirming.
@@ -181,6 +183,7 @@ impl Service {
             output_dir,
             sim_seconds,
             submitted: Arc::default(),
+            last_checks: Arc::default(),
             journal,
             spend: crate::config::SpendLimits::default(),
             allowed_dirs: None,
@@ -393,28 +396,41 @@ impl Service {
         waiting: Waiting<'_>,
     ) -> Result<TaskSnapshot, ProviderError> {
         let started = Instant::now();
-        let known = crate::providers::lock(&self.submitted)
-            .get(task_id)
-            .copied();
-        let typical = known.map_or(Duration::from_secs(90), |(_, t)| t);
+        let (since, typical) = {
+            let mut submitted = crate::providers::lock(&self.submitted);
+            // A task submitted elsewhere (or before a restart) counts as already
+            // typical-aged from the first time this process sees it.
+            let fallback = Duration::from_secs(90);
+            *submitted.entry(task_id.to_owned()).or_insert_with(|| {
+                let origin = started.checked_sub(fallback).unwrap_or(started);
+                (origin, fallback)
+            })
+        };
+        // A waiting call continues the schedule of the one before instead of
+        // asking again at once: back-to-back calls cost no extra requests.
+        let recent = (!waiting.up_to.is_zero())
+            .then(|| {
+                crate::providers::lock(&self.last_checks)
+                    .get(task_id)
+                    .cloned()
+            })
+            .flatten();
+        let (mut snapshot, mut checked_at) = match recent {
+            Some((at, snapshot)) => (snapshot, at),
+            None => (self.check(task_id).await?, Instant::now()),
+        };
+        let deadline = started + waiting.up_to;
         loop {
-            let snapshot = self.provider.task(task_id).await?;
-            let waited = started.elapsed();
-            if snapshot.status.is_terminal()
-                || waited >= waiting.up_to
-                || waiting.cancel.is_cancelled()
-            {
+            if snapshot.status.is_terminal() || waiting.cancel.is_cancelled() {
                 return Ok(snapshot);
             }
-            // Unknown tasks (submitted elsewhere) are treated as already typical-aged.
-            let age = known.map_or(typical + waited, |(at, _)| at.elapsed());
-            let wake =
-                Instant::now() + schedule::next_check(age, typical).min(waiting.up_to - waited);
+            let due = checked_at + schedule::next_check(checked_at - since, typical);
+            let wake = due.min(deadline);
             while Instant::now() < wake {
                 if let Some(sink) = waiting.progress {
                     let progress = WaitProgress {
                         status: snapshot.status,
-                        age: age + (started.elapsed() - waited),
+                        age: since.elapsed(),
                         typical,
                         waited: started.elapsed(),
                         up_to: waiting.up_to,
@@ -427,7 +443,25 @@ impl Service {
                     () = waiting.cancel.cancelled() => return Ok(snapshot),
                 }
             }
+            if due > deadline {
+                // The wait is over before the next check is due: the last answer stands.
+                return Ok(snapshot);
+            }
+            snapshot = self.check(task_id).await?;
+            checked_at = Instant::now();
         }
+    }
+
+    /// Asks the provider about a task and remembers the answer for the schedule.
+    async fn check(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+        let snapshot = self.provider.task(task_id).await?;
+        let mut last = crate::providers::lock(&self.last_checks);
+        if snapshot.status.is_terminal() {
+            last.remove(task_id);
+        } else {
+            last.insert(task_id.to_owned(), (Instant::now(), snapshot.clone()));
+        }
+        Ok(snapshot)
     }
 
     async fn save(&self, snapshot: &TaskSnapshot) -> (Vec<PathBuf>, Option<String>) {
