@@ -54,3 +54,17 @@ fn the_skill_has_frontmatter_and_names_the_real_tools() {
         assert!(skill.contains(tool), "SKILL.md does not mention {tool}");
     }
 }
+
+#[test]
+fn the_client_configs_parse_and_name_only_declared_variables() {
+    let declared = declared_env_vars();
+    let vscode: serde_json::Value = serde_json::from_str(&read("clients/vscode.mcp.json")).unwrap();
+    let server = &vscode["servers"]["seedance"];
+    assert_eq!(server["type"], "stdio");
+    assert_eq!(server["command"], "seedance-mcp");
+    for key in server["env"].as_object().unwrap().keys() {
+        assert!(declared.contains(key), "{key} is not read by the program");
+    }
+    // The line for Claude Code in the README installs the same command.
+    assert!(read("README.md").contains("claude mcp add seedance"));
+}

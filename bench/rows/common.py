@@ -176,11 +176,11 @@ class Fake:
 
     @property
     def api_key(self):
-        return self.env["XSKILL_API_KEY"]
+        return self.env.get("XSKILL_API_KEY") or self.env.get("ARK_API_KEY")
 
 
-def fake_argv(pending_polls=0, processing_polls=0, result_bytes=None):
-    argv = [str(EXAMPLES / "fake_provider"), "--provider", "xskill",
+def fake_argv(pending_polls=0, processing_polls=0, result_bytes=None, provider="xskill"):
+    argv = [str(EXAMPLES / "fake_provider"), "--provider", provider,
             "--pending-polls", str(pending_polls), "--processing-polls", str(processing_polls)]
     if result_bytes is not None:
         argv += ["--result-bytes", str(result_bytes)]
@@ -189,7 +189,8 @@ def fake_argv(pending_polls=0, processing_polls=0, result_bytes=None):
 
 @contextmanager
 def fake_provider(**kwargs):
-    """Runs the xskill fake as its own process; yields its URL and env for a client."""
+    """Runs a provider fake (xskill unless `provider=`) as its own process; yields its
+    URL and env for a client."""
     argv = fake_argv(**kwargs)
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
