@@ -339,3 +339,68 @@ async fn a_lost_create_answer_is_recovered_by_the_idempotency_key() {
     assert_eq!(fake.created_tasks().len(), 1, "charged once");
     assert_eq!(submitted["task_id"], json!(fake.created_tasks()[0].id));
 }
+
+/// A provider that turns slow in the middle of a wait must not hold the call past
+/// the wait it asked for (clients give up after about 60 s): the last answer stands.
+#[tokio::test]
+async fn a_slow_provider_does_not_hold_a_waiting_call_past_its_wait() {
+    let fake = FakeXskill::start_with(FakeXskillConfig {
+        pending_polls: 1000,
+        ..FakeXskillConfig::default()
+    })
+    .await
+    .unwrap();
+    let proxy = FaultProxy::start(&fake.base_url()).await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        api_timeout_secs: 30,
+        ..xskill_via(&proxy, &fake, out.path())
+    };
+    let submitter = connect(server(&settings)).await;
+    let (err, submitted) = call(
+        &submitter,
+        "submit_task",
+        json!({"prompt": "a slow day", "duration": 4}),
+    )
+    .await;
+    assert!(!err, "{submitted}");
+    // A second server (a restart) knows nothing of the task, so it checks on the
+    // schedule of a typical-aged task: at once, then about 11 s later.
+    let waiter = connect(server(&settings)).await;
+    let (err, first) = call(
+        &waiter,
+        "get_task",
+        json!({"task_id": submitted["task_id"]}),
+    )
+    .await;
+    assert!(!err, "{first}");
+    proxy.inject("tasks/query", Fault::Slow(Duration::from_secs(60)));
+    let started = Instant::now();
+    let (err, task) = call(
+        &waiter,
+        "get_task",
+        json!({"task_id": submitted["task_id"], "wait_seconds": 15}),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(15 + 5 + 3), "held for {took:?}");
+    assert!(
+        !err && task["status"] == "queued",
+        "the last answer stands: {task}"
+    );
+    assert_eq!(proxy.count("tasks/query"), 2, "{:?}", proxy.seen());
+
+    // A first check that hangs ends with a clear error, also within bounds.
+    let again = connect(server(&settings)).await;
+    proxy.inject("tasks/query", Fault::Slow(Duration::from_secs(60)));
+    let started = Instant::now();
+    let (err, task) = call(
+        &again,
+        "get_task",
+        json!({"task_id": submitted["task_id"], "wait_seconds": 5}),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(20 + 5 + 3), "held for {took:?}");
+    assert!(err && text(&task).contains("no answer within"), "{task}");
+}

@@ -165,6 +165,11 @@ pub struct Waiting<'a> {
     pub progress: Option<&'a dyn ProgressSink>,
 }
 
+/// How long past its wait a get_task may spend on a check that is already under way.
+const CHECK_GRACE: Duration = Duration::from_secs(5);
+/// How long a get_task gives its first check (with retries) when its wait is shorter.
+const FIRST_CHECK_PATIENCE: Duration = Duration::from_secs(20);
+
 /// Longest a client may ask get_task to wait: clients abort calls after ~60 s.
 pub const MAX_WAIT_SECONDS: u32 = 50;
 /// Progress goes out at least this often while waiting.
@@ -417,7 +422,22 @@ impl Service {
             .flatten();
         let (mut snapshot, mut checked_at) = match recent {
             Some((at, snapshot)) => (snapshot, at),
-            None => (self.check(task_id).await?, Instant::now()),
+            None => {
+                let patience = waiting.up_to.max(FIRST_CHECK_PATIENCE) + CHECK_GRACE;
+                match tokio::time::timeout(patience, self.check(task_id)).await {
+                    Ok(answer) => (answer?, Instant::now()),
+                    Err(_) => {
+                        return Err(ProviderError::Upstream {
+                            provider: self.provider.id(),
+                            status: None,
+                            message: format!(
+                                "timed out: no answer within {} s about task {task_id}",
+                                patience.as_secs()
+                            ),
+                        });
+                    }
+                }
+            }
         };
         let deadline = started + waiting.up_to;
         loop {
@@ -447,7 +467,13 @@ impl Service {
                 // The wait is over before the next check is due: the last answer stands.
                 return Ok(snapshot);
             }
-            snapshot = self.check(task_id).await?;
+            // A slow provider must not hold the call past its wait (clients give up
+            // after about 60 s): past the deadline plus a little, the last answer stands.
+            let patience = deadline.saturating_duration_since(Instant::now()) + CHECK_GRACE;
+            match tokio::time::timeout(patience, self.check(task_id)).await {
+                Ok(answer) => snapshot = answer?,
+                Err(_) => return Ok(snapshot),
+            }
             checked_at = Instant::now();
         }
     }
