@@ -223,6 +223,17 @@ impl Session {
         })
     }
 
+    /// Ends the session (HTTP DELETE), so repeated runs stay under the server's
+    /// session cap.
+    async fn close(&self) {
+        let _ = self
+            .client
+            .delete(&self.url)
+            .headers(self.headers.clone())
+            .send()
+            .await;
+    }
+
     /// One tools/call; true when it got a result that is not an error.
     async fn call(&self, id: u64, tool: &str, arguments: &Value) -> bool {
         let request = json!({
@@ -306,6 +317,7 @@ async fn mcp_load(plan: LoadPlan) -> anyhow::Result<Value> {
                     tally.errors += 1;
                 }
             }
+            session.close().await;
             tally
         }));
     }

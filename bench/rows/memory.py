@@ -41,12 +41,18 @@ def _fresh(path):
     return path
 
 
+TIME = "/usr/bin/time"
+
+
 def peak_of_run(argv, env, cwd, timeout=300):
     """Runs a command to its end; returns exit code, stdout, stderr and its peak RSS
-    in MiB (ru_maxrss from wait4, exact)."""
+    in MiB. The peak comes from GNU time's %M: `ru_maxrss` of a child forked from
+    this Python harness would start at the harness's own size, which grows when a
+    row reads big files."""
+    marker = "SEEDANCE_BENCH_PEAK_KB="
     with open(cwd / "stdout.txt", "w+b") as out, open(cwd / "stderr.txt", "w+b") as err:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
-                                cwd=str(cwd))
+        proc = subprocess.Popen([TIME, "-f", marker + "%M", *argv], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=err, env=env, cwd=str(cwd))
         deadline = time.monotonic() + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -58,12 +64,20 @@ def peak_of_run(argv, env, cwd, timeout=300):
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return proc.returncode, out.read().decode(), err.read().decode(), usage.ru_maxrss / 1024
+        text = err.read().decode()
+        kept = [line for line in text.splitlines()
+                if not line.startswith(marker) and not line.startswith("Command exited with non-zero status")]
+        peaks = [line[len(marker):] for line in text.splitlines() if line.startswith(marker)]
+        if not peaks:
+            raise RuntimeError(f"{TIME} reported no peak: {text[-500:]}")
+        return proc.returncode, out.read().decode(), "\n".join(kept), int(peaks[-1]) / 1024
 
 
 def _cli_env(fake, dirs):
+    # Local images live one folder up (shared by the runs), so it is an allowed folder.
     return base_env({**fake.env, "SEEDANCE_DATA_DIR": str(dirs / "journal"),
-                     "SEEDANCE_OUTPUT_DIR": str(dirs / "output")})
+                     "SEEDANCE_OUTPUT_DIR": str(dirs / "output"),
+                     "SEEDANCE_ALLOWED_DIRS": str(dirs.parent)})
 
 
 def cli_download(fake, dirs):
@@ -114,7 +128,7 @@ def mcp_upload(fake, dirs, image):
 def ark_data_url(fake, dirs, image):
     """CLI `submit` with a local 30 MiB image to the Ark fake: sent as a data URL,
     base64-encoded while streaming."""
-    env = {**_cli_env(fake, dirs), "SEEDANCE_ALLOWED_DIRS": str(image.parent)}
+    env = _cli_env(fake, dirs)
     code, _, err, peak = peak_of_run(
         [str(BINARY), "submit", "--prompt", "@image_file_1 turns slowly on a table", "--duration", "5",
          "--image-file", str(image)], env, dirs)
@@ -165,7 +179,7 @@ def memory(opts):
     ]
     rows = [[what, fmt_spread(d[key]["peak"], "", 1), target, notes] for what, key, target, notes in rows]
     details = table(["what the release binary does", "peak RSS, MiB", "target, MiB", "notes"], rows)
-    details += (f"\n\nMedian of {runs} runs each, every one a fresh process. CLI peaks are `ru_maxrss` from `wait4` (exact peak of the whole run); MCP peaks are "
+    details += (f"\n\nMedian of {runs} runs each, every one a fresh process. CLI peaks are GNU time's `%M` (the peak of the whole run; a child's own `ru_maxrss` would start at the Python harness's size); MCP peaks are "
                 "VmHWM from `/proc/PID/status` of the live server right after the answer. The fake "
                 "(`examples/fake_provider.rs`, its own process) serves the result as one 50 MiB body with a "
                 "Content-Length. Images are a PNG signature and a 4000x3000 IHDR followed by filler (the server "
