@@ -5,30 +5,10 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
 use common::{call, connect, server, settings, xskill_settings};
-use rmcp::{
-    ClientHandler, RoleClient, ServiceExt,
-    model::{GetPromptRequestParams, ProgressNotificationParam, ReadResourceRequestParams},
-    service::NotificationContext,
-};
+use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams};
 use seedance_mcp::{config::Settings, fakes::xskill::FakeXskill};
 use serde_json::{Value, json};
-
-/// Records progress notifications as the client sees them.
-#[derive(Clone, Default)]
-struct ProgressRecorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
-
-impl ClientHandler for ProgressRecorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _: NotificationContext<RoleClient>,
-    ) {
-        self.0.lock().unwrap().push(params);
-    }
-}
 
 fn prompt_text(result: &rmcp::model::GetPromptResult) -> String {
     let message = serde_json::to_value(&result.messages[0]).unwrap();
@@ -42,12 +22,8 @@ async fn the_skill_flow_runs_end_to_end_through_an_mcp_client() {
         sim_seconds: 3.0,
         ..settings(out.path())
     };
-    let server = server(&settings);
-    let (client_io, server_io) = tokio::io::duplex(1 << 20);
-    let (read, write) = tokio::io::split(server_io);
-    tokio::spawn(async move { seedance_mcp::mcp::transport::serve_io(server, read, write).await });
-    let recorder = ProgressRecorder::default();
-    let client = recorder.clone().serve(client_io).await.unwrap();
+    let recorder = common::ProgressRecorder::default();
+    let client = common::connect_with(server(&settings), recorder.clone()).await;
 
     // 1. The prompt lays out the workflow and shots for the length asked.
     let prompts = client.list_all_prompts().await.unwrap();
@@ -129,10 +105,7 @@ async fn the_skill_flow_runs_end_to_end_through_an_mcp_client() {
         file.starts_with(out.path()) && file.metadata().unwrap().len() > 1000,
         "{task}"
     );
-    assert!(
-        !recorder.0.lock().unwrap().is_empty(),
-        "no progress while waiting"
-    );
+    assert!(recorder.count() > 0, "no progress while waiting");
 
     // The skill itself is readable as resources.
     let skill = client

@@ -5,14 +5,11 @@
 mod common;
 
 use std::{
-    sync::{Arc, Mutex},
+    sync::Mutex,
     time::{Duration, Instant},
 };
 
-use rmcp::{
-    ClientHandler, RoleClient, ServiceExt, model::ProgressNotificationParam,
-    service::NotificationContext,
-};
+use rmcp::ServiceExt;
 use seedance_mcp::{
     config::Settings,
     request::SubmitTaskParams,
@@ -137,30 +134,12 @@ async fn a_wait_never_exceeds_what_was_asked() {
     );
 }
 
-/// Records progress notifications as an MCP client sees them.
-#[derive(Clone, Default)]
-struct ProgressRecorder(Arc<Mutex<Vec<ProgressNotificationParam>>>);
-
-impl ClientHandler for ProgressRecorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _: NotificationContext<RoleClient>,
-    ) {
-        self.0.lock().unwrap().push(params);
-    }
-}
-
 #[tokio::test]
 async fn mcp_clients_get_progress_notifications_and_none_after_the_result() {
     let out = tempfile::tempdir().unwrap();
     let (settings, _) = sim(3.0, out.path());
-    let server = common::server(&settings);
-    let (client_io, server_io) = tokio::io::duplex(1 << 20);
-    let (read, write) = tokio::io::split(server_io);
-    tokio::spawn(async move { seedance_mcp::mcp::transport::serve_io(server, read, write).await });
-    let recorder = ProgressRecorder::default();
-    let client = recorder.clone().serve(client_io).await.unwrap();
+    let recorder = common::ProgressRecorder::default();
+    let client = common::connect_with(common::server(&settings), recorder.clone()).await;
     let (_, submitted) =
         common::call(&client, "submit_task", json!({"prompt": "a paper boat"})).await;
     let (err, task) = common::call(
@@ -171,14 +150,10 @@ async fn mcp_clients_get_progress_notifications_and_none_after_the_result() {
     .await;
     assert!(!err, "{task}");
     assert_eq!(task["status"], "succeeded");
-    let seen = recorder.0.lock().unwrap().len();
+    let seen = recorder.count();
     assert!(seen >= 1, "no progress notification arrived");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        recorder.0.lock().unwrap().len(),
-        seen,
-        "progress arrived after the result"
-    );
+    assert_eq!(recorder.count(), seen, "progress arrived after the result");
     let (err, text) = common::call(
         &client,
         "get_task",
@@ -203,7 +178,7 @@ async fn a_ninety_second_task_is_followed_to_the_end_in_calls_under_fifty_second
         .env("SEEDANCE_DATA_DIR", out.path().join(".journal"))
         .env("SEEDANCE_SIM_SECONDS", "90")
         .stderr(std::process::Stdio::null());
-    let recorder = ProgressRecorder::default();
+    let recorder = common::ProgressRecorder::default();
     let client = recorder
         .clone()
         .serve(rmcp::transport::TokioChildProcess::new(cmd).unwrap())
@@ -241,7 +216,7 @@ async fn a_ninety_second_task_is_followed_to_the_end_in_calls_under_fifty_second
     );
     assert_eq!(task["status"], "succeeded");
     assert!(std::path::Path::new(task["local_files"][0].as_str().unwrap()).exists());
-    let progress = recorder.0.lock().unwrap().len();
+    let progress = recorder.count();
     assert!(
         progress >= 4,
         "progress at least every 10 s of waiting: {progress}"

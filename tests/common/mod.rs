@@ -8,7 +8,11 @@ pub mod python;
 
 use std::{path::Path, sync::Arc};
 
-use rmcp::{RoleClient, ServiceExt, model::CallToolRequestParams, service::RunningService};
+use rmcp::{
+    ClientHandler, RoleClient, ServiceExt,
+    model::{CallToolRequestParams, ProgressNotificationParam},
+    service::{NotificationContext, RunningService},
+};
 use seedance_mcp::{
     config::{
         Config, SEED2_DEFAULT_BASE_URL, SEEDANCE2AI_DEFAULT_BASE_URL, Settings,
@@ -116,12 +120,41 @@ pub fn server(settings: &Settings) -> SeedanceServer {
 
 /// An rmcp client talking to `server` over in-memory pipes.
 pub async fn connect(server: SeedanceServer) -> RunningService<RoleClient, ()> {
+    connect_with(server, ()).await
+}
+
+/// Like [`connect`], with a client handler that hears notifications.
+pub async fn connect_with<H: ClientHandler>(
+    server: SeedanceServer,
+    handler: H,
+) -> RunningService<RoleClient, H> {
     let (client_io, server_io) = tokio::io::duplex(1 << 20);
     let (read, write) = tokio::io::split(server_io);
     tokio::spawn(async move {
         let _ = transport::serve_io(server, read, write).await;
     });
-    ().serve(client_io).await.unwrap()
+    handler.serve(client_io).await.unwrap()
+}
+
+/// Records progress notifications as an MCP client sees them.
+#[derive(Clone, Default)]
+pub struct ProgressRecorder(pub Arc<std::sync::Mutex<Vec<ProgressNotificationParam>>>);
+
+impl ProgressRecorder {
+    /// How many notifications arrived so far.
+    pub fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+impl ClientHandler for ProgressRecorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        self.0.lock().unwrap().push(params);
+    }
 }
 
 /// Calls a tool and returns (is_error, structured content or text).
