@@ -134,14 +134,7 @@ fn unwrap_nullable(
     side: Side,
     depth: usize,
 ) {
-    let Some(Value::Array(branches)) = object.get("anyOf") else {
-        return;
-    };
-    let is_null = |branch: &Value| branch.get("type") == Some(&Value::from("null"));
-    if branches.len() != 2 || !branches.iter().any(is_null) {
-        return;
-    }
-    let Some(Value::Object(mut inner)) = branches.iter().find(|b| !is_null(b)).cloned() else {
+    let Some(mut inner) = non_null_branch(object) else {
         return;
     };
     compact_object(&mut inner, defs, side, depth + 1);
@@ -163,25 +156,34 @@ fn unwrap_nullable(
             }
         }
     }
-    object.remove("anyOf");
-    for (key, value) in inner {
-        object.entry(key).or_insert(value);
-    }
+    merge_in_place_of_any_of(object, inner);
 }
 
 /// `{"anyOf": [X, {"type": "null"}]}` becomes X, for an output field that is
 /// left out rather than sent as `null`.
 fn drop_null_branch(object: &mut Map<String, Value>) {
+    if let Some(inner) = non_null_branch(object) {
+        merge_in_place_of_any_of(object, inner);
+    }
+}
+
+/// X, when `object` is `{"anyOf": [X, {"type": "null"}]}` (in either order).
+fn non_null_branch(object: &Map<String, Value>) -> Option<Map<String, Value>> {
     let Some(Value::Array(branches)) = object.get("anyOf") else {
-        return;
+        return None;
     };
     let is_null = |branch: &Value| branch.get("type") == Some(&Value::from("null"));
     if branches.len() != 2 || !branches.iter().any(is_null) {
-        return;
+        return None;
     }
-    let Some(Value::Object(inner)) = branches.iter().find(|b| !is_null(b)).cloned() else {
-        return;
-    };
+    match branches.iter().find(|b| !is_null(b)) {
+        Some(Value::Object(inner)) => Some(inner.clone()),
+        _ => None,
+    }
+}
+
+/// Replaces `anyOf` with `inner`'s keywords; the object's own (its description) win.
+fn merge_in_place_of_any_of(object: &mut Map<String, Value>, inner: Map<String, Value>) {
     object.remove("anyOf");
     for (key, value) in inner {
         object.entry(key).or_insert(value);
