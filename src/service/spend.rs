@@ -91,7 +91,7 @@ impl Service {
 }
 
 /// An amount rounded to the cent, the precision prices are compared at.
-fn cents(amount: f64) -> f64 {
+pub(super) fn cents(amount: f64) -> f64 {
     (amount * 100.0).round() / 100.0
 }
 

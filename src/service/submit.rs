@@ -367,7 +367,7 @@ fn usd(amount: &Amount) -> Option<f64> {
     amount
         .unit
         .starts_with("USD")
-        .then(|| (amount.amount * 100.0).round() / 100.0)
+        .then(|| super::spend::cents(amount.amount))
 }
 
 /// A stable hash of what would be sent: the provider, the arguments and the

@@ -637,20 +637,17 @@ impl Provider for Ark {
         _key: &SubmissionKey,
         attachments: &inline::Attachments,
     ) -> Result<SubmittedTask, ProviderError> {
-        let Generation::Video(video) = &request.generation else {
-            return Err(self.unsupported(
-                "image models through this server",
-                "Use seedance-2.0 / seedance-2.0-fast here, or a provider with image models (xskill, seedance2ai).",
-            ));
-        };
+        // create_call refuses what Ark cannot make (image models) before anything is sent.
         let call = self.create_call(request)?;
+        let with_video =
+            matches!(&request.generation, Generation::Video(v) if v.inputs.has_video());
         let created: wire::Created = if attachments.is_empty() {
             let post = self.client.post(&call.url).json(&call.body);
             self.call(post.timeout(self.api_timeout), "create").await?
         } else {
             self.create_streaming(&call, attachments).await?
         };
-        super::lock(&self.with_video).insert(created.id.clone(), video.inputs.has_video());
+        super::lock(&self.with_video).insert(created.id.clone(), with_video);
         Ok(SubmittedTask {
             task_id: created.id,
             status: TaskStatus::Queued,
