@@ -153,7 +153,7 @@ proptest! {
             && let Ok(request) = seedance_mcp::validate::submit(&params)
         {
             let _ = seedance_mcp::lint::lint(&request);
-            for provider in every_offline_provider() {
+            for provider in OFFLINE_PROVIDERS.iter() {
                 let _ = provider.capabilities().check(provider.id(), &request);
                 let _ = provider.estimate(&request);
                 let _ = provider.create_call(&request);
@@ -181,25 +181,26 @@ proptest! {
     }
 }
 
-/// Providers built against an address nothing listens on: only the offline
-/// parts (checks, prices, request encoding) are used.
-fn every_offline_provider() -> Vec<std::sync::Arc<dyn Provider>> {
-    let out = std::env::temp_dir();
-    [
-        "xskill",
-        "byteplus",
-        "volcengine",
-        "seedance2ai",
-        "seed2",
-        "sim",
-    ]
-    .iter()
-    .map(|name| {
-        let settings = with_provider(name, "http://127.0.0.1:9", &out);
-        providers::build(&Config::from_settings(&settings).unwrap()).unwrap()
-    })
-    .collect()
-}
+/// Providers built against an address nothing listens on, once for all cases:
+/// only the offline parts (checks, prices, request encoding) are used.
+static OFFLINE_PROVIDERS: std::sync::LazyLock<Vec<std::sync::Arc<dyn Provider>>> =
+    std::sync::LazyLock::new(|| {
+        let out = std::env::temp_dir();
+        [
+            "xskill",
+            "byteplus",
+            "volcengine",
+            "seedance2ai",
+            "seed2",
+            "sim",
+        ]
+        .iter()
+        .map(|name| {
+            let settings = with_provider(name, "http://127.0.0.1:9", &out);
+            providers::build(&Config::from_settings(&settings).unwrap()).unwrap()
+        })
+        .collect()
+    });
 
 fn with_provider(name: &str, base: &str, out: &std::path::Path) -> Settings {
     let key = Some(Secret::new("sk-hostile-test-key"));
