@@ -1,7 +1,9 @@
-//! Every environment variable the program reads, declared once.
+//! Every general environment variable the program reads, declared once.
 //!
 //! Clap binds flags to these names (`#[arg(env = ...)]`) and the README's config
-//! table lists them, so a name never drifts between code and docs.
+//! table lists them, so a name never drifts between code and docs. Each
+//! provider's key and base-URL variables are declared by its registry entry
+//! (`providers::registry`), and read through `config::ProviderFlags`.
 
 /// Which provider backend to use: `xskill`, `byteplus`, `volcengine`, `seedance2ai`,
 /// `seed2` or `sim`. Unset: the first provider whose key is set, else `sim`.
@@ -25,22 +27,6 @@ pub const SEEDANCE_API_TIMEOUT_SECS: &str = "SEEDANCE_API_TIMEOUT_SECS";
 pub const SEEDANCE_MAX_COST_PER_TASK: &str = "SEEDANCE_MAX_COST_PER_TASK";
 /// Most all tasks of the last 24 hours may cost together, in the provider's unit.
 pub const SEEDANCE_DAILY_BUDGET: &str = "SEEDANCE_DAILY_BUDGET";
-/// Key for the xskill.ai API (`sk-...`).
-pub const XSKILL_API_KEY: &str = "XSKILL_API_KEY";
-/// Base URL of the xskill.ai API (default `https://api.xskill.ai`).
-pub const XSKILL_BASE_URL: &str = "XSKILL_BASE_URL";
-/// Key for BytePlus ModelArk or Volcengine Ark.
-pub const ARK_API_KEY: &str = "ARK_API_KEY";
-/// Base URL of the Ark API (default: the region's `.../api/v3`).
-pub const ARK_BASE_URL: &str = "ARK_BASE_URL";
-/// Key for seedance2ai.io (`sk_live_...`).
-pub const SEEDANCE2AI_API_KEY: &str = "SEEDANCE2AI_API_KEY";
-/// Base URL of the seedance2ai.io API (default `https://www.seedance2ai.io/api/v1`).
-pub const SEEDANCE2AI_BASE_URL: &str = "SEEDANCE2AI_BASE_URL";
-/// Key for seed2.io (`sk-s2-...`).
-pub const SEED2_API_KEY: &str = "SEED2_API_KEY";
-/// Base URL of the seed2.io API (default `https://api.seed2.io`).
-pub const SEED2_BASE_URL: &str = "SEED2_BASE_URL";
 /// Bearer token for streamable HTTP: with it set, every `/mcp` request needs
 /// `Authorization: Bearer <token>`; serving a non-loopback address requires it.
 pub const SEEDANCE_HTTP_TOKEN: &str = "SEEDANCE_HTTP_TOKEN";

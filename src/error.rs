@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::providers::ProviderId;
+use crate::domain::ProviderId;
 
 /// Why a provider call did not give an answer.
 #[derive(Debug, thiserror::Error)]

@@ -18,8 +18,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
     clock::unix_now,
-    providers::ProviderId,
-    task::{Amount, TaskStatus},
+    domain::{Amount, ProviderId, TaskStatus},
 };
 
 /// Where a submission stands with the provider.
@@ -235,7 +234,7 @@ impl Journal {
     {
         let conn = Arc::clone(&self.conn);
         tokio::task::spawn_blocking(move || {
-            let guard = crate::providers::lock(&conn);
+            let guard = crate::sync::lock(&conn);
             work(&guard).map_err(JournalError::from)
         })
         .await
@@ -508,7 +507,7 @@ mod tests {
 
     fn new(key: &str, fingerprint: &str) -> NewSubmission {
         NewSubmission {
-            provider: ProviderId::Sim,
+            provider: crate::domain::test_id("sim"),
             submission_key: key.into(),
             fingerprint: fingerprint.into(),
             request_json: "{\"prompt\":\"x\"}".into(),
@@ -524,7 +523,11 @@ mod tests {
         let journal = Journal::open(dir.path()).unwrap();
         let id = journal.begin(new("k1", "f1")).await.unwrap();
         assert_eq!(
-            journal.unfinished(ProviderId::Sim).await.unwrap()[0].submit_state,
+            journal
+                .unfinished(crate::domain::test_id("sim"))
+                .await
+                .unwrap()[0]
+                .submit_state,
             SubmitState::Sending
         );
         journal
@@ -539,7 +542,7 @@ mod tests {
         drop(journal);
         let journal = Journal::open(dir.path()).unwrap();
         let row = journal
-            .by_task(ProviderId::Sim, "t1".into())
+            .by_task(crate::domain::test_id("sim"), "t1".into())
             .await
             .unwrap()
             .unwrap();
@@ -561,20 +564,20 @@ mod tests {
             .unwrap();
         assert!(
             journal
-                .recent_duplicate(ProviderId::Sim, "same".into(), 0)
+                .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
                 .await
                 .unwrap()
                 .is_some()
         );
         assert!(
             journal
-                .recent_duplicate(ProviderId::Sim, "other".into(), 0)
+                .recent_duplicate(crate::domain::test_id("sim"), "other".into(), 0)
                 .await
                 .unwrap()
                 .is_none()
         );
         let update = StatusUpdate {
-            provider: ProviderId::Sim,
+            provider: crate::domain::test_id("sim"),
             task_id: "t1".into(),
             status: TaskStatus::Failed,
             price: None,
@@ -585,7 +588,7 @@ mod tests {
         journal.record_status(update).await.unwrap();
         assert!(
             journal
-                .recent_duplicate(ProviderId::Sim, "same".into(), 0)
+                .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
                 .await
                 .unwrap()
                 .is_none()
@@ -598,7 +601,7 @@ mod tests {
         let journal = Journal::open(dir.path()).unwrap();
         journal.begin(new("k1", "f")).await.unwrap();
         let update = StatusUpdate {
-            provider: ProviderId::Xskill,
+            provider: crate::domain::test_id("xskill"),
             task_id: "elsewhere".into(),
             status: TaskStatus::Running,
             price: None,

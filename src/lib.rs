@@ -2,14 +2,24 @@
 //! ByteDance Seedance 2.0 (and Seedream images) through the provider APIs people
 //! buy from.
 //!
-//! Layers, top to bottom: [`cli`] and [`mcp`] (how calls arrive) → [`service`] (what
-//! each tool does) → [`validate`] (checks before spending) → [`providers`] (one
-//! backend per API, behind a small trait).
+//! Layers, top to bottom (a module uses only modules below it; `tests/module_graph.rs`
+//! checks that there is no cycle):
+//! - [`cli`] and [`mcp`]: how calls arrive;
+//! - [`service`]: what each tool does;
+//! - [`journal`]: every paid submission, on disk;
+//! - [`lint`], [`validate`] and [`request`]: the tool arguments, checked before spending;
+//! - [`config`]: flags and variables, resolved with the provider registry;
+//! - [`providers`]: one backend per API behind a small trait, and the registry;
+//! - [`error`]: provider failures by meaning;
+//! - [`domain`]: the vocabulary every layer speaks;
+//! - leaves used anywhere: [`clock`], [`confine`], [`env_vars`], [`media_probe`],
+//!   [`references`], [`secret`], [`sync`], [`test_hooks`].
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod confine;
+pub mod domain;
 pub mod env_vars;
 pub mod error;
 #[cfg(feature = "fakes")]
@@ -24,6 +34,6 @@ pub mod request;
 pub mod secret;
 pub mod service;
 pub mod skill;
-pub mod task;
+pub mod sync;
 pub mod test_hooks;
 pub mod validate;

@@ -6,8 +6,8 @@ use anyhow::Context;
 use clap::Parser;
 use seedance_mcp::{
     cli::{Cli, Command, OutputMode, SkillAction, human::Human, progress::StderrProgress},
-    config::{Config, HttpSettings},
-    env_vars, mcp, providers,
+    config::{Config, http::HttpSettings},
+    env_vars, mcp,
     service::{
         GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting,
         media::LocalScope,
@@ -59,14 +59,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let config = Config::from_settings(&cli.settings)?;
     let notice = config.simulation_notice();
-    let provider = providers::build(&config)?;
-    let sim_seconds = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
+    let provider = config.build_provider()?;
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
     // The CLI reads local files in the current folder (and SEEDANCE_ALLOWED_DIRS); the
     // MCP server replaces this per call with the client's roots or the HTTP rule.
     let cwd = std::env::current_dir().context("reading the current folder")?;
-    let service = Service::new(provider, config.output_dir.clone(), sim_seconds, journal)
+    let service = Service::new(provider, config.output_dir.clone(), journal)
         .with_spend_limits(config.spend)
         .with_local_files(config.allowed_dirs.clone(), LocalScope::Folder(cwd));
     let command = cli.command.unwrap_or(Command::Serve {

@@ -6,10 +6,14 @@
 
 use base64::Engine;
 
-use crate::request::{
-    ArkSettings, Channel, Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload,
-    KnownModel, Mode, ModelChoice, Ratio, Resolution, ServiceTier, SubmitTaskParams, VideoInputs,
-    VideoRequest, VideoTier,
+use crate::{
+    domain::{
+        Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload, KnownModel, Mode,
+        ModelChoice, ProviderOptions, Ratio, Resolution, ValidationError, VideoInputs,
+        VideoRequest, VideoTier, one_of,
+    },
+    providers::{ark::options::ArkSettings, seedance2ai::options::Channel},
+    request::SubmitTaskParams,
 };
 
 /// Limits shared by every Seedance 2.0 provider.
@@ -36,33 +40,6 @@ pub mod limits {
     pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 }
 
-/// A request refused before sending: which field, what is wrong, how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid `{field}`: {problem}. Fix: {fix}")]
-pub struct ValidationError {
-    /// The argument at fault, e.g. `duration` or `image_files[2]`.
-    pub field: String,
-    /// What is wrong with it.
-    pub problem: String,
-    /// What to send instead.
-    pub fix: String,
-}
-
-impl ValidationError {
-    /// An error about `field`: what is wrong and what to send instead.
-    pub fn new(
-        field: impl Into<String>,
-        problem: impl Into<String>,
-        fix: impl Into<String>,
-    ) -> Self {
-        Self {
-            field: field.into(),
-            problem: problem.into(),
-            fix: fix.into(),
-        }
-    }
-}
-
 type Checked<T> = Result<T, ValidationError>;
 
 /// Validates `submit_task` arguments into a request a provider can send.
@@ -85,12 +62,18 @@ pub fn submit(params: &SubmitTaskParams) -> Checked<GenerationRequest> {
                 || !params.image_urls.is_empty()
         }
     };
-    let generation = if wants_image {
-        Generation::Image(image_request(prompt, &model, params)?)
+    let (generation, options) = if wants_image {
+        let image = image_request(prompt, &model, params)?;
+        (Generation::Image(image), ProviderOptions::default())
     } else {
-        Generation::Video(video_request(prompt, &model, params)?)
+        let (video, options) = video_request(prompt, &model, params)?;
+        (Generation::Video(video), options)
     };
-    Ok(GenerationRequest { model, generation })
+    Ok(GenerationRequest {
+        model,
+        generation,
+        options,
+    })
 }
 
 fn model_choice(model: Option<&str>) -> Checked<ModelChoice> {
@@ -108,7 +91,12 @@ fn model_choice(model: Option<&str>) -> Checked<ModelChoice> {
         .map_or_else(|| ModelChoice::Native(name.to_owned()), ModelChoice::Known))
 }
 
-fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Checked<VideoRequest> {
+/// A video request and the backend options that came with it.
+fn video_request(
+    prompt: &str,
+    model: &ModelChoice,
+    p: &SubmitTaskParams,
+) -> Checked<(VideoRequest, ProviderOptions)> {
     for (field, set) in [
         ("image_size", p.image_size.is_some()),
         ("num_images", p.num_images.is_some()),
@@ -139,13 +127,19 @@ fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
             "use -1 for a random seed or a number in that range",
         ));
     }
-    let ark = ark_settings(p.ark.as_ref())?;
-    let channel = one_of::<Channel>(
-        "channel",
-        p.channel.as_deref(),
-        Channel::parse,
-        Channel::allowed,
-    )?;
+    let mut options = ProviderOptions::default();
+    if let Some(ark) = p
+        .ark
+        .as_ref()
+        .map(ArkSettings::from_options)
+        .transpose()?
+        .flatten()
+    {
+        options.insert(ark);
+    }
+    if let Some(channel) = Channel::from_argument(p.channel.as_deref())? {
+        options.insert(channel);
+    }
     let mode = match p.mode.as_deref() {
         None => Mode::OmniReference,
         Some("omni_reference") => Mode::OmniReference,
@@ -163,7 +157,7 @@ fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         Mode::FirstLastFrames => frame_inputs(p)?,
     };
     check_references(prompt, &inputs)?;
-    Ok(VideoRequest {
+    let video = VideoRequest {
         prompt: prompt.to_owned(),
         tier,
         inputs,
@@ -175,28 +169,8 @@ fn video_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         camera_fixed: p.camera_fixed,
         return_last_frame: p.return_last_frame.unwrap_or(false),
         watermark: p.watermark,
-        ark,
-        channel,
-    })
-}
-
-/// Parses an enum-like string field with a message listing the allowed values.
-fn one_of<T>(
-    field: &str,
-    value: Option<&str>,
-    parse: fn(&str) -> Option<T>,
-    allowed: fn() -> String,
-) -> Checked<Option<T>> {
-    match value {
-        None => Ok(None),
-        Some(text) => parse(text.trim()).map(Some).ok_or_else(|| {
-            ValidationError::new(
-                field,
-                format!("`{text}` is not allowed"),
-                format!("use one of {}", allowed()),
-            )
-        }),
-    }
+    };
+    Ok((video, options))
 }
 
 fn ratio(value: Option<&str>) -> Checked<Option<Ratio>> {
@@ -221,41 +195,6 @@ fn resolution(value: Option<&str>, image: bool) -> Checked<Option<Resolution>> {
         }
         other => Ok(other),
     }
-}
-
-fn ark_settings(options: Option<&crate::request::ArkOptions>) -> Checked<ArkSettings> {
-    let Some(o) = options else {
-        return Ok(ArkSettings::default());
-    };
-    let service_tier = one_of(
-        "ark.service_tier",
-        o.service_tier.as_deref(),
-        ServiceTier::parse,
-        ServiceTier::allowed,
-    )?;
-    let execution_expires_after = match o.execution_expires_after {
-        None => None,
-        Some(s) if (3600..=259_200).contains(&s) => u32::try_from(s).ok(),
-        Some(s) => {
-            return Err(ValidationError::new(
-                "ark.execution_expires_after",
-                format!("{s} s is outside 3600-259200 s"),
-                "use between one hour (3600) and three days (259200)",
-            ));
-        }
-    };
-    let draft_task_id = o
-        .draft_task_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-        .map(str::to_owned);
-    Ok(ArkSettings {
-        service_tier,
-        execution_expires_after,
-        draft: o.draft.unwrap_or(false),
-        draft_task_id,
-    })
 }
 
 fn duration(value: Option<i64>) -> Checked<u8> {

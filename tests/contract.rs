@@ -11,14 +11,14 @@ use std::{sync::Arc, time::Duration};
 use futures_util::StreamExt;
 use seedance_mcp::fakes::ark::{ArkRegion, FakeArkConfig};
 use seedance_mcp::{
+    domain::{GenerationRequest, ImageUpload, KnownModel, SubmittedTask, TaskSnapshot, TaskStatus},
     error::ErrorKind,
     fakes::{
         ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
         xskill::FakeXskill,
     },
     providers::{Provider, SubmissionKey, capabilities::BalanceSource},
-    request::{GenerationRequest, ImageUpload, KnownModel, SubmitTaskParams},
-    task::{TaskSnapshot, TaskStatus},
+    request::SubmitTaskParams,
     validate,
 };
 
@@ -90,7 +90,7 @@ impl Backend {
         true
     }
 
-    async fn submit(&self, request: &GenerationRequest) -> seedance_mcp::task::SubmittedTask {
+    async fn submit(&self, request: &GenerationRequest) -> SubmittedTask {
         self.provider
             .submit(request, &SubmissionKey::random())
             .await

@@ -8,14 +8,23 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
-/// Names declared in src/env_vars.rs.
+/// Names declared in src/env_vars.rs, and each provider's key and base-URL
+/// variables from the registry.
 fn declared_env_vars() -> Vec<String> {
-    read("src/env_vars.rs")
+    let general = read("src/env_vars.rs")
         .lines()
         .filter_map(|l| l.trim().strip_prefix("pub const "))
         .filter_map(|l| l.split(':').next())
         .map(str::to_owned)
-        .collect()
+        .collect::<Vec<_>>();
+    let providers = seedance_mcp::providers::registry::entries()
+        .flat_map(|e| [e.info().key_var, e.info().base_url_var])
+        .flatten()
+        .map(str::to_owned);
+    let mut all: Vec<String> = general.into_iter().chain(providers).collect();
+    all.dedup();
+    assert!(all.iter().any(|v| v == "XSKILL_API_KEY"), "{all:?}");
+    all
 }
 
 #[test]

@@ -16,7 +16,6 @@ use seedance_mcp::{
         seedance2ai::FakeSeedance2ai,
         xskill::{FakeXskill, FakeXskillConfig},
     },
-    secret::Secret,
 };
 use serde_json::{Value, json};
 
@@ -157,12 +156,10 @@ fn rows() -> Vec<Row> {
 
 fn xskill_via(proxy: &FaultProxy, fake: &FakeXskill, out: &std::path::Path) -> Settings {
     Settings {
-        provider: Some("xskill".into()),
-        xskill_api_key: Some(Secret::new(fake.api_key())),
-        xskill_base_url: proxy.base_url(),
         api_timeout_secs: 1,
         ..settings(out)
     }
+    .with_provider("xskill", fake.api_key(), &proxy.base_url())
 }
 
 fn text(value: &Value) -> String {
@@ -320,12 +317,14 @@ async fn a_lost_create_answer_is_recovered_by_the_idempotency_key() {
         .trim_start_matches(&fake.origin())
         .to_owned();
     let settings = Settings {
-        provider: Some("seedance2ai".into()),
-        seedance2ai_api_key: Some(Secret::new(fake.api_key())),
-        seedance2ai_base_url: format!("{}{api}", proxy.base_url()),
         api_timeout_secs: 1,
         ..settings(out.path())
-    };
+    }
+    .with_provider(
+        "seedance2ai",
+        fake.api_key(),
+        &format!("{}{api}", proxy.base_url()),
+    );
     let client = connect(server(&settings)).await;
     proxy.inject("/video/", Fault::DropAfterForwarding);
     let (err, submitted) = call(

@@ -17,7 +17,6 @@ use seedance_mcp::{
     mcp::args::Args,
     providers::{self, Provider, SubmissionKey},
     request::SubmitTaskParams,
-    secret::Secret,
 };
 use serde_json::{Map, Value, json};
 
@@ -186,56 +185,19 @@ proptest! {
 static OFFLINE_PROVIDERS: std::sync::LazyLock<Vec<std::sync::Arc<dyn Provider>>> =
     std::sync::LazyLock::new(|| {
         let out = std::env::temp_dir();
-        [
-            "xskill",
-            "byteplus",
-            "volcengine",
-            "seedance2ai",
-            "seed2",
-            "sim",
-        ]
-        .iter()
-        .map(|name| {
-            let settings = with_provider(name, "http://127.0.0.1:9", &out);
-            providers::build(&Config::from_settings(&settings).unwrap()).unwrap()
-        })
-        .collect()
+        providers::registry::entries()
+            .map(|entry| {
+                let settings = with_provider(entry.id.as_str(), "http://127.0.0.1:9", &out);
+                Config::from_settings(&settings)
+                    .unwrap()
+                    .build_provider()
+                    .unwrap()
+            })
+            .collect()
     });
 
 fn with_provider(name: &str, base: &str, out: &std::path::Path) -> Settings {
-    let key = Some(Secret::new("sk-hostile-test-key"));
-    let base = base.to_owned();
-    let settings = common::settings(out);
-    match name {
-        "xskill" => Settings {
-            provider: Some(name.into()),
-            xskill_api_key: key,
-            xskill_base_url: base,
-            ..settings
-        },
-        "byteplus" | "volcengine" => Settings {
-            provider: Some(name.into()),
-            ark_api_key: key,
-            ark_base_url: Some(base),
-            ..settings
-        },
-        "seedance2ai" => Settings {
-            provider: Some(name.into()),
-            seedance2ai_api_key: key,
-            seedance2ai_base_url: base,
-            ..settings
-        },
-        "seed2" => Settings {
-            provider: Some(name.into()),
-            seed2_api_key: key,
-            seed2_base_url: base,
-            ..settings
-        },
-        _ => Settings {
-            provider: Some("sim".into()),
-            ..settings
-        },
-    }
+    common::settings(out).with_provider(name, "sk-hostile-test-key", base)
 }
 
 /// An answer: arbitrary bytes, or a JSON document built from wire-like keys.
@@ -272,7 +234,10 @@ fn any_provider_answer_is_handled_without_panicking() {
                 api_timeout_secs: 2,
                 ..with_provider(name, &proxy.base_url(), out.path())
             };
-            providers::build(&Config::from_settings(&settings).unwrap()).unwrap()
+            Config::from_settings(&settings)
+                .unwrap()
+                .build_provider()
+                .unwrap()
         })
         .collect();
     let mut runner = proptest::test_runner::TestRunner::new(cases(300));

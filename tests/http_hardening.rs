@@ -17,7 +17,7 @@ use rmcp::{
         StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
     },
 };
-use seedance_mcp::{config::HttpConfig, mcp::transport::serve_http, secret::Secret};
+use seedance_mcp::{config::http::HttpConfig, mcp::transport::serve_http, secret::Secret};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 

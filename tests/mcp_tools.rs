@@ -367,8 +367,11 @@ async fn provider_errors_become_tool_errors_with_next_steps() {
 async fn a_wrong_key_is_reported_without_revealing_it() {
     let fake = FakeXskill::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let mut s = xskill_settings(&fake, out.path());
-    s.xskill_api_key = Some(seedance_mcp::secret::Secret::new("sk-wrong-secret-value"));
+    let s = common::settings(out.path()).with_provider(
+        "xskill",
+        "sk-wrong-secret-value",
+        &fake.base_url(),
+    );
     let client = connect(server(&s)).await;
     let (err, text) = call(&client, "get_balance", json!({})).await;
     assert!(err);

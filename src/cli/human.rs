@@ -99,7 +99,7 @@ impl Human for GetTaskOutput {
     }
 
     fn ended_badly(&self) -> bool {
-        self.finished && self.status != crate::task::TaskStatus::Succeeded
+        self.finished && self.status != crate::domain::TaskStatus::Succeeded
     }
 }
 
@@ -179,13 +179,13 @@ fn one_line(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{providers::ProviderId, task::TaskStatus};
+    use crate::domain::TaskStatus;
 
     #[test]
     fn a_saved_result_shows_its_files_and_no_next_step() {
         let out = GetTaskOutput {
             task_id: "t1".into(),
-            provider: ProviderId::Sim,
+            provider: crate::domain::test_id("sim"),
             simulated: true,
             status: TaskStatus::Succeeded,
             finished: true,

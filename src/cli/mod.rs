@@ -17,7 +17,7 @@ use std::{
 use clap::{Parser, Subcommand};
 
 use crate::{
-    config::{HttpSettings, Settings},
+    config::{Settings, http::HttpSettings},
     request::SubmitTaskParams,
 };
 

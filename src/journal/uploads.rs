@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Journal, JournalError};
-use crate::{clock::unix_now, providers::ProviderId};
+use crate::{clock::unix_now, domain::ProviderId};
 
 /// Created with the journal; `IF NOT EXISTS` adds it to journals made before it.
 pub(super) const SCHEMA: &str = "
@@ -68,10 +68,13 @@ mod tests {
         let journal = Journal::open(dir.path()).unwrap();
         let sha = "ab".repeat(32);
         let cached = |p, since| journal.cached_upload(p, sha.clone(), since);
-        assert_eq!(cached(ProviderId::Xskill, 0).await.unwrap(), None);
+        assert_eq!(
+            cached(crate::domain::test_id("xskill"), 0).await.unwrap(),
+            None
+        );
         journal
             .record_upload(
-                ProviderId::Xskill,
+                crate::domain::test_id("xskill"),
                 sha.clone(),
                 "https://cdn/1.png".into(),
                 10,
@@ -79,12 +82,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            cached(ProviderId::Xskill, 0).await.unwrap().as_deref(),
+            cached(crate::domain::test_id("xskill"), 0)
+                .await
+                .unwrap()
+                .as_deref(),
             Some("https://cdn/1.png")
         );
-        assert_eq!(cached(ProviderId::Sim, 0).await.unwrap(), None);
         assert_eq!(
-            cached(ProviderId::Xskill, unix_now() + 10).await.unwrap(),
+            cached(crate::domain::test_id("sim"), 0).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            cached(crate::domain::test_id("xskill"), unix_now() + 10)
+                .await
+                .unwrap(),
             None
         );
     }

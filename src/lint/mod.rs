@@ -10,10 +10,7 @@ mod shots;
 
 pub use shots::{Shot, timed_shots};
 
-use crate::{
-    request::{Generation, GenerationRequest, VideoInputs},
-    validate::ValidationError,
-};
+use crate::domain::{Generation, GenerationRequest, ValidationError, VideoInputs};
 
 /// Words past which Ark's documents say prompts stop helping (500 Chinese
 /// characters or 1000 English words); other providers share the model.

@@ -8,11 +8,11 @@
 //! The `Authorization` header is removed once checked, so the token never reaches
 //! rmcp, the tools (which can read request parts) or a log line.
 
-use std::{fmt, net::SocketAddr, str::FromStr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, StatusCode, header, uri::Authority},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -21,118 +21,11 @@ use rmcp::{
     transport::streamable_http_server::session::local::LocalSessionManager,
 };
 
-use crate::{env_vars, secret::Secret};
-
-/// An allowed `Host` value: a name or address, with a port or for any port.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HostRule {
-    /// Lower-case; IPv6 addresses keep their brackets, as in a Host header.
-    host: String,
-    port: Option<u16>,
-}
-
-impl HostRule {
-    /// The rule a bind address gives itself when no list is configured.
-    pub fn for_address(addr: SocketAddr) -> Self {
-        let host = match addr {
-            SocketAddr::V4(v4) => v4.ip().to_string(),
-            SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
-        };
-        Self {
-            host,
-            port: Some(addr.port()),
-        }
-    }
-
-    fn allows(&self, host: &str, port: Option<u16>) -> bool {
-        self.host == host && self.port.is_none_or(|p| Some(p) == port)
-    }
-}
-
-impl FromStr for HostRule {
-    type Err = String;
-
-    fn from_str(entry: &str) -> Result<Self, String> {
-        let entry = entry.trim();
-        // A URL where a host name belongs is the usual slip: say so.
-        if entry.contains("://") || entry.contains('/') || entry.contains('@') {
-            return Err(
-                "a Host value is a name with an optional port, like mcp.example.com:8931, \
-                 not a URL"
-                    .to_owned(),
-            );
-        }
-        let (host, port) = split_authority(entry).ok_or("not a host name or host:port")?;
-        Ok(Self { host, port })
-    }
-}
-
-impl fmt::Display for HostRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.port {
-            Some(port) => write!(f, "{}:{port}", self.host),
-            None => f.write_str(&self.host),
-        }
-    }
-}
-
-/// An allowed browser origin: scheme, host and port (the scheme's default when
-/// left out, as browsers leave it out of the `Origin` header).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OriginRule {
-    scheme: String,
-    host: String,
-    port: u16,
-}
-
-impl FromStr for OriginRule {
-    type Err = String;
-
-    fn from_str(entry: &str) -> Result<Self, String> {
-        parse_origin(entry.trim().trim_end_matches('/')).ok_or_else(|| {
-            "an origin is scheme://host with an optional port, like https://app.example.com"
-                .to_owned()
-        })
-    }
-}
-
-impl fmt::Display for OriginRule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
-    }
-}
-
-/// `http://host[:port]` or `https://...`, nothing after the authority.
-fn parse_origin(value: &str) -> Option<OriginRule> {
-    let (scheme, authority) = value.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    let default_port = match scheme.as_str() {
-        "http" => 80,
-        "https" => 443,
-        _ => return None,
-    };
-    if authority.contains('/') || authority.contains('@') {
-        return None;
-    }
-    let (host, port) = split_authority(authority)?;
-    Some(OriginRule {
-        scheme,
-        host,
-        port: port.unwrap_or(default_port),
-    })
-}
-
-/// Host (lower-case, IPv6 in brackets) and port of an authority such as `a.b:80`.
-fn split_authority(authority: &str) -> Option<(String, Option<u16>)> {
-    if authority.is_empty() {
-        return None;
-    }
-    let parsed = Authority::from_str(authority).ok()?;
-    if parsed.host().is_empty() {
-        return None;
-    }
-    Some((parsed.host().to_ascii_lowercase(), parsed.port_u16()))
-}
+use crate::{
+    config::http::{HostRule, OriginRule, parse_origin, split_authority},
+    env_vars,
+    secret::Secret,
+};
 
 /// Host names a local client uses; anything else may be DNS rebinding.
 pub const LOOPBACK_HOSTS: [&str; 4] = ["localhost", "127.0.0.1", "::1", "[::1]"];
@@ -190,7 +83,7 @@ impl Exposure {
                     return Err(Refusal::ForeignHost);
                 }
                 if let Some(origin) = origin
-                    && (origin.scheme != "http" || !LOOPBACK_HOSTS.contains(&origin.host.as_str()))
+                    && (origin.scheme() != "http" || !LOOPBACK_HOSTS.contains(&origin.host()))
                 {
                     return Err(Refusal::ForeignOrigin);
                 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use schemars::JsonSchema;
 use serde::{Deserialize, de::DeserializeOwned};
 
-use crate::{service::ToolError, validate::ValidationError};
+use crate::{domain::ValidationError, service::ToolError};
 
 /// Arguments of type `T`, or why they are not.
 #[derive(Debug)]

@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::SeedanceServer;
-use crate::request::Ratio;
+use crate::domain::Ratio;
 
 /// Arguments of the `storyboard` prompt (strings on the wire, as MCP prompts have).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

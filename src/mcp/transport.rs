@@ -27,9 +27,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::{
     SeedanceServer,
-    access::{self, Exposure, Gate, HostRule, LOOPBACK_HOSTS, LOOPBACK_ORIGINS},
+    access::{self, Exposure, Gate, LOOPBACK_HOSTS, LOOPBACK_ORIGINS},
 };
-use crate::{config::HttpConfig, env_vars};
+use crate::{
+    config::http::{HostRule, HttpConfig},
+    env_vars,
+};
 
 /// Why a transport stopped with an error.
 #[derive(Debug, thiserror::Error)]

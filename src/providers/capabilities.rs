@@ -5,12 +5,11 @@
 //! in the backend's own request builder, which also runs before sending.
 
 use crate::{
-    error::ProviderError,
-    providers::ProviderId,
-    request::{
-        Generation, GenerationRequest, KnownModel, ModelChoice, Ratio, Resolution, VideoInputs,
-        VideoRequest,
+    domain::{
+        Generation, GenerationRequest, KnownModel, ModelChoice, ProviderId, ProviderOptions, Ratio,
+        Resolution, VideoInputs, VideoRequest,
     },
+    error::ProviderError,
 };
 
 /// Where `get_balance` gets its number.
@@ -59,6 +58,11 @@ pub enum LocalFiles {
 /// A backend's abilities.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capabilities {
+    /// The built-in simulator: free, offline, placeholder results.
+    pub simulated: bool,
+    /// The provider-only option groups it reads, by their `submit_task` argument
+    /// (`ark`, `channel`); any other group is refused before sending.
+    pub options: &'static [&'static str],
     /// Portable model names it maps to its own models.
     pub models: &'static [KnownModel],
     /// Hosts images (`upload_image`).
@@ -197,7 +201,7 @@ impl Capabilities {
             }
         }
         match &request.generation {
-            Generation::Video(video) => self.check_video(provider, video),
+            Generation::Video(video) => self.check_video(provider, video, &request.options),
             Generation::Image(image) => {
                 for url in &image.image_urls {
                     self.check_media("image_urls", url, provider)?;
@@ -207,7 +211,12 @@ impl Capabilities {
         }
     }
 
-    fn check_video(&self, provider: ProviderId, video: &VideoRequest) -> Result<(), ProviderError> {
+    fn check_video(
+        &self,
+        provider: ProviderId,
+        video: &VideoRequest,
+        options: &ProviderOptions,
+    ) -> Result<(), ProviderError> {
         let unsupported = |feature: String, alternative: String| ProviderError::Unsupported {
             provider,
             feature,
@@ -268,22 +277,7 @@ impl Capabilities {
                 ));
             }
         }
-        let is_ark = matches!(provider, ProviderId::Byteplus | ProviderId::Volcengine);
-        if video.ark.is_set() && !is_ark {
-            return Err(unsupported(
-                "the `ark` options".to_owned(),
-                "Drop `ark`; they apply to BytePlus/Volcengine Ark only.".to_owned(),
-            ));
-        }
-        if video.channel.is_some()
-            && provider != ProviderId::Seedance2ai
-            && provider != ProviderId::Sim
-        {
-            return Err(unsupported(
-                "`channel`".to_owned(),
-                "Drop `channel`; it applies to seedance2ai.io only.".to_owned(),
-            ));
-        }
+        self.check_options(provider, options)?;
         match &video.inputs {
             VideoInputs::Omni {
                 images,
@@ -320,6 +314,28 @@ impl Capabilities {
             }
         }
         Ok(())
+    }
+
+    /// Refuses option groups this backend does not read.
+    fn check_options(
+        &self,
+        provider: ProviderId,
+        options: &ProviderOptions,
+    ) -> Result<(), ProviderError> {
+        match options
+            .groups()
+            .find(|group| !self.options.contains(&group.argument()))
+        {
+            Some(group) => {
+                let (feature, alternative) = group.refusal();
+                Err(ProviderError::Unsupported {
+                    provider,
+                    feature,
+                    alternative,
+                })
+            }
+            None => Ok(()),
+        }
     }
 
     fn check_media(

@@ -1,21 +1,23 @@
-//! The provider abstraction: one small typed trait, one folder per backend.
+//! The provider abstraction: one small typed trait, one folder per backend, and
+//! the [`registry`] that lists them.
 //!
-//! Each backend (`xskill/`, `sim/`) translates [`GenerationRequest`] into its own wire
-//! format and its answers back into the shared types of [`crate::task`]; errors are
-//! classified into [`ProviderError`] kinds. Nothing above this module sees a
-//! provider's JSON.
+//! Each backend (`xskill/`, `ark/`, `seedance2ai/`, `seed2/`, `sim/`) translates a
+//! [`GenerationRequest`] into its own wire format and its answers back into the
+//! shared types of [`crate::domain`]; errors are classified into [`ProviderError`]
+//! kinds. Nothing above this module sees a provider's JSON.
 
 pub mod ark;
 pub mod capabilities;
 pub mod http;
 pub mod inline;
+pub mod registry;
 pub mod safe_fetch;
 pub mod seed2;
 pub mod seedance2ai;
 pub mod sim;
 pub mod xskill;
 
-use std::{fmt, sync::Arc};
+use std::{fmt, time::Duration};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -24,89 +26,28 @@ use futures_util::stream::BoxStream;
 pub use capabilities::Capabilities;
 
 use crate::{
-    config::Config,
+    domain::{
+        Amount, Balance, GenerationRequest, HostedImage, ImageUpload, OutputKind, ProviderId,
+        SubmittedTask, TaskSnapshot,
+    },
     error::ProviderError,
-    request::{GenerationRequest, ImageUpload},
-    task::{Balance, HostedImage, SubmittedTask, TaskSnapshot},
+    secret::Secret,
+    sync::lock,
 };
 
-/// The backends this build knows.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum ProviderId {
-    /// xskill.ai (v3 API).
-    Xskill,
-    /// BytePlus ModelArk (international Ark).
-    Byteplus,
-    /// Volcengine Ark (China).
-    Volcengine,
-    /// seedance2ai.io.
-    Seedance2ai,
-    /// seed2.io.
-    Seed2,
-    /// The built-in simulator: free, offline, placeholder results.
-    Sim,
-}
-
-impl ProviderId {
-    /// Every provider, in the order keys are looked for when none is chosen
-    /// (an Ark key selects BytePlus; Volcengine must be chosen by name).
-    pub const ALL: &'static [ProviderId] = &[
-        ProviderId::Xskill,
-        ProviderId::Byteplus,
-        ProviderId::Volcengine,
-        ProviderId::Seedance2ai,
-        ProviderId::Seed2,
-        ProviderId::Sim,
-    ];
-
-    /// The name used in `SEEDANCE_PROVIDER` and in tool results.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Xskill => "xskill",
-            Self::Byteplus => "byteplus",
-            Self::Volcengine => "volcengine",
-            Self::Seedance2ai => "seedance2ai",
-            Self::Seed2 => "seed2",
-            Self::Sim => "sim",
-        }
-    }
-
-    /// The env var holding this provider's key, if it needs one.
-    pub fn key_env(self) -> Option<&'static str> {
-        use crate::env_vars as env;
-        match self {
-            Self::Xskill => Some(env::XSKILL_API_KEY),
-            Self::Byteplus | Self::Volcengine => Some(env::ARK_API_KEY),
-            Self::Seedance2ai => Some(env::SEEDANCE2AI_API_KEY),
-            Self::Seed2 => Some(env::SEED2_API_KEY),
-            Self::Sim => None,
-        }
-    }
-
-    /// Parses a `SEEDANCE_PROVIDER` value.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|p| p.as_str().eq_ignore_ascii_case(name.trim()))
-    }
-}
-
-impl fmt::Display for ProviderId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// What a backend is built from (the registry hands it over): its key, its base
+/// URL and how long an API call may take.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// The key; `None` when unset.
+    pub api_key: Option<Secret>,
+    /// API base URL without a trailing slash (tests point it at a fake).
+    pub base_url: String,
+    /// How long one API call may take (uploads get twice as long).
+    pub api_timeout: Duration,
+    /// How long a simulated task takes from submit to `succeeded` (the simulator's
+    /// only setting; real backends ignore it).
+    pub simulated_task: Duration,
 }
 
 /// A result file's bytes as they arrive.
@@ -175,6 +116,15 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// What it can do; [`Capabilities::check`] runs before every submit.
     fn capabilities(&self) -> &'static Capabilities;
 
+    /// How long a task of this kind usually takes here: the polling schedule and
+    /// the progress messages start from it.
+    fn typical_duration(&self, kind: OutputKind) -> Duration {
+        match kind {
+            OutputKind::Video => Duration::from_secs(90),
+            OutputKind::Image => Duration::from_secs(45),
+        }
+    }
+
     /// Creates a paid task. Must refuse, before sending anything, a request the
     /// provider cannot serve ([`ProviderError::Unsupported`]). `key` identifies this
     /// logical submission: providers with idempotency keys send it, unchanged, on
@@ -226,7 +176,7 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
 
     /// What the request will cost, in the provider's unit, before it is sent; `None`
     /// where the provider's prices are unknown (native model ids, undocumented tiers).
-    fn estimate(&self, request: &GenerationRequest) -> Option<crate::task::Amount> {
+    fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
         let _ = request;
         None
     }
@@ -279,19 +229,6 @@ impl SubmissionKey {
     }
 }
 
-/// Builds the backend the configuration selects.
-pub fn build(config: &Config) -> Result<Arc<dyn Provider>, ProviderError> {
-    Ok(match config.provider {
-        ProviderId::Xskill => Arc::new(xskill::Xskill::new(&config.xskill)?),
-        ProviderId::Byteplus | ProviderId::Volcengine => {
-            Arc::new(ark::Ark::new(config.provider, &config.ark)?)
-        }
-        ProviderId::Seedance2ai => Arc::new(seedance2ai::Seedance2ai::new(&config.seedance2ai)?),
-        ProviderId::Seed2 => Arc::new(seed2::Seed2::new(&config.seed2)?),
-        ProviderId::Sim => Arc::new(sim::Sim::new(config.sim.clone())),
-    })
-}
-
 /// The balance of providers without a balance endpoint: the last figure a create
 /// answer carried, and when.
 #[derive(Debug, Default)]
@@ -312,7 +249,7 @@ impl LastSeenBalance {
     ) -> Result<Balance, ProviderError> {
         match lock(&self.0).clone() {
             Some((amount, seen)) => Ok(Balance {
-                available: crate::task::Amount::new(amount, unit),
+                available: Amount::new(amount, unit),
                 last_seen_at: Some(seen),
             }),
             None => Err(ProviderError::Unsupported {
@@ -324,19 +261,11 @@ impl LastSeenBalance {
     }
 }
 
-/// Takes a backend's lock even if a panic elsewhere poisoned it: the maps behind
-/// these locks stay consistent between statements.
-pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// The client and key every remote backend starts from.
 pub(crate) fn remote_parts(
     provider: ProviderId,
-    remote: &crate::config::RemoteConfig,
-) -> Result<(reqwest::Client, crate::secret::Secret), ProviderError> {
+    remote: &ProviderConfig,
+) -> Result<(reqwest::Client, Secret), ProviderError> {
     let api_key = remote
         .api_key
         .clone()

@@ -9,11 +9,7 @@ use std::path::{Path, PathBuf};
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
-use crate::{
-    error::ProviderError,
-    media_probe,
-    providers::{Provider, ProviderId},
-};
+use crate::{domain::ProviderId, error::ProviderError, media_probe, providers::Provider};
 
 /// Why a result could not be saved.
 #[derive(Debug, thiserror::Error)]
@@ -268,10 +264,13 @@ mod tests {
     #[test]
     fn file_keys_are_safe_and_numbered_only_when_needed() {
         assert_eq!(
-            file_key(ProviderId::Xskill, "task_a/../x", 0, 1),
+            file_key(crate::domain::test_id("xskill"), "task_a/../x", 0, 1),
             "xskill-task-a----x"
         );
-        assert_eq!(file_key(ProviderId::Sim, "sim-1", 1, 2), "sim-sim-1-2");
+        assert_eq!(
+            file_key(crate::domain::test_id("sim"), "sim-1", 1, 2),
+            "sim-sim-1-2"
+        );
     }
 
     #[test]

@@ -21,12 +21,13 @@ use std::{ffi::OsString, path::PathBuf};
 use super::{Service, ToolError};
 use crate::{
     confine::AllowedRoots,
+    domain::{Generation, GenerationRequest, VideoInputs},
     media_probe::{MediaKind, Probe},
     providers::{
         capabilities::LocalFiles,
         inline::{Attachment, Attachments, Source},
     },
-    request::{Generation, GenerationRequest, SubmitTaskParams, VideoInputs},
+    request::SubmitTaskParams,
 };
 
 /// How long an upload's URL is reused for the same content. The provider does not

@@ -24,12 +24,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    domain::{OutputKind, ProviderId, TaskSnapshot, TaskStatus, ValidationError},
     error::ProviderError,
     journal::{Journal, JournalError, StatusUpdate},
-    providers::{Provider, ProviderId},
-    request::Generation,
-    task::{TaskSnapshot, TaskStatus},
-    validate::ValidationError,
+    providers::Provider,
 };
 pub use types::*;
 
@@ -101,8 +99,6 @@ impl rmcp::model::IntoContents for ToolError {
 pub struct Service {
     provider: Arc<dyn Provider>,
     output_dir: PathBuf,
-    /// Seconds a simulated task takes (used for polling hints); `None` for real providers.
-    sim_seconds: Option<f64>,
     /// When this process submitted each task and how long such tasks typically
     /// take: the polling schedule starts from there.
     submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
@@ -177,31 +173,16 @@ pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 impl Service {
     /// A service over `provider`, saving results into `output_dir`.
-    pub fn new(
-        provider: Arc<dyn Provider>,
-        output_dir: PathBuf,
-        sim_seconds: Option<f64>,
-        journal: Journal,
-    ) -> Self {
+    pub fn new(provider: Arc<dyn Provider>, output_dir: PathBuf, journal: Journal) -> Self {
         Self {
             provider,
             output_dir,
-            sim_seconds,
             submitted: Arc::default(),
             last_checks: Arc::default(),
             journal,
             spend: crate::config::SpendLimits::default(),
             allowed_dirs: None,
             scope: media::LocalScope::ClientRoots(Vec::new()),
-        }
-    }
-
-    /// How long a task of this kind typically takes.
-    fn typical(&self, generation: &Generation) -> Duration {
-        match (self.sim_seconds, generation) {
-            (Some(sim), _) => Duration::from_secs_f64(sim),
-            (None, Generation::Video(_)) => Duration::from_secs(90),
-            (None, Generation::Image(_)) => Duration::from_secs(45),
         }
     }
 
@@ -216,7 +197,18 @@ impl Service {
     }
 
     fn simulated(&self) -> bool {
-        self.provider.id() == ProviderId::Sim
+        self.provider.capabilities().simulated
+    }
+
+    /// Seconds an agent should wait before asking about an unfinished task again:
+    /// a third of a simulated task, else 30.
+    fn poll_after_seconds(&self) -> u32 {
+        if self.simulated() {
+            let typical = self.provider.typical_duration(OutputKind::Video);
+            (typical.as_secs_f64() / 3.0).ceil().max(1.0) as u32
+        } else {
+            30
+        }
     }
 
     /// The task's status, answered at once; on success the results are saved first.
@@ -278,10 +270,7 @@ impl Service {
                 .collect(),
             None => Vec::new(),
         };
-        let poll_after = (!snapshot.status.is_terminal()).then(|| match self.sim_seconds {
-            Some(s) => (s / 3.0).ceil().max(1.0) as u32,
-            None => 30,
-        });
+        let poll_after = (!snapshot.status.is_terminal()).then(|| self.poll_after_seconds());
         Ok(GetTaskOutput {
             next_step: next_step(
                 &snapshot,
@@ -402,7 +391,7 @@ impl Service {
     ) -> Result<TaskSnapshot, ProviderError> {
         let started = Instant::now();
         let (since, typical) = {
-            let mut submitted = crate::providers::lock(&self.submitted);
+            let mut submitted = crate::sync::lock(&self.submitted);
             // A task submitted elsewhere (or before a restart) counts as already
             // typical-aged from the first time this process sees it.
             let fallback = Duration::from_secs(90);
@@ -414,11 +403,7 @@ impl Service {
         // A waiting call continues the schedule of the one before instead of
         // asking again at once: back-to-back calls cost no extra requests.
         let recent = (!waiting.up_to.is_zero())
-            .then(|| {
-                crate::providers::lock(&self.last_checks)
-                    .get(task_id)
-                    .cloned()
-            })
+            .then(|| crate::sync::lock(&self.last_checks).get(task_id).cloned())
             .flatten();
         let (mut snapshot, mut checked_at) = match recent {
             Some((at, snapshot)) => (snapshot, at),
@@ -481,7 +466,7 @@ impl Service {
     /// Asks the provider about a task and remembers the answer for the schedule.
     async fn check(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
         let snapshot = self.provider.task(task_id).await?;
-        let mut last = crate::providers::lock(&self.last_checks);
+        let mut last = crate::sync::lock(&self.last_checks);
         if snapshot.status.is_terminal() {
             last.remove(task_id);
         } else {

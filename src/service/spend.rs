@@ -6,7 +6,10 @@
 //! provider's own unit and compared to the cent.
 
 use super::{Service, ToolError};
-use crate::{config::SpendLimits, task::Amount, validate::ValidationError};
+use crate::{
+    config::SpendLimits,
+    domain::{Amount, ValidationError},
+};
 
 /// The daily budget is a rolling window, so it never resets in the middle of a batch.
 const BUDGET_WINDOW_SECONDS: i64 = 24 * 60 * 60;

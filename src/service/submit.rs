@@ -12,12 +12,12 @@ use super::{
 };
 use crate::{
     clock::unix_now,
+    domain::{Amount, Generation, SubmittedTask, ValidationError},
     error::ProviderError,
     journal::{NewSubmission, SubmitState},
     providers::{CreateCall, SubmissionKey},
-    request::{Generation, SubmitTaskParams},
-    task::{Amount, SubmittedTask},
-    validate::{self, ValidationError},
+    request::SubmitTaskParams,
+    validate,
 };
 
 /// Identical submissions within this window are refused unless `resubmit` is set.
@@ -180,8 +180,8 @@ impl Service {
     }
 
     fn remember(&self, submitted: &SubmittedTask, generation: &Generation) {
-        let typical = self.typical(generation);
-        crate::providers::lock(&self.submitted)
+        let typical = self.provider.typical_duration(generation.kind());
+        crate::sync::lock(&self.submitted)
             .insert(submitted.task_id.clone(), (Instant::now(), typical));
     }
 
@@ -190,10 +190,16 @@ impl Service {
         submitted: SubmittedTask,
         generation: &Generation,
     ) -> SubmitTaskOutput {
-        let (poll_after, typical) = match (generation, self.sim_seconds) {
-            (_, Some(sim)) => (sim.ceil().max(1.0) as u32, "a few seconds (simulated)"),
-            (Generation::Video(_), None) => (60, "usually 1-3 minutes, up to 10 under load"),
-            (Generation::Image(_), None) => (30, "usually 30 s to 2 minutes"),
+        let (poll_after, typical) = match generation {
+            _ if self.simulated() => {
+                let sim = self.provider.typical_duration(generation.kind());
+                (
+                    sim.as_secs_f64().ceil().max(1.0) as u32,
+                    "a few seconds (simulated)",
+                )
+            }
+            Generation::Video(_) => (60, "usually 1-3 minutes, up to 10 under load"),
+            Generation::Image(_) => (30, "usually 30 s to 2 minutes"),
         };
         let price = submitted
             .price

@@ -2,10 +2,9 @@
 
 use super::{ListTasksOutput, ListTasksParams, Service, TaskSummary, ToolError};
 use crate::{
+    domain::{ProviderId, TaskStatus, ValidationError},
     journal::{Entry, ListFilter, StatusUpdate},
-    providers::ProviderId,
-    task::TaskStatus,
-    validate::ValidationError,
+    providers::registry,
 };
 
 /// Most rows one list_tasks page returns.
@@ -26,11 +25,11 @@ impl Service {
         };
         let provider = match params.provider.as_deref() {
             None => None,
-            Some(name) => Some(ProviderId::parse(name).ok_or_else(|| {
+            Some(name) => Some(registry::find(name).map(|e| e.id).ok_or_else(|| {
                 invalid(
                     "provider",
                     format!("`{name}` is not a provider"),
-                    "use xskill, byteplus, volcengine, seedance2ai, seed2 or sim",
+                    &format!("use {}", registry::names_with_or()),
                 )
             })?),
         };

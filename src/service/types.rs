@@ -8,10 +8,7 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    providers::ProviderId,
-    task::{Amount, TaskFailure, TaskStatus},
-};
+use crate::domain::{Amount, ProviderId, TaskFailure, TaskStatus};
 
 /// Arguments of `get_task`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -270,7 +267,7 @@ mod tests {
     fn empty_optional_fields_are_left_out_not_null() {
         let get = GetTaskOutput {
             task_id: "t".into(),
-            provider: ProviderId::Sim,
+            provider: crate::domain::test_id("sim"),
             simulated: true,
             status: TaskStatus::Running,
             finished: false,
@@ -279,8 +276,8 @@ mod tests {
             resource_uris: vec![],
             last_frame_url: None,
             download_error: None,
-            failure: Some(crate::task::TaskFailure::new(
-                crate::task::FailureKind::Unknown,
+            failure: Some(crate::domain::TaskFailure::new(
+                crate::domain::FailureKind::Unknown,
                 None,
                 "x",
             )),
@@ -296,7 +293,7 @@ mod tests {
         let submit = SubmitTaskOutput {
             task_id: None,
             dry_run: false,
-            provider: ProviderId::Sim,
+            provider: crate::domain::test_id("sim"),
             simulated: true,
             status: None,
             price: None,
@@ -326,7 +323,7 @@ mod tests {
         };
         assert_no_null(&serde_json::to_value(summary).unwrap());
         let balance = BalanceOutput {
-            provider: ProviderId::Sim,
+            provider: crate::domain::test_id("sim"),
             simulated: true,
             available: Amount::new(1.0, "x"),
             last_seen_at: None,

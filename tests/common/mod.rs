@@ -14,14 +14,10 @@ use rmcp::{
     service::{NotificationContext, RunningService},
 };
 use seedance_mcp::{
-    config::{
-        Config, SEED2_DEFAULT_BASE_URL, SEEDANCE2AI_DEFAULT_BASE_URL, Settings,
-        XSKILL_DEFAULT_BASE_URL,
-    },
+    config::{Config, Settings},
     fakes::xskill::FakeXskill,
     mcp::{SeedanceServer, transport},
-    providers::{self, Provider},
-    secret::Secret,
+    providers::Provider,
     service::{Service, media::LocalScope},
 };
 use serde_json::{Value, json};
@@ -32,22 +28,10 @@ pub const SIM_SECONDS: f64 = 0.3;
 /// Settings as if no env var were set, results in `out`.
 pub fn settings(out: &Path) -> Settings {
     Settings {
-        provider: None,
         output_dir: Some(out.to_owned()),
         data_dir: Some(out.join(".journal")),
-        allowed_dirs: None,
-        xskill_api_key: None,
-        xskill_base_url: XSKILL_DEFAULT_BASE_URL.to_owned(),
-        ark_api_key: None,
-        ark_base_url: None,
-        seedance2ai_api_key: None,
-        seedance2ai_base_url: SEEDANCE2AI_DEFAULT_BASE_URL.to_owned(),
-        seed2_api_key: None,
-        seed2_base_url: SEED2_DEFAULT_BASE_URL.to_owned(),
         sim_seconds: SIM_SECONDS,
-        api_timeout_secs: 30,
-        max_cost_per_task: None,
-        daily_budget: None,
+        ..Settings::default()
     }
 }
 
@@ -57,22 +41,12 @@ pub fn ark_settings(fake: &seedance_mcp::fakes::ark::FakeArk, out: &Path) -> Set
         seedance_mcp::fakes::ark::ArkRegion::Volcengine => "volcengine",
         _ => "byteplus",
     };
-    Settings {
-        provider: Some(region.into()),
-        ark_api_key: Some(Secret::new(fake.api_key())),
-        ark_base_url: Some(fake.base_url()),
-        ..settings(out)
-    }
+    settings(out).with_provider(region, fake.api_key(), &fake.base_url())
 }
 
 /// Settings that point the seed2.io backend at a running fake.
 pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) -> Settings {
-    Settings {
-        provider: Some("seed2".into()),
-        seed2_api_key: Some(Secret::new(fake.api_key())),
-        seed2_base_url: fake.base_url(),
-        ..settings(out)
-    }
+    settings(out).with_provider("seed2", fake.api_key(), &fake.base_url())
 }
 
 /// Settings that point the seedance2ai.io backend at a running fake.
@@ -80,33 +54,22 @@ pub fn seedance2ai_settings(
     fake: &seedance_mcp::fakes::seedance2ai::FakeSeedance2ai,
     out: &Path,
 ) -> Settings {
-    Settings {
-        provider: Some("seedance2ai".into()),
-        seedance2ai_api_key: Some(Secret::new(fake.api_key())),
-        seedance2ai_base_url: fake.base_url(),
-        ..settings(out)
-    }
+    settings(out).with_provider("seedance2ai", fake.api_key(), &fake.base_url())
 }
 
 /// Settings that point the xskill backend at a running fake.
 pub fn xskill_settings(fake: &FakeXskill, out: &Path) -> Settings {
-    Settings {
-        provider: Some("xskill".into()),
-        xskill_api_key: Some(Secret::new(fake.api_key())),
-        xskill_base_url: fake.base_url(),
-        ..settings(out)
-    }
+    settings(out).with_provider("xskill", fake.api_key(), &fake.base_url())
 }
 
 /// The provider and service the settings select.
 pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
     let config = Config::from_settings(settings).unwrap();
-    let provider = providers::build(&config).unwrap();
-    let sim = (config.provider == providers::ProviderId::Sim).then_some(config.sim.seconds);
+    let provider = config.build_provider().unwrap();
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir).unwrap();
     (
         provider.clone(),
-        Service::new(provider, config.output_dir, sim, journal)
+        Service::new(provider, config.output_dir, journal)
             .with_spend_limits(config.spend)
             .with_local_files(config.allowed_dirs, LocalScope::ClientRoots(Vec::new())),
     )

@@ -7,6 +7,7 @@
 //! sending. Ark reports token usage instead of a price; the estimate uses the
 //! published per-million-token rates.
 
+pub mod options;
 mod wire;
 
 use std::{collections::HashMap, sync::Mutex};
@@ -16,24 +17,76 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    config::RemoteConfig,
+    domain::{
+        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
+        KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution, SubmittedTask,
+        TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest,
+    },
     error::ProviderError,
     providers::{
-        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
         http, inline,
+        registry::Entry,
     },
     references::{self, MediaKind},
-    request::{
-        Generation, GenerationRequest, ImageUpload, KnownModel, ModelChoice, Ratio, Resolution,
-        VideoInputs, VideoRequest,
-    },
     secret::Secret,
-    task::{
-        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
-        TaskStatus,
-    },
+    sync::lock,
 };
+
+use options::{ArkSettings, ServiceTier};
+
+/// The key and base-URL variables both regions share.
+const KEY_VAR: &str = "ARK_API_KEY";
+const BASE_URL_VAR: &str = "ARK_BASE_URL";
+
+static BYTEPLUS_INFO: ProviderInfo = ProviderInfo {
+    name: "byteplus",
+    display_name: "BytePlus ModelArk",
+    key_var: Some(KEY_VAR),
+    base_url_var: Some(BASE_URL_VAR),
+    default_base_url: "https://ark.ap-southeast.bytepluses.com/api/v3",
+};
+static VOLCENGINE_INFO: ProviderInfo = ProviderInfo {
+    name: "volcengine",
+    display_name: "Volcengine Ark",
+    key_var: Some(KEY_VAR),
+    base_url_var: Some(BASE_URL_VAR),
+    default_base_url: "https://ark.cn-beijing.volces.com/api/v3",
+};
+
+/// The registry's entry for BytePlus ModelArk (international); an Ark key alone selects it.
+pub(super) static BYTEPLUS_ENTRY: Entry = Entry {
+    id: ProviderId::new(&BYTEPLUS_INFO),
+    chosen_by_key: true,
+    capabilities: &BYTEPLUS,
+    build: |config| Ok(std::sync::Arc::new(Ark::new(Region::BytePlus, config)?)),
+};
+/// The registry's entry for Volcengine Ark (China), which shares the key and must be named.
+pub(super) static VOLCENGINE_ENTRY: Entry = Entry {
+    id: ProviderId::new(&VOLCENGINE_INFO),
+    chosen_by_key: false,
+    capabilities: &VOLCENGINE,
+    build: |config| Ok(std::sync::Arc::new(Ark::new(Region::Volcengine, config)?)),
+};
+
+/// Which Ark: the two share the API but not model ids, prices or currencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Region {
+    /// BytePlus ModelArk, international, priced in USD.
+    BytePlus,
+    /// Volcengine Ark, China, priced in CNY.
+    Volcengine,
+}
+
+impl Region {
+    fn entry(self) -> &'static Entry {
+        match self {
+            Self::BytePlus => &BYTEPLUS_ENTRY,
+            Self::Volcengine => &VOLCENGINE_ENTRY,
+        }
+    }
+}
 
 /// Tasks asked for in one list request.
 const LIST_PAGE: usize = 100;
@@ -52,6 +105,8 @@ const SEEDANCE_MODELS: &[KnownModel] = &[
 
 const fn capabilities(pricing: &'static str) -> Capabilities {
     Capabilities {
+        simulated: false,
+        options: &[options::ARGUMENT],
         models: SEEDANCE_MODELS,
         upload: false,
         balance: BalanceSource::Unavailable,
@@ -138,6 +193,7 @@ impl Family {
 #[derive(Debug)]
 pub struct Ark {
     id: ProviderId,
+    region: Region,
     client: reqwest::Client,
     api_key: Secret,
     base_url: String,
@@ -149,11 +205,13 @@ pub struct Ark {
 }
 
 impl Ark {
-    /// A client for the region `id` (BytePlus or Volcengine).
-    pub fn new(id: ProviderId, config: &RemoteConfig) -> Result<Self, ProviderError> {
+    /// A client for one region.
+    pub fn new(region: Region, config: &ProviderConfig) -> Result<Self, ProviderError> {
+        let id = region.entry().id;
         let (client, api_key) = super::remote_parts(id, config)?;
         Ok(Self {
             id,
+            region,
             client,
             api_key,
             base_url: config.base_url.clone(),
@@ -167,7 +225,7 @@ impl Ark {
     }
 
     fn model_id(&self, model: &ModelChoice) -> String {
-        let byteplus = self.id == ProviderId::Byteplus;
+        let byteplus = self.region == Region::BytePlus;
         let known = match model {
             ModelChoice::Native(id) => return id.clone(),
             ModelChoice::Known(known) => known,
@@ -299,7 +357,12 @@ impl Ark {
     }
 
     /// Ark's per-model rules, checked before sending.
-    fn check_model_rules(&self, family: Family, video: &VideoRequest) -> Result<(), ProviderError> {
+    fn check_model_rules(
+        &self,
+        family: Family,
+        video: &VideoRequest,
+        ark: &ArkSettings,
+    ) -> Result<(), ProviderError> {
         if !family.known() {
             return Ok(());
         }
@@ -316,7 +379,7 @@ impl Ark {
             ),
             (
                 video.resolution == Some(Resolution::Uhd4k)
-                    && !(family == Family::V2 && self.id == ProviderId::Byteplus),
+                    && !(family == Family::V2 && self.region == Region::BytePlus),
                 "4k with this model",
                 "4k is only offered for seedance-2.0 on BytePlus; use 1080p.",
             ),
@@ -335,12 +398,12 @@ impl Ark {
                 "Only Seedance 2.0 models take them; use seedance-2.0 or seedance-2.0-fast.",
             ),
             (
-                video.ark.service_tier == Some(crate::request::ServiceTier::Flex) && family.is_v2(),
+                ark.service_tier == Some(ServiceTier::Flex) && family.is_v2(),
                 "service_tier flex on Seedance 2.0",
                 "Drop `ark.service_tier`; flex exists for Seedance 1.x only.",
             ),
             (
-                (video.ark.draft || video.ark.draft_task_id.is_some()) && family != Family::V15Pro,
+                (ark.draft || ark.draft_task_id.is_some()) && family != Family::V15Pro,
                 "drafts with this model",
                 "Drafts exist on seedance-1-5-pro only; use that model id, or drop `ark.draft`.",
             ),
@@ -355,7 +418,7 @@ impl Ark {
                 "Only Seedance 2.0 and 1.5 pro make sound; drop `generate_audio`.",
             ),
             (
-                video.ark.draft
+                ark.draft
                     && (video.return_last_frame
                         || !matches!(video.resolution, None | Some(Resolution::P480))),
                 "a draft with return_last_frame or above 480p",
@@ -368,7 +431,12 @@ impl Ark {
         }
     }
 
-    fn create_body<'a>(&self, model: &'a str, video: &'a VideoRequest) -> wire::CreateBody<'a> {
+    fn create_body<'a>(
+        &self,
+        model: &'a str,
+        video: &'a VideoRequest,
+        ark: &'a ArkSettings,
+    ) -> wire::CreateBody<'a> {
         let prompt = references::rewrite(&video.prompt, |kind, n| match kind {
             MediaKind::Image => format!("[Image {n}]"),
             MediaKind::Video => format!("[Video {n}]"),
@@ -378,7 +446,7 @@ impl Ark {
         if !prompt.is_empty() {
             content.push(wire::ContentItem::Text { text: prompt });
         }
-        if let Some(draft) = &video.ark.draft_task_id {
+        if let Some(draft) = &ark.draft_task_id {
             content.push(wire::ContentItem::DraftTask {
                 draft_task: wire::IdRef { id: draft },
             });
@@ -424,9 +492,9 @@ impl Ark {
             camera_fixed: video.camera_fixed,
             watermark: video.watermark,
             return_last_frame: video.return_last_frame.then_some(true),
-            service_tier: video.ark.service_tier.map(|t| t.as_str()),
-            execution_expires_after: video.ark.execution_expires_after,
-            draft: video.ark.draft.then_some(true),
+            service_tier: ark.service_tier.map(|t| t.as_str()),
+            execution_expires_after: ark.execution_expires_after,
+            draft: ark.draft.then_some(true),
         }
     }
 
@@ -446,7 +514,7 @@ impl Ark {
         let tokens = task
             .usage
             .and_then(|u| u.completion_tokens.or(u.total_tokens));
-        let with_video = super::lock(&self.with_video)
+        let with_video = lock(&self.with_video)
             .get(&task.id)
             .copied()
             .unwrap_or(false);
@@ -490,7 +558,7 @@ impl Ark {
         let res = resolution
             .and_then(Resolution::parse)
             .unwrap_or(Resolution::P720);
-        let byteplus = self.id == ProviderId::Byteplus;
+        let byteplus = self.region == Region::BytePlus;
         let (plain, with_ref) = match (family, res, byteplus) {
             (Family::V2, Resolution::P1080, true) => (7.7, 4.7),
             (Family::V2, Resolution::Uhd4k, true) => (4.0, 2.4),
@@ -583,11 +651,7 @@ impl Provider for Ark {
     }
 
     fn capabilities(&self) -> &'static Capabilities {
-        if self.id == ProviderId::Volcengine {
-            &VOLCENGINE
-        } else {
-            &BYTEPLUS
-        }
+        self.region.entry().capabilities
     }
 
     fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {
@@ -617,8 +681,13 @@ impl Provider for Ark {
             ));
         };
         let model = self.model_id(&request.model);
-        self.check_model_rules(Family::of(&model), video)?;
-        let body = self.create_body(&model, video);
+        let ark = request
+            .options
+            .get::<ArkSettings>()
+            .cloned()
+            .unwrap_or_default();
+        self.check_model_rules(Family::of(&model), video, &ark)?;
+        let body = self.create_body(&model, video, &ark);
         CreateCall::post(self.id, self.url(""), &body)
     }
 
@@ -647,7 +716,7 @@ impl Provider for Ark {
         } else {
             self.create_streaming(&call, attachments).await?
         };
-        super::lock(&self.with_video).insert(created.id.clone(), with_video);
+        lock(&self.with_video).insert(created.id.clone(), with_video);
         Ok(SubmittedTask {
             task_id: created.id,
             status: TaskStatus::Queued,

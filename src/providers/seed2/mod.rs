@@ -11,27 +11,42 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    config::RemoteConfig,
+    domain::{
+        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
+        KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, SubmittedTask, TaskFailure,
+        TaskSnapshot, TaskStatus, VideoInputs, VideoTier,
+    },
     error::ProviderError,
     providers::{
-        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
         capabilities::{BalanceSource, FIXED_RATIOS, LocalFiles, MediaRules},
         http,
-    },
-    request::{
-        Generation, GenerationRequest, ImageUpload, KnownModel, Ratio, VideoInputs, VideoTier,
+        registry::Entry,
     },
     secret::Secret,
-    task::{
-        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
-        TaskStatus,
-    },
 };
 
-const ID: ProviderId = ProviderId::Seed2;
+static INFO: ProviderInfo = ProviderInfo {
+    name: "seed2",
+    display_name: "seed2.io",
+    key_var: Some("SEED2_API_KEY"),
+    base_url_var: Some("SEED2_BASE_URL"),
+    default_base_url: "https://api.seed2.io",
+};
+const ID: ProviderId = ProviderId::new(&INFO);
+
+/// The registry's entry for seed2.io.
+pub(super) static ENTRY: Entry = Entry {
+    id: ID,
+    chosen_by_key: true,
+    capabilities: &CAPABILITIES,
+    build: |config| Ok(std::sync::Arc::new(Seed2::new(config)?)),
+};
 const UNIT: &str = "points";
 
 static CAPABILITIES: Capabilities = Capabilities {
+    simulated: false,
+    options: &[],
     models: &[KnownModel::SeedanceFast, KnownModel::Seedance],
     upload: false,
     balance: BalanceSource::LastSeen,
@@ -72,7 +87,7 @@ pub struct Seed2 {
 
 impl Seed2 {
     /// A client for the configured host and key.
-    pub fn new(config: &RemoteConfig) -> Result<Self, ProviderError> {
+    pub fn new(config: &ProviderConfig) -> Result<Self, ProviderError> {
         let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
             client,
@@ -191,7 +206,7 @@ impl Provider for Seed2 {
         let Generation::Video(v) = &request.generation else {
             return None;
         };
-        if matches!(request.model, crate::request::ModelChoice::Native(_)) {
+        if matches!(request.model, ModelChoice::Native(_)) {
             return None;
         }
         let per_second = if v.tier == VideoTier::Standard {
@@ -256,7 +271,7 @@ impl Provider for Seed2 {
             ));
         };
         let model = match (&request.model, video.tier) {
-            (crate::request::ModelChoice::Native(id), _) => id.as_str(),
+            (ModelChoice::Native(id), _) => id.as_str(),
             (_, VideoTier::Standard) => "seedance_2.0",
             _ => "seedance_2.0_fast",
         };

@@ -6,6 +6,7 @@
 //! `mode` is derived from the inputs; references are rewritten into plain words,
 //! as the provider asks. Media must be public https URLs.
 
+pub mod options;
 mod wire;
 
 use async_trait::async_trait;
@@ -13,29 +14,46 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    config::RemoteConfig,
+    domain::{
+        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageRequest,
+        ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution,
+        SubmittedTask, TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
+    },
     error::ProviderError,
     providers::{
-        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
         http,
+        registry::Entry,
     },
     references::{self, MediaKind},
-    request::{
-        Generation, GenerationRequest, ImageRequest, ImageUpload, KnownModel, ModelChoice, Ratio,
-        Resolution, VideoInputs, VideoRequest, VideoTier,
-    },
     secret::Secret,
-    task::{
-        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
-        TaskStatus,
-    },
 };
 
-const ID: ProviderId = ProviderId::Seedance2ai;
+use options::Channel;
+
+static INFO: ProviderInfo = ProviderInfo {
+    name: "seedance2ai",
+    display_name: "seedance2ai.io",
+    key_var: Some("SEEDANCE2AI_API_KEY"),
+    base_url_var: Some("SEEDANCE2AI_BASE_URL"),
+    // The `www.` host: the apex redirects and drops the key.
+    default_base_url: "https://www.seedance2ai.io/api/v1",
+};
+const ID: ProviderId = ProviderId::new(&INFO);
+
+/// The registry's entry for seedance2ai.io.
+pub(super) static ENTRY: Entry = Entry {
+    id: ID,
+    chosen_by_key: true,
+    capabilities: &CAPABILITIES,
+    build: |config| Ok(std::sync::Arc::new(Seedance2ai::new(config)?)),
+};
 const UNIT: &str = "credits";
 
 static CAPABILITIES: Capabilities = Capabilities {
+    simulated: false,
+    options: &[options::ARGUMENT],
     models: &[
         KnownModel::SeedanceFast,
         KnownModel::Seedance,
@@ -92,7 +110,7 @@ pub struct Seedance2ai {
 
 impl Seedance2ai {
     /// A client for the configured host and key.
-    pub fn new(config: &RemoteConfig) -> Result<Self, ProviderError> {
+    pub fn new(config: &ProviderConfig) -> Result<Self, ProviderError> {
         let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
             client,
@@ -211,6 +229,7 @@ fn tier(video: &VideoRequest, model: &ModelChoice) -> &'static str {
 fn video_body<'a>(
     video: &'a VideoRequest,
     model: &ModelChoice,
+    channel: Option<Channel>,
 ) -> Result<wire::VideoBody<'a>, ProviderError> {
     let quality_tier = tier(video, model);
     if matches!(
@@ -226,7 +245,7 @@ fn video_body<'a>(
     if video.resolution == Some(Resolution::P480) {
         return Err(unsupported("480p", "Use 720p (the lowest here)."));
     }
-    let real = video.channel == Some(crate::request::Channel::Real);
+    let real = channel == Some(Channel::Real);
     if video.seed.is_some() && (real || quality_tier == "mini") {
         return Err(unsupported(
             "`seed` on the real channel or the mini tier",
@@ -268,7 +287,7 @@ fn video_body<'a>(
     Ok(wire::VideoBody {
         mode,
         quality_tier,
-        channel: video.channel.map(|c| c.as_str()),
+        channel: channel.map(Channel::as_str),
         prompt,
         aspect_ratio: video.ratio.map(Ratio::as_str),
         duration: video.duration.to_string(),
@@ -363,7 +382,9 @@ impl Provider for Seedance2ai {
         let url = |path: &str| format!("{}{path}", self.base_url);
         let mut call = match (&request.generation, &request.model) {
             (Generation::Video(video), model) => {
-                CreateCall::post(ID, url("/video/seedance2"), &video_body(video, model)?)?
+                let channel = request.options.get::<Channel>().copied();
+                let body = video_body(video, model, channel)?;
+                CreateCall::post(ID, url("/video/seedance2"), &body)?
             }
             (Generation::Image(image), ModelChoice::Known(KnownModel::NanoBananaPro)) => {
                 CreateCall::post(ID, url("/image/nano-banana-pro"), &nano_banana(image)?)?

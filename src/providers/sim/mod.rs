@@ -1,6 +1,6 @@
 //! The simulated provider: free, offline, and honest about being a simulation.
 //!
-//! Tasks move queued → running → succeeded over `SimConfig::seconds`, prices follow
+//! Tasks move queued → running → succeeded over `ProviderConfig::simulated_task`, prices follow
 //! xskill's per-second formula in "simulated credits", and results are real media
 //! rendered on download ([`render`]) with "SIMULATED" written on them. A prompt that
 //! contains [`FAILURE_MARKER`] fails like a moderation refusal, so agents and users
@@ -11,33 +11,53 @@ pub mod render;
 use std::{
     collections::HashMap,
     sync::{Mutex, MutexGuard},
-    time::{Duration, Instant},
+    time::Duration,
 };
+
+use tokio::time::Instant;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::StreamExt;
 
 use crate::{
-    config::SimConfig,
+    domain::{
+        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
+        KnownModel, OutputKind, ProviderId, ProviderInfo, Ratio, Resolution, SubmittedTask,
+        TaskFailure, TaskSnapshot, TaskStatus, VideoTier,
+    },
     error::ProviderError,
     providers::{
-        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
-    },
-    request::{Generation, GenerationRequest, ImageUpload, Ratio, VideoTier},
-    task::{
-        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
-        TaskStatus,
+        registry::Entry,
     },
 };
 
-const ID: ProviderId = ProviderId::Sim;
+static INFO: ProviderInfo = ProviderInfo {
+    name: "sim",
+    display_name: "the built-in simulator",
+    key_var: None,
+    base_url_var: None,
+    default_base_url: "sim://",
+};
+const ID: ProviderId = ProviderId::new(&INFO);
+
+/// The registry's entry for the simulator: no key, so it runs when none is set.
+pub(super) static ENTRY: Entry = Entry {
+    id: ID,
+    chosen_by_key: false,
+    capabilities: &CAPABILITIES,
+    build: |config| Ok(std::sync::Arc::new(Sim::new(config.simulated_task))),
+};
 
 /// The simulator accepts everything any provider does, so a workflow can be
 /// rehearsed whatever provider it will run on.
 static CAPABILITIES: Capabilities = Capabilities {
-    models: crate::request::KnownModel::ALL,
+    simulated: true,
+    // seedance2ai.io's channel is rehearsed; Ark's options are refused, as every other provider does.
+    options: &[super::seedance2ai::options::ARGUMENT],
+    models: KnownModel::ALL,
     upload: true,
     balance: BalanceSource::Endpoint,
     list: false,
@@ -48,7 +68,7 @@ static CAPABILITIES: Capabilities = Capabilities {
     camera_fixed: true,
     watermark: true,
     ratios: ALL_RATIOS,
-    resolutions: crate::request::Resolution::ALL,
+    resolutions: Resolution::ALL,
     max_images: 9,
     max_videos: 3,
     max_audios: 3,
@@ -105,15 +125,16 @@ struct State {
 /// The simulator.
 #[derive(Debug)]
 pub struct Sim {
-    config: SimConfig,
+    /// How long a task takes from submit to its outcome.
+    task_time: Duration,
     state: Mutex<State>,
 }
 
 impl Sim {
-    /// A fresh simulated account.
-    pub fn new(config: SimConfig) -> Self {
+    /// A fresh simulated account whose tasks take `task_time`.
+    pub fn new(task_time: Duration) -> Self {
         Self {
-            config,
+            task_time,
             state: Mutex::new(State {
                 tasks: HashMap::new(),
                 uploads: HashMap::new(),
@@ -130,7 +151,7 @@ impl Sim {
     }
 
     fn status_at(&self, task: &SimTask, now: Instant) -> TaskStatus {
-        let total = Duration::from_secs_f64(self.config.seconds);
+        let total = self.task_time;
         let elapsed = now.saturating_duration_since(task.created);
         if elapsed >= total {
             if task.fails {
@@ -219,6 +240,10 @@ impl Provider for Sim {
 
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
+    }
+
+    fn typical_duration(&self, _kind: OutputKind) -> Duration {
+        self.task_time
     }
 
     fn estimate(&self, request: &GenerationRequest) -> Option<Amount> {

@@ -12,29 +12,43 @@ use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::{
-    config::RemoteConfig,
+    domain::{
+        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageRequest,
+        ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, SubmittedTask,
+        TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
+    },
     error::ProviderError,
     providers::{
-        Capabilities, CreateCall, Download, Provider, ProviderId, SubmissionKey,
+        Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
         capabilities::{BalanceSource, FIXED_RATIOS, LocalFiles, MediaRules},
         http,
-    },
-    request::{
-        Generation, GenerationRequest, ImageRequest, ImageUpload, KnownModel, ModelChoice, Ratio,
-        VideoInputs, VideoRequest, VideoTier,
+        registry::Entry,
     },
     secret::Secret,
-    task::{
-        Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot,
-        TaskStatus,
-    },
 };
 
-const ID: ProviderId = ProviderId::Xskill;
+static INFO: ProviderInfo = ProviderInfo {
+    name: "xskill",
+    display_name: "xskill.ai",
+    key_var: Some("XSKILL_API_KEY"),
+    base_url_var: Some("XSKILL_BASE_URL"),
+    default_base_url: "https://api.xskill.ai",
+};
+const ID: ProviderId = ProviderId::new(&INFO);
+
+/// The registry's entry for xskill.ai.
+pub(super) static ENTRY: Entry = Entry {
+    id: ID,
+    chosen_by_key: true,
+    capabilities: &CAPABILITIES,
+    build: |config| Ok(std::sync::Arc::new(Xskill::new(config)?)),
+};
 /// xskill prices and balances are in credits.
 const UNIT: &str = "credits";
 
 static CAPABILITIES: Capabilities = Capabilities {
+    simulated: false,
+    options: &[],
     models: &[
         KnownModel::SeedanceFast,
         KnownModel::Seedance,
@@ -80,7 +94,7 @@ pub struct Xskill {
 
 impl Xskill {
     /// A client for the configured host and key.
-    pub fn new(config: &RemoteConfig) -> Result<Self, ProviderError> {
+    pub fn new(config: &ProviderConfig) -> Result<Self, ProviderError> {
         let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
             client,

@@ -10,10 +10,11 @@ use sha2::{Digest, Sha256};
 
 use super::{Access, LocalFile, LocalMedia, Service, ToolError, Want, is_data, token_stem};
 use crate::{
+    domain::{ProviderId, ValidationError},
     error::ProviderError,
     media_probe::{self, MediaKind, limits::Asset, limits::AssetLimits},
-    providers::{ProviderId, capabilities::LocalFiles, inline::Source, inline::base64_len},
-    validate::{ValidationError, limits::MAX_UPLOAD_BYTES},
+    providers::{capabilities::LocalFiles, inline::Source, inline::base64_len},
+    validate::limits::MAX_UPLOAD_BYTES,
 };
 
 /// Whole create body Ark accepts, less room for the rest of the JSON.

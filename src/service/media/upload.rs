@@ -8,6 +8,7 @@ use sha2::Digest;
 
 use super::{LocalFile, LocalMedia, LocalScope, UPLOAD_REUSE_SECS, Want, check, is_remote};
 use crate::{
+    domain::{ImageUpload, ValidationError},
     error::ProviderError,
     media_probe::MediaKind,
     providers::{
@@ -15,9 +16,8 @@ use crate::{
         inline::Source,
         safe_fetch::{self, FetchPolicy},
     },
-    request::ImageUpload,
     service::{Service, ToolError, UploadImageOutput, UploadImageParams},
-    validate::{self, ValidationError, limits::MAX_UPLOAD_BYTES},
+    validate::{self, limits::MAX_UPLOAD_BYTES},
 };
 
 impl Service {
@@ -198,7 +198,7 @@ impl Service {
 }
 
 /// Why a provider without an upload endpoint does not host a file.
-fn not_hosted(provider: crate::providers::ProviderId, delivery: LocalFiles) -> ToolError {
+fn not_hosted(provider: crate::domain::ProviderId, delivery: LocalFiles) -> ToolError {
     let alternative = if delivery == LocalFiles::Inline {
         "Ark needs no upload: pass the file's path (or a data: URL) straight in image_files, \
          first_frame or last_frame; it is checked and sent inside the request."
