@@ -1,5 +1,6 @@
-//! The HTTP plumbing every remote backend shares: one client with timeouts,
-//! bounded body reads, `Retry-After` parsing and transport-error mapping.
+//! The HTTP plumbing under [`super::api`]: one client with timeouts, bounded body
+//! reads, `Retry-After` parsing, transport-error mapping, result downloads and the
+//! retry loop.
 
 use std::time::Duration;
 
@@ -76,37 +77,6 @@ pub async fn send(
         status,
         retry_after,
         body: body.into(),
-    })
-}
-
-/// Sends an API call with the bearer key, asking for JSON.
-pub async fn send_authorized(
-    provider: ProviderId,
-    request: RequestBuilder,
-    key: &crate::secret::Secret,
-) -> Result<ApiResponse, ProviderError> {
-    send(
-        provider,
-        request
-            .bearer_auth(key.expose())
-            .header("Accept", "application/json"),
-    )
-    .await
-}
-
-/// Decodes a successful answer, keeping a bounded excerpt when it is not what was expected.
-pub fn decode<T: serde::de::DeserializeOwned>(
-    provider: ProviderId,
-    response: &ApiResponse,
-    what: &str,
-) -> Result<T, ProviderError> {
-    serde_json::from_slice(&response.body).map_err(|e| ProviderError::Upstream {
-        provider,
-        status: Some(response.status.as_u16()),
-        message: format!(
-            "could not read the answer to {what} ({e}): {}",
-            response.snippet()
-        ),
     })
 }
 

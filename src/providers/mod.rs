@@ -6,6 +6,7 @@
 //! shared types of [`crate::domain`]; errors are classified into [`ProviderError`]
 //! kinds. Nothing above this module sees a provider's JSON.
 
+pub(crate) mod api;
 pub mod ark;
 pub mod capabilities;
 pub mod http;
@@ -259,27 +260,4 @@ impl LastSeenBalance {
             }),
         }
     }
-}
-
-/// The client and key every remote backend starts from.
-pub(crate) fn remote_parts(
-    provider: ProviderId,
-    remote: &ProviderConfig,
-) -> Result<(reqwest::Client, Secret), ProviderError> {
-    let api_key = remote
-        .api_key
-        .clone()
-        .ok_or_else(|| ProviderError::Unauthenticated {
-            provider,
-            message: format!(
-                "no key configured; set {}",
-                provider.key_env().unwrap_or("its API key")
-            ),
-        })?;
-    let client = http::client().map_err(|e| ProviderError::Upstream {
-        provider,
-        status: None,
-        message: format!("cannot build the HTTP client: {e}"),
-    })?;
-    Ok((client, api_key))
 }

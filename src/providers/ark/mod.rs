@@ -13,7 +13,7 @@ mod wire;
 use std::{collections::HashMap, sync::Mutex};
 
 use async_trait::async_trait;
-use reqwest::StatusCode;
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::{
@@ -22,15 +22,16 @@ use crate::{
         KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution, SubmittedTask,
         TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest,
     },
-    error::ProviderError,
+    error::{ErrorKind, ProviderError},
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
+        api::{self, Answer, ApiClient, ApiRequest, Dialect, Nothing, Refusal},
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
-        http, inline,
+        http::ApiResponse,
+        inline,
         registry::Entry,
     },
     references::{self, MediaKind},
-    secret::Secret,
     sync::lock,
 };
 
@@ -194,11 +195,8 @@ impl Family {
 pub struct Ark {
     id: ProviderId,
     region: Region,
-    client: reqwest::Client,
-    api_key: Secret,
+    api: ApiClient<ErrorObjects>,
     base_url: String,
-    /// How long one API call may take.
-    api_timeout: std::time::Duration,
     /// Whether each task we created had reference videos (they change the token
     /// price, and Ark's task object does not say).
     with_video: Mutex<HashMap<String, bool>>,
@@ -208,14 +206,11 @@ impl Ark {
     /// A client for one region.
     pub fn new(region: Region, config: &ProviderConfig) -> Result<Self, ProviderError> {
         let id = region.entry().id;
-        let (client, api_key) = super::remote_parts(id, config)?;
         Ok(Self {
             id,
             region,
-            client,
-            api_key,
+            api: ApiClient::new(id, config, ErrorObjects)?,
             base_url: config.base_url.clone(),
-            api_timeout: config.api_timeout,
             with_video: Mutex::new(HashMap::new()),
         })
     }
@@ -241,85 +236,6 @@ impl Ark {
         id.to_owned()
     }
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        what: &str,
-    ) -> Result<T, ProviderError> {
-        let response = http::send_authorized(self.id, request, &self.api_key).await?;
-        if !response.status.is_success() {
-            return Err(self.classify(&response, what));
-        }
-        http::decode(self.id, &response, what)
-    }
-
-    /// Maps an error answer by HTTP status and Ark's error code.
-    fn classify(&self, response: &http::ApiResponse, what: &str) -> ProviderError {
-        let provider = self.id;
-        let envelope: Option<wire::ErrorEnvelope> = serde_json::from_slice(&response.body).ok();
-        let (code, message, param) = match envelope {
-            Some(e) => (
-                e.error.code.unwrap_or_default(),
-                e.error.message.unwrap_or_default(),
-                e.error.param,
-            ),
-            None => (String::new(), response.snippet(), None),
-        };
-        let message = match param {
-            Some(param) if !param.is_empty() => format!("{message} (parameter `{param}`)"),
-            _ => message,
-        };
-        let message = if code.is_empty() {
-            message
-        } else {
-            format!("{code}: {message}")
-        };
-        match response.status {
-            StatusCode::UNAUTHORIZED => ProviderError::Unauthenticated { provider, message },
-            StatusCode::FORBIDDEN
-                if code == "AccountOverdueError"
-                    || code.starts_with("OperationDenied.ServiceOverdue") =>
-            {
-                ProviderError::InsufficientBalance { provider, message }
-            }
-            StatusCode::FORBIDDEN => ProviderError::Unauthenticated { provider, message },
-            StatusCode::NOT_FOUND
-                if code.starts_with("InvalidEndpoint") || code == "ModelNotOpen" =>
-            {
-                ProviderError::InvalidRequest {
-                    provider,
-                    message: format!(
-                        "{message}. Check the model id and that it is activated for this account"
-                    ),
-                }
-            }
-            StatusCode::NOT_FOUND => ProviderError::NotFound {
-                provider,
-                what: what.to_owned(),
-                message,
-            },
-            StatusCode::TOO_MANY_REQUESTS
-                if code == "QuotaExceeded" || code == "SetLimitExceeded" =>
-            {
-                ProviderError::InsufficientBalance { provider, message }
-            }
-            StatusCode::TOO_MANY_REQUESTS => ProviderError::RateLimited {
-                provider,
-                retry_after: response.retry_after,
-                message,
-            },
-            s if s.is_client_error() && is_moderation(&code) => {
-                ProviderError::ContentRejected { provider, message }
-            }
-            s if s.is_client_error() => ProviderError::InvalidRequest { provider, message },
-            s => ProviderError::Upstream {
-                provider,
-                status: Some(s.as_u16()),
-                message,
-            },
-        }
-    }
-
     /// Sends a create whose local files are base64-encoded as the body streams
     /// (see [`inline`]), so a 30 MB image is never held as a 40 MB string.
     async fn create_streaming(
@@ -331,9 +247,9 @@ impl Ark {
             provider: self.id,
             message,
         };
-        let (post, changed) = inline::post(&self.client, call, attachments, self.api_timeout)
+        let (post, changed) = inline::post(self.api.http(), call, attachments, self.api.timeout())
             .map_err(|e| invalid(e.to_string()))?;
-        match self.call(post, "create").await {
+        match self.api.send_once(post, "create").await {
             // A file that changed mid-way cut the body short on purpose: the
             // provider cannot have accepted a request it never fully received.
             Err(_) if changed.get().is_some() => Err(invalid(format!(
@@ -585,6 +501,63 @@ impl Ark {
     }
 }
 
+/// Ark's answers: data as the body; errors as `{"error": {code, message, param}}`
+/// with an HTTP status, where some codes mean more than their status.
+#[derive(Debug)]
+struct ErrorObjects;
+
+impl Dialect for ErrorObjects {
+    fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
+        api::plain_json(response, |response| {
+            let number = Some(response.status.as_u16());
+            let Ok(envelope) = serde_json::from_slice::<wire::ErrorEnvelope>(&response.body) else {
+                return Refusal {
+                    number,
+                    code: None,
+                    message: response.snippet(),
+                };
+            };
+            let error = envelope.error;
+            let mut message = error.message.unwrap_or_default();
+            if let Some(param) = error.param.filter(|p| !p.is_empty()) {
+                message = format!("{message} (parameter `{param}`)");
+            }
+            let code = error.code.filter(|c| !c.is_empty());
+            if let Some(code) = &code {
+                message = format!("{code}: {message}");
+            }
+            Refusal {
+                number,
+                code,
+                message,
+            }
+        })
+    }
+
+    fn special(&self, refusal: &mut Refusal, _response: &ApiResponse) -> Option<ErrorKind> {
+        let code = refusal.code.as_deref()?;
+        match refusal.number? {
+            403 if code == "AccountOverdueError"
+                || code.starts_with("OperationDenied.ServiceOverdue") =>
+            {
+                Some(ErrorKind::InsufficientBalance)
+            }
+            404 if code.starts_with("InvalidEndpoint") || code == "ModelNotOpen" => {
+                refusal.message = format!(
+                    "{}. Check the model id and that it is activated for this account",
+                    refusal.message
+                );
+                Some(ErrorKind::InvalidRequest)
+            }
+            429 if code == "QuotaExceeded" || code == "SetLimitExceeded" => {
+                Some(ErrorKind::InsufficientBalance)
+            }
+            400..=499 if is_moderation(code) => Some(ErrorKind::ContentRejected),
+            _ => None,
+        }
+    }
+}
+
 /// Output frame size by resolution and ratio. Only 720p 16:9 (1280x720) is
 /// confirmed by a real task's token count; the rest follow the published Seedance
 /// size table's proportions and may be off by a few pixels.
@@ -711,8 +684,8 @@ impl Provider for Ark {
         let with_video =
             matches!(&request.generation, Generation::Video(v) if v.inputs.has_video());
         let created: wire::Created = if attachments.is_empty() {
-            let post = self.client.post(&call.url).json(&call.body);
-            self.call(post.timeout(self.api_timeout), "create").await?
+            let post = ApiRequest::write(Method::POST, &call.url, "create").json(&call.body);
+            self.api.send(post).await?
         } else {
             self.create_streaming(&call, attachments).await?
         };
@@ -726,16 +699,15 @@ impl Provider for Ark {
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
-        let what = format!("task {task_id}");
-        let task: wire::Task = http::with_retries(|| {
-            self.call(
-                self.client
-                    .get(self.url(&format!("/{task_id}")))
-                    .timeout(self.api_timeout),
-                &what,
-            )
-        })
-        .await?;
+        let url = self.url(&format!("/{task_id}"));
+        let task: wire::Task = self
+            .api
+            .send(ApiRequest::read(
+                Method::GET,
+                url,
+                format!("task {task_id}"),
+            ))
+            .await?;
         Ok(self.snapshot(task))
     }
 
@@ -754,13 +726,10 @@ impl Provider for Ark {
                 .append_pair("page_num", "1")
                 .append_pair("page_size", &LIST_PAGE.to_string())
                 .extend_pairs(chunk.iter().map(|id| ("filter.task_ids", id.as_str())));
-            let list: wire::TaskList = http::with_retries(|| {
-                self.call(
-                    self.client.get(url.clone()).timeout(self.api_timeout),
-                    "task list",
-                )
-            })
-            .await?;
+            let list: wire::TaskList = self
+                .api
+                .send(ApiRequest::read(Method::GET, url, "task list"))
+                .await?;
             found.extend(list.items.into_iter().map(|task| self.snapshot(task)));
         }
         Ok(found)
@@ -783,19 +752,14 @@ impl Provider for Ark {
     }
 
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {
-        http::download(self.id, &self.client, url).await
+        self.api.download(url).await
     }
 
     async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
-        let _: serde_json::Value = self
-            .call(
-                self.client
-                    .delete(self.url(&format!("/{task_id}")))
-                    .json(&serde_json::json!({}))
-                    .timeout(self.api_timeout),
-                &format!("task {task_id}"),
-            )
-            .await?;
+        let url = self.url(&format!("/{task_id}"));
+        let cancel =
+            ApiRequest::write(Method::DELETE, url, format!("task {task_id}")).json(&wire::Empty {});
+        let _: Nothing = self.api.send(cancel).await?;
         Ok(())
     }
 }
@@ -821,6 +785,37 @@ mod tests {
             Family::V1
         );
         assert_eq!(Family::of("ep-20260101-abc"), Family::Endpoint);
+    }
+
+    #[test]
+    fn error_codes_refine_what_the_status_says() {
+        use crate::{error::ErrorKind as K, providers::api::read_answer};
+        let kind = |status, code: &str| {
+            let body = format!(r#"{{"error":{{"code":"{code}","message":"m","param":"p"}}}}"#);
+            read_answer(&ErrorObjects, status, None, &body).unwrap_err()
+        };
+        assert_eq!(
+            kind(403, "AccountOverdueError").kind(),
+            K::InsufficientBalance
+        );
+        assert_eq!(kind(403, "AccessDenied").kind(), K::Unauthenticated);
+        assert_eq!(kind(429, "QuotaExceeded").kind(), K::InsufficientBalance);
+        assert_eq!(kind(429, "RateLimitExceeded").kind(), K::RateLimited);
+        assert_eq!(kind(404, "NotFound").kind(), K::NotFound);
+        let endpoint = kind(404, "InvalidEndpointOrModel.NotFound");
+        assert_eq!(endpoint.kind(), K::InvalidRequest);
+        assert!(
+            endpoint
+                .to_string()
+                .contains("(parameter `p`). Check the model id"),
+            "{endpoint}"
+        );
+        assert_eq!(
+            kind(400, "InputTextSensitiveContentDetected").kind(),
+            K::ContentRejected
+        );
+        assert_eq!(kind(400, "InvalidParameter").kind(), K::InvalidRequest);
+        assert_eq!(kind(500, "InternalServiceError").kind(), K::Upstream);
     }
 
     #[test]

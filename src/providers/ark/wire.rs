@@ -149,3 +149,7 @@ pub struct ErrorBody {
     #[serde(default)]
     pub param: Option<String>,
 }
+
+/// An empty JSON object: the body of `DELETE .../tasks/{id}`.
+#[derive(Debug, Serialize)]
+pub struct Empty {}

@@ -7,7 +7,7 @@
 mod wire;
 
 use async_trait::async_trait;
-use reqwest::StatusCode;
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::{
@@ -19,11 +19,11 @@ use crate::{
     error::ProviderError,
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
+        api::{self, Answer, ApiClient, ApiRequest, Dialect, Refusal},
         capabilities::{BalanceSource, FIXED_RATIOS, LocalFiles, MediaRules},
-        http,
+        http::ApiResponse,
         registry::Entry,
     },
-    secret::Secret,
 };
 
 static INFO: ProviderInfo = ProviderInfo {
@@ -77,59 +77,19 @@ static CAPABILITIES: Capabilities = Capabilities {
 /// The seed2.io client.
 #[derive(Debug)]
 pub struct Seed2 {
-    client: reqwest::Client,
-    api_key: Secret,
+    api: ApiClient<Envelopes>,
     base_url: String,
-    /// How long one API call may take.
-    api_timeout: std::time::Duration,
     last_balance: super::LastSeenBalance,
 }
 
 impl Seed2 {
     /// A client for the configured host and key.
     pub fn new(config: &ProviderConfig) -> Result<Self, ProviderError> {
-        let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
-            client,
-            api_key,
+            api: ApiClient::new(ID, config, Envelopes)?,
             base_url: config.base_url.clone(),
-            api_timeout: config.api_timeout,
             last_balance: super::LastSeenBalance::default(),
         })
-    }
-
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        what: &str,
-    ) -> Result<T, ProviderError> {
-        let response = http::send_authorized(ID, request, &self.api_key).await?;
-        let envelope: Option<wire::Envelope<T>> = serde_json::from_slice(&response.body).ok();
-        let message = envelope
-            .as_ref()
-            .and_then(|e| e.message.clone())
-            .unwrap_or_else(|| response.snippet());
-        match envelope {
-            Some(wire::Envelope {
-                code: 0,
-                data: Some(data),
-                ..
-            }) if response.status.is_success() => Ok(data),
-            Some(wire::Envelope { code, .. }) => Err(classify(
-                response.status,
-                Some(code),
-                message,
-                response.retry_after,
-                what,
-            )),
-            None => Err(classify(
-                response.status,
-                None,
-                message,
-                response.retry_after,
-                what,
-            )),
-        }
     }
 }
 
@@ -141,45 +101,42 @@ fn unsupported(feature: &str, alternative: &str) -> ProviderError {
     }
 }
 
-/// The envelope code's first three digits are an HTTP-like status (40101 → 401);
-/// the HTTP status decides when they are missing.
-fn classify(
-    status: StatusCode,
-    code: Option<i64>,
-    message: String,
-    retry_after: Option<std::time::Duration>,
-    what: &str,
-) -> ProviderError {
-    let from_code = code
-        .filter(|c| *c >= 10_000)
-        .map(|c| c / 100)
-        .filter(|c| (400..600).contains(c));
-    let number = from_code.unwrap_or_else(|| i64::from(status.as_u16()));
-    let provider = ID;
-    match number {
-        401 | 403 => ProviderError::Unauthenticated { provider, message },
-        402 => ProviderError::InsufficientBalance { provider, message },
-        404 => ProviderError::NotFound {
-            provider,
-            what: what.to_owned(),
-            message,
-        },
-        429 => ProviderError::RateLimited {
-            provider,
-            retry_after,
-            message,
-        },
-        400..=499 => ProviderError::InvalidRequest { provider, message },
-        200..=299 => ProviderError::Upstream {
-            provider,
-            status: None,
-            message: format!("unexpected answer: {message}"),
-        },
-        n => ProviderError::Upstream {
-            provider,
-            status: u16::try_from(n).ok(),
-            message,
-        },
+/// seed2.io's answers: a `{code, message, data}` envelope where `code` 0 means
+/// success and an error code's first three digits are an HTTP-like status
+/// (40101 → 401); the HTTP status decides when they are missing.
+#[derive(Debug)]
+struct Envelopes;
+
+impl Dialect for Envelopes {
+    fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
+        let status = response.status.as_u16();
+        let envelope: wire::Envelope = match serde_json::from_slice(&response.body) {
+            Ok(envelope) => envelope,
+            Err(e) if response.status.is_success() => return Err(e.to_string()),
+            Err(_) => {
+                return Ok(Answer::Refused(Refusal {
+                    number: Some(status),
+                    code: None,
+                    message: response.snippet(),
+                }));
+            }
+        };
+        if response.status.is_success() && envelope.code == 0 && envelope.data.is_some() {
+            return api::data(envelope.data.as_deref());
+        }
+        let from_code = (envelope.code >= 10_000)
+            .then(|| envelope.code / 100)
+            .and_then(|c| u16::try_from(c).ok())
+            .filter(|c| (400..600).contains(c));
+        // A success status with an error code (or no data) names no kind.
+        let number = from_code
+            .or(Some(status))
+            .filter(|n| !(200..300).contains(n));
+        Ok(Answer::Refused(Refusal {
+            number,
+            code: Some(envelope.code.to_string()),
+            message: envelope.message.unwrap_or_else(|| response.snippet()),
+        }))
     }
 }
 
@@ -232,13 +189,8 @@ impl Provider for Seed2 {
     ) -> Result<SubmittedTask, ProviderError> {
         let call = self.create_call(request)?;
         let created: wire::Created = self
-            .call(
-                self.client
-                    .post(&call.url)
-                    .json(&call.body)
-                    .timeout(self.api_timeout),
-                "create",
-            )
+            .api
+            .send(ApiRequest::write(Method::POST, call.url, "create").json(&call.body))
             .await?;
         if let Some(left) = created.balance {
             self.last_balance.record(left);
@@ -297,10 +249,10 @@ impl Provider for Seed2 {
             });
         };
         let url = format!("{}/v1/tasks/{number}", self.base_url);
-        let task: wire::Task = http::with_retries(|| {
-            self.call(self.client.get(&url).timeout(self.api_timeout), &what)
-        })
-        .await?;
+        let task: wire::Task = self
+            .api
+            .send(ApiRequest::read(Method::GET, url, what))
+            .await?;
         let status = status(&task.status);
         let result = task.result.unwrap_or_default();
         let failure = (status == TaskStatus::Failed).then(|| {
@@ -342,7 +294,7 @@ impl Provider for Seed2 {
     }
 
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {
-        http::download(ID, &self.client, url).await
+        self.api.download(url).await
     }
 }
 
@@ -352,16 +304,20 @@ mod tests {
 
     #[test]
     fn envelope_codes_map_by_their_status_digits() {
-        let kind = |code| classify(StatusCode::OK, Some(code), "m".into(), None, "t").kind();
-        use crate::error::ErrorKind as K;
-        assert_eq!(kind(40101), K::Unauthenticated);
-        assert_eq!(kind(40201), K::InsufficientBalance);
-        assert_eq!(kind(42901), K::RateLimited);
-        assert_eq!(kind(40001), K::InvalidRequest);
-        assert_eq!(kind(50001), K::Upstream);
-        assert_eq!(
-            classify(StatusCode::PAYMENT_REQUIRED, Some(7), "m".into(), None, "t").kind(),
-            K::InsufficientBalance
-        );
+        use crate::{error::ErrorKind as K, providers::api::read_answer};
+        let kind = |status, code: i64| {
+            let body = format!(r#"{{"code":{code},"message":"m"}}"#);
+            read_answer(&Envelopes, status, None, &body)
+                .unwrap_err()
+                .kind()
+        };
+        assert_eq!(kind(200, 40101), K::Unauthenticated);
+        assert_eq!(kind(200, 40201), K::InsufficientBalance);
+        assert_eq!(kind(200, 42901), K::RateLimited);
+        assert_eq!(kind(200, 40001), K::InvalidRequest);
+        assert_eq!(kind(200, 50001), K::Upstream);
+        assert_eq!(kind(402, 7), K::InsufficientBalance);
+        let odd = read_answer(&Envelopes, 200, None, r#"{"code":7,"message":"odd"}"#).unwrap_err();
+        assert!(odd.to_string().contains("unexpected answer: odd"), "{odd}");
     }
 }

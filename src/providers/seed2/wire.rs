@@ -18,14 +18,15 @@ pub struct CreateBody<'a> {
     pub audio_files: &'a [String],
 }
 
-/// Every answer; `code == 0` means success.
+/// Every answer; `code == 0` means success. `data` is decoded by the caller,
+/// which knows its type.
 #[derive(Debug, Deserialize)]
-pub struct Envelope<T> {
+pub struct Envelope {
     pub code: i64,
     #[serde(default)]
     pub message: Option<String>,
-    #[serde(default = "Option::default")]
-    pub data: Option<T>,
+    #[serde(default)]
+    pub data: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// `data` of a create answer (the id is called `task_id` here, `id` on GET).

@@ -10,7 +10,7 @@ pub mod options;
 mod wire;
 
 use async_trait::async_trait;
-use reqwest::StatusCode;
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::{
@@ -19,15 +19,15 @@ use crate::{
         ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution,
         SubmittedTask, TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
     },
-    error::ProviderError,
+    error::{ErrorKind, ProviderError},
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
+        api::{self, Answer, ApiClient, ApiRequest, Dialect, Refusal},
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
-        http,
+        http::ApiResponse,
         registry::Entry,
     },
     references::{self, MediaKind},
-    secret::Secret,
 };
 
 use options::Channel;
@@ -99,11 +99,8 @@ static CAPABILITIES: Capabilities = Capabilities {
 /// The seedance2ai.io client.
 #[derive(Debug)]
 pub struct Seedance2ai {
-    client: reqwest::Client,
-    api_key: Secret,
+    api: ApiClient<ErrorObjects>,
     base_url: String,
-    /// How long one API call may take.
-    api_timeout: std::time::Duration,
     /// The provider has no balance endpoint; create answers sometimes carry it.
     last_balance: super::LastSeenBalance,
 }
@@ -111,45 +108,11 @@ pub struct Seedance2ai {
 impl Seedance2ai {
     /// A client for the configured host and key.
     pub fn new(config: &ProviderConfig) -> Result<Self, ProviderError> {
-        let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
-            client,
-            api_key,
+            api: ApiClient::new(ID, config, ErrorObjects)?,
             base_url: config.base_url.clone(),
-            api_timeout: config.api_timeout,
             last_balance: super::LastSeenBalance::default(),
         })
-    }
-
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        what: &str,
-    ) -> Result<T, ProviderError> {
-        let response = http::send_authorized(ID, request, &self.api_key).await?;
-        if !response.status.is_success() {
-            return Err(classify(&response, what));
-        }
-        http::decode(ID, &response, what)
-    }
-
-    /// Creates with the submission's key on every attempt, so a retry after a lost
-    /// answer returns the original task instead of paying twice.
-    async fn create(
-        &self,
-        call: &CreateCall,
-        key: &SubmissionKey,
-    ) -> Result<wire::Created, ProviderError> {
-        http::with_retries(|| {
-            let request = self
-                .client
-                .post(&call.url)
-                .header("Idempotency-Key", key.as_str())
-                .json(&call.body)
-                .timeout(self.api_timeout);
-            self.call::<wire::Created>(request, "create")
-        })
-        .await
     }
 }
 
@@ -161,59 +124,52 @@ fn unsupported(feature: &str, alternative: &str) -> ProviderError {
     }
 }
 
-fn classify(response: &http::ApiResponse, what: &str) -> ProviderError {
-    let envelope: Option<wire::ErrorEnvelope> = serde_json::from_slice(&response.body).ok();
-    let (code, mut message) = match &envelope {
-        Some(e) => (
-            e.error.code.clone().unwrap_or_default(),
-            e.error.message.clone().unwrap_or_default(),
-        ),
-        None => (String::new(), response.snippet()),
-    };
-    if let Some(e) = &envelope {
-        let required = e.error.required_credits.or(e.required_credits);
-        let available = e.error.available_credits.or(e.available_credits);
-        if let (Some(required), Some(available)) = (required, available) {
-            message = format!("{message} (needs {required} credits, {available} available)");
-        }
-    }
-    let provider = ID;
-    match (response.status, code.as_str()) {
-        (StatusCode::UNAUTHORIZED, _) | (_, "unauthorized") => {
-            ProviderError::Unauthenticated { provider, message }
-        }
-        (StatusCode::PAYMENT_REQUIRED, _) | (_, "insufficient_credits") => {
-            ProviderError::InsufficientBalance { provider, message }
-        }
-        (StatusCode::NOT_FOUND, _) => ProviderError::NotFound {
-            provider,
-            what: what.to_owned(),
-            message,
-        },
-        (StatusCode::TOO_MANY_REQUESTS, _) => ProviderError::RateLimited {
-            provider,
-            retry_after: response.retry_after,
-            message,
-        },
-        // Same key still being processed (a retry raced the original): transient.
-        (StatusCode::CONFLICT, _) => ProviderError::Upstream {
-            provider,
-            status: Some(409),
-            message,
-        },
-        (s, _) if s.is_client_error() => ProviderError::InvalidRequest { provider, message },
-        (StatusCode::SERVICE_UNAVAILABLE, _) if response.retry_after.is_some() => {
-            ProviderError::RateLimited {
-                provider,
-                retry_after: response.retry_after,
+/// seedance2ai.io's answers: data as the body; errors as `{"error": {code,
+/// message}}` with the documented HTTP status, and the credits asked and left
+/// beside an insufficient-credits error.
+#[derive(Debug)]
+struct ErrorObjects;
+
+impl Dialect for ErrorObjects {
+    fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
+        api::plain_json(response, |response| {
+            let Ok(envelope) = serde_json::from_slice::<wire::ErrorEnvelope>(&response.body) else {
+                return Refusal {
+                    number: Some(response.status.as_u16()),
+                    code: None,
+                    message: response.snippet(),
+                };
+            };
+            let mut message = envelope.error.message.clone().unwrap_or_default();
+            let required = envelope
+                .error
+                .required_credits
+                .or(envelope.required_credits);
+            let available = envelope
+                .error
+                .available_credits
+                .or(envelope.available_credits);
+            if let (Some(required), Some(available)) = (required, available) {
+                message = format!("{message} (needs {required} credits, {available} available)");
+            }
+            Refusal {
+                number: Some(response.status.as_u16()),
+                code: envelope.error.code,
                 message,
             }
+        })
+    }
+
+    fn special(&self, refusal: &mut Refusal, response: &ApiResponse) -> Option<ErrorKind> {
+        match (refusal.number, refusal.code.as_deref()) {
+            (_, Some("unauthorized")) => Some(ErrorKind::Unauthenticated),
+            (_, Some("insufficient_credits")) => Some(ErrorKind::InsufficientBalance),
+            // The same key still being processed (a retry raced the original): transient.
+            (Some(409), _) => Some(ErrorKind::Upstream),
+            // Busy with a time to come back: a rate limit in all but name.
+            (Some(503), _) if response.retry_after.is_some() => Some(ErrorKind::RateLimited),
+            _ => None,
         }
-        (s, _) => ProviderError::Upstream {
-            provider,
-            status: Some(s.as_u16()),
-            message,
-        },
     }
 }
 
@@ -363,7 +319,16 @@ impl Provider for Seedance2ai {
         key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError> {
         let call = self.create_call(request)?;
-        let created = self.create(&call, key).await?;
+        // The submission's key goes with every attempt, so a retry after a lost
+        // answer returns the original task instead of paying twice.
+        let created: wire::Created = self
+            .api
+            .send(
+                ApiRequest::write(Method::POST, call.url, "create")
+                    .json(&call.body)
+                    .idempotency_key(key.as_str()),
+            )
+            .await?;
         if let Some(left) = created.remaining_credits {
             self.last_balance.record(left);
         }
@@ -410,10 +375,10 @@ impl Provider for Seedance2ai {
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
         let url = format!("{}/tasks/{task_id}", self.base_url);
         let what = format!("task {task_id}");
-        let task: wire::Task = http::with_retries(|| {
-            self.call(self.client.get(&url).timeout(self.api_timeout), &what)
-        })
-        .await?;
+        let task: wire::Task = self
+            .api
+            .send(ApiRequest::read(Method::GET, url, what))
+            .await?;
         let status = status(&task.status);
         let seed = match &task.output {
             Some(wire::Output::Fields(f)) => f.seed,
@@ -462,7 +427,7 @@ impl Provider for Seedance2ai {
     }
 
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {
-        http::download(ID, &self.client, url).await
+        self.api.download(url).await
     }
 }
 

@@ -2,13 +2,13 @@
 //! 4.5 image models, with task query, balance and image upload.
 //!
 //! The provider signals errors both with HTTP statuses and with a `code` in a 200
-//! envelope; both are mapped by number in [`classify`].
+//! envelope; both are mapped by number in [`Envelopes`], then by the shared ladder.
 
 mod wire;
 
 use async_trait::async_trait;
 use base64::Engine;
-use reqwest::StatusCode;
+use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use crate::{
@@ -20,11 +20,11 @@ use crate::{
     error::ProviderError,
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
+        api::{self, Answer, ApiClient, ApiRequest, Dialect, Refusal},
         capabilities::{BalanceSource, FIXED_RATIOS, LocalFiles, MediaRules},
-        http,
+        http::ApiResponse,
         registry::Entry,
     },
-    secret::Secret,
 };
 
 static INFO: ProviderInfo = ProviderInfo {
@@ -85,110 +85,64 @@ static CAPABILITIES: Capabilities = Capabilities {
 /// The xskill.ai client.
 #[derive(Debug)]
 pub struct Xskill {
-    client: reqwest::Client,
-    api_key: Secret,
+    api: ApiClient<Envelopes>,
     base_url: String,
-    /// How long one API call may take.
-    api_timeout: std::time::Duration,
 }
 
 impl Xskill {
     /// A client for the configured host and key.
     pub fn new(config: &ProviderConfig) -> Result<Self, ProviderError> {
-        let (client, api_key) = super::remote_parts(ID, config)?;
         Ok(Self {
-            client,
-            api_key,
+            api: ApiClient::new(ID, config, Envelopes)?,
             base_url: config.base_url.clone(),
-            api_timeout: config.api_timeout,
         })
     }
 
     fn url(&self, path: &str) -> String {
         format!("{}/api/v3/{path}", self.base_url)
     }
+}
 
-    async fn call<T: DeserializeOwned>(
-        &self,
-        request: reqwest::RequestBuilder,
-        context: &str,
-    ) -> Result<T, ProviderError> {
-        let response = http::send_authorized(ID, request, &self.api_key).await?;
-        let envelope: Option<wire::Envelope<T>> = serde_json::from_slice(&response.body).ok();
-        let (code, message) = match &envelope {
-            Some(env) => (env.code, envelope_message(env)),
-            None => (None, response.snippet()),
+/// xskill's answers: a `{code, message, data}` envelope, with errors signalled by
+/// the HTTP status, by a `code` other than 200 in a 200 answer, or both.
+#[derive(Debug)]
+struct Envelopes;
+
+impl Dialect for Envelopes {
+    fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
+        let http_error = (!response.status.is_success()).then(|| response.status.as_u16());
+        let envelope: wire::Envelope = match serde_json::from_slice(&response.body) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                return match http_error {
+                    Some(status) => Ok(Answer::Refused(Refusal {
+                        number: Some(status),
+                        code: None,
+                        message: response.snippet(),
+                    })),
+                    None => Err(e.to_string()),
+                };
+            }
         };
-        if !response.status.is_success() || code.is_some_and(|c| c != 200) {
-            return Err(classify(
-                response.status,
-                code,
-                message,
-                response.retry_after,
-                context,
-            ));
+        if http_error.is_none() && envelope.code.is_none_or(|c| c == 200) {
+            return api::data(envelope.data.as_deref());
         }
-        envelope
-            .and_then(|e| e.data)
-            .ok_or_else(|| ProviderError::Upstream {
-                provider: ID,
-                status: Some(response.status.as_u16()),
-                message: format!(
-                    "could not read the answer to {context}: {}",
-                    response.snippet()
-                ),
-            })
-    }
-}
-
-fn envelope_message<T>(env: &wire::Envelope<T>) -> String {
-    match (&env.message, &env.detail) {
-        (Some(m), _) if !m.is_empty() => m.clone(),
-        (_, Some(detail)) => detail.to_string(),
-        _ => "no message".to_owned(),
-    }
-}
-
-/// Maps an error answer by its numbers: the envelope `code` when it names an HTTP-like
-/// status, else the HTTP status.
-fn classify(
-    status: StatusCode,
-    code: Option<i64>,
-    message: String,
-    retry_after: Option<std::time::Duration>,
-    context: &str,
-) -> ProviderError {
-    let number = code
-        .filter(|c| (400..600).contains(c))
-        .or_else(|| (!status.is_success()).then(|| i64::from(status.as_u16())));
-    match number {
-        Some(401 | 403) => ProviderError::Unauthenticated {
-            provider: ID,
+        // The envelope code decides when it names an HTTP-like status.
+        let number = envelope
+            .code
+            .and_then(|c| u16::try_from(c).ok())
+            .filter(|c| (400..600).contains(c))
+            .or(http_error);
+        let message = match (&envelope.message, &envelope.detail) {
+            (Some(m), _) if !m.is_empty() => m.clone(),
+            (_, Some(detail)) => detail.get().to_owned(),
+            _ => "no message".to_owned(),
+        };
+        Ok(Answer::Refused(Refusal {
+            number,
+            code: envelope.code.map(|c| c.to_string()),
             message,
-        },
-        Some(402) => ProviderError::InsufficientBalance {
-            provider: ID,
-            message,
-        },
-        Some(404) => ProviderError::NotFound {
-            provider: ID,
-            what: context.to_owned(),
-            message,
-        },
-        Some(400 | 409 | 413 | 422) => ProviderError::InvalidRequest {
-            provider: ID,
-            message,
-        },
-        Some(429) => ProviderError::RateLimited {
-            provider: ID,
-            retry_after,
-            message,
-        },
-        other => ProviderError::Upstream {
-            provider: ID,
-            status: other.and_then(|n| u16::try_from(n).ok()),
-            message,
-        },
+        }))
     }
 }
 
@@ -337,18 +291,12 @@ impl Provider for Xskill {
         _key: &SubmissionKey,
     ) -> Result<SubmittedTask, ProviderError> {
         let call = self.create_call(request)?;
-        let model = call
-            .body
-            .get("model")
-            .and_then(|m| m.as_str())
-            .unwrap_or("?");
+        let (model, _) = model_ids(&request.model, &request.generation);
         let created: wire::CreateData = self
-            .call(
-                self.client
-                    .post(&call.url)
-                    .json(&call.body)
-                    .timeout(self.api_timeout),
-                &format!("model {model}"),
+            .api
+            .send(
+                ApiRequest::write(Method::POST, call.url, format!("model {model}"))
+                    .json(&call.body),
             )
             .await?;
         Ok(SubmittedTask {
@@ -373,17 +321,14 @@ impl Provider for Xskill {
     }
 
     async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
-        let what = format!("task {task_id}");
-        let data: wire::QueryData = http::with_retries(|| {
-            self.call(
-                self.client
-                    .post(self.url("tasks/query"))
-                    .json(&wire::QueryBody { task_id })
-                    .timeout(self.api_timeout),
-                &what,
-            )
-        })
-        .await?;
+        // A query changes nothing, so it is safe to repeat although it is a POST.
+        let query = ApiRequest::read(
+            Method::POST,
+            self.url("tasks/query"),
+            format!("task {task_id}"),
+        )
+        .json(&wire::QueryBody { task_id });
+        let data: wire::QueryData = self.api.send(query).await?;
         let status = status(&data.status);
         let mut result_urls = data
             .result
@@ -421,15 +366,10 @@ impl Provider for Xskill {
                 image_data: Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
             },
         };
-        let data: wire::UploadData = self
-            .call(
-                self.client
-                    .post(self.url("upload/image"))
-                    .json(&body)
-                    .timeout(self.api_timeout * 2),
-                "upload",
-            )
-            .await?;
+        let upload = ApiRequest::write(Method::POST, self.url("upload/image"), "upload")
+            .json(&body)
+            .slow();
+        let data: wire::UploadData = self.api.send(upload).await?;
         let url = match data {
             wire::UploadData::Url(url) => Some(url),
             wire::UploadData::Object { url } => url,
@@ -444,15 +384,14 @@ impl Provider for Xskill {
     }
 
     async fn balance(&self) -> Result<Balance, ProviderError> {
-        let data: wire::BalanceData = http::with_retries(|| {
-            self.call(
-                self.client
-                    .get(self.url("balance"))
-                    .timeout(self.api_timeout),
+        let data: wire::BalanceData = self
+            .api
+            .send(ApiRequest::read(
+                Method::GET,
+                self.url("balance"),
                 "balance",
-            )
-        })
-        .await?;
+            ))
+            .await?;
         let amount = match data {
             wire::BalanceData::Number(n) => Some(n),
             wire::BalanceData::Object { balance } => balance,
@@ -470,8 +409,7 @@ impl Provider for Xskill {
     }
 
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {
-        // Result URLs are public CDN links: the key is not sent to them.
-        http::download(ID, &self.client, url).await
+        self.api.download(url).await
     }
 }
 
@@ -503,17 +441,49 @@ mod tests {
 
     #[test]
     fn errors_are_classified_by_number_not_by_text() {
-        let ok = StatusCode::OK;
-        let kind = |status, code| classify(status, code, "x".into(), None, "t").kind();
-        use crate::error::ErrorKind as K;
-        assert_eq!(kind(StatusCode::UNAUTHORIZED, None), K::Unauthenticated);
-        assert_eq!(kind(ok, Some(402)), K::InsufficientBalance);
+        use crate::{error::ErrorKind as K, providers::api::read_answer};
+        let kind = |status, body: &str| {
+            read_answer(&Envelopes, status, None, body)
+                .unwrap_err()
+                .kind()
+        };
+        assert_eq!(kind(401, "not json"), K::Unauthenticated);
         assert_eq!(
-            kind(StatusCode::TOO_MANY_REQUESTS, Some(429)),
+            kind(200, r#"{"code":402,"message":"余额不足"}"#),
+            K::InsufficientBalance
+        );
+        assert_eq!(
+            kind(429, r#"{"code":429,"message":"slow down"}"#),
             K::RateLimited
         );
-        assert_eq!(kind(StatusCode::BAD_GATEWAY, None), K::Upstream);
-        assert_eq!(kind(ok, Some(500)), K::Upstream);
-        assert_eq!(kind(StatusCode::NOT_FOUND, Some(404)), K::NotFound);
+        assert_eq!(
+            kind(502, "<html><title>Bad Gateway</title></html>"),
+            K::Upstream
+        );
+        assert_eq!(kind(200, r#"{"code":500,"message":"boom"}"#), K::Upstream);
+        assert_eq!(
+            kind(404, r#"{"code":404,"message":"任务不存在"}"#),
+            K::NotFound
+        );
+    }
+
+    #[test]
+    fn an_answer_that_is_not_an_envelope_keeps_the_decoders_words() {
+        use crate::providers::api::read_answer;
+        let err = read_answer(&Envelopes, 200, None, "[1,2]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("invalid type"), "{err}");
+        let ok = read_answer(
+            &Envelopes,
+            200,
+            None,
+            r#"{"code":200,"data":{"task_id":"t1"}}"#,
+        );
+        assert_eq!(ok.unwrap(), r#"{"task_id":"t1"}"#);
+        let missing = read_answer(&Envelopes, 200, None, r#"{"code":200}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(missing.contains("no `data`"), "{missing}");
     }
 }

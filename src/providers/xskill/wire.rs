@@ -73,17 +73,19 @@ pub struct UploadBody<'a> {
     pub image_data: Option<String>,
 }
 
-/// Every answer: `{code, message, data}`; `code` 200 means success.
+/// Every answer: `{code, message, data}`; `code` 200 means success. `data` is
+/// decoded by the caller, which knows its type; `detail` is whatever a framework
+/// error page put there, quoted as it came.
 #[derive(Debug, Deserialize)]
-pub struct Envelope<T> {
+pub struct Envelope {
     #[serde(default, deserialize_with = "lenient_i64")]
     pub code: Option<i64>,
     #[serde(default, alias = "msg")]
     pub message: Option<String>,
     #[serde(default)]
-    pub detail: Option<serde_json::Value>,
-    #[serde(default = "Option::default")]
-    pub data: Option<T>,
+    pub detail: Option<Box<serde_json::value::RawValue>>,
+    #[serde(default)]
+    pub data: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// `data` of a create answer.
