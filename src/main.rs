@@ -7,10 +7,12 @@ use clap::Parser;
 use seedance_mcp::{
     cli::{Cli, Command, OutputMode, SkillAction, human::Human, progress::StderrProgress},
     config::{Config, http::HttpSettings},
-    env_vars, mcp,
+    env_vars,
+    error::ErrorKind,
+    mcp,
     service::{
-        GetTaskOutput, ListTasksParams, Service, ToolError, UploadImageParams, Waiting,
-        media::LocalScope,
+        GetTaskOutput, ListTasksParams, Service, ToolError, ToolErrorKind, UploadImageParams,
+        Waiting, media::LocalScope,
     },
 };
 use tokio_util::sync::CancellationToken;
@@ -230,9 +232,25 @@ fn finish<T: serde::Serialize + Human>(
         Err(e) => {
             eprintln!("error: {e}");
             let code = match e.kind {
-                "invalid_argument" | "duplicate_submission" | "unsupported" => exit::BAD_INPUT,
-                "upstream_error" | "rate_limited" => exit::UNREACHABLE,
-                _ => exit::REFUSED,
+                ToolErrorKind::InvalidArgument
+                | ToolErrorKind::DuplicateSubmission
+                | ToolErrorKind::Provider(ErrorKind::Unsupported) => exit::BAD_INPUT,
+                ToolErrorKind::Provider(ErrorKind::Upstream | ErrorKind::RateLimited) => {
+                    exit::UNREACHABLE
+                }
+                ToolErrorKind::SpendLimit
+                | ToolErrorKind::NotCancellable
+                | ToolErrorKind::JournalError
+                | ToolErrorKind::NotFound
+                | ToolErrorKind::TooLarge
+                | ToolErrorKind::InternalError
+                | ToolErrorKind::Provider(
+                    ErrorKind::Unauthenticated
+                    | ErrorKind::InsufficientBalance
+                    | ErrorKind::NotFound
+                    | ErrorKind::ContentRejected
+                    | ErrorKind::InvalidRequest,
+                ) => exit::REFUSED,
             };
             Ok(ExitCode::from(code))
         }

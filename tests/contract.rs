@@ -11,7 +11,10 @@ use std::{sync::Arc, time::Duration};
 use futures_util::StreamExt;
 use seedance_mcp::fakes::ark::{ArkRegion, FakeArkConfig};
 use seedance_mcp::{
-    domain::{GenerationRequest, ImageUpload, KnownModel, SubmittedTask, TaskSnapshot, TaskStatus},
+    domain::{
+        GenerationRequest, ImageUpload, KnownModel, SubmittedTask, TaskRef, TaskSnapshot,
+        TaskStatus,
+    },
     error::ErrorKind,
     fakes::{
         ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
@@ -187,7 +190,7 @@ async fn poll_to_end(b: &Backend, task_id: &str) -> Vec<TaskSnapshot> {
     for _ in 0..200 {
         let snapshot = b
             .provider
-            .task(task_id)
+            .task(&TaskRef::new(task_id))
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", b.name));
         let done = snapshot.status.is_terminal();
@@ -325,7 +328,7 @@ async fn a_failed_task_says_why_and_is_refunded() {
 async fn an_unknown_task_is_not_found() {
     for b in backends().await {
         for id in ["no-such-task", "999999999"] {
-            let err = b.provider.task(id).await.unwrap_err();
+            let err = b.provider.task(&TaskRef::new(id)).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{} {id}: {err}", b.name);
         }
     }

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use seedance_mcp::{
     config::{Config, Settings},
+    domain::TaskRef,
     fakes::faults::{Fault, FaultProxy},
     mcp::args::Args,
     providers::{self, Provider, SubmissionKey},
@@ -256,7 +257,7 @@ fn any_provider_answer_is_handled_without_panicking() {
                 }
                 let outcomes = runtime.block_on(async {
                     vec![
-                        provider.task("task-1").await.err(),
+                        provider.task(&TaskRef::new("task-1")).await.err(),
                         provider.balance().await.err(),
                         provider
                             .submit(&request, &SubmissionKey::random())

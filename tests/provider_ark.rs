@@ -106,6 +106,34 @@ async fn a_finished_task_reports_tokens_an_estimated_price_and_its_last_frame() 
 }
 
 #[tokio::test]
+async fn a_task_with_a_reference_video_is_priced_at_that_rate_after_a_restart() {
+    let fake = FakeArk::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let settings = common::ark_settings(&fake, out.path());
+    let args = json!({
+        "prompt": "the dancer in @video_file_1 on a rooftop",
+        "model": "seedance-2.0",
+        "video_files": ["https://cdn.example.com/dance.mp4"],
+    });
+    let (err, submitted) = call(&connect(server(&settings)).await, "submit_task", args).await;
+    assert!(!err, "{submitted}");
+    let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+    // A new server over the same journal, as after a restart.
+    let client = connect(server(&settings)).await;
+    let task = loop {
+        let (err, task) = call(&client, "get_task", json!({ "task_id": task_id })).await;
+        assert!(!err, "{task}");
+        if task["finished"] == json!(true) {
+            break task;
+        }
+    };
+    let tokens = task["usage_tokens"].as_f64().unwrap();
+    // Seedance 2.0 at 720p: 4.3 USD per million tokens with a reference video, 7.0 without.
+    let with_reference = (tokens / 1_000_000.0 * 4.3 * 100.0).round() / 100.0;
+    assert_eq!(task["price"]["amount"], json!(with_reference), "{task}");
+}
+
+#[tokio::test]
 async fn volcengine_uses_its_own_model_ids_and_prices_in_cny() {
     let (fake, _out, client) = setup(ArkRegion::Volcengine).await;
     let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk"})).await;

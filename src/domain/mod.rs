@@ -22,6 +22,7 @@ pub use request::{
     ModelChoice, OutputKind, Ratio, Resolution, VideoInputs, VideoRequest, VideoTier,
 };
 pub use task::{
-    Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFailure, TaskSnapshot, TaskStatus,
+    Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFacts, TaskFailure, TaskRef,
+    TaskSnapshot, TaskStatus,
 };
 pub use validation::{ValidationError, one_of};

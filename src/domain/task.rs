@@ -7,6 +7,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::{Generation, GenerationRequest, OutputKind};
+
 /// Where a task is in its life. Providers use other words; each backend maps its
 /// own vocabulary here and treats words it does not know as `running`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -27,6 +29,21 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Every status.
+    pub const ALL: [TaskStatus; 6] = [
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Expired,
+    ];
+
+    /// The status a word names ([`TaskStatus::as_str`] in reverse).
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == word)
+    }
+
     /// True once the status can no longer change.
     pub fn is_terminal(self) -> bool {
         !matches!(self, Self::Queued | Self::Running)
@@ -192,4 +209,62 @@ pub struct Balance {
 pub struct HostedImage {
     /// URL to use in `image_files`, `first_frame`, `last_frame` or `image_urls`.
     pub url: String,
+}
+
+/// What the server knows about a task from its own submission: facts the
+/// provider's status answers do not repeat. The journal keeps them, so they
+/// survive a restart, and every status query hands them back to the backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskFacts {
+    /// A video or images (image tasks usually finish sooner).
+    pub kind: OutputKind,
+    /// Its inputs include reference videos (Ark prices such tokens lower).
+    pub reference_video: bool,
+}
+
+impl TaskFacts {
+    /// The facts of a request about to be submitted.
+    pub fn of(request: &GenerationRequest) -> Self {
+        Self {
+            kind: request.generation.kind(),
+            reference_video: matches!(&request.generation, Generation::Video(v) if v.inputs.has_video()),
+        }
+    }
+}
+
+impl Default for TaskFacts {
+    /// A task this server did not submit: assumed to be a plain video.
+    fn default() -> Self {
+        Self {
+            kind: OutputKind::Video,
+            reference_video: false,
+        }
+    }
+}
+
+/// A task to ask the provider about: its id and what the server knows of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskRef {
+    /// The provider's task id.
+    pub id: String,
+    /// From the journal; the defaults for a task submitted elsewhere.
+    pub facts: TaskFacts,
+}
+
+impl TaskRef {
+    /// A task the server knows nothing more about.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            facts: TaskFacts::default(),
+        }
+    }
+
+    /// A task with what the journal remembers of it.
+    pub fn with_facts(id: impl Into<String>, facts: TaskFacts) -> Self {
+        Self {
+            id: id.into(),
+            facts,
+        }
+    }
 }

@@ -6,18 +6,6 @@ use rusqlite::{OptionalExtension, params};
 use super::{Journal, JournalError};
 use crate::{clock::unix_now, domain::ProviderId};
 
-/// Created with the journal; `IF NOT EXISTS` adds it to journals made before it.
-pub(super) const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS uploads (
-    provider TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    url TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    created_unix INTEGER NOT NULL,
-    PRIMARY KEY (provider, sha256)
-);
-";
-
 impl Journal {
     /// The URL `provider` hosts this content at, if it was uploaded since `since_unix`.
     pub async fn cached_upload(

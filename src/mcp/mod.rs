@@ -40,7 +40,7 @@ use crate::{
     service::{
         BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
         ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
-        UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
+        ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
         media::{self, LocalScope},
     },
 };
@@ -370,7 +370,7 @@ impl ServerHandler for SeedanceServer {
                     ResourceContents::blob(blob, request.uri.clone()).with_mime_type(mime);
                 Ok(ReadResourceResult::new(vec![contents]).into())
             }
-            Err(e) if e.kind == "not_found" => Err(ErrorData::resource_not_found(
+            Err(e) if e.kind == ToolErrorKind::NotFound => Err(ErrorData::resource_not_found(
                 e.message,
                 Some(serde_json::json!({ "uri": request.uri })),
             )),

@@ -29,7 +29,7 @@ pub use capabilities::Capabilities;
 use crate::{
     domain::{
         Amount, Balance, GenerationRequest, HostedImage, ImageUpload, OutputKind, ProviderId,
-        SubmittedTask, TaskSnapshot,
+        SubmittedTask, TaskRef, TaskSnapshot,
     },
     error::ProviderError,
     secret::Secret,
@@ -158,15 +158,15 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// The create request `submit` would send, built but not sent (dry runs show it).
     fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError>;
 
-    /// The task's current state.
-    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError>;
+    /// The task's current state; `task` carries what the journal knows of it.
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError>;
 
     /// Several tasks' states. Providers with a batch query answer with one request;
     /// the rest ask one task at a time. Tasks the provider does not know are left out.
-    async fn tasks(&self, task_ids: &[String]) -> Result<Vec<TaskSnapshot>, ProviderError> {
-        let mut found = Vec::with_capacity(task_ids.len());
-        for id in task_ids {
-            match self.task(id).await {
+    async fn tasks(&self, tasks: &[TaskRef]) -> Result<Vec<TaskSnapshot>, ProviderError> {
+        let mut found = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match self.task(task).await {
                 Ok(snapshot) => found.push(snapshot),
                 Err(ProviderError::NotFound { .. }) => {}
                 Err(e) => return Err(e),

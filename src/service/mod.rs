@@ -5,6 +5,7 @@
 //! or a [`ToolError`] that tells the agent what to do next.
 
 pub mod download;
+mod error;
 pub mod media;
 pub mod resources;
 pub mod schedule;
@@ -24,83 +25,28 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    domain::{OutputKind, ProviderId, TaskSnapshot, TaskStatus, ValidationError},
+    clock,
+    domain::{OutputKind, ProviderId, TaskRef, TaskSnapshot, TaskStatus, ValidationError},
     error::ProviderError,
-    journal::{Journal, JournalError, StatusUpdate},
+    journal::{Entry, Journal, StatusUpdate},
     providers::Provider,
 };
+pub(crate) use error::sentences;
+pub use error::{ToolError, ToolErrorKind};
 pub use types::*;
 
 /// How long get_task may spend saving results before answering anyway: clients
 /// abort tool calls after about 60 s.
 const DOWNLOAD_BUDGET: Duration = Duration::from_secs(40);
 
-/// A failed tool call, as the agent will read it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}: {message}")]
-pub struct ToolError {
-    /// A stable snake_case word: `invalid_argument`, `insufficient_balance`, ...
-    pub kind: &'static str,
-    /// What happened and what to do next.
-    pub message: String,
-}
-
-impl From<ValidationError> for ToolError {
-    fn from(e: ValidationError) -> Self {
-        Self {
-            kind: "invalid_argument",
-            message: sentences(
-                &e.to_string(),
-                "Nothing was sent to the provider and nothing was charged.",
-            ),
-        }
-    }
-}
-
-impl From<JournalError> for ToolError {
-    fn from(e: JournalError) -> Self {
-        Self {
-            kind: "journal_error",
-            message: sentences(
-                &e.to_string(),
-                "The task journal on this machine could not be written, so nothing was sent. Check that \
-                 SEEDANCE_DATA_DIR is writable.",
-            ),
-        }
-    }
-}
-
-impl From<ProviderError> for ToolError {
-    fn from(e: ProviderError) -> Self {
-        Self {
-            kind: e.kind().as_str(),
-            message: sentences(&e.to_string(), &e.next_step()),
-        }
-    }
-}
-
-/// Joins two sentences with exactly one full stop between them.
-fn sentences(first: &str, second: &str) -> String {
-    let first = first.trim_end().trim_end_matches('.');
-    match second.trim() {
-        "" => format!("{first}."),
-        second => format!("{first}. {second}"),
-    }
-}
-
-impl rmcp::model::IntoContents for ToolError {
-    fn into_contents(self) -> Vec<rmcp::model::ContentBlock> {
-        vec![rmcp::model::ContentBlock::text(self.to_string())]
-    }
-}
-
 /// The tools' logic over one provider.
 #[derive(Debug, Clone)]
 pub struct Service {
     provider: Arc<dyn Provider>,
     output_dir: PathBuf,
-    /// When this process submitted each task and how long such tasks typically
-    /// take: the polling schedule starts from there.
+    /// When each unfinished task started, on this process's clock, and how long
+    /// such tasks take: the polling schedule starts from there. A cache of the
+    /// journal's facts (see `schedule_origin`), emptied as tasks finish.
     submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
     /// The last answer about each unfinished task, and when it came.
     last_checks: Arc<Mutex<HashMap<String, (Instant, TaskSnapshot)>>>,
@@ -250,20 +196,50 @@ impl Service {
             }
             .into());
         }
+        let known = self.journal_entry(task_id).await;
         // A task that succeeded and whose files are on disk needs no request at all:
         // the journal answers (providers forget tasks; the simulator after a restart).
-        if let Some(done) = self.saved_result(task_id).await {
+        if let Some(done) = known.as_ref().and_then(|entry| self.saved_result(entry)) {
             return Ok(done);
         }
-        let snapshot = self.wait_for_change(task_id, waiting).await?;
+        let task =
+            TaskRef::with_facts(task_id, known.as_ref().map(|e| e.facts).unwrap_or_default());
+        let snapshot = self.wait_for_change(&task, known.as_ref(), waiting).await?;
         let (local_files, download_error) = if snapshot.status == TaskStatus::Succeeded {
-            self.save(&snapshot).await
+            self.save(&snapshot, known.as_ref()).await
         } else {
             (Vec::new(), None)
         };
         let local_id = self
             .record(&snapshot, local_files.clone(), download_error.clone())
             .await;
+        Ok(self.task_output(snapshot, local_files, download_error, local_id))
+    }
+
+    /// The journal's row of a task of this provider; a journal that cannot be read
+    /// is logged and treated as knowing nothing (the provider still answers).
+    async fn journal_entry(&self, task_id: &str) -> Option<Entry> {
+        match self
+            .journal
+            .by_task(self.provider.id(), task_id.to_owned())
+            .await
+        {
+            Ok(entry) => entry,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the task from the journal");
+                None
+            }
+        }
+    }
+
+    /// What get_task answers about a task in this state, its files saved as given.
+    fn task_output(
+        &self,
+        snapshot: TaskSnapshot,
+        local_files: Vec<PathBuf>,
+        download_error: Option<String>,
+        local_id: Option<i64>,
+    ) -> GetTaskOutput {
         let resource_uris = match local_id {
             Some(id) => (1..=local_files.len())
                 .map(|n| resources::resource_uri(id, n))
@@ -271,7 +247,7 @@ impl Service {
             None => Vec::new(),
         };
         let poll_after = (!snapshot.status.is_terminal()).then(|| self.poll_after_seconds());
-        Ok(GetTaskOutput {
+        GetTaskOutput {
             next_step: next_step(
                 &snapshot,
                 &local_files,
@@ -295,22 +271,11 @@ impl Service {
             resource_uris,
             seed: snapshot.seed,
             poll_after_seconds: poll_after,
-        })
+        }
     }
 
     /// The answer for a task the journal has as succeeded with every file still saved.
-    async fn saved_result(&self, task_id: &str) -> Option<GetTaskOutput> {
-        let entry = match self
-            .journal
-            .by_task(self.provider.id(), task_id.to_owned())
-            .await
-        {
-            Ok(entry) => entry?,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read the task from the journal");
-                return None;
-            }
-        };
+    fn saved_result(&self, entry: &Entry) -> Option<GetTaskOutput> {
         let complete = entry.status == Some(TaskStatus::Succeeded)
             && !entry.local_files.is_empty()
             && entry.local_files.iter().all(|f| f.is_file());
@@ -318,7 +283,7 @@ impl Service {
             return None;
         }
         let snapshot = TaskSnapshot {
-            task_id: task_id.to_owned(),
+            task_id: entry.task_id.clone()?,
             status: TaskStatus::Succeeded,
             result_urls: entry.result_urls.clone(),
             last_frame_url: None,
@@ -329,28 +294,12 @@ impl Service {
             seed: None,
             urls_expire_at: None,
         };
-        Some(GetTaskOutput {
-            next_step: next_step(&snapshot, &entry.local_files, None, None),
-            task_id: snapshot.task_id,
-            provider: self.provider.id(),
-            simulated: self.simulated(),
-            status: TaskStatus::Succeeded,
-            finished: true,
-            result_urls: snapshot.result_urls,
-            resource_uris: (1..=entry.local_files.len())
-                .map(|n| resources::resource_uri(entry.local_id, n))
-                .collect(),
-            local_files: entry.local_files,
-            last_frame_url: None,
-            download_error: None,
-            failure: None,
-            progress: None,
-            price: snapshot.price,
-            urls_expire_at: None,
-            seed: None,
-            usage_tokens: None,
-            poll_after_seconds: None,
-        })
+        Some(self.task_output(
+            snapshot,
+            entry.local_files.clone(),
+            None,
+            Some(entry.local_id),
+        ))
     }
 
     /// Stores the task's state in the journal; a failure is logged, not fatal (the
@@ -386,20 +335,13 @@ impl Service {
     /// Polls until the task finishes, the wait runs out or the caller cancels.
     async fn wait_for_change(
         &self,
-        task_id: &str,
+        task: &TaskRef,
+        known: Option<&Entry>,
         waiting: Waiting<'_>,
     ) -> Result<TaskSnapshot, ProviderError> {
+        let task_id = task.id.as_str();
         let started = Instant::now();
-        let (since, typical) = {
-            let mut submitted = crate::sync::lock(&self.submitted);
-            // A task submitted elsewhere (or before a restart) counts as already
-            // typical-aged from the first time this process sees it.
-            let fallback = Duration::from_secs(90);
-            *submitted.entry(task_id.to_owned()).or_insert_with(|| {
-                let origin = started.checked_sub(fallback).unwrap_or(started);
-                (origin, fallback)
-            })
-        };
+        let (since, typical) = self.schedule_origin(task, known, started);
         // A waiting call continues the schedule of the one before instead of
         // asking again at once: back-to-back calls cost no extra requests.
         let recent = (!waiting.up_to.is_zero())
@@ -409,7 +351,7 @@ impl Service {
             Some((at, snapshot)) => (snapshot, at),
             None => {
                 let patience = waiting.up_to.max(FIRST_CHECK_PATIENCE) + CHECK_GRACE;
-                match tokio::time::timeout(patience, self.check(task_id)).await {
+                match tokio::time::timeout(patience, self.check(task)).await {
                     Ok(answer) => (answer?, Instant::now()),
                     Err(_) => {
                         return Err(ProviderError::Upstream {
@@ -455,7 +397,7 @@ impl Service {
             // A slow provider must not hold the call past its wait (clients give up
             // after about 60 s): past the deadline plus a little, the last answer stands.
             let patience = deadline.saturating_duration_since(Instant::now()) + CHECK_GRACE;
-            match tokio::time::timeout(patience, self.check(task_id)).await {
+            match tokio::time::timeout(patience, self.check(task)).await {
                 Ok(answer) => snapshot = answer?,
                 Err(_) => return Ok(snapshot),
             }
@@ -463,19 +405,48 @@ impl Service {
         }
     }
 
-    /// Asks the provider about a task and remembers the answer for the schedule.
-    async fn check(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
-        let snapshot = self.provider.task(task_id).await?;
+    /// When the task started, on this process's clock, and how long such tasks
+    /// take: the polling schedule counts from there. A task submitted by this
+    /// process is in memory; one from before a restart gets its age from the
+    /// journal; one submitted elsewhere counts as typical-aged when first seen.
+    fn schedule_origin(
+        &self,
+        task: &TaskRef,
+        known: Option<&Entry>,
+        now: Instant,
+    ) -> (Instant, Duration) {
+        let mut origins = crate::sync::lock(&self.submitted);
+        *origins.entry(task.id.clone()).or_insert_with(|| {
+            let typical = self.provider.typical_duration(task.facts.kind);
+            let age = match known.and_then(|e| clock::parse_utc(&e.created_at)) {
+                Some(created) => {
+                    Duration::from_secs(u64::try_from(clock::unix_now() - created).unwrap_or(0))
+                }
+                None => typical,
+            };
+            (now.checked_sub(age).unwrap_or(now), typical)
+        })
+    }
+
+    /// Asks the provider about a task and remembers the answer for the schedule;
+    /// a finished task is forgotten (the journal has it).
+    async fn check(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        let snapshot = self.provider.task(task).await?;
         let mut last = crate::sync::lock(&self.last_checks);
         if snapshot.status.is_terminal() {
-            last.remove(task_id);
+            last.remove(&task.id);
+            crate::sync::lock(&self.submitted).remove(&task.id);
         } else {
-            last.insert(task_id.to_owned(), (Instant::now(), snapshot.clone()));
+            last.insert(task.id.clone(), (Instant::now(), snapshot.clone()));
         }
         Ok(snapshot)
     }
 
-    async fn save(&self, snapshot: &TaskSnapshot) -> (Vec<PathBuf>, Option<String>) {
+    async fn save(
+        &self,
+        snapshot: &TaskSnapshot,
+        known: Option<&Entry>,
+    ) -> (Vec<PathBuf>, Option<String>) {
         // The last frame is saved after the results, under the same name stem.
         let urls: Vec<String> = snapshot
             .result_urls
@@ -484,12 +455,6 @@ impl Service {
             .cloned()
             .collect();
         // Names carry the submission date and a few words of its prompt, from the journal.
-        let known = self
-            .journal
-            .by_task(self.provider.id(), snapshot.task_id.clone())
-            .await
-            .ok()
-            .flatten();
         let naming = match known {
             Some(entry) => download::Naming::new(&entry.created_at, &entry.prompt),
             None => download::Naming::new(&crate::clock::now_rfc3339(), ""),

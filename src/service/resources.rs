@@ -88,7 +88,7 @@ impl Service {
     /// The bytes and MIME type behind a `seedance://` URI.
     pub async fn read_saved_file(&self, uri: &str) -> Result<(Vec<u8>, &'static str), ToolError> {
         let not_found = || ToolError {
-            kind: "not_found",
+            kind: crate::service::ToolErrorKind::NotFound,
             message: format!(
                 "no saved result at {uri}; list resources or call list_tasks for what exists"
             ),
@@ -117,7 +117,7 @@ impl Service {
             .len();
         if size > MAX_RESOURCE_BYTES {
             return Err(ToolError {
-                kind: "too_large",
+                kind: crate::service::ToolErrorKind::TooLarge,
                 message: format!(
                     "{} is {size} bytes, more than a resource read carries; open the file instead",
                     path.display()

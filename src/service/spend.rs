@@ -100,8 +100,8 @@ pub(super) fn cents(amount: f64) -> f64 {
 
 fn refusal(problem: String, fix: String) -> ToolError {
     ToolError {
-        kind: "spend_limit",
-        message: super::sentences(
+        kind: crate::service::ToolErrorKind::SpendLimit,
+        message: crate::service::sentences(
             &ValidationError::new("confirm_cost", problem, fix).to_string(),
             "Nothing was sent to the provider and nothing was charged.",
         ),

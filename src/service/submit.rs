@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     clock::unix_now,
-    domain::{Amount, Generation, SubmittedTask, ValidationError},
+    domain::{Amount, Generation, SubmittedTask, TaskFacts, TaskRef, ValidationError},
     error::ProviderError,
     journal::{NewSubmission, SubmitState},
     providers::{CreateCall, SubmissionKey},
@@ -90,6 +90,7 @@ impl Service {
                     .model
                     .clone()
                     .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
+                facts: TaskFacts::of(&request),
                 estimate: estimate.as_ref().map(|e| e.amount),
             })
             .await?;
@@ -276,7 +277,7 @@ impl Service {
                         .await;
                     settled += 1;
                 }
-                (_, Some(task_id)) => pending.push(task_id),
+                (_, Some(task_id)) => pending.push(TaskRef::with_facts(task_id, row.facts)),
                 _ => {}
             }
         }
@@ -363,7 +364,7 @@ fn duplicate(earlier: &crate::journal::Entry) -> ToolError {
             .into(),
     };
     ToolError {
-        kind: "duplicate_submission",
+        kind: crate::service::ToolErrorKind::DuplicateSubmission,
         message: validation.to_string(),
     }
 }

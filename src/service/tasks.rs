@@ -2,7 +2,7 @@
 
 use super::{ListTasksOutput, ListTasksParams, Service, TaskSummary, ToolError};
 use crate::{
-    domain::{ProviderId, TaskStatus, ValidationError},
+    domain::{ProviderId, TaskRef, TaskStatus, ValidationError},
     journal::{Entry, ListFilter, StatusUpdate},
     providers::registry,
 };
@@ -77,12 +77,19 @@ impl Service {
         if !self.provider.capabilities().cancel {
             return Err(ProviderIdError::cannot_cancel(self.provider.id()));
         }
-        let snapshot = self.provider.task(task_id).await?;
+        let task = TaskRef::with_facts(
+            task_id,
+            self.journal_entry(task_id)
+                .await
+                .map(|e| e.facts)
+                .unwrap_or_default(),
+        );
+        let snapshot = self.provider.task(&task).await?;
         match snapshot.status {
             TaskStatus::Queued => {}
             TaskStatus::Running => {
                 return Err(ToolError {
-                    kind: "not_cancellable",
+                    kind: crate::service::ToolErrorKind::NotCancellable,
                     message: format!(
                         "Task \"{task_id}\" is already running; {} can only cancel queued tasks. It will finish \
                          and be billed; get_task will save the result.",
@@ -92,7 +99,7 @@ impl Service {
             }
             done => {
                 return Err(ToolError {
-                    kind: "not_cancellable",
+                    kind: crate::service::ToolErrorKind::NotCancellable,
                     message: format!(
                         "Task \"{task_id}\" is already {}; there is nothing to cancel.",
                         done.as_str()
@@ -116,7 +123,7 @@ impl Service {
             .by_task(self.provider.id(), task_id.to_owned())
             .await?;
         row.map(summary).ok_or_else(|| ToolError {
-            kind: "journal_error",
+            kind: crate::service::ToolErrorKind::JournalError,
             message: "the cancelled task is missing from the journal".into(),
         })
     }
@@ -128,7 +135,7 @@ struct ProviderIdError;
 impl ProviderIdError {
     fn cannot_cancel(provider: ProviderId) -> ToolError {
         ToolError {
-            kind: "unsupported",
+            kind: crate::service::ToolErrorKind::Provider(crate::error::ErrorKind::Unsupported),
             message: format!(
                 "{provider} has no way to cancel a task through its API. Let it finish; get_task saves the result."
             ),

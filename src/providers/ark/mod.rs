@@ -10,8 +10,6 @@
 pub mod options;
 mod wire;
 
-use std::{collections::HashMap, sync::Mutex};
-
 use async_trait::async_trait;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -20,7 +18,7 @@ use crate::{
     domain::{
         Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
         KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution, SubmittedTask,
-        TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest,
+        TaskFacts, TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest,
     },
     error::{ErrorKind, ProviderError},
     providers::{
@@ -32,7 +30,6 @@ use crate::{
         registry::Entry,
     },
     references::{self, MediaKind},
-    sync::lock,
 };
 
 use options::{ArkSettings, ServiceTier};
@@ -197,9 +194,6 @@ pub struct Ark {
     region: Region,
     api: ApiClient<ErrorObjects>,
     base_url: String,
-    /// Whether each task we created had reference videos (they change the token
-    /// price, and Ark's task object does not say).
-    with_video: Mutex<HashMap<String, bool>>,
 }
 
 impl Ark {
@@ -211,7 +205,6 @@ impl Ark {
             region,
             api: ApiClient::new(id, config, ErrorObjects)?,
             base_url: config.base_url.clone(),
-            with_video: Mutex::new(HashMap::new()),
         })
     }
 
@@ -414,7 +407,9 @@ impl Ark {
         }
     }
 
-    fn snapshot(&self, task: wire::Task) -> TaskSnapshot {
+    /// The task as we report it. Whether it had reference videos changes the token
+    /// price and Ark's task object does not say: the journal's facts do.
+    fn snapshot(&self, task: wire::Task, facts: &TaskFacts) -> TaskSnapshot {
         let status = status(&task.status);
         let content = task.content.unwrap_or_default();
         let result_urls = content.video_url.or(content.file_url).into_iter().collect();
@@ -430,15 +425,11 @@ impl Ark {
         let tokens = task
             .usage
             .and_then(|u| u.completion_tokens.or(u.total_tokens));
-        let with_video = lock(&self.with_video)
-            .get(&task.id)
-            .copied()
-            .unwrap_or(false);
         let price = tokens.and_then(|t| {
             self.estimate_from_tokens(
                 task.model.as_deref(),
                 task.resolution.as_deref(),
-                with_video,
+                facts.reference_video,
                 t,
             )
         });
@@ -681,15 +672,12 @@ impl Provider for Ark {
     ) -> Result<SubmittedTask, ProviderError> {
         // create_call refuses what Ark cannot make (image models) before anything is sent.
         let call = self.create_call(request)?;
-        let with_video =
-            matches!(&request.generation, Generation::Video(v) if v.inputs.has_video());
         let created: wire::Created = if attachments.is_empty() {
             let post = ApiRequest::write(Method::POST, &call.url, "create").json(&call.body);
             self.api.send(post).await?
         } else {
             self.create_streaming(&call, attachments).await?
         };
-        lock(&self.with_video).insert(created.id.clone(), with_video);
         Ok(SubmittedTask {
             task_id: created.id,
             status: TaskStatus::Queued,
@@ -698,7 +686,9 @@ impl Provider for Ark {
         })
     }
 
-    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        let task_id = &task.id;
+        let facts = task.facts;
         let url = self.url(&format!("/{task_id}"));
         let task: wire::Task = self
             .api
@@ -708,14 +698,14 @@ impl Provider for Ark {
                 format!("task {task_id}"),
             ))
             .await?;
-        Ok(self.snapshot(task))
+        Ok(self.snapshot(task, &facts))
     }
 
-    async fn tasks(&self, task_ids: &[String]) -> Result<Vec<TaskSnapshot>, ProviderError> {
+    async fn tasks(&self, tasks: &[TaskRef]) -> Result<Vec<TaskSnapshot>, ProviderError> {
         // One list request with repeated filter.task_ids serves a whole batch, which
         // keeps many pending tasks within the account's request rate.
-        let mut found = Vec::with_capacity(task_ids.len());
-        for chunk in task_ids.chunks(LIST_PAGE) {
+        let mut found = Vec::with_capacity(tasks.len());
+        for chunk in tasks.chunks(LIST_PAGE) {
             let mut url =
                 reqwest::Url::parse(&self.url("")).map_err(|e| ProviderError::Upstream {
                     provider: self.id,
@@ -725,12 +715,23 @@ impl Provider for Ark {
             url.query_pairs_mut()
                 .append_pair("page_num", "1")
                 .append_pair("page_size", &LIST_PAGE.to_string())
-                .extend_pairs(chunk.iter().map(|id| ("filter.task_ids", id.as_str())));
+                .extend_pairs(
+                    chunk
+                        .iter()
+                        .map(|task| ("filter.task_ids", task.id.as_str())),
+                );
             let list: wire::TaskList = self
                 .api
                 .send(ApiRequest::read(Method::GET, url, "task list"))
                 .await?;
-            found.extend(list.items.into_iter().map(|task| self.snapshot(task)));
+            found.extend(list.items.into_iter().map(|item| {
+                let facts = chunk
+                    .iter()
+                    .find(|task| task.id == item.id)
+                    .map(|task| task.facts)
+                    .unwrap_or_default();
+                self.snapshot(item, &facts)
+            }));
         }
         Ok(found)
     }

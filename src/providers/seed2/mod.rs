@@ -14,7 +14,7 @@ use crate::{
     domain::{
         Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
         KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, SubmittedTask, TaskFailure,
-        TaskSnapshot, TaskStatus, VideoInputs, VideoTier,
+        TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoTier,
     },
     error::ProviderError,
     providers::{
@@ -239,7 +239,8 @@ impl Provider for Seed2 {
         CreateCall::post(ID, format!("{}/v1/video/generate", self.base_url), &body)
     }
 
-    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        let task_id = task.id.as_str();
         let what = format!("task {task_id}");
         let Ok(number) = task_id.trim().parse::<u64>() else {
             return Err(ProviderError::NotFound {

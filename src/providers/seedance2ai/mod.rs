@@ -17,7 +17,8 @@ use crate::{
     domain::{
         Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageRequest,
         ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution,
-        SubmittedTask, TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
+        SubmittedTask, TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest,
+        VideoTier,
     },
     error::{ErrorKind, ProviderError},
     providers::{
@@ -372,7 +373,8 @@ impl Provider for Seedance2ai {
         Ok(call)
     }
 
-    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        let task_id = task.id.as_str();
         let url = format!("{}/tasks/{task_id}", self.base_url);
         let what = format!("task {task_id}");
         let task: wire::Task = self

@@ -24,7 +24,7 @@ use crate::{
     domain::{
         Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
         KnownModel, OutputKind, ProviderId, ProviderInfo, Ratio, Resolution, SubmittedTask,
-        TaskFailure, TaskSnapshot, TaskStatus, VideoTier,
+        TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoTier,
     },
     error::ProviderError,
     providers::{
@@ -334,7 +334,8 @@ impl Provider for Sim {
         })
     }
 
-    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        let task_id = task.id.as_str();
         let mut state = self.state();
         let task = state
             .tasks

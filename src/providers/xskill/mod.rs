@@ -15,7 +15,7 @@ use crate::{
     domain::{
         Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageRequest,
         ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, SubmittedTask,
-        TaskFailure, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
+        TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
     },
     error::ProviderError,
     providers::{
@@ -320,7 +320,8 @@ impl Provider for Xskill {
         CreateCall::post(ID, self.url("tasks/create"), &body)
     }
 
-    async fn task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        let task_id = task.id.as_str();
         // A query changes nothing, so it is safe to repeat although it is a POST.
         let query = ApiRequest::read(
             Method::POST,

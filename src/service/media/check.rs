@@ -38,7 +38,7 @@ impl Service {
             tokio::task::spawn_blocking(move || check_blocking(&wants, &access, delivery))
                 .await
                 .map_err(|e| ToolError {
-                    kind: "internal_error",
+                    kind: crate::service::ToolErrorKind::InternalError,
                     message: format!("checking the local files stopped: {e}"),
                 })?;
         checked.map(|files| LocalMedia { delivery, files })
@@ -307,8 +307,8 @@ pub(super) fn sentence(field: &str, message: &str) -> ValidationError {
 pub(super) fn refused(problems: &[ValidationError]) -> ToolError {
     let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
     ToolError {
-        kind: "invalid_argument",
-        message: super::super::sentences(
+        kind: crate::service::ToolErrorKind::InvalidArgument,
+        message: crate::service::sentences(
             &listed.join(". "),
             "Nothing was sent to the provider and nothing was charged.",
         ),

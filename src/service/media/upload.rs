@@ -179,7 +179,7 @@ impl Service {
             .first()
             .and_then(|f| f.hosted.clone())
             .ok_or_else(|| ToolError {
-                kind: "upstream_error",
+                kind: crate::service::ToolErrorKind::Provider(crate::error::ErrorKind::Upstream),
                 message: "the upload gave no URL".to_owned(),
             })
     }
@@ -217,7 +217,7 @@ fn not_hosted(provider: crate::domain::ProviderId, delivery: LocalFiles) -> Tool
 /// The bytes of a checked file, read through its handle (uploads are at most 10 MB).
 async fn read_all(file: &LocalFile) -> Result<Vec<u8>, ToolError> {
     let unreadable = |e: std::io::Error| ToolError {
-        kind: "invalid_argument",
+        kind: crate::service::ToolErrorKind::InvalidArgument,
         message: format!(
             "{} could not be read again ({e}); nothing was sent",
             file.label

@@ -12,13 +12,14 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+mod schema;
 mod uploads;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{
     clock::unix_now,
-    domain::{Amount, ProviderId, TaskStatus},
+    domain::{Amount, OutputKind, ProviderId, TaskFacts, TaskStatus},
 };
 
 /// Where a submission stands with the provider.
@@ -48,13 +49,15 @@ impl SubmitState {
         }
     }
 
-    fn parse(text: &str) -> Self {
-        match text {
-            "created" => Self::Created,
-            "rejected" => Self::Rejected,
-            "outcome_unknown" => Self::OutcomeUnknown,
-            _ => Self::Sending,
-        }
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Sending,
+            Self::Created,
+            Self::Rejected,
+            Self::OutcomeUnknown,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
     }
 }
 
@@ -75,6 +78,8 @@ pub struct Entry {
     pub prompt: String,
     /// The model as asked.
     pub model: String,
+    /// What the server knows of the task that its provider does not repeat.
+    pub facts: TaskFacts,
     /// Where the create stands.
     pub submit_state: SubmitState,
     /// The provider's task id, once known.
@@ -110,6 +115,8 @@ pub struct NewSubmission {
     pub prompt: String,
     /// The model as asked.
     pub model: String,
+    /// What the provider's answers will not repeat.
+    pub facts: TaskFacts,
     /// The cost estimated before sending, in the provider's unit (spend limits
     /// count it until the provider reports the real price).
     pub estimate: Option<f64>,
@@ -147,6 +154,17 @@ pub enum JournalError {
     /// The blocking worker died.
     #[error("task journal worker failed: {0}")]
     Worker(String),
+    /// The file was written by a newer build, whose rows this one cannot read.
+    #[error(
+        "task journal was written by a newer seedance-mcp (schema {found}; this build knows up to {known}): \
+         update seedance-mcp, or point SEEDANCE_DATA_DIR at another folder"
+    )]
+    Newer {
+        /// The file's schema version.
+        found: u32,
+        /// The newest this build knows.
+        known: u32,
+    },
 }
 
 /// The journal handle; cheap to clone.
@@ -156,49 +174,9 @@ pub struct Journal {
     path: PathBuf,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS submissions (
-    local_id INTEGER PRIMARY KEY AUTOINCREMENT,
-    provider TEXT NOT NULL,
-    submission_key TEXT NOT NULL UNIQUE,
-    fingerprint TEXT NOT NULL,
-    request_json TEXT NOT NULL,
-    prompt TEXT NOT NULL,
-    model TEXT NOT NULL,
-    submit_state TEXT NOT NULL,
-    task_id TEXT,
-    status TEXT,
-    price_amount REAL,
-    price_unit TEXT,
-    result_urls TEXT NOT NULL DEFAULT '[]',
-    local_files TEXT NOT NULL DEFAULT '[]',
-    error TEXT,
-    created_unix INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submissions_by_task ON submissions(provider, task_id);
-CREATE INDEX IF NOT EXISTS submissions_by_fingerprint ON submissions(provider, fingerprint, created_unix);
-";
-
 const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
-    submit_state, task_id, status, price_amount, price_unit, result_urls, local_files, error, created_at, updated_at";
-
-/// Columns added after the first release, for journals created before them.
-fn add_missing_columns(conn: &Connection) -> rusqlite::Result<()> {
-    let mut present = Vec::new();
-    {
-        let mut statement = conn.prepare("PRAGMA table_info(submissions)")?;
-        let names = statement.query_map([], |row| row.get::<_, String>(1))?;
-        for name in names {
-            present.push(name?);
-        }
-    }
-    if !present.iter().any(|name| name == "estimate_amount") {
-        conn.execute_batch("ALTER TABLE submissions ADD COLUMN estimate_amount REAL")?;
-    }
-    Ok(())
-}
+    output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
+    local_files, error, created_at, updated_at";
 
 impl Journal {
     /// Opens (or creates) `journal.sqlite3` in `dir`.
@@ -208,14 +186,12 @@ impl Journal {
             source,
         })?;
         let path = dir.join("journal.sqlite3");
-        let conn = Connection::open(&path)?;
+        let mut conn = Connection::open(&path)?;
         // WAL + FULL: a committed row survives a crash or power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(uploads::SCHEMA)?;
-        add_missing_columns(&conn)?;
+        schema::migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path,
@@ -248,9 +224,12 @@ impl Journal {
         self.run(move |c| {
             c.execute(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
-                 submit_state, created_unix, created_at, updated_at, estimate_amount) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sending', ?7, ?8, ?8, ?9)",
-                params![new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt, new.model, unix, now, new.estimate],
+                 output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sending', ?9, ?10, ?10, ?11)",
+                params![
+                    new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt,
+                    new.model, kind_word(new.facts.kind), new.facts.reference_video, unix, now, new.estimate
+                ],
             )?;
             Ok(c.last_insert_rowid())
         })
@@ -464,40 +443,78 @@ pub struct StatusUpdate {
     pub error: Option<String>,
 }
 
-fn status_of(text: Option<String>) -> Option<TaskStatus> {
-    let all = [
-        TaskStatus::Queued,
-        TaskStatus::Running,
-        TaskStatus::Succeeded,
-        TaskStatus::Failed,
-        TaskStatus::Cancelled,
-        TaskStatus::Expired,
-    ];
-    text.and_then(|t| all.into_iter().find(|s| s.as_str() == t))
+fn kind_word(kind: OutputKind) -> &'static str {
+    match kind {
+        OutputKind::Video => "video",
+        OutputKind::Image => "image",
+    }
+}
+
+/// A text column parsed with `parse`; a word it does not know is an error that
+/// names the column and the word, never a silent default.
+fn parsed<T>(
+    row: &rusqlite::Row<'_>,
+    column: &str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(column)?;
+    parse(&text).ok_or_else(|| unreadable(row, column, format!("unknown value {text:?}")))
+}
+
+/// A JSON list column.
+fn json_list<T: serde::de::DeserializeOwned>(
+    row: &rusqlite::Row<'_>,
+    column: &str,
+) -> rusqlite::Result<Vec<T>> {
+    let text: String = row.get(column)?;
+    serde_json::from_str(&text).map_err(|e| unreadable(row, column, e.to_string()))
+}
+
+fn unreadable(row: &rusqlite::Row<'_>, column: &str, why: String) -> rusqlite::Error {
+    let index = row.as_ref().column_index(column).unwrap_or(0);
+    rusqlite::Error::FromSqlConversionFailure(
+        index,
+        rusqlite::types::Type::Text,
+        format!("column {column}: {why}").into(),
+    )
 }
 
 fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
-    let amount: Option<f64> = row.get(10)?;
-    let unit: Option<String> = row.get(11)?;
-    let urls: String = row.get(12)?;
-    let files: String = row.get(13)?;
+    let amount: Option<f64> = row.get("price_amount")?;
+    let unit: Option<String> = row.get("price_unit")?;
+    let status: Option<String> = row.get("status")?;
+    let status = match status {
+        Some(word) => Some(
+            TaskStatus::parse(&word)
+                .ok_or_else(|| unreadable(row, "status", format!("unknown value {word:?}")))?,
+        ),
+        None => None,
+    };
     Ok(Entry {
-        local_id: row.get(0)?,
-        provider: row.get(1)?,
-        submission_key: row.get(2)?,
-        fingerprint: row.get(3)?,
-        request_json: row.get(4)?,
-        prompt: row.get(5)?,
-        model: row.get(6)?,
-        submit_state: SubmitState::parse(&row.get::<_, String>(7)?),
-        task_id: row.get(8)?,
-        status: status_of(row.get(9)?),
+        local_id: row.get("local_id")?,
+        provider: row.get("provider")?,
+        submission_key: row.get("submission_key")?,
+        fingerprint: row.get("fingerprint")?,
+        request_json: row.get("request_json")?,
+        prompt: row.get("prompt")?,
+        model: row.get("model")?,
+        facts: TaskFacts {
+            kind: parsed(row, "output_kind", |word| match word {
+                "video" => Some(OutputKind::Video),
+                "image" => Some(OutputKind::Image),
+                _ => None,
+            })?,
+            reference_video: row.get("reference_video")?,
+        },
+        submit_state: parsed(row, "submit_state", SubmitState::parse)?,
+        task_id: row.get("task_id")?,
+        status,
         price: amount.zip(unit).map(|(a, u)| Amount::new(a, u)),
-        result_urls: serde_json::from_str(&urls).unwrap_or_default(),
-        local_files: serde_json::from_str(&files).unwrap_or_default(),
-        error: row.get(14)?,
-        created_at: row.get(15)?,
-        updated_at: row.get(16)?,
+        result_urls: json_list(row, "result_urls")?,
+        local_files: json_list(row, "local_files")?,
+        error: row.get("error")?,
+        created_at: row.get("created_at")?,
+        updated_at: row.get("updated_at")?,
     })
 }
 
@@ -513,6 +530,10 @@ mod tests {
             request_json: "{\"prompt\":\"x\"}".into(),
             prompt: "x".into(),
             model: "seedance-2.0-fast".into(),
+            facts: TaskFacts {
+                kind: OutputKind::Image,
+                reference_video: true,
+            },
             estimate: None,
         }
     }
@@ -551,6 +572,28 @@ mod tests {
             (id, SubmitState::Created, Some(TaskStatus::Queued))
         );
         assert_eq!(row.price, Some(Amount::new(40.0, "credits")));
+        assert_eq!(row.facts, new("k1", "f1").facts, "facts survive reopening");
+    }
+
+    #[tokio::test]
+    async fn a_row_with_a_word_this_build_does_not_know_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let id = journal.begin(new("k1", "f1")).await.unwrap();
+        journal
+            .run(move |c| {
+                c.execute(
+                    "UPDATE submissions SET submit_state = 'teleported' WHERE local_id = ?1",
+                    params![id],
+                )
+            })
+            .await
+            .unwrap();
+        let err = journal.by_local_id(id).await.unwrap_err().to_string();
+        assert!(
+            err.contains("submit_state") && err.contains("teleported"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
