@@ -125,7 +125,7 @@ impl Dialect for Envelopes {
             return api::data(envelope.data.as_deref());
         }
         let from_code = (envelope.code >= 10_000)
-            .then(|| envelope.code / 100)
+            .then_some(envelope.code / 100)
             .and_then(|c| u16::try_from(c).ok())
             .filter(|c| (400..600).contains(c));
         // A success status with an error code (or no data) names no kind.
