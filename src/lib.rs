@@ -12,8 +12,6 @@ pub mod config;
 pub mod confine;
 pub mod env_vars;
 pub mod error;
-#[cfg(feature = "fakes")]
-pub mod fakes;
 pub mod journal;
 pub mod lint;
 pub mod mcp;

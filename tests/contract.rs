@@ -9,13 +9,13 @@ mod common;
 use std::{sync::Arc, time::Duration};
 
 use futures_util::StreamExt;
-use seedance_mcp::fakes::ark::{ArkRegion, FakeArkConfig};
+use provider_fakes::ark::{ArkRegion, FakeArkConfig};
+use provider_fakes::{
+    ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
+    xskill::FakeXskill,
+};
 use seedance_mcp::{
     error::ErrorKind,
-    fakes::{
-        ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
-        xskill::FakeXskill,
-    },
     providers::{Provider, SubmissionKey, capabilities::BalanceSource},
     request::{GenerationRequest, ImageUpload, KnownModel, SubmitTaskParams},
     task::{TaskSnapshot, TaskStatus},
@@ -51,7 +51,7 @@ impl Backend {
             Fake::Seed2(f) => f.script_next_outcome(outcome),
             Fake::Seedance2ai(f) => f.script_next_outcome(outcome),
             Fake::Ark(f) => f.script_next_outcome(TaskOutcome::Fail(
-                seedance_mcp::fakes::ark::OUTPUT_POLICY_VIOLATION.into(),
+                provider_fakes::ark::OUTPUT_POLICY_VIOLATION.into(),
             )),
         }
         "a storm at sea".to_owned()

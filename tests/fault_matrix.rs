@@ -9,15 +9,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{call, connect, server, settings};
-use seedance_mcp::{
-    config::Settings,
-    fakes::{
-        faults::{Fault, FaultProxy},
-        seedance2ai::FakeSeedance2ai,
-        xskill::{FakeXskill, FakeXskillConfig},
-    },
-    secret::Secret,
+use provider_fakes::{
+    faults::{Fault, FaultProxy},
+    seedance2ai::FakeSeedance2ai,
+    xskill::{FakeXskill, FakeXskillConfig},
 };
+use seedance_mcp::{config::Settings, secret::Secret};
 use serde_json::{Value, json};
 
 /// What the row does after the faults are scripted.

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{call, connect, server, submit_and_wait};
-use seedance_mcp::fakes::seedance2ai::FakeSeedance2ai;
+use provider_fakes::seedance2ai::FakeSeedance2ai;
 use serde_json::json;
 
 async fn setup() -> (

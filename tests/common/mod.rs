@@ -8,6 +8,7 @@ pub mod python;
 
 use std::{path::Path, sync::Arc};
 
+use provider_fakes::xskill::FakeXskill;
 use rmcp::{
     ClientHandler, RoleClient, ServiceExt,
     model::{CallToolRequestParams, ProgressNotificationParam},
@@ -18,7 +19,6 @@ use seedance_mcp::{
         Config, SEED2_DEFAULT_BASE_URL, SEEDANCE2AI_DEFAULT_BASE_URL, Settings,
         XSKILL_DEFAULT_BASE_URL,
     },
-    fakes::xskill::FakeXskill,
     mcp::{SeedanceServer, transport},
     providers::{self, Provider},
     secret::Secret,
@@ -52,9 +52,9 @@ pub fn settings(out: &Path) -> Settings {
 }
 
 /// Settings that point an Ark backend (BytePlus unless the fake is Volcengine) at a running fake.
-pub fn ark_settings(fake: &seedance_mcp::fakes::ark::FakeArk, out: &Path) -> Settings {
+pub fn ark_settings(fake: &provider_fakes::ark::FakeArk, out: &Path) -> Settings {
     let region = match fake.region() {
-        seedance_mcp::fakes::ark::ArkRegion::Volcengine => "volcengine",
+        provider_fakes::ark::ArkRegion::Volcengine => "volcengine",
         _ => "byteplus",
     };
     Settings {
@@ -66,7 +66,7 @@ pub fn ark_settings(fake: &seedance_mcp::fakes::ark::FakeArk, out: &Path) -> Set
 }
 
 /// Settings that point the seed2.io backend at a running fake.
-pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) -> Settings {
+pub fn seed2_settings(fake: &provider_fakes::seed2::FakeSeed2, out: &Path) -> Settings {
     Settings {
         provider: Some("seed2".into()),
         seed2_api_key: Some(Secret::new(fake.api_key())),
@@ -77,7 +77,7 @@ pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) 
 
 /// Settings that point the seedance2ai.io backend at a running fake.
 pub fn seedance2ai_settings(
-    fake: &seedance_mcp::fakes::seedance2ai::FakeSeedance2ai,
+    fake: &provider_fakes::seedance2ai::FakeSeedance2ai,
     out: &Path,
 ) -> Settings {
     Settings {

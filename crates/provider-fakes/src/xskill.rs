@@ -1105,7 +1105,7 @@ mod tests {
 
     const TINY_PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=";
 
-    use crate::fakes::support::test_client::{Reply, client, send};
+    use crate::support::test_client::{Reply, client, send};
 
     async fn post_as(fake: &FakeXskill, key: Option<&str>, path: &str, body: Value) -> Reply {
         let mut request = client()

@@ -1448,5 +1448,4 @@ fn cdn_file(state: &FakeState, rest: &str) -> Option<(&'static str, Vec<u8>)> {
 }
 
 #[cfg(test)]
-#[path = "seedance2ai_tests.rs"]
 mod tests;

@@ -63,10 +63,8 @@ use super::support::{
 };
 pub use super::support::{RecordedRequest, TaskOutcome};
 
-#[path = "ark_create.rs"]
 mod create;
 #[cfg(test)]
-#[path = "ark_tests.rs"]
 mod tests;
 
 use create::TaskSpec;

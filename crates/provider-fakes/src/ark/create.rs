@@ -30,7 +30,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::{ArkError, ArkModel, ArkRegion};
-use crate::fakes::support::sniff_image;
+use crate::support::sniff_image;
 
 /// Output frame rate of every Seedance model.
 pub(super) const FRAMES_PER_SECOND: u64 = 24;

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
 
-use crate::fakes::support::test_client::{Reply, client, send};
+use crate::support::test_client::{Reply, client, send};
 
 /// A key no other request in this test binary uses.
 fn fresh_key() -> String {

@@ -15,7 +15,7 @@ async fn download(url: &str) -> reqwest::Response {
     client().get(url).send().await.unwrap()
 }
 
-use crate::fakes::support::test_client::{Reply, client, send};
+use crate::support::test_client::{Reply, client, send};
 
 fn tasks_url(fake: &FakeArk) -> String {
     format!("{}/contents/generations/tasks", fake.base_url())

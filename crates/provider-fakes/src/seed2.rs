@@ -828,7 +828,7 @@ fn cdn(state: &FakeState, method: &Method, rest: &str) -> Answer {
 mod tests {
     use super::*;
 
-    use crate::fakes::support::test_client::{Reply, client, send};
+    use crate::support::test_client::{Reply, client, send};
 
     async fn generate_as(fake: &FakeSeed2, key: Option<&str>, body: Value) -> Reply {
         let mut request = client()
