@@ -20,7 +20,7 @@
 use std::io::Write as _;
 
 use clap::{Parser, ValueEnum};
-use provider_fakes::{ark, seed2, seedance2ai, support::PLACEHOLDER_MP4, xskill};
+use provider_fakes::{FakeControl, PLACEHOLDER_MP4, ark, seed2, seedance2ai, xskill};
 
 /// Which fake to run.
 #[derive(Debug, Clone, Copy, ValueEnum)]

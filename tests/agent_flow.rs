@@ -6,7 +6,7 @@
 mod common;
 
 use common::{call, connect, server, settings, xskill_settings};
-use provider_fakes::xskill::FakeXskill;
+use provider_fakes::{FakeControl, xskill::FakeXskill};
 use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams};
 use seedance_mcp::config::Settings;
 use serde_json::{Value, json};

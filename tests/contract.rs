@@ -11,7 +11,7 @@ use std::{sync::Arc, time::Duration};
 use futures_util::StreamExt;
 use provider_fakes::ark::{ArkRegion, FakeArkConfig};
 use provider_fakes::{
-    ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
+    FakeControl, TaskOutcome, ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai,
     xskill::FakeXskill,
 };
 use seedance_mcp::{
@@ -60,9 +60,9 @@ impl Backend {
     /// Empties the account (the simulator has no hook: it is spent down instead).
     async fn make_poor(&self) {
         match &self.fake {
-            Fake::Xskill(f) => f.set_balance(5),
-            Fake::Seed2(f) => f.set_points(5),
-            Fake::Seedance2ai(f) => f.set_credits(5),
+            Fake::Xskill(f) => _ = f.set_balance(5),
+            Fake::Seed2(f) => _ = f.set_balance(5),
+            Fake::Seedance2ai(f) => _ = f.set_balance(5),
             // Ark keeps no balance in the API: an overdue account answers 403.
             Fake::Ark(f) => f.fail_next_request(403, None),
             Fake::None => {

@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use provider_fakes::{seedance2ai::FakeSeedance2ai, xskill::FakeXskill};
+use provider_fakes::{FakeControl, seedance2ai::FakeSeedance2ai, xskill::FakeXskill};
 use seedance_mcp::test_hooks::CRASH_AT_ENV;
 use serde_json::{Value, json};
 

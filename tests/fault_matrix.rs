@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{call, connect, server, settings};
 use provider_fakes::{
+    FakeControl,
     faults::{Fault, FaultProxy},
     seedance2ai::FakeSeedance2ai,
     xskill::{FakeXskill, FakeXskillConfig},

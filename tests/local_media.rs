@@ -14,7 +14,7 @@ use common::{
     media::{MIB, connect_with_roots, file_uri, mp4, png, wav, write},
     server,
 };
-use provider_fakes::{ark::FakeArk, xskill::FakeXskill};
+use provider_fakes::{FakeControl, ark::FakeArk, xskill::FakeXskill};
 use seedance_mcp::config::Settings;
 use serde_json::{Value, json};
 

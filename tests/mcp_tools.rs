@@ -5,7 +5,10 @@
 mod common;
 
 use common::{call, connect, server, settings, submit_and_wait, xskill_settings};
-use provider_fakes::xskill::{FakeXskill, FakeXskillConfig, ResultShape, TaskOutcome};
+use provider_fakes::{
+    FakeControl, TaskOutcome,
+    xskill::{FakeXskill, FakeXskillConfig, ResultShape},
+};
 use seedance_mcp::providers::sim::render;
 use serde_json::json;
 
@@ -273,7 +276,7 @@ async fn invalid_requests_are_refused_before_anything_reaches_the_provider() {
         "the fake received {:?}",
         fake.requests()
     );
-    assert_eq!(fake.balance(), 10_000);
+    assert_eq!(fake.balance(), Some(10_000));
 }
 
 #[tokio::test]

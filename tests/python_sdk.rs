@@ -7,7 +7,7 @@ mod common;
 
 use std::{path::Path, process::Command};
 
-use provider_fakes::xskill::FakeXskill;
+use provider_fakes::{FakeControl, xskill::FakeXskill};
 use seedance_mcp::mcp::transport::serve_http;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;

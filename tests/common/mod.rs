@@ -8,7 +8,7 @@ pub mod python;
 
 use std::{path::Path, sync::Arc};
 
-use provider_fakes::xskill::FakeXskill;
+use provider_fakes::{FakeControl, xskill::FakeXskill};
 use rmcp::{
     ClientHandler, RoleClient, ServiceExt,
     model::{CallToolRequestParams, ProgressNotificationParam},

@@ -1,14 +1,11 @@
 //! A stateful, strict local fake of the seedance2ai.io public HTTP API.
 //!
-//! This module owns everything needed to test the seedance2ai.io provider
-//! without the internet: an axum server on `127.0.0.1:0` that answers the
-//! routes of `https://www.seedance2ai.io/api/v1` with the same JSON shapes and
-//! error codes, keeps the key owner's credit balance, enforces the
-//! `Idempotency-Key` contract that makes create retries safe, runs each task
-//! through processing → completed/failed (advanced by `GET /tasks/{id}`, never
-//! by wall-clock time), refunds failed tasks, optionally applies the per-account
-//! rate limit, and serves results from `/cdn/...` on itself so downloads stay
-//! local too.
+//! This module owns what makes seedance2ai.io's API its own: the routes of
+//! `https://www.seedance2ai.io/api/v1` with their JSON shapes and error codes,
+//! the key owner's credit balance, the `Idempotency-Key` contract that makes
+//! create retries safe, the processing → completed/failed status words (a task
+//! has no pending state here), the field rules and prices, and the optional
+//! per-account rate limit.
 //!
 //! Routes (all under `/api/v1`, all needing `Authorization: Bearer sk_live_…`):
 //! `POST /video/seedance2`, `POST /image/gpt-image-2`,
@@ -46,9 +43,8 @@
 //! - The rate limiter (`rate_limit_per_minute`) counts every authorised
 //!   `/api/v1` request that it admits, in a sliding 60 s window;
 //!   `Retry-After` is the whole seconds until the oldest admitted request
-//!   leaves the window (at least 1). It is the only use of the clock.
-//! - `null` counts as absent in request bodies (serde clients send `None` as
-//!   `null`).
+//!   leaves the window (at least 1). It is the only use of the clock (tokio's,
+//!   so a test with a paused clock drives it too).
 //! - Media URLs must start with `https://` (any case) and name a public host:
 //!   `localhost`, `*.local`, loopback, private, link-local and unspecified
 //!   addresses are rejected, since the real service must fetch them.
@@ -64,32 +60,37 @@
 //!   moves `updated_at` 30 s), because task state must not depend on time.
 //! - `output.seed` echoes a requested non-negative seed, otherwise it is a
 //!   number derived from the task id.
-//! - [`TaskOutcome::Fail`] with a single word (no whitespace) uses it as the
+//! - [`crate::TaskOutcome::Fail`] with a single word (no whitespace) uses it as the
 //!   error `code`; any other text becomes the `message` under the code
-//!   `generation_failed`. [`TaskOutcome::Expire`] fails with
+//!   `generation_failed`. [`crate::TaskOutcome::Expire`] fails with
 //!   `generation_timeout` (the API has no expired state).
-//! - Scripted errors carry only `code` and `message`, with the code the API
-//!   documents for that status (`invalid_request` for other 4xx,
-//!   `internal_error` for other 5xx).
+//! - Every error's `code` is the one the API documents for its status
+//!   (`invalid_request` for other 4xx, `internal_error` for other 5xx);
+//!   scripted errors carry only `code` and `message`.
 //! - Result URLs are plain `http://127.0.0.1:PORT/cdn/...` (no auth, 404 until
 //!   the task completed): `{id}.mp4`, `{id}-last.png`, `{id}.png` or `{id}.jpg`
 //!   (nano-banana-pro `output_format`), and `provider/{id}.{ext}`.
 
-use std::collections::{HashMap, VecDeque};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value, json};
-
-use super::support::{
-    FailureQueue, FakeServer, PLACEHOLDER_MP4, PLACEHOLDER_PNG, ScriptedFailure, fnv1a64, lock,
+use std::{
+    collections::{HashMap, VecDeque},
+    net::IpAddr,
+    time::Duration,
 };
-pub use super::support::{RecordedRequest, TaskOutcome};
+
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use serde_json::{Value, json};
+use tokio::time::Instant;
+
+use crate::{
+    TaskOutcome,
+    fields::{Fields, Problem},
+    ledger::{Ledger, Lifecycle, Phase, Task, fnv1a64},
+    media::{PLACEHOLDER_MP4, PLACEHOLDER_PNG},
+    server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
+};
+
+#[cfg(test)]
+mod tests;
 
 /// The bearer key the fake accepts unless a test configures another one.
 pub const DEFAULT_API_KEY: &str = "sk_live_fake";
@@ -237,14 +238,6 @@ impl TaskKind {
             Self::NanoBananaPro => "nano-banana-pro",
         }
     }
-
-    fn id_prefix(self) -> &'static str {
-        match self {
-            Self::Video => "sd2",
-            Self::GptImage2 => "gpt2",
-            Self::NanoBananaPro => "nbp",
-        }
-    }
 }
 
 /// A task the fake accepted and charged for.
@@ -263,124 +256,44 @@ pub struct FakeTask {
 }
 
 /// The running fake. Dropping it stops the server.
-pub struct FakeSeedance2ai {
-    api_key: String,
-    shared: Shared,
-    server: FakeServer,
+pub type FakeSeedance2ai = Fake<Seedance2ai>;
+
+impl FakeSeedance2ai {}
+
+/// The seedance2ai.io API: its configuration, remembered creates and rate window.
+pub struct Seedance2ai {
+    config: FakeSeedance2aiConfig,
+    idempotency: HashMap<String, RememberedCreate>,
+    /// Admission times inside the current rate window, oldest first.
+    admitted: VecDeque<Instant>,
 }
 
-impl FakeSeedance2ai {
-    /// Starts a fake with [`FakeSeedance2aiConfig::default`].
-    ///
-    /// # Errors
-    /// When no local port can be bound.
-    pub async fn start() -> std::io::Result<Self> {
-        Self::start_with(FakeSeedance2aiConfig::default()).await
-    }
-
-    /// Starts a fake with the given configuration on an ephemeral local port.
-    ///
-    /// # Errors
-    /// When no local port can be bound.
-    pub async fn start_with(config: FakeSeedance2aiConfig) -> std::io::Result<Self> {
-        let api_key = config.api_key.clone();
-        let (server, shared) =
-            FakeServer::start_stateful("seedance2ai", |addr| FakeState::new(config, addr), handle)
-                .await?;
-        Ok(Self {
-            api_key,
-            shared,
-            server,
-        })
-    }
-
-    /// `http://127.0.0.1:PORT/api/v1`: what replaces
-    /// `https://www.seedance2ai.io/api/v1` in a client under test.
-    pub fn base_url(&self) -> String {
-        format!("{}{API_PREFIX}", self.server.base_url())
-    }
-
-    /// `http://127.0.0.1:PORT`, where result files live under `/cdn/`.
-    pub fn origin(&self) -> String {
-        self.server.base_url()
-    }
-
-    /// The bearer key the fake accepts.
-    pub fn api_key(&self) -> &str {
-        &self.api_key
-    }
-
-    /// Credits currently on the account.
-    pub fn credits(&self) -> i64 {
-        self.state().credits
-    }
-
-    /// Overwrites the account's credits (e.g. to provoke a 402).
-    pub fn set_credits(&self, credits: i64) {
-        self.state().credits = credits;
-    }
-
-    /// Queues the outcome of the next created task. Tasks with no scripted
-    /// outcome succeed.
-    pub fn script_next_outcome(&self, outcome: TaskOutcome) {
-        self.state().outcomes.push_back(outcome);
-    }
-
-    /// Queues an error for the next authorised, rate-admitted `/api/v1`
-    /// request of any kind: HTTP `status` with the usual envelope, plus
-    /// `Retry-After` when given.
-    pub fn fail_next_request(&self, status: u16, retry_after_secs: Option<u64>) {
-        self.state().failures.push_back(ScriptedFailure {
-            status,
-            retry_after_secs,
-        });
-    }
-
-    /// Every request received, in order, including rejected ones.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state().requests.clone()
-    }
-
-    /// Tasks that were accepted (and charged), in creation order.
-    pub fn created_tasks(&self) -> Vec<FakeTask> {
-        self.state()
-            .tasks
-            .iter()
-            .map(TaskRecord::snapshot)
-            .collect()
-    }
-
-    /// How many POSTs reached a create path, accepted or not (replays included).
-    pub fn create_calls(&self) -> usize {
-        self.state().create_calls
-    }
-
-    /// One created task by id.
-    pub fn task(&self, id: &str) -> Option<FakeTask> {
-        self.state().find_task(id).map(TaskRecord::snapshot)
-    }
-
-    fn state(&self) -> MutexGuard<'_, FakeState> {
-        lock(&self.shared)
-    }
-}
-
-type Shared = Arc<Mutex<FakeState>>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TaskStatus {
-    Processing,
-    Completed,
-    Failed,
-}
-
-impl TaskStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Processing => "processing",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
+impl Seedance2ai {
+    /// Sliding-window limiter: admits the request and remembers when, or says
+    /// how many whole seconds until the oldest admission leaves the window.
+    fn admit(&mut self, now: Instant) -> Result<(), u64> {
+        let Some(limit) = self.config.rate_limit_per_minute else {
+            return Ok(());
+        };
+        while self
+            .admitted
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= RATE_WINDOW)
+        {
+            self.admitted.pop_front();
         }
+        if self.admitted.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
+            self.admitted.push_back(now);
+            return Ok(());
+        }
+        let waited = self
+            .admitted
+            .front()
+            .map_or(Duration::ZERO, |at| now.duration_since(*at));
+        let left = RATE_WINDOW.saturating_sub(waited);
+        // Round up: a client that sleeps exactly Retry-After must find a slot.
+        let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+        Err(secs.max(1))
     }
 }
 
@@ -416,55 +329,13 @@ impl Product {
     }
 }
 
+/// What the API keeps per task beside the ledger.
 #[derive(Debug, Clone)]
-struct TaskRecord {
-    id: String,
+pub struct TaskData {
     product: Product,
     body: Value,
     idempotency_key: String,
-    credits_used: i64,
-    credits_refunded: i64,
-    outcome: TaskOutcome,
-    polls: u32,
-    status: TaskStatus,
     created_secs: i64,
-    updated_secs: i64,
-}
-
-impl TaskRecord {
-    fn snapshot(&self) -> FakeTask {
-        FakeTask {
-            id: self.id.clone(),
-            kind: self.product.kind(),
-            body: self.body.clone(),
-            credits_used: self.credits_used,
-            credits_refunded: self.credits_refunded,
-            status: self.status.as_str().to_owned(),
-            idempotency_key: self.idempotency_key.clone(),
-        }
-    }
-
-    /// Counts one more poll and moves the state machine. Returns the credits
-    /// to give back when this poll is the one that failed the task, so the
-    /// refund happens exactly once.
-    fn advance(&mut self, processing_polls: u32) -> i64 {
-        if self.status != TaskStatus::Processing {
-            return 0;
-        }
-        self.polls = self.polls.saturating_add(1);
-        self.updated_secs = self.created_secs + i64::from(self.polls) * SECS_PER_POLL;
-        if self.polls <= processing_polls {
-            return 0;
-        }
-        if self.outcome == TaskOutcome::Succeed {
-            self.status = TaskStatus::Completed;
-            0
-        } else {
-            self.status = TaskStatus::Failed;
-            self.credits_refunded = self.credits_used;
-            self.credits_refunded
-        }
-    }
 }
 
 /// A successful create answer, kept so a retry with the same key replays it.
@@ -475,146 +346,95 @@ struct RememberedCreate {
     answer: Value,
 }
 
-struct FakeState {
-    config: FakeSeedance2aiConfig,
-    origin: String,
-    port: u16,
-    credits: i64,
-    outcomes: VecDeque<TaskOutcome>,
-    failures: FailureQueue,
-    requests: Vec<RecordedRequest>,
-    tasks: Vec<TaskRecord>,
-    idempotency: HashMap<String, RememberedCreate>,
-    /// Admission times inside the current rate window, oldest first.
-    admitted: VecDeque<Instant>,
-    create_calls: usize,
-    next_id: u64,
+fn result_url(state: &State<Seedance2ai>, file: &str) -> String {
+    format!("{}/cdn/{file}", state.origin)
 }
 
-impl FakeState {
-    fn new(config: FakeSeedance2aiConfig, addr: SocketAddr) -> Self {
-        Self {
-            credits: config.initial_credits,
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request(message)
+}
+
+impl FakeApi for Seedance2ai {
+    type Config = FakeSeedance2aiConfig;
+    type Snapshot = FakeTask;
+}
+
+impl Api for Seedance2ai {
+    type Task = TaskData;
+    const NAME: &'static str = "seedance2ai";
+    const PREFIX: &'static str = API_PREFIX;
+    const BASE_PATH: &'static str = API_PREFIX;
+    const MODERATION_FAILURE: &'static str = "content moderation refused the output";
+    const WORDS: [&'static str; 6] = [
+        "processing",
+        "processing",
+        "completed",
+        "failed",
+        "failed",
+        "failed",
+    ];
+
+    fn open(config: Self::Config) -> (Self, String, Ledger<Self::Task>) {
+        let ledger = Ledger::new(
+            Some(config.initial_credits),
+            Lifecycle {
+                starts: Phase::Processing,
+                pending_reads: 0,
+                processing_reads: config.processing_polls,
+                expires: false,
+            },
+        );
+        let api_key = config.api_key.clone();
+        let api = Seedance2ai {
             config,
-            origin: format!("http://{addr}"),
-            port: addr.port(),
-            outcomes: VecDeque::new(),
-            failures: FailureQueue::new(),
-            requests: Vec::new(),
-            tasks: Vec::new(),
             idempotency: HashMap::new(),
             admitted: VecDeque::new(),
-            create_calls: 0,
-            next_id: 0,
-        }
-    }
-
-    fn find_task(&self, id: &str) -> Option<&TaskRecord> {
-        self.tasks.iter().find(|task| task.id == id)
-    }
-
-    /// Ids look random like the real ones but are deterministic per port and
-    /// sequence number, which keeps failures reproducible.
-    fn fresh_hex(&mut self, salt: &str) -> String {
-        self.next_id += 1;
-        let seed = format!("{salt}:{}:{}", self.port, self.next_id);
-        format!("{:016x}", fnv1a64(seed.as_bytes()))
-    }
-
-    /// Sliding-window limiter: admits the request and remembers when, or says
-    /// how many whole seconds until the oldest admission leaves the window.
-    fn admit(&mut self, now: Instant) -> Result<(), u64> {
-        let Some(limit) = self.config.rate_limit_per_minute else {
-            return Ok(());
         };
-        while self
-            .admitted
-            .front()
-            .is_some_and(|at| now.duration_since(*at) >= RATE_WINDOW)
-        {
-            self.admitted.pop_front();
-        }
-        if self.admitted.len() < usize::try_from(limit).unwrap_or(usize::MAX) {
-            self.admitted.push_back(now);
-            return Ok(());
-        }
-        let waited = self
-            .admitted
-            .front()
-            .map_or(Duration::ZERO, |at| now.duration_since(*at));
-        let left = RATE_WINDOW.saturating_sub(waited);
-        // Round up: a client that sleeps exactly Retry-After must find a slot.
-        let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
-        Err(secs.max(1))
+        (api, api_key, ledger)
     }
 
-    fn result_url(&self, file: &str) -> String {
-        format!("{}/cdn/{file}", self.origin)
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------
-
-/// An error answer: `{"error":{"code","message",…}}` with its HTTP status.
-#[derive(Debug)]
-struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    retry_after_secs: Option<u64>,
-    /// `(required_credits, available_credits)` of a 402.
-    credits: Option<(i64, i64)>,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            retry_after_secs: None,
-            credits: None,
+    fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {
+        FakeTask {
+            id: task.id.clone(),
+            kind: task.data.product.kind(),
+            body: task.data.body.clone(),
+            credits_used: task.price,
+            credits_refunded: task.refunded,
+            status: Seedance2ai::status(task.phase).to_owned(),
+            idempotency_key: task.data.idempotency_key.clone(),
         }
     }
 
-    fn invalid(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    fn is_create(method: &Method, route: &str) -> bool {
+        method == Method::POST
+            && [VIDEO_PATH, GPT_IMAGE_2_PATH, NANO_BANANA_PRO_PATH].contains(&route)
     }
 
-    fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Missing, invalid, or revoked API key (send Authorization: Bearer sk_live_...).",
+        )
     }
 
-    fn rate_limited(retry_after_secs: u64) -> Self {
-        Self {
-            retry_after_secs: Some(retry_after_secs),
-            ..Self::new(
+    fn no_route(method: &Method, path: &str) -> ApiError {
+        ApiError::not_found(format!("No route for {method} {path}"))
+    }
+
+    fn admit(state: &mut State<Self>) -> Result<(), ApiError> {
+        state.api.admit(Instant::now()).map_err(|retry_after| ApiError {
+            retry_after_secs: Some(retry_after),
+            ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "rate_limited",
                 "Too many requests for this account. Retry after the Retry-After header (in seconds).",
             )
-        }
+        })
     }
 
-    fn insufficient_credits(required: i64, available: i64) -> Self {
-        Self {
-            credits: Some((required, available)),
-            ..Self::new(
-                StatusCode::PAYMENT_REQUIRED,
-                "insufficient_credits",
-                format!(
-                    "Not enough credits: this request needs {required}, the key owner has {available}."
-                ),
-            )
-        }
-    }
-
-    fn scripted(failure: ScriptedFailure) -> Self {
-        let status =
-            StatusCode::from_u16(failure.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let code = match status.as_u16() {
+    /// `{"error":{"code","message",…}}`, the code being the one documented for
+    /// the status.
+    fn envelope(error: &ApiError) -> Value {
+        let code = match error.status.as_u16() {
             401 => "unauthorized",
             402 => "insufficient_credits",
             404 => "not_found",
@@ -624,114 +444,188 @@ impl ApiError {
             400..=499 => "invalid_request",
             _ => "internal_error",
         };
-        let reason = status.canonical_reason().unwrap_or("error");
-        Self {
-            retry_after_secs: failure.retry_after_secs,
-            ..Self::new(status, code, format!("{reason} (scripted by the test)"))
+        let mut object = json!({ "code": code, "message": error.message });
+        if let Some(object) = object.as_object_mut() {
+            object.extend(error.details.clone());
         }
+        json!({ "error": object })
+    }
+
+    fn api(state: &mut State<Self>, request: &Request<'_>) -> Answer {
+        let (method, route) = (request.method, request.route);
+        if Self::is_create(method, route) {
+            return create_task(state, route, request.headers, request.body);
+        }
+        match route.strip_prefix("/tasks/") {
+            Some(id) if *method == Method::GET && !id.is_empty() && !id.contains('/') => {
+                get_task(state, id)
+            }
+            _ => Err(ApiError::not_found(format!(
+                "No route for {method} {API_PREFIX}{route}"
+            ))),
+        }
+    }
+
+    fn cdn(state: &State<Self>, method: &Method, rest: &str) -> Answer {
+        let found = [Method::GET, Method::HEAD]
+            .contains(method)
+            .then(|| cdn_file(state, rest))
+            .flatten();
+        found
+            .ok_or_else(|| ApiError::not_found(format!("No such file: /cdn/{rest}")))
+            .and_then(file)
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if let Some((required, available)) = self.credits {
-            error["required_credits"] = json!(required);
-            error["available_credits"] = json!(available);
+/// Words refusals the way the API's own `invalid_request` messages read.
+fn words(key: &str, problem: Problem<'_>) -> ApiError {
+    invalid(match problem {
+        Problem::Unknown { allowed, .. } => {
+            format!("Unsupported field {key}; allowed: {}", allowed.join(", "))
         }
-        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
-        if let Some(secs) = self.retry_after_secs {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        Problem::MissingChoice(allowed) => {
+            format!("{key} is required: one of {}", allowed.join(", "))
         }
-        response
-    }
+        Problem::Blank => format!("{key} must not be blank"),
+        Problem::Length { min, max, got } => {
+            format!("{key} must be {min} to {max} characters long (got {got})")
+        }
+        Problem::NotOneOf(allowed, got) => {
+            format!("{key} must be one of {} (got {got})", allowed.join(", "))
+        }
+        Problem::NotBool(got) => format!("{key} must be a boolean (got {got})"),
+        Problem::NotInteger { min, max, got } | Problem::OutOfRange { min, max, got } => {
+            format!("{key} must be an integer from {min} to {max} (got {got})")
+        }
+        Problem::NotArray => format!("{key} must be an array of public https URL strings"),
+        Problem::Count { min, max, got } => {
+            format!("{key} must hold {min} to {max} URLs (got {got})")
+        }
+        Problem::BadUrl {
+            index,
+            url: Some(url),
+            why,
+        } => format!("{key}[{index}]: media must be public https URLs ({why}; got {url:?})"),
+        Problem::BadUrl { index, .. } => {
+            format!("{key}[{index}] must be a public https URL string")
+        }
+        Problem::Missing | Problem::NotString | Problem::Empty => {
+            format!("{key} is required and must be a string")
+        }
+    })
 }
 
-type Answer = Result<Response, ApiError>;
+/// Strictness catches typos (`aspectRatio`) and fields the API forbids,
+/// which the real service would reject or, worse, ignore.
+fn reject_unexpected(
+    fields: &Fields<'_>,
+    allowed: &'static [&'static str],
+) -> Result<(), ApiError> {
+    if let Some(key) = FORBIDDEN_FIELDS.iter().find(|key| fields.has(key)) {
+        return Err(invalid(format!(
+            "Do not send {key}: the server picks the provider and bills the key owner"
+        )));
+    }
+    fields.only(allowed)
+}
 
-// ---------------------------------------------------------------------------
-// Dispatch
-// ---------------------------------------------------------------------------
-
-/// Single entry point: one place records the request, checks auth, the rate
-/// limit and scripted failures, so no route can forget to.
-async fn handle(
-    State(shared): State<Shared>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let path = uri.path().to_owned();
-    let mut state = lock(&shared);
-    let record = RecordedRequest::new(
-        method.as_str(),
-        path.clone(),
-        &headers,
-        &state.config.api_key,
-        &body,
-    );
-    let authorized = record.authorized;
-    tracing::debug!(%method, %path, authorized, "fake seedance2ai request");
-    state.requests.push(record);
-
-    let answer = if let Some(route) = api_route(&path) {
-        api(&mut state, &method, route, authorized, &headers, &body)
-    } else if let Some(rest) = path.strip_prefix("/cdn/") {
-        cdn(&state, &method, rest)
-    } else {
-        Err(ApiError::not_found(format!("No route for {method} {path}")))
+/// `duration` is a *string* of whole seconds, "4" to "15"; a JSON number
+/// is the wrong type and is rejected rather than coerced.
+fn duration(fields: &Fields<'_>) -> Result<i64, ApiError> {
+    let Some(value) = fields.get("duration") else {
+        return Ok(5);
     };
-    answer.unwrap_or_else(IntoResponse::into_response)
+    let wrong = || {
+        invalid(format!(
+            "duration must be a string from \"{MIN_DURATION}\" to \"{MAX_DURATION}\" \
+             (seconds, e.g. \"5\"; got {value})"
+        ))
+    };
+    let text = value.as_str().ok_or_else(wrong)?;
+    (MIN_DURATION..=MAX_DURATION)
+        .find(|seconds| seconds.to_string() == text)
+        .ok_or_else(wrong)
 }
 
-/// The part of `path` after `/api/v1`, when it is under it.
-fn api_route(path: &str) -> Option<&str> {
-    let rest = path.strip_prefix(API_PREFIX)?;
-    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+fn https_url<'a>(fields: &Fields<'a>, key: &str) -> Result<Option<&'a str>, ApiError> {
+    let Some(value) = fields.get(key) else {
+        return Ok(None);
+    };
+    let url = value.as_str().ok_or_else(|| {
+        invalid(format!(
+            "{key} must be a public https URL string (got {value})"
+        ))
+    })?;
+    public_https(url).map_err(|why| {
+        invalid(format!(
+            "{key}: media must be public https URLs ({why}; got {url:?})"
+        ))
+    })?;
+    Ok(Some(url))
 }
 
-fn is_create_path(route: &str) -> bool {
-    [VIDEO_PATH, GPT_IMAGE_2_PATH, NANO_BANANA_PRO_PATH].contains(&route)
-}
-
-fn api(
-    state: &mut FakeState,
-    method: &Method,
-    route: &str,
-    authorized: bool,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Answer {
-    let create = *method == Method::POST && is_create_path(route);
-    if create {
-        state.create_calls += 1;
-    }
-    if !authorized {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Missing, invalid, or revoked API key (send Authorization: Bearer sk_live_...).",
-        ));
-    }
-    state
-        .admit(Instant::now())
-        .map_err(ApiError::rate_limited)?;
-    if let Some(failure) = state.failures.pop_front() {
-        return Err(ApiError::scripted(failure));
-    }
-    if create {
-        return create_task(state, route, headers, body);
-    }
-    match route.strip_prefix("/tasks/") {
-        Some(id) if *method == Method::GET && !id.is_empty() && !id.contains('/') => {
-            get_task(state, id)
+/// The real service fetches media itself, so only `https://` URLs on a public
+/// host can work; says why a URL cannot.
+fn public_https(url: &str) -> Result<(), &'static str> {
+    let lower = url.get(..8).map(str::to_ascii_lowercase);
+    let rest = match (lower.as_deref(), url.get(8..)) {
+        (Some("https://"), Some(rest)) => rest,
+        _ => {
+            let scheme = url
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            return Err(match scheme.as_str() {
+                "asset" => "asset:// URLs are not accepted",
+                "data" => "data: URLs are not accepted",
+                "http" => "plain http is not accepted",
+                _ => "not an https URL",
+            });
         }
-        _ => Err(ApiError::not_found(format!(
-            "No route for {method} {API_PREFIX}{route}"
-        ))),
+    };
+    if rest.contains(char::is_whitespace) {
+        return Err("it contains whitespace");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let host = match host_port.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    if host.is_empty() {
+        return Err("it has no host");
+    }
+    if !is_public_host(host) {
+        return Err("the host is not public");
+    }
+    Ok(())
+}
+
+fn is_public_host(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host == "localhost"
+        || [".localhost", ".local", ".internal"]
+            .iter()
+            .any(|suffix| host.ends_with(suffix))
+    {
+        return false;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => {
+            !(ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast())
+        }
+        Ok(IpAddr::V6(ip)) => {
+            !(ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local())
+        }
+        Err(_) => true,
     }
 }
 
@@ -747,24 +641,26 @@ struct Plan {
     copies: u32,
 }
 
-fn create_task(state: &mut FakeState, route: &str, headers: &HeaderMap, body: &[u8]) -> Answer {
+fn create_task(
+    state: &mut State<Seedance2ai>,
+    route: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Answer {
     let key = idempotency_key(headers)?;
     require_json_content_type(headers)?;
     let body: Value = serde_json::from_slice(body)
-        .map_err(|error| ApiError::invalid(format!("Invalid request body: {error}")))?;
+        .map_err(|error| invalid(format!("Invalid request body: {error}")))?;
     let Some(fields) = body.as_object() else {
-        return Err(ApiError::invalid(
-            "Invalid request body: expected a JSON object",
-        ));
+        return Err(invalid("Invalid request body: expected a JSON object"));
     };
 
-    if let Some(remembered) = state.idempotency.get(&key) {
+    if let Some(remembered) = state.api.idempotency.get(&key) {
         if remembered.path == route && remembered.body == body {
-            return Ok(axum::Json(remembered.answer.clone()).into_response());
+            return json_ok(remembered.answer.clone());
         }
         return Err(ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_conflict",
             format!(
                 "Idempotency-Key {key:?} was already used with a different request body; \
                  use a new key for a new request"
@@ -772,23 +668,35 @@ fn create_task(state: &mut FakeState, route: &str, headers: &HeaderMap, body: &[
         ));
     }
 
-    let fields = Fields(fields);
+    let fields = Fields::new(fields, words);
     let plan = match route {
         VIDEO_PATH => plan_video(&fields)?,
         GPT_IMAGE_2_PATH => plan_gpt_image_2(&fields)?,
         _ => plan_nano_banana_pro(&fields)?,
     };
     let total = plan.unit_price * i64::from(plan.copies);
-    if total > state.credits {
-        return Err(ApiError::insufficient_credits(total, state.credits));
-    }
-    state.credits -= total;
+    state.ledger.charge(total).map_err(|short| {
+        let mut error = ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            format!(
+                "Not enough credits: this request needs {}, the key owner has {}.",
+                short.needed, short.available
+            ),
+        );
+        error
+            .details
+            .insert("required_credits".into(), json!(short.needed));
+        error
+            .details
+            .insert("available_credits".into(), json!(short.available));
+        error
+    })?;
 
     let ids: Vec<String> = (0..plan.copies)
         .map(|_| admit_task(state, &plan, &body, &key))
         .collect();
     let answer = create_answer(state, &plan, &ids, total);
-    state.idempotency.insert(
+    state.api.idempotency.insert(
         key,
         RememberedCreate {
             path: route.to_owned(),
@@ -796,7 +704,7 @@ fn create_task(state: &mut FakeState, route: &str, headers: &HeaderMap, body: &[
             answer: answer.clone(),
         },
     );
-    Ok(axum::Json(answer).into_response())
+    json_ok(answer)
 }
 
 fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
@@ -807,7 +715,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         .filter(|key| !key.is_empty())
         .map(str::to_owned)
         .ok_or_else(|| {
-            ApiError::invalid(
+            invalid(
                 "Missing Idempotency-Key header: send a unique Idempotency-Key on every POST \
                  so retries never create duplicate paid tasks",
             )
@@ -823,15 +731,18 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     if is_json {
         Ok(())
     } else {
-        Err(ApiError::invalid("Content-Type must be application/json"))
+        Err(invalid("Content-Type must be application/json"))
     }
 }
 
 /// Stores one new task and returns its id.
-fn admit_task(state: &mut FakeState, plan: &Plan, body: &Value, key: &str) -> String {
-    let kind = plan.product.kind();
-    let hex = state.fresh_hex(kind.id_prefix());
-    let id = format!("{}_{hex}", kind.id_prefix());
+fn admit_task(state: &mut State<Seedance2ai>, plan: &Plan, body: &Value, key: &str) -> String {
+    let prefix = match plan.product {
+        Product::Video { .. } => "sd2",
+        Product::GptImage2 => "gpt2",
+        Product::NanoBananaPro { .. } => "nbp",
+    };
+    let id = format!("{prefix}_{:016x}", state.ledger.hash(prefix));
     let mut product = plan.product.clone();
     if let Product::Video { seed, .. } = &mut product
         && *seed < 0
@@ -840,33 +751,25 @@ fn admit_task(state: &mut FakeState, plan: &Plan, body: &Value, key: &str) -> St
         // seed it used.
         *seed = i64::from(u32::try_from(fnv1a64(id.as_bytes()) >> 32).unwrap_or(0));
     }
-    let outcome = state.outcomes.pop_front().unwrap_or(TaskOutcome::Succeed);
-    let sequence = i64::try_from(state.tasks.len()).unwrap_or(i64::MAX);
-    let created_secs = CLOCK_BASE_SECS.saturating_add(sequence.saturating_mul(SECS_BETWEEN_TASKS));
-    state.tasks.push(TaskRecord {
-        id: id.clone(),
+    let sequence = i64::try_from(state.ledger.tasks().len()).unwrap_or(i64::MAX);
+    let data = TaskData {
         product,
         body: body.clone(),
         idempotency_key: key.to_owned(),
-        credits_used: plan.unit_price,
-        credits_refunded: 0,
-        outcome,
-        polls: 0,
-        status: TaskStatus::Processing,
-        created_secs,
-        updated_secs: created_secs,
-    });
+        created_secs: CLOCK_BASE_SECS.saturating_add(sequence.saturating_mul(SECS_BETWEEN_TASKS)),
+    };
+    state.ledger.open(id.clone(), plan.unit_price, data);
     id
 }
 
 /// The documented submit answers: video carries tier and channel, images carry
 /// `remaining_credits`, nano-banana-pro an upstream `request_id`, and a
 /// gpt-image-2 batch its task ids.
-fn create_answer(state: &mut FakeState, plan: &Plan, ids: &[String], total: i64) -> Value {
+fn create_answer(state: &mut State<Seedance2ai>, plan: &Plan, ids: &[String], total: i64) -> Value {
     let first = ids.first().cloned().unwrap_or_default();
     let mut answer = json!({
         "id": first,
-        "status": TaskStatus::Processing.as_str(),
+        "status": Seedance2ai::status(Phase::Processing),
         "model": plan.product.kind().model(),
         "credits_used": total,
     });
@@ -880,7 +783,7 @@ fn create_answer(state: &mut FakeState, plan: &Plan, ids: &[String], total: i64)
             answer["channel"] = json!(channel);
         }
         Product::GptImage2 => {
-            answer["remaining_credits"] = json!(state.credits);
+            answer["remaining_credits"] = json!(state.ledger.balance());
             if ids.len() > 1 {
                 answer["batch_task_ids"] = json!(ids);
                 answer["batch_success"] = json!(ids.len());
@@ -888,49 +791,47 @@ fn create_answer(state: &mut FakeState, plan: &Plan, ids: &[String], total: i64)
             }
         }
         Product::NanoBananaPro { .. } => {
-            answer["request_id"] = json!(format!("kie_{}", state.fresh_hex("kie")));
-            answer["remaining_credits"] = json!(state.credits);
+            answer["request_id"] = json!(format!("kie_{:016x}", state.ledger.hash("kie")));
+            answer["remaining_credits"] = json!(state.ledger.balance());
         }
     }
     answer
 }
 
 fn plan_video(fields: &Fields<'_>) -> Result<Plan, ApiError> {
-    fields.reject_unexpected(VIDEO_FIELDS)?;
+    reject_unexpected(fields, VIDEO_FIELDS)?;
     let mode = fields
-        .choice("mode", VIDEO_MODES)?
+        .one_of("mode", VIDEO_MODES)?
         .unwrap_or("text-to-video");
     let quality_tier = fields
-        .choice("quality_tier", QUALITY_TIERS)?
+        .one_of("quality_tier", QUALITY_TIERS)?
         .unwrap_or("standard");
     let channel = fields
-        .choice("channel", VIDEO_CHANNELS)?
+        .one_of("channel", VIDEO_CHANNELS)?
         .unwrap_or("standard");
     fields.text("prompt", 3, 10_000)?;
-    fields.choice("aspect_ratio", VIDEO_ASPECT_RATIOS)?;
-    let duration = fields.duration()?;
+    fields.one_of("aspect_ratio", VIDEO_ASPECT_RATIOS)?;
+    let duration = duration(fields)?;
     let resolution = fields
-        .choice("resolution", VIDEO_RESOLUTIONS)?
+        .one_of("resolution", VIDEO_RESOLUTIONS)?
         .unwrap_or("720p");
     if PRO_ONLY_RESOLUTIONS.contains(&resolution) && quality_tier != "pro" {
-        return Err(ApiError::invalid(format!(
+        return Err(invalid(format!(
             "resolution {resolution} needs quality_tier pro (got {quality_tier})"
         )));
     }
-    let image_url = fields.https_url("image_url")?;
-    let end_image_url = fields.https_url("end_image_url")?;
-    let media_urls = fields.https_urls("media_urls", 1, MAX_MEDIA_URLS)?;
+    let image_url = https_url(fields, "image_url")?;
+    let end_image_url = https_url(fields, "end_image_url")?;
+    let media_urls = fields.urls("media_urls", (1, MAX_MEDIA_URLS), public_https)?;
     fields.boolean("generate_audio")?;
     fields.boolean("fixed_lens")?;
-    let seed = fields.integer("seed", SEED_RANGE.0, SEED_RANGE.1)?;
+    let seed = fields.integer("seed", SEED_RANGE)?;
     if seed.is_some() {
         if channel == "real" {
-            return Err(ApiError::invalid(
-                "seed is not supported on the real channel",
-            ));
+            return Err(invalid("seed is not supported on the real channel"));
         }
         if quality_tier == "mini" {
-            return Err(ApiError::invalid("seed is not supported on the mini tier"));
+            return Err(invalid("seed is not supported on the mini tier"));
         }
     }
     check_video_mode(mode, image_url, end_image_url, media_urls.as_deref())?;
@@ -956,20 +857,20 @@ fn check_video_mode(
 ) -> Result<(), ApiError> {
     let has_frames = image_url.is_some() || end_image_url.is_some();
     match mode {
-        "text-to-video" if has_frames || media_urls.is_some() => Err(ApiError::invalid(
+        "text-to-video" if has_frames || media_urls.is_some() => Err(invalid(
             "mode text-to-video takes no media: use image-to-video with image_url \
              or media-to-video with media_urls",
         )),
-        "image-to-video" if image_url.is_none() => Err(ApiError::invalid(
+        "image-to-video" if image_url.is_none() => Err(invalid(
             "image_url (the start frame) is required when mode is image-to-video",
         )),
-        "image-to-video" if media_urls.is_some() => Err(ApiError::invalid(
+        "image-to-video" if media_urls.is_some() => Err(invalid(
             "media_urls is only allowed when mode is media-to-video",
         )),
-        "media-to-video" if media_urls.is_none() => Err(ApiError::invalid(
+        "media-to-video" if media_urls.is_none() => Err(invalid(
             "media_urls (1 to 12 public https URLs) is required when mode is media-to-video",
         )),
-        "media-to-video" if has_frames => Err(ApiError::invalid(
+        "media-to-video" if has_frames => Err(invalid(
             "image_url and end_image_url are only allowed when mode is image-to-video",
         )),
         _ => Ok(()),
@@ -1003,13 +904,13 @@ fn image_price(at_1k: i64, resolution: &str) -> i64 {
 }
 
 fn plan_gpt_image_2(fields: &Fields<'_>) -> Result<Plan, ApiError> {
-    fields.reject_unexpected(GPT_IMAGE_2_FIELDS)?;
-    let kind = fields.required_choice("type", IMAGE_TYPES)?;
+    reject_unexpected(fields, GPT_IMAGE_2_FIELDS)?;
+    let kind = fields.required_one_of("type", IMAGE_TYPES)?;
     fields.text("prompt", 3, 20_000)?;
-    let resolution = fields.required_choice("resolution", IMAGE_RESOLUTIONS)?;
-    fields.required_choice("aspect_ratio", GPT_IMAGE_2_ASPECT_RATIOS)?;
-    fields.choice("channel", GPT_IMAGE_2_CHANNELS)?;
-    let batch = fields.integer("batch_count", 1, 4)?.unwrap_or(1);
+    let resolution = fields.required_one_of("resolution", IMAGE_RESOLUTIONS)?;
+    fields.required_one_of("aspect_ratio", GPT_IMAGE_2_ASPECT_RATIOS)?;
+    fields.one_of("channel", GPT_IMAGE_2_CHANNELS)?;
+    let batch = fields.integer("batch_count", (1, 4))?.unwrap_or(1);
     check_image_sources(fields, kind, 10)?;
     Ok(Plan {
         product: Product::GptImage2,
@@ -1019,15 +920,15 @@ fn plan_gpt_image_2(fields: &Fields<'_>) -> Result<Plan, ApiError> {
 }
 
 fn plan_nano_banana_pro(fields: &Fields<'_>) -> Result<Plan, ApiError> {
-    fields.reject_unexpected(NANO_BANANA_PRO_FIELDS)?;
-    let kind = fields.required_choice("type", IMAGE_TYPES)?;
+    reject_unexpected(fields, NANO_BANANA_PRO_FIELDS)?;
+    let kind = fields.required_one_of("type", IMAGE_TYPES)?;
     fields.text("prompt", 3, 10_000)?;
-    fields.choice("image_size", NANO_BANANA_PRO_SIZES)?;
+    fields.one_of("image_size", NANO_BANANA_PRO_SIZES)?;
     let format = fields
-        .choice("output_format", NANO_BANANA_PRO_FORMATS)?
+        .one_of("output_format", NANO_BANANA_PRO_FORMATS)?
         .unwrap_or("png");
     let resolution = fields
-        .choice("resolution", IMAGE_RESOLUTIONS)?
+        .one_of("resolution", IMAGE_RESOLUTIONS)?
         .unwrap_or("1K");
     check_image_sources(fields, kind, 8)?;
     Ok(Plan {
@@ -1042,255 +943,15 @@ fn plan_nano_banana_pro(fields: &Fields<'_>) -> Result<Plan, ApiError> {
 /// `image_urls` are the images to edit: required for image-to-image,
 /// meaningless (so rejected) for text-to-image.
 fn check_image_sources(fields: &Fields<'_>, kind: &str, max: usize) -> Result<(), ApiError> {
-    let sources = fields.https_urls("image_urls", 1, max)?;
+    let sources = fields.urls("image_urls", (1, max), public_https)?;
     match (kind, sources) {
-        ("image-to-image", None) => Err(ApiError::invalid(format!(
+        ("image-to-image", None) => Err(invalid(format!(
             "image_urls (1 to {max} public https URLs) is required when type is image-to-image"
         ))),
-        ("text-to-image", Some(_)) => Err(ApiError::invalid(
+        ("text-to-image", Some(_)) => Err(invalid(
             "image_urls is only allowed when type is image-to-image",
         )),
         _ => Ok(()),
-    }
-}
-
-/// Field-level validation over a JSON object body. `null` counts as absent.
-struct Fields<'a>(&'a Map<String, Value>);
-
-impl<'a> Fields<'a> {
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|value| !value.is_null())
-    }
-
-    /// Strictness catches typos (`aspectRatio`) and fields the API forbids,
-    /// which the real service would reject or, worse, ignore.
-    fn reject_unexpected(&self, allowed: &[&str]) -> Result<(), ApiError> {
-        if let Some(key) = FORBIDDEN_FIELDS
-            .iter()
-            .find(|key| self.0.contains_key(**key))
-        {
-            return Err(ApiError::invalid(format!(
-                "Do not send {key}: the server picks the provider and bills the key owner"
-            )));
-        }
-        match self.0.keys().find(|key| !allowed.contains(&key.as_str())) {
-            Some(key) => Err(ApiError::invalid(format!(
-                "Unsupported field {key}; allowed: {}",
-                allowed.join(", ")
-            ))),
-            None => Ok(()),
-        }
-    }
-
-    fn choice(
-        &self,
-        key: &str,
-        allowed: &[&'static str],
-    ) -> Result<Option<&'static str>, ApiError> {
-        let Some(value) = self.get(key) else {
-            return Ok(None);
-        };
-        value
-            .as_str()
-            .and_then(|text| allowed.iter().copied().find(|choice| *choice == text))
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "{key} must be one of {} (got {value})",
-                    allowed.join(", ")
-                ))
-            })
-    }
-
-    fn required_choice(
-        &self,
-        key: &str,
-        allowed: &[&'static str],
-    ) -> Result<&'static str, ApiError> {
-        self.choice(key, allowed)?.ok_or_else(|| {
-            ApiError::invalid(format!("{key} is required: one of {}", allowed.join(", ")))
-        })
-    }
-
-    /// A required string of `min..=max` characters (not bytes) that is not blank.
-    fn text(&self, key: &str, min: usize, max: usize) -> Result<&'a str, ApiError> {
-        let text = self
-            .get(key)
-            .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::invalid(format!("{key} is required and must be a string")))?;
-        if text.trim().is_empty() {
-            return Err(ApiError::invalid(format!("{key} must not be blank")));
-        }
-        let length = text.chars().count();
-        if (min..=max).contains(&length) {
-            Ok(text)
-        } else {
-            Err(ApiError::invalid(format!(
-                "{key} must be {min} to {max} characters long (got {length})"
-            )))
-        }
-    }
-
-    fn boolean(&self, key: &str) -> Result<Option<bool>, ApiError> {
-        self.get(key)
-            .map(|value| {
-                value.as_bool().ok_or_else(|| {
-                    ApiError::invalid(format!("{key} must be a boolean (got {value})"))
-                })
-            })
-            .transpose()
-    }
-
-    /// Only a JSON integer passes: `"5"` and `5.0` are rejected.
-    fn integer(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-        let Some(value) = self.get(key) else {
-            return Ok(None);
-        };
-        value
-            .as_i64()
-            .filter(|number| (min..=max).contains(number))
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::invalid(format!(
-                    "{key} must be an integer from {min} to {max} (got {value})"
-                ))
-            })
-    }
-
-    /// `duration` is a *string* of whole seconds, "4" to "15"; a JSON number
-    /// is the wrong type and is rejected rather than coerced.
-    fn duration(&self) -> Result<i64, ApiError> {
-        let Some(value) = self.get("duration") else {
-            return Ok(5);
-        };
-        let wrong = || {
-            ApiError::invalid(format!(
-                "duration must be a string from \"{MIN_DURATION}\" to \"{MAX_DURATION}\" \
-                 (seconds, e.g. \"5\"; got {value})"
-            ))
-        };
-        let text = value.as_str().ok_or_else(wrong)?;
-        (MIN_DURATION..=MAX_DURATION)
-            .find(|seconds| seconds.to_string() == text)
-            .ok_or_else(wrong)
-    }
-
-    fn https_url(&self, key: &str) -> Result<Option<&'a str>, ApiError> {
-        let Some(value) = self.get(key) else {
-            return Ok(None);
-        };
-        let url = value.as_str().ok_or_else(|| {
-            ApiError::invalid(format!(
-                "{key} must be a public https URL string (got {value})"
-            ))
-        })?;
-        check_public_https(key, url)?;
-        Ok(Some(url))
-    }
-
-    fn https_urls(
-        &self,
-        key: &str,
-        min: usize,
-        max: usize,
-    ) -> Result<Option<Vec<&'a str>>, ApiError> {
-        let Some(value) = self.get(key) else {
-            return Ok(None);
-        };
-        let items = value.as_array().ok_or_else(|| {
-            ApiError::invalid(format!(
-                "{key} must be an array of public https URL strings"
-            ))
-        })?;
-        if !(min..=max).contains(&items.len()) {
-            return Err(ApiError::invalid(format!(
-                "{key} must hold {min} to {max} URLs (got {})",
-                items.len()
-            )));
-        }
-        items
-            .iter()
-            .enumerate()
-            .map(|(index, item)| {
-                let field = format!("{key}[{index}]");
-                let url = item.as_str().ok_or_else(|| {
-                    ApiError::invalid(format!("{field} must be a public https URL string"))
-                })?;
-                check_public_https(&field, url)?;
-                Ok(url)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
-}
-
-/// The real service fetches media itself, so only `https://` URLs on a public
-/// host can work; everything else is refused up front with one message.
-fn check_public_https(field: &str, url: &str) -> Result<(), ApiError> {
-    let refuse = |why: &str| {
-        ApiError::invalid(format!(
-            "{field}: media must be public https URLs ({why}; got {url:?})"
-        ))
-    };
-    let lower = url.get(..8).map(str::to_ascii_lowercase);
-    let rest = match (lower.as_deref(), url.get(8..)) {
-        (Some("https://"), Some(rest)) => rest,
-        _ => {
-            let scheme = url
-                .split(':')
-                .next()
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            return Err(refuse(match scheme.as_str() {
-                "asset" => "asset:// URLs are not accepted",
-                "data" => "data: URLs are not accepted",
-                "http" => "plain http is not accepted",
-                _ => "not an https URL",
-            }));
-        }
-    };
-    if rest.contains(char::is_whitespace) {
-        return Err(refuse("it contains whitespace"));
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let host = match host_port.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-        None => host_port.split(':').next().unwrap_or_default(),
-    };
-    if host.is_empty() {
-        return Err(refuse("it has no host"));
-    }
-    if !is_public_host(host) {
-        return Err(refuse("the host is not public"));
-    }
-    Ok(())
-}
-
-fn is_public_host(host: &str) -> bool {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host == "localhost"
-        || [".localhost", ".local", ".internal"]
-            .iter()
-            .any(|suffix| host.ends_with(suffix))
-    {
-        return false;
-    }
-    match host.parse::<IpAddr>() {
-        Ok(IpAddr::V4(ip)) => {
-            !(ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast())
-        }
-        Ok(IpAddr::V6(ip)) => {
-            !(ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_unique_local()
-                || ip.is_unicast_link_local())
-        }
-        Err(_) => true,
     }
 }
 
@@ -1298,62 +959,61 @@ fn is_public_host(host: &str) -> bool {
 // GET /tasks/{id}
 // ---------------------------------------------------------------------------
 
-fn get_task(state: &mut FakeState, id: &str) -> Answer {
-    let processing_polls = state.config.processing_polls;
+fn get_task(state: &mut State<Seedance2ai>, id: &str) -> Answer {
     let task = state
-        .tasks
-        .iter_mut()
-        .find(|task| task.id == id)
+        .ledger
+        .position(id)
+        .and_then(|index| state.ledger.read(index))
+        .map(|(task, _)| task.clone())
         .ok_or_else(|| ApiError::not_found(format!("Task {id} does not exist")))?;
-    let refund = task.advance(processing_polls);
-    let task = task.clone();
-    state.credits += refund;
-    Ok(axum::Json(task_json(state, &task)).into_response())
+    json_ok(task_json(state, &task))
 }
 
-fn task_json(state: &FakeState, task: &TaskRecord) -> Value {
+fn task_json(state: &State<Seedance2ai>, task: &Task<TaskData>) -> Value {
+    let created = task.data.created_secs;
+    let updated = created + i64::from(task.reads) * SECS_PER_POLL;
     let mut data = json!({
         "id": task.id,
-        "status": task.status.as_str(),
-        "model": task.product.kind().model(),
-        "credits_used": task.credits_used,
-        "credits_refunded": task.credits_refunded,
+        "status": Seedance2ai::status(task.phase),
+        "model": task.data.product.kind().model(),
+        "credits_used": task.price,
+        "credits_refunded": task.refunded,
         "output": Value::Null,
         "error": Value::Null,
-        "created_at": rfc3339_millis(task.created_secs),
-        "updated_at": rfc3339_millis(task.updated_secs),
+        "created_at": rfc3339_millis(created),
+        "updated_at": rfc3339_millis(updated),
     });
     if let Product::Video {
         quality_tier,
         channel,
         ..
-    } = &task.product
+    } = &task.data.product
     {
         data["quality_tier"] = json!(quality_tier);
         data["channel"] = json!(channel);
     }
-    match task.status {
-        TaskStatus::Processing => {}
-        TaskStatus::Completed => data["output"] = task_output(state, task),
-        TaskStatus::Failed => data["error"] = failure_error(&task.outcome),
+    match task.phase {
+        Phase::Succeeded => data["output"] = task_output(state, task),
+        Phase::Failed => data["error"] = failure_error(&task.outcome),
+        _ => {}
     }
     data
 }
 
 /// The documented completed `output` of each product.
-fn task_output(state: &FakeState, task: &TaskRecord) -> Value {
+fn task_output(state: &State<Seedance2ai>, task: &Task<TaskData>) -> Value {
     let id = &task.id;
-    match &task.product {
+    match &task.data.product {
         Product::Video { seed, .. } => json!({
-            "video_url": state.result_url(&format!("{id}.mp4")),
-            "last_frame_url": state.result_url(&format!("{id}-last.png")),
+            "video_url": result_url(state, &format!("{id}.mp4")),
+            "last_frame_url": result_url(state, &format!("{id}-last.png")),
             "seed": seed,
         }),
-        Product::GptImage2 => json!([state.result_url(&format!("{id}.png"))]),
+        Product::GptImage2 => json!([result_url(state, &format!("{id}.png"))]),
         Product::NanoBananaPro { extension } => json!({
             "images": [{
-                "url": state.result_url(&format!("{id}.{extension}")),
-                "provider_url": state.result_url(&format!("provider/{id}.{extension}")),
+                "url": result_url(state, &format!("{id}.{extension}")),
+                "provider_url": result_url(state, &format!("provider/{id}.{extension}")),
             }],
         }),
     }
@@ -1375,48 +1035,20 @@ fn failure_error(outcome: &TaskOutcome) -> Value {
     json!({ "code": code, "message": message })
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.000Z` for seconds since the Unix epoch (UTC), as in
-/// the documented examples; civil-from-days after Howard Hinnant.
+/// `YYYY-MM-DDTHH:MM:SS.000Z` for seconds since the Unix epoch, as in the
+/// documented examples.
 fn rfc3339_millis(unix_secs: i64) -> String {
-    let days = unix_secs.div_euclid(86_400);
-    let secs = unix_secs.rem_euclid(86_400);
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
-        secs / 3_600,
-        secs % 3_600 / 60,
-        secs % 60
-    )
+    chrono::DateTime::from_timestamp(unix_secs, 0)
+        .map(|at| at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
-// GET /cdn/... (no auth, like a CDN)
+// GET /cdn/...
 // ---------------------------------------------------------------------------
-
-fn cdn(state: &FakeState, method: &Method, rest: &str) -> Answer {
-    let missing = || ApiError::not_found(format!("No such file: /cdn/{rest}"));
-    if *method != Method::GET && *method != Method::HEAD {
-        return Err(missing());
-    }
-    let (content_type, bytes) = cdn_file(state, rest).ok_or_else(missing)?;
-    Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
-}
 
 /// Results exist only once their task completed, as on the real CDN.
-fn cdn_file(state: &FakeState, rest: &str) -> Option<(&'static str, Vec<u8>)> {
+fn cdn_file(state: &State<Seedance2ai>, rest: &str) -> Option<(&'static str, Vec<u8>)> {
     let (provider, file) = match rest.strip_prefix("provider/") {
         Some(file) => (true, file),
         None => (false, rest),
@@ -1427,17 +1059,19 @@ fn cdn_file(state: &FakeState, rest: &str) -> Option<(&'static str, Vec<u8>)> {
         None => (stem, false),
     };
     let task = state
-        .find_task(id)
-        .filter(|task| task.status == TaskStatus::Completed)?;
-    match (&task.product, extension, last_frame, provider) {
+        .ledger
+        .find(id)
+        .filter(|task| task.phase == Phase::Succeeded)?;
+    let product = &task.data.product;
+    match (product, extension, last_frame, provider) {
         (Product::Video { .. }, "mp4", false, false) => {
-            Some(("video/mp4", state.config.result_bytes.clone()))
+            Some(("video/mp4", state.api.config.result_bytes.clone()))
         }
         (Product::Video { .. }, "png", true, false) => {
             Some(("image/png", PLACEHOLDER_PNG.to_vec()))
         }
         (Product::NanoBananaPro { .. }, _, false, _) | (Product::GptImage2, _, false, false) => {
-            match (task.product.image_extension()?, extension) {
+            match (product.image_extension()?, extension) {
                 ("png", "png") => Some(("image/png", PLACEHOLDER_PNG.to_vec())),
                 ("jpg", "jpg") => Some(("image/jpeg", PLACEHOLDER_JPEG.to_vec())),
                 _ => None,
@@ -1446,6 +1080,3 @@ fn cdn_file(state: &FakeState, rest: &str) -> Option<(&'static str, Vec<u8>)> {
         _ => None,
     }
 }
-
-#[cfg(test)]
-mod tests;
