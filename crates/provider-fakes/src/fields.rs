@@ -254,3 +254,22 @@ pub(crate) fn http_url(text: &str) -> Result<(), &'static str> {
         Err("not an http(s) URL")
     }
 }
+
+/// The wording xskill and seed2.io share, `"{key} must …"`, for every problem
+/// but unknown fields, which each names its own way.
+pub(crate) fn plainly(key: &str, problem: &Problem<'_>) -> String {
+    match problem {
+        Problem::NotOneOf(allowed, got) => {
+            format!("{key} must be one of {} (got {got})", allowed.join(", "))
+        }
+        Problem::NotInteger { min, max, got } | Problem::OutOfRange { min, max, got } => {
+            format!("{key} must be an integer between {min} and {max} (got {got})")
+        }
+        Problem::NotArray => format!("{key} must be an array of URL strings"),
+        Problem::Count { max, got, .. } => {
+            format!("{key} has {got} entries; at most {max} are allowed")
+        }
+        Problem::BadUrl { index, .. } => format!("{key}[{index}] must be an http(s) URL string"),
+        _ => format!("{key} is required and must be a non-empty string"),
+    }
+}

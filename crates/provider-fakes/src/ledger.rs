@@ -131,9 +131,8 @@ impl<T> Ledger<T> {
     }
 
     /// Records a task already charged `price`, with the next scripted outcome.
-    pub(crate) fn open(&mut self, id: String, price: i64, data: T) -> &Task<T> {
+    pub(crate) fn open(&mut self, id: String, price: i64, data: T) {
         let outcome = self.outcomes.pop_front().unwrap_or(TaskOutcome::Succeed);
-        let index = self.tasks.len();
         self.tasks.push(Task {
             id,
             price,
@@ -143,7 +142,6 @@ impl<T> Ledger<T> {
             phase: self.life.starts,
             data,
         });
-        &self.tasks[index]
     }
 
     /// Every task, in creation order.

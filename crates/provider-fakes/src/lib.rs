@@ -5,9 +5,9 @@
 //! Each fake listens on `127.0.0.1:0`, keeps tasks and balances like the real
 //! service, validates requests the way the real one does, and records what it
 //! received so tests can prove that nothing was sent (or charged) twice. What
-//! the fakes share exists once: [`server`] (the HTTP side: request log, key
-//! check, scripted failures), [`ledger`] (task ids, charges, refunds, the
-//! poll-driven life of a task), [`fields`] (the strict reader of request
+//! the fakes share exists once: `server` (the HTTP side: request log, key
+//! check, scripted failures), `ledger` (task ids, charges, refunds, the
+//! read-driven life of a task), `fields` (the strict reader of request
 //! fields) and [`FakeControl`], the one way tests steer any of them. Each
 //! provider's module owns only what makes its API its own: routes, envelopes,
 //! status words, validation rules and prices.

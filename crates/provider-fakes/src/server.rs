@@ -4,7 +4,6 @@
 //! no route can forget to. Also the one implementation of [`FakeControl`].
 
 use std::{
-    borrow::Cow,
     collections::VecDeque,
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
@@ -57,7 +56,7 @@ pub(crate) struct ScriptedFailure {
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
     /// The API's error code, where it has string codes of its own.
-    pub(crate) code: Cow<'static, str>,
+    pub(crate) code: &'static str,
     /// The field at fault, where the API names it apart from the message.
     pub(crate) param: String,
     pub(crate) message: String,
@@ -70,7 +69,7 @@ impl ApiError {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self {
             status,
-            code: Cow::Borrowed(""),
+            code: "",
             param: String::new(),
             message: message.into(),
             retry_after_secs: None,
@@ -84,13 +83,6 @@ impl ApiError {
 
     pub(crate) fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, message)
-    }
-
-    pub(crate) fn code(self, code: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            code: code.into(),
-            ..self
-        }
     }
 
     pub(crate) fn param(self, param: impl Into<String>) -> Self {
@@ -176,6 +168,8 @@ pub(crate) trait Api: FakeApi + Sized + Send + 'static {
     const OWN_BODY_LIMIT: bool = false;
     /// The failure this provider reports for a content-moderation refusal.
     const MODERATION_FAILURE: &'static str;
+    /// How the API words a scripted 429, where it has words of its own.
+    const RATE_LIMITED: Option<&'static str> = None;
     /// The API's word for each [`Phase`], in the order they are declared.
     const WORDS: [&'static str; 6];
 
@@ -196,7 +190,14 @@ pub(crate) trait Api: FakeApi + Sized + Send + 'static {
     fn no_route(method: &Method, path: &str) -> ApiError;
     /// The answer to a scripted failure.
     fn scripted(failure: ScriptedFailure) -> ApiError {
-        ApiError::scripted(failure)
+        let error = ApiError::scripted(failure);
+        match Self::RATE_LIMITED {
+            Some(words) if error.status == StatusCode::TOO_MANY_REQUESTS => ApiError {
+                message: words.to_owned(),
+                ..error
+            },
+            _ => error,
+        }
     }
     /// A check every authorised request passes before anything else (a rate
     /// limit).

@@ -325,10 +325,9 @@ impl Content {
                 format!("The content item key `{key}` is not supported."),
             ));
         }
-        let kind = fields.required_string("type").map_err(|error| ApiError {
-            param: at("type"),
-            ..error
-        })?;
+        let kind = fields
+            .required_string("type")
+            .map_err(|error| error.param(at("type")))?;
         let used: &[&str] = match kind {
             "text" => &["type", "text"],
             "image_url" => &["type", "image_url", "role"],
@@ -396,10 +395,9 @@ impl Content {
         fields: &Fields<'_>,
     ) -> Result<(), ApiError> {
         let param = format!("content[{index}].role");
-        let role = fields.string("role").map_err(|error| ApiError {
-            param: param.clone(),
-            ..error
-        })?;
+        let role = fields
+            .string("role")
+            .map_err(|error| error.param(param.clone()))?;
         let Some(role) = role else {
             if media == Media::Image {
                 self.unroled_images.push(index);
@@ -477,10 +475,9 @@ fn draft_task_id(index: usize, value: Option<&Value>) -> Result<String, ApiError
             format!("`draft_task` takes only `id`, not `{key}`."),
         ));
     }
-    let id = fields.required_string("id").map_err(|error| ApiError {
-        param: param.clone(),
-        ..error
-    })?;
+    let id = fields
+        .required_string("id")
+        .map_err(|error| error.param(param.clone()))?;
     if !id.starts_with("cgt-") {
         return Err(invalid(
             param,
@@ -512,10 +509,7 @@ fn check_media(index: usize, media: Media, value: Option<&Value>) -> Result<(), 
     let param = format!("content[{index}].{key}.url");
     let url = Fields::new(object, words)
         .required_string("url")
-        .map_err(|error| ApiError {
-            param: param.clone(),
-            ..error
-        })?;
+        .map_err(|error| error.param(param.clone()))?;
     if is_http_url(url) {
         return Ok(());
     }
@@ -748,19 +742,6 @@ fn has_audio(kind: ArkModel) -> bool {
     )
 }
 
-fn model_name(kind: ArkModel) -> &'static str {
-    match kind {
-        ArkModel::Seedance2 => "Seedance 2.0",
-        ArkModel::Seedance2Fast => "Seedance 2.0 fast",
-        ArkModel::Seedance2Mini => "Seedance 2.0 mini",
-        ArkModel::Seedance15Pro => "Seedance 1.5 pro",
-        ArkModel::Seedance10Pro => "Seedance 1.0 pro",
-        ArkModel::Seedance10ProFast => "Seedance 1.0 pro fast",
-        ArkModel::Seedance10LiteT2v => "Seedance 1.0 lite t2v",
-        ArkModel::Seedance10LiteI2v => "Seedance 1.0 lite i2v",
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Rules across fields
 // ---------------------------------------------------------------------------
@@ -775,7 +756,7 @@ fn role_of(index: usize) -> String {
 
 /// What the items may be for this model, and how they combine.
 fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result<(), ApiError> {
-    let name = model_name(kind);
+    let name = kind.names().1;
     if !kind.is_v2()
         && let Some(&index) = content
             .reference_videos
@@ -834,7 +815,7 @@ fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result
 
 /// Per-model image support, and the single-image role rule.
 fn check_images(kind: ArkModel, content: &Content) -> Result<(), ApiError> {
-    let name = model_name(kind);
+    let name = kind.names().1;
     if kind == ArkModel::Seedance10LiteT2v
         && let Some(&index) = content
             .frame_items()
@@ -955,7 +936,7 @@ fn check_options(
     content: &Content,
     options: &Options,
 ) -> Result<(), ApiError> {
-    let name = model_name(kind);
+    let name = kind.names().1;
     let flex = options.service_tier == Some("flex");
     match options.resolution {
         Some("4k") if !(kind == ArkModel::Seedance2 && region == ArkRegion::BytePlus) => {
@@ -1047,7 +1028,7 @@ fn check_options(
 }
 
 fn check_duration(kind: ArkModel, options: &Options) -> Result<(), ApiError> {
-    let name = model_name(kind);
+    let name = kind.names().1;
     if let Some(duration) = options.duration {
         let (min, max) = if kind.is_v2() {
             V2_DURATION_RANGE

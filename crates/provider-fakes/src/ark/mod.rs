@@ -8,7 +8,7 @@
 //! region knows, the queued → running → succeeded/failed/expired status words
 //! (and cancelled, by DELETE), listing and deleting tasks, and usage in tokens.
 //! Ark keeps no balance in its API: it bills a task's tokens once it has
-//! succeeded, and failures are free. The create rules live in [`create`].
+//! succeeded, and failures are free. The create rules live in `create.rs`.
 //! Tests steer the fake through [`FakeArkConfig`] and [`crate::FakeControl`],
 //! and inspect it through [`FakeArk::created_tasks`].
 //!
@@ -125,7 +125,7 @@ pub enum ArkRegion {
 impl ArkRegion {
     /// The model id this region uses for `model`.
     pub fn model_id(self, model: ArkModel) -> String {
-        let base = model.base_id();
+        let base = model.names().0;
         match (self, model) {
             (Self::BytePlus, model) if model.is_v2() => {
                 format!("dreamina-{base}")
@@ -187,16 +187,17 @@ impl ArkModel {
         Self::Seedance10LiteI2v,
     ];
 
-    fn base_id(self) -> &'static str {
+    /// The id each region spells its own way, and the name messages use.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            Self::Seedance2 => "seedance-2-0-260128",
-            Self::Seedance2Fast => "seedance-2-0-fast-260128",
-            Self::Seedance2Mini => "seedance-2-0-mini-260615",
-            Self::Seedance15Pro => "seedance-1-5-pro-251215",
-            Self::Seedance10Pro => "seedance-1-0-pro-250528",
-            Self::Seedance10ProFast => "seedance-1-0-pro-fast-251015",
-            Self::Seedance10LiteT2v => "seedance-1-0-lite-t2v-250428",
-            Self::Seedance10LiteI2v => "seedance-1-0-lite-i2v-250428",
+            Self::Seedance2 => ("seedance-2-0-260128", "Seedance 2.0"),
+            Self::Seedance2Fast => ("seedance-2-0-fast-260128", "Seedance 2.0 fast"),
+            Self::Seedance2Mini => ("seedance-2-0-mini-260615", "Seedance 2.0 mini"),
+            Self::Seedance15Pro => ("seedance-1-5-pro-251215", "Seedance 1.5 pro"),
+            Self::Seedance10Pro => ("seedance-1-0-pro-250528", "Seedance 1.0 pro"),
+            Self::Seedance10ProFast => ("seedance-1-0-pro-fast-251015", "Seedance 1.0 pro fast"),
+            Self::Seedance10LiteT2v => ("seedance-1-0-lite-t2v-250428", "Seedance 1.0 lite t2v"),
+            Self::Seedance10LiteI2v => ("seedance-1-0-lite-i2v-250428", "Seedance 1.0 lite i2v"),
         }
     }
 
@@ -331,7 +332,10 @@ fn error(
     param: impl Into<String>,
     message: impl Into<String>,
 ) -> ApiError {
-    ApiError::new(status, message).code(code).param(param)
+    ApiError {
+        code,
+        ..ApiError::new(status, message).param(param)
+    }
 }
 
 /// 400 `InvalidParameter` about `param`.
@@ -501,8 +505,9 @@ impl Api for Ark {
             ),
         };
         ApiError {
+            code,
             message: format!("{message} (scripted by the test)"),
-            ..scripted.code(code)
+            ..scripted
         }
     }
 
@@ -638,23 +643,28 @@ fn read_task(state: &mut State<Ark>, index: usize) -> Option<Value> {
 /// The task object of GET and list.
 fn task_json(state: &State<Ark>, task: &Task<TaskData>) -> Value {
     let spec = &task.data.spec;
-    let mut object = Map::new();
-    let mut put = |key: &str, value: Value| {
-        object.insert(key.to_owned(), value);
+    let error = match (&task.outcome, task.phase) {
+        (TaskOutcome::Fail(code), Phase::Failed) => {
+            json!({ "code": code, "message": failure_message(code) })
+        }
+        _ => Value::Null,
     };
-    put("id", json!(task.id));
-    put("model", json!(task.data.model));
-    put("status", json!(Ark::status(task.phase)));
-    put(
-        "error",
-        match (&task.outcome, task.phase) {
-            (TaskOutcome::Fail(code), Phase::Failed) => json!({
-                "code": code,
-                "message": failure_message(code),
-            }),
-            _ => Value::Null,
-        },
-    );
+    let mut object = json!({
+        "id": task.id,
+        "model": task.data.model,
+        "status": Ark::status(task.phase),
+        "error": error,
+        "created_at": task.data.created_at,
+        "updated_at": task.data.updated_at,
+        "seed": task.data.seed,
+        "resolution": spec.resolution,
+        "ratio": spec.billed_ratio(),
+        "duration": spec.duration,
+        "framespersecond": create::FRAMES_PER_SECOND,
+        "draft": spec.draft,
+        "service_tier": spec.service_tier,
+        "execution_expires_after": spec.execution_expires_after,
+    });
     if let Some(tokens) = billed_tokens(task) {
         // Real result links are presigned object-storage URLs; the query makes
         // a client that derives a file name from the URL prove it drops it.
@@ -663,51 +673,31 @@ fn task_json(state: &State<Ark>, task: &Task<TaskData>) -> Value {
             fnv1a64(task.id.as_bytes())
         );
         let cdn = format!("{}/cdn/{}", state.origin, task.id);
-        let mut content = json!({ "video_url": format!("{cdn}.mp4?{signature}") });
+        object["content"] = json!({ "video_url": format!("{cdn}.mp4?{signature}") });
         if spec.return_last_frame {
-            content["last_frame_url"] = json!(format!("{cdn}-last-frame.png?{signature}"));
+            object["content"]["last_frame_url"] =
+                json!(format!("{cdn}-last-frame.png?{signature}"));
         }
-        put("content", content);
-        put(
-            "usage",
-            json!({ "completion_tokens": tokens, "total_tokens": tokens }),
-        );
+        object["usage"] = json!({ "completion_tokens": tokens, "total_tokens": tokens });
     }
-    put("created_at", json!(task.data.created_at));
-    put("updated_at", json!(task.data.updated_at));
-    put("seed", json!(task.data.seed));
-    put("resolution", json!(spec.resolution));
-    put("ratio", json!(spec.billed_ratio()));
-    put("duration", json!(spec.duration));
-    put("framespersecond", json!(create::FRAMES_PER_SECOND));
-    if let Some(frames) = spec.frames {
-        put("frames", json!(frames));
+    let optional = [
+        ("frames", spec.frames.map(Value::from)),
+        ("generate_audio", spec.generate_audio.map(Value::from)),
+        ("draft_task_id", spec.draft_task_id.clone().map(Value::from)),
+        ("priority", spec.priority.map(Value::from)),
+        (
+            "safety_identifier",
+            spec.safety_identifier.clone().map(Value::from),
+        ),
+        ("tools", spec.tools.clone()),
+        ("output_format", spec.output_format.map(Value::from)),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            object[key] = value;
+        }
     }
-    if let Some(generate_audio) = spec.generate_audio {
-        put("generate_audio", json!(generate_audio));
-    }
-    put("draft", json!(spec.draft));
-    if let Some(draft_task_id) = &spec.draft_task_id {
-        put("draft_task_id", json!(draft_task_id));
-    }
-    put("service_tier", json!(spec.service_tier));
-    put(
-        "execution_expires_after",
-        json!(spec.execution_expires_after),
-    );
-    if let Some(priority) = spec.priority {
-        put("priority", json!(priority));
-    }
-    if let Some(safety_identifier) = &spec.safety_identifier {
-        put("safety_identifier", json!(safety_identifier));
-    }
-    if let Some(tools) = &spec.tools {
-        put("tools", tools.clone());
-    }
-    if let Some(output_format) = spec.output_format {
-        put("output_format", json!(output_format));
-    }
-    Value::Object(object)
+    object
 }
 
 fn now_secs() -> u64 {

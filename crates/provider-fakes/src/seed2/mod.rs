@@ -58,12 +58,10 @@ use serde_json::{Value, json};
 
 use crate::{
     TaskOutcome,
-    fields::{Fields, Problem, http_url},
+    fields::{Fields, Problem, http_url, plainly},
     ledger::{Ledger, Lifecycle, Phase, Task},
     media::PLACEHOLDER_MP4,
-    server::{
-        Answer, Api, ApiError, Fake, FakeApi, Request, ScriptedFailure, State, file, json_ok,
-    },
+    server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
 };
 
 #[cfg(test)]
@@ -189,6 +187,8 @@ impl Api for Seed2 {
     const NAME: &'static str = "seed2";
     const PREFIX: &'static str = "/v1";
     const MODERATION_FAILURE: &'static str = "content moderation refused the output";
+    const RATE_LIMITED: Option<&'static str> =
+        Some("rate limited: too many requests, please slow down");
     const WORDS: [&'static str; 6] = [
         "pending",
         "processing",
@@ -237,18 +237,6 @@ impl Api for Seed2 {
 
     fn no_route(method: &Method, path: &str) -> ApiError {
         ApiError::not_found(format!("not found: no route for {method} {path}"))
-    }
-
-    fn scripted(failure: ScriptedFailure) -> ApiError {
-        let error = ApiError::scripted(failure);
-        if error.status == StatusCode::TOO_MANY_REQUESTS {
-            ApiError {
-                message: "rate limited: too many requests, please slow down".to_owned(),
-                ..error
-            }
-        } else {
-            error
-        }
     }
 
     /// 400 → 40001, 429 → 42901: one rule covers every status a test scripts.
@@ -301,18 +289,7 @@ fn words(key: &str, problem: Problem<'_>) -> ApiError {
             keys.join(", "),
             allowed.join(", ")
         ),
-        Problem::NotOneOf(allowed, got) => {
-            format!("{key} must be one of {} (got {got})", allowed.join(", "))
-        }
-        Problem::NotInteger { min, max, got } | Problem::OutOfRange { min, max, got } => {
-            format!("{key} must be an integer between {min} and {max} (got {got})")
-        }
-        Problem::NotArray => format!("{key} must be an array of URL strings"),
-        Problem::Count { max, got, .. } => {
-            format!("{key} has {got} entries; at most {max} are allowed")
-        }
-        Problem::BadUrl { index, .. } => format!("{key}[{index}] must be an http(s) URL string"),
-        _ => format!("{key} is required and must be a non-empty string"),
+        other => plainly(key, &other),
     };
     ApiError::bad_request(format!("invalid params: {what}"))
 }

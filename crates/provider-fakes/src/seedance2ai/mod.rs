@@ -98,7 +98,7 @@ pub const DEFAULT_API_KEY: &str = "sk_live_fake";
 pub const DEFAULT_CREDITS: i64 = 200;
 /// Path prefix of the API on the fake, as on the real host.
 pub const API_PREFIX: &str = "/api/v1";
-/// Create path of Seedance 2.0 video tasks (relative to [`FakeSeedance2ai::base_url`]).
+/// Create path of Seedance 2.0 video tasks (relative to [`crate::FakeControl::base_url`]).
 pub const VIDEO_PATH: &str = "/video/seedance2";
 /// Create path of GPT Image 2 tasks.
 pub const GPT_IMAGE_2_PATH: &str = "/image/gpt-image-2";

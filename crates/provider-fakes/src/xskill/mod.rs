@@ -28,12 +28,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::{
-    fields::{Fields, Problem, http_url, is_http_url},
+    fields::{Fields, Problem, http_url, is_http_url, plainly},
     ledger::{Ledger, Lifecycle, Phase, Task},
     media::{PLACEHOLDER_MP4, PLACEHOLDER_PNG, sniff_image},
-    server::{
-        Answer, Api, ApiError, Fake, FakeApi, Request, ScriptedFailure, State, file, json_ok,
-    },
+    server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
 };
 
 #[cfg(test)]
@@ -221,6 +219,7 @@ impl Api for Xskill {
     const NAME: &'static str = "xskill";
     const PREFIX: &'static str = "/api/v3";
     const MODERATION_FAILURE: &'static str = "content moderation refused the output";
+    const RATE_LIMITED: Option<&'static str> = Some("rate limited: too many requests, slow down");
     const WORDS: [&'static str; 6] = [
         "pending",
         "processing",
@@ -273,18 +272,6 @@ impl Api for Xskill {
         ApiError::not_found(format!("no route for {method} {path}"))
     }
 
-    fn scripted(failure: ScriptedFailure) -> ApiError {
-        let error = ApiError::scripted(failure);
-        if error.status == StatusCode::TOO_MANY_REQUESTS {
-            ApiError {
-                message: "rate limited: too many requests, slow down".to_owned(),
-                ..error
-            }
-        } else {
-            error
-        }
-    }
-
     /// `{"code","message","data":null}`, the code being the HTTP status.
     fn envelope(error: &ApiError) -> Value {
         json!({ "code": error.status.as_u16(), "message": error.message, "data": Value::Null })
@@ -333,18 +320,7 @@ fn words(key: &str, problem: Problem<'_>) -> ApiError {
         Problem::Unknown { allowed, .. } => {
             format!("unknown parameter {key}; allowed: {}", allowed.join(", "))
         }
-        Problem::NotOneOf(allowed, got) => {
-            format!("{key} must be one of {} (got {got})", allowed.join(", "))
-        }
-        Problem::NotInteger { min, max, got } | Problem::OutOfRange { min, max, got } => {
-            format!("{key} must be an integer between {min} and {max} (got {got})")
-        }
-        Problem::NotArray => format!("{key} must be an array of URL strings"),
-        Problem::Count { max, got, .. } => {
-            format!("{key} has {got} entries; at most {max} are allowed")
-        }
-        Problem::BadUrl { index, .. } => format!("{key}[{index}] must be an http(s) URL string"),
-        _ => format!("{key} is required and must be a non-empty string"),
+        other => plainly(key, &other),
     })
 }
 
