@@ -810,6 +810,7 @@ struct ListQuery {
 impl ListQuery {
     fn parse(query: &str) -> Result<Self, ApiError> {
         let mut parsed = Self::default();
+        let mut seen = std::collections::HashSet::new();
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
             let key = percent_decode(raw_key, raw_key)?;
@@ -830,14 +831,7 @@ impl ListQuery {
                 parsed.task_ids.push(value);
                 continue;
             }
-            let slot_taken = match key.as_str() {
-                "page_num" => parsed.page_num.is_some(),
-                "page_size" => parsed.page_size.is_some(),
-                "filter.status" => parsed.status.is_some(),
-                "filter.model" => parsed.model.is_some(),
-                _ => parsed.service_tier.is_some(),
-            };
-            if slot_taken {
+            if !seen.insert(key.clone()) {
                 return Err(invalid(
                     key.clone(),
                     format!("The query parameter `{key}` was given more than once."),
@@ -893,31 +887,23 @@ fn page_number(key: &str, value: &str, max: usize) -> Result<usize, ApiError> {
 }
 
 /// Decodes `%XX` escapes and `+` (form encoding, which HTTP clients use for
-/// query strings).
+/// query strings). A `%` without two hex digits, or bytes that are not UTF-8,
+/// are refused rather than passed through as the lenient decoders do.
 fn percent_decode(key: &str, raw: &str) -> Result<String, ApiError> {
-    let malformed = || {
-        invalid(
+    let escapes_ok = raw.split('%').skip(1).all(|rest| {
+        rest.as_bytes()
+            .get(..2)
+            .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    let plus_as_space = raw.replace('+', " ");
+    let decoded = percent_encoding::percent_decode_str(&plus_as_space).decode_utf8();
+    match decoded {
+        Ok(text) if escapes_ok => Ok(text.into_owned()),
+        _ => Err(invalid(
             key,
             format!("The query string has a bad escape in {raw:?}."),
-        )
-    };
-    let mut bytes = Vec::with_capacity(raw.len());
-    let mut input = raw.bytes();
-    while let Some(byte) = input.next() {
-        match byte {
-            b'+' => bytes.push(b' '),
-            b'%' => {
-                let high = input.next().and_then(|b| char::from(b).to_digit(16));
-                let low = input.next().and_then(|b| char::from(b).to_digit(16));
-                let (Some(high), Some(low)) = (high, low) else {
-                    return Err(malformed());
-                };
-                bytes.push(u8::try_from(high * 16 + low).map_err(|_| malformed())?);
-            }
-            other => bytes.push(other),
-        }
+        )),
     }
-    String::from_utf8(bytes).map_err(|_| malformed())
 }
 
 fn list_tasks(state: &mut State<Ark>, query: &str) -> Answer {
