@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 
 use crate::{
     FakeControl,
-    ledger::{Ledger, Phase, Task, TaskOutcome},
+    ledger::{Ledger, Lifecycle, Phase, Task, TaskOutcome},
 };
 
 /// Request bodies up to this size reach the fake's own rules (axum's default
@@ -172,9 +172,16 @@ pub(crate) trait Api: FakeApi + Sized + Send + 'static {
     const RATE_LIMITED: Option<&'static str> = None;
     /// The API's word for each [`Phase`], in the order they are declared.
     const WORDS: [&'static str; 6];
+    /// What a task is before its first read (APIs without a pending state
+    /// start it processing).
+    const STARTS: Phase = Phase::Pending;
+    /// Whether the API has an expired state; without one, a timeout fails.
+    const EXPIRES: bool = false;
 
-    /// The API, its bearer key and its ledger, as `config` asks.
-    fn open(config: Self::Config) -> (Self, String, Ledger<Self::Task>);
+    /// The API, its bearer key, the account's balance (`None` where the API
+    /// keeps none) and the reads a task answers pending, then processing, as
+    /// `config` asks.
+    fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32));
     /// A task as tests see it.
     fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot;
     /// The API's word for where a task stands.
@@ -304,7 +311,16 @@ impl<A: Api> Fake<A> {
     /// # Errors
     /// When no local port can be bound.
     pub async fn start_with(config: A::Config) -> std::io::Result<Self> {
-        let (api, api_key, mut ledger) = A::open(config);
+        let (api, api_key, balance, (pending_reads, processing_reads)) = A::open(config);
+        let mut ledger = Ledger::new(
+            balance,
+            Lifecycle {
+                starts: A::STARTS,
+                pending_reads,
+                processing_reads,
+                expires: A::EXPIRES,
+            },
+        );
         let mut shared = None;
         let key = api_key.clone();
         let server = Server::start(A::NAME, |addr| {

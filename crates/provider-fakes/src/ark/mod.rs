@@ -54,7 +54,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     TaskOutcome,
-    ledger::{Ledger, Lifecycle, Phase, Task, fnv1a64},
+    ledger::{Phase, Task, fnv1a64},
     media::{PLACEHOLDER_MP4, PLACEHOLDER_PNG},
     server::{
         Answer, Api, ApiError, BODY_LIMIT_BYTES, Fake, FakeApi, Request, ScriptedFailure, State,
@@ -412,6 +412,7 @@ impl Api for Ark {
     const LOG_QUERY: bool = true;
     const OWN_BODY_LIMIT: bool = true;
     const MODERATION_FAILURE: &'static str = OUTPUT_POLICY_VIOLATION;
+    const EXPIRES: bool = true;
     const WORDS: [&'static str; 6] = [
         "queued",
         "running",
@@ -421,18 +422,12 @@ impl Api for Ark {
         "cancelled",
     ];
 
-    fn open(config: Self::Config) -> (Self, String, Ledger<Self::Task>) {
-        let ledger = Ledger::new(
-            None,
-            Lifecycle {
-                starts: Phase::Pending,
-                pending_reads: config.queued_polls,
-                processing_reads: config.running_polls,
-                expires: true,
-            },
+    fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32)) {
+        let (key, reads) = (
+            config.api_key.clone(),
+            (config.queued_polls, config.running_polls),
         );
-        let api_key = config.api_key.clone();
-        (Ark { config }, api_key, ledger)
+        (Ark { config }, key, None, reads)
     }
 
     fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {

@@ -59,7 +59,7 @@ use serde_json::{Value, json};
 use crate::{
     TaskOutcome,
     fields::{Fields, Problem, http_url, plainly},
-    ledger::{Ledger, Lifecycle, Phase, Task},
+    ledger::{Phase, Task},
     media::PLACEHOLDER_MP4,
     server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
 };
@@ -198,18 +198,10 @@ impl Api for Seed2 {
         "failed",
     ];
 
-    fn open(config: Self::Config) -> (Self, String, Ledger<Self::Task>) {
-        let ledger = Ledger::new(
-            Some(config.initial_points),
-            Lifecycle {
-                starts: Phase::Pending,
-                pending_reads: config.pending_polls,
-                processing_reads: config.processing_polls,
-                expires: false,
-            },
-        );
-        let api_key = config.api_key.clone();
-        (Seed2 { config }, api_key, ledger)
+    fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32)) {
+        let (key, balance) = (config.api_key.clone(), Some(config.initial_points));
+        let reads = (config.pending_polls, config.processing_polls);
+        (Seed2 { config }, key, balance, reads)
     }
 
     fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {

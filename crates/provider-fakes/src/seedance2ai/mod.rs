@@ -84,7 +84,7 @@ use tokio::time::Instant;
 use crate::{
     TaskOutcome,
     fields::{Fields, Problem},
-    ledger::{Ledger, Lifecycle, Phase, Task, fnv1a64},
+    ledger::{Phase, Task, fnv1a64},
     media::{PLACEHOLDER_MP4, PLACEHOLDER_PNG},
     server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
 };
@@ -365,6 +365,7 @@ impl Api for Seedance2ai {
     const PREFIX: &'static str = API_PREFIX;
     const BASE_PATH: &'static str = API_PREFIX;
     const MODERATION_FAILURE: &'static str = "content moderation refused the output";
+    const STARTS: Phase = Phase::Processing;
     const WORDS: [&'static str; 6] = [
         "processing",
         "processing",
@@ -374,23 +375,16 @@ impl Api for Seedance2ai {
         "failed",
     ];
 
-    fn open(config: Self::Config) -> (Self, String, Ledger<Self::Task>) {
-        let ledger = Ledger::new(
-            Some(config.initial_credits),
-            Lifecycle {
-                starts: Phase::Processing,
-                pending_reads: 0,
-                processing_reads: config.processing_polls,
-                expires: false,
-            },
-        );
-        let api_key = config.api_key.clone();
+    fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32)) {
+        let (key, balance) = (config.api_key.clone(), Some(config.initial_credits));
+        let reads = (0, config.processing_polls);
+        let (idempotency, admitted) = (HashMap::new(), VecDeque::new());
         let api = Seedance2ai {
             config,
-            idempotency: HashMap::new(),
-            admitted: VecDeque::new(),
+            idempotency,
+            admitted,
         };
-        (api, api_key, ledger)
+        (api, key, balance, reads)
     }
 
     fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {

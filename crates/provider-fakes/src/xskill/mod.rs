@@ -29,7 +29,7 @@ use serde_json::{Map, Value, json};
 
 use crate::{
     fields::{Fields, Problem, http_url, is_http_url, plainly},
-    ledger::{Ledger, Lifecycle, Phase, Task},
+    ledger::{Phase, Task},
     media::{PLACEHOLDER_MP4, PLACEHOLDER_PNG, sniff_image},
     server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
 };
@@ -229,22 +229,11 @@ impl Api for Xskill {
         "failed",
     ];
 
-    fn open(config: Self::Config) -> (Self, String, Ledger<Self::Task>) {
-        let ledger = Ledger::new(
-            Some(config.initial_balance),
-            Lifecycle {
-                starts: Phase::Pending,
-                pending_reads: config.pending_polls,
-                processing_reads: config.processing_polls,
-                expires: false,
-            },
-        );
-        let api_key = config.api_key.clone();
-        let api = Xskill {
-            config,
-            uploads: Vec::new(),
-        };
-        (api, api_key, ledger)
+    fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32)) {
+        let (key, balance) = (config.api_key.clone(), Some(config.initial_balance));
+        let reads = (config.pending_polls, config.processing_polls);
+        let uploads = Vec::new();
+        (Xskill { config, uploads }, key, balance, reads)
     }
 
     fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {
