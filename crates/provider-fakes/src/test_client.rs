@@ -72,21 +72,3 @@ pub(crate) fn urls(count: usize) -> Vec<String> {
         .map(|index| format!("https://example.com/{index}.png"))
         .collect()
 }
-
-/// Dropping a fake stops its server, whichever API it plays.
-#[tokio::test]
-async fn dropping_a_fake_stops_its_server() {
-    use crate::{ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, xskill::FakeXskill};
-    let fakes: [Box<dyn crate::FakeControl>; 4] = [
-        Box::new(FakeXskill::start().await.unwrap()),
-        Box::new(FakeSeed2::start().await.unwrap()),
-        Box::new(FakeSeedance2ai::start().await.unwrap()),
-        Box::new(FakeArk::start().await.unwrap()),
-    ];
-    for fake in fakes {
-        let url = fake.base_url();
-        drop(fake);
-        tokio::task::yield_now().await;
-        assert!(client().get(&url).send().await.is_err(), "{url}");
-    }
-}

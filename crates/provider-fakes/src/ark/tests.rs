@@ -1352,6 +1352,14 @@ async fn unknown_routes_and_methods_answer_in_the_ark_envelope() {
     assert_ne!(request_ids[0], request_ids[1]);
 }
 
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = FakeArk::start().await.unwrap();
+    let url = tasks_url(&fake);
+    drop(fake);
+    assert!(client().get(url).send().await.is_err());
+}
+
 #[test]
 fn task_id_stamps_use_beijing_time() {
     // 1778754737 is 2026-05-14 10:32:17 UTC; real ids show 18:32:17.

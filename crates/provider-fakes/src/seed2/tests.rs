@@ -510,3 +510,13 @@ async fn a_non_integer_task_id_is_invalid_params() {
     let too_big = get(&fake, "/v1/tasks/99999999999999999999999").await;
     assert_error(&too_big, 400, CODE_INVALID_PARAMS, "task_id");
 }
+
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let url = format!("{}/v1/tasks/1", fake.base_url());
+    drop(fake);
+    tokio::task::yield_now().await;
+    let result = client().get(url).send().await;
+    assert!(result.is_err());
+}

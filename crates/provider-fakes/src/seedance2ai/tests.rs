@@ -866,3 +866,13 @@ async fn ids_are_distinct_and_timestamps_advance_per_task() {
     assert_eq!(rfc3339_millis(951_782_400), "2000-02-29T00:00:00.000Z");
     assert_eq!(rfc3339_millis(1_767_225_599), "2025-12-31T23:59:59.000Z");
 }
+
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    let url = format!("{}/tasks/sd2_x", fake.base_url());
+    drop(fake);
+    tokio::task::yield_now().await;
+    let result = client().get(url).send().await;
+    assert!(result.is_err());
+}

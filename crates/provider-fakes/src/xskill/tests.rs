@@ -496,3 +496,13 @@ async fn result_urls_are_not_served_before_the_task_completes() {
         .unwrap();
     assert_eq!(early.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = FakeXskill::start().await.unwrap();
+    let url = format!("{}/api/v3/balance", fake.base_url());
+    drop(fake);
+    tokio::task::yield_now().await;
+    let result = client().get(url).send().await;
+    assert!(result.is_err());
+}
