@@ -7,9 +7,10 @@
     python3 bench/run.py --quick              # fewer repetitions, for working on the harness
 
 It first builds what it measures (`cargo build --release`, the shipped binary, and the
-bench examples, which use the provider fakes from crates/provider-fakes), installs the Python baseline's pinned
-dependencies into <cargo target dir>/bench-venv and the Node reference server into
-bench/node/node_modules (both only when missing or changed), then runs the rows.
+bench examples, which use the provider fakes of crates/provider-fakes), installs the
+Python baseline's pinned dependencies into <cargo target dir>/bench-venv and the Node
+reference server into bench/node/node_modules (both only when missing or changed), then
+runs the rows.
 Cargo's target dir is $CARGO_TARGET_DIR, else ./target. Needs Linux (/proc), Rust,
 python3 and node/npm.
 """
@@ -186,7 +187,8 @@ def render(results, started, finished, loads, note, info, vers, with_clean_build
                  "the official MCP Python SDK (`MCPServer`, formerly FastMCP) and httpx, polling every 5 s "
                  f"when it waits; **{NODE}** is the Node reference server "
                  "`@modelcontextprotocol/server-everything`, for transport figures. The provider is the "
-                 "xskill fake from `crates/provider-fakes` running as its own process (`examples/fake_provider.rs`).")
+                 "xskill fake from `crates/provider-fakes` running as its own process "
+                 "(`examples/fake_provider.rs`).")
     lines += ["", "## Machine and versions", ""]
     lines.append(table(["what", "value"], list(info.items()) + list(vers.items())))
     lines += ["", "## Summary", ""]
