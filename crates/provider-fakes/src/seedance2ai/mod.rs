@@ -258,8 +258,6 @@ pub struct FakeTask {
 /// The running fake. Dropping it stops the server.
 pub type FakeSeedance2ai = Fake<Seedance2ai>;
 
-impl FakeSeedance2ai {}
-
 /// The seedance2ai.io API: its configuration, remembered creates and rate window.
 pub struct Seedance2ai {
     config: FakeSeedance2aiConfig,
