@@ -7,9 +7,10 @@
     python3 bench/run.py --quick              # fewer repetitions, for working on the harness
 
 It first builds what it measures (`cargo build --release`, the shipped binary, and the
-bench examples with the `fakes` feature), installs the Python baseline's pinned
-dependencies into <cargo target dir>/bench-venv and the Node reference server into
-bench/node/node_modules (both only when missing or changed), then runs the rows.
+bench examples, which use the provider fakes of crates/provider-fakes), installs the
+Python baseline's pinned dependencies into <cargo target dir>/bench-venv and the Node
+reference server into bench/node/node_modules (both only when missing or changed), then
+runs the rows.
 Cargo's target dir is $CARGO_TARGET_DIR, else ./target. Needs Linux (/proc), Rust,
 python3 and node/npm.
 """
@@ -75,11 +76,12 @@ def digest(path):
 def setup():
     WORK.mkdir(parents=True, exist_ok=True)
     sh(["cargo", "build", "--release", "--locked"], cwd=REPO)
-    # The examples need the `fakes` feature, which would also change the binary: keep a
-    # copy of the shipped one (built without it) and measure that.
+    # The examples build with the dev-dependencies (the provider fakes), whose features
+    # could change a shared dependency: keep a copy of the shipped binary, built
+    # without them, and measure that.
     shutil.copy2(TARGET / "release" / "seedance-mcp", BINARY)
     examples = [arg for name in EXAMPLE_NAMES for arg in ("--example", name)]
-    sh(["cargo", "build", "--release", "--locked", "--features", "fakes", *examples], cwd=REPO)
+    sh(["cargo", "build", "--release", "--locked", *examples], cwd=REPO)
 
     requirements = BENCH / "requirements.txt"
     stamp = VENV / ".requirements-sha256"
@@ -185,7 +187,8 @@ def render(results, started, finished, loads, note, info, vers, with_clean_build
                  "the official MCP Python SDK (`MCPServer`, formerly FastMCP) and httpx, polling every 5 s "
                  f"when it waits; **{NODE}** is the Node reference server "
                  "`@modelcontextprotocol/server-everything`, for transport figures. The provider is the "
-                 "xskill fake from `src/fakes/` running as its own process (`examples/fake_provider.rs`).")
+                 "xskill fake from `crates/provider-fakes` running as its own process "
+                 "(`examples/fake_provider.rs`).")
     lines += ["", "## Machine and versions", ""]
     lines.append(table(["what", "value"], list(info.items()) + list(vers.items())))
     lines += ["", "## Summary", ""]

@@ -1,6 +1,6 @@
 //! A provider fake as a standalone process, for benchmarks and manual runs.
 //!
-//! Starts one of the stateful fakes from `seedance_mcp::fakes` on `127.0.0.1`,
+//! Starts one of the stateful fakes from the `provider-fakes` crate on `127.0.0.1`,
 //! prints its base URL on the first line of stdout and, on the second, the
 //! environment a `seedance-mcp` process needs to use it
 //! (`SEEDANCE_PROVIDER=… KEY_VAR=… BASE_URL_VAR=…`), then serves until SIGINT or
@@ -13,14 +13,14 @@
 //! result video every finished task serves.
 //!
 //! ```sh
-//! cargo run --release --features fakes --example fake_provider -- \
+//! cargo run --release --example fake_provider -- \
 //!     --provider xskill --pending-polls 0 --processing-polls 0 --result-bytes 52428800
 //! ```
 
 use std::io::Write as _;
 
 use clap::{Parser, ValueEnum};
-use seedance_mcp::fakes::{ark, seed2, seedance2ai, support::PLACEHOLDER_MP4, xskill};
+use provider_fakes::{FakeControl, PLACEHOLDER_MP4, ark, seed2, seedance2ai, xskill};
 
 /// Which fake to run.
 #[derive(Debug, Clone, Copy, ValueEnum)]

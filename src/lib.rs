@@ -22,8 +22,6 @@ pub mod confine;
 pub mod domain;
 pub mod env_vars;
 pub mod error;
-#[cfg(feature = "fakes")]
-pub mod fakes;
 pub mod journal;
 pub mod lint;
 pub mod mcp;

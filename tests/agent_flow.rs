@@ -6,8 +6,9 @@
 mod common;
 
 use common::{call, connect, server, settings, xskill_settings};
+use provider_fakes::{FakeControl, xskill::FakeXskill};
 use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams};
-use seedance_mcp::{config::Settings, fakes::xskill::FakeXskill};
+use seedance_mcp::config::Settings;
 use serde_json::{Value, json};
 
 fn prompt_text(result: &rmcp::model::GetPromptResult) -> String {

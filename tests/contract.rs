@@ -9,36 +9,31 @@ mod common;
 use std::{sync::Arc, time::Duration};
 
 use futures_util::StreamExt;
-use seedance_mcp::fakes::ark::{ArkRegion, FakeArkConfig};
+use provider_fakes::{
+    FakeControl,
+    ark::{ArkRegion, FakeArk, FakeArkConfig},
+    seed2::FakeSeed2,
+    seedance2ai::FakeSeedance2ai,
+    xskill::FakeXskill,
+};
 use seedance_mcp::{
     domain::{
         GenerationRequest, ImageUpload, KnownModel, SubmittedTask, TaskRef, TaskSnapshot,
         TaskStatus,
     },
     error::ErrorKind,
-    fakes::{
-        ark::FakeArk, seed2::FakeSeed2, seedance2ai::FakeSeedance2ai, support::TaskOutcome,
-        xskill::FakeXskill,
-    },
     providers::{Provider, SubmissionKey, capabilities::BalanceSource},
     request::SubmitTaskParams,
     validate,
 };
 
-/// The fake behind a backend, for the hooks the contract needs.
-enum Fake {
-    None,
-    Xskill(FakeXskill),
-    Seed2(FakeSeed2),
-    Seedance2ai(FakeSeedance2ai),
-    Ark(FakeArk),
-}
-
 /// A backend under test.
 struct Backend {
     name: &'static str,
     provider: Arc<dyn Provider>,
-    fake: Fake,
+    /// The fake behind the backend, for the hooks the contract needs; `None`
+    /// for the simulator, which has no HTTP.
+    fake: Option<Box<dyn FakeControl>>,
     /// What a 4 s fast text-to-video costs here, when the provider reports prices.
     price_of_4s_fast: Option<f64>,
     _out: tempfile::TempDir,
@@ -47,15 +42,9 @@ struct Backend {
 impl Backend {
     /// A prompt whose task will fail (how depends on the backend).
     fn failing_prompt(&self) -> String {
-        let outcome = TaskOutcome::Fail("content moderation refused the output".into());
         match &self.fake {
-            Fake::None => return "a storm at sea #simulate-failure".to_owned(),
-            Fake::Xskill(f) => f.script_next_outcome(outcome),
-            Fake::Seed2(f) => f.script_next_outcome(outcome),
-            Fake::Seedance2ai(f) => f.script_next_outcome(outcome),
-            Fake::Ark(f) => f.script_next_outcome(TaskOutcome::Fail(
-                seedance_mcp::fakes::ark::OUTPUT_POLICY_VIOLATION.into(),
-            )),
+            None => return "a storm at sea #simulate-failure".to_owned(),
+            Some(fake) => fake.script_moderation_failure(),
         }
         "a storm at sea".to_owned()
     }
@@ -63,12 +52,8 @@ impl Backend {
     /// Empties the account (the simulator has no hook: it is spent down instead).
     async fn make_poor(&self) {
         match &self.fake {
-            Fake::Xskill(f) => f.set_balance(5),
-            Fake::Seed2(f) => f.set_points(5),
-            Fake::Seedance2ai(f) => f.set_credits(5),
-            // Ark keeps no balance in the API: an overdue account answers 403.
-            Fake::Ark(f) => f.fail_next_request(403, None),
-            Fake::None => {
+            Some(fake) => fake.make_unable_to_pay(),
+            None => {
                 let long = request("a long shot of the sea", Some("seedance-2.0"), 15);
                 while self.provider.balance().await.unwrap().available.amount >= 300.0 {
                     self.provider
@@ -84,11 +69,8 @@ impl Backend {
     /// the simulator, which has no HTTP to fail.
     fn fail_next(&self, status: u16, retry_after: Option<u64>) -> bool {
         match &self.fake {
-            Fake::None => return false,
-            Fake::Xskill(f) => f.fail_next_request(status, retry_after),
-            Fake::Seed2(f) => f.fail_next_request(status, retry_after),
-            Fake::Seedance2ai(f) => f.fail_next_request(status, retry_after),
-            Fake::Ark(f) => f.fail_next_request(status, retry_after),
+            None => return false,
+            Some(fake) => fake.fail_next_request(status, retry_after),
         }
         true
     }
@@ -108,7 +90,7 @@ async fn backends() -> Vec<Backend> {
     all.push(Backend {
         name: "sim",
         provider,
-        fake: Fake::None,
+        fake: None,
         price_of_4s_fast: Some(40.0),
         _out: out,
     });
@@ -119,7 +101,7 @@ async fn backends() -> Vec<Backend> {
     all.push(Backend {
         name: "xskill",
         provider,
-        fake: Fake::Xskill(fake),
+        fake: Some(Box::new(fake)),
         price_of_4s_fast: Some(40.0),
         _out: out,
     });
@@ -130,7 +112,7 @@ async fn backends() -> Vec<Backend> {
     all.push(Backend {
         name: "seed2",
         provider,
-        fake: Fake::Seed2(fake),
+        fake: Some(Box::new(fake)),
         price_of_4s_fast: Some(2320.0),
         _out: out,
     });
@@ -141,7 +123,7 @@ async fn backends() -> Vec<Backend> {
     all.push(Backend {
         name: "seedance2ai",
         provider,
-        fake: Fake::Seedance2ai(fake),
+        fake: Some(Box::new(fake)),
         price_of_4s_fast: Some(24.0),
         _out: out,
     });
@@ -163,7 +145,7 @@ async fn backends() -> Vec<Backend> {
         all.push(Backend {
             name,
             provider,
-            fake: Fake::Ark(fake),
+            fake: Some(Box::new(fake)),
             price_of_4s_fast: None,
             _out: out,
         });

@@ -10,10 +10,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use seedance_mcp::{
-    fakes::{seedance2ai::FakeSeedance2ai, xskill::FakeXskill},
-    test_hooks::CRASH_AT_ENV,
-};
+use provider_fakes::{FakeControl, seedance2ai::FakeSeedance2ai, xskill::FakeXskill};
+use seedance_mcp::test_hooks::CRASH_AT_ENV;
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");

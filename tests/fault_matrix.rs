@@ -9,14 +9,13 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{call, connect, server, settings};
-use seedance_mcp::{
-    config::Settings,
-    fakes::{
-        faults::{Fault, FaultProxy},
-        seedance2ai::FakeSeedance2ai,
-        xskill::{FakeXskill, FakeXskillConfig},
-    },
+use provider_fakes::{
+    FakeControl,
+    faults::{Fault, FaultProxy},
+    seedance2ai::FakeSeedance2ai,
+    xskill::{FakeXskill, FakeXskillConfig},
 };
+use seedance_mcp::config::Settings;
 use serde_json::{Value, json};
 
 /// What the row does after the faults are scripted.

@@ -11,10 +11,10 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
+use provider_fakes::faults::{Fault, FaultProxy};
 use seedance_mcp::{
     config::{Config, Settings},
     domain::TaskRef,
-    fakes::faults::{Fault, FaultProxy},
     mcp::args::Args,
     providers::{self, Provider, SubmissionKey},
     request::SubmitTaskParams,

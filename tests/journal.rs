@@ -5,7 +5,10 @@
 mod common;
 
 use common::{call, connect, server, submit_and_wait};
-use seedance_mcp::fakes::ark::{FakeArk, FakeArkConfig};
+use provider_fakes::{
+    FakeControl,
+    ark::{FakeArk, FakeArkConfig},
+};
 use serde_json::json;
 
 #[tokio::test]

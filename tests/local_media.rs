@@ -14,10 +14,8 @@ use common::{
     media::{MIB, connect_with_roots, file_uri, mp4, png, wav, write},
     server,
 };
-use seedance_mcp::{
-    config::Settings,
-    fakes::{ark::FakeArk, xskill::FakeXskill},
-};
+use provider_fakes::{FakeControl, ark::FakeArk, xskill::FakeXskill};
+use seedance_mcp::config::Settings;
 use serde_json::{Value, json};
 
 const A_URL: &str = "https://cdn.example.com/a.png";
@@ -479,9 +477,7 @@ async fn providers_that_cannot_take_a_local_file_say_what_to_do_instead() {
     let (out, media) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write(media.path(), "a.png", &png(400, 400), 100);
     write(media.path(), "v.mp4", &mp4(5000), 1000);
-    let seed2 = seedance_mcp::fakes::seed2::FakeSeed2::start()
-        .await
-        .unwrap();
+    let seed2 = provider_fakes::seed2::FakeSeed2::start().await.unwrap();
     let xskill = FakeXskill::start().await.unwrap();
     let ark = FakeArk::start().await.unwrap();
     let png_path = media.path().join("a.png");

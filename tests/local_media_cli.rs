@@ -8,7 +8,7 @@ mod common;
 use std::process::Command;
 
 use common::media::{MIB, png, write};
-use seedance_mcp::fakes::ark::FakeArk;
+use provider_fakes::{FakeControl, ark::FakeArk};
 
 /// Peak resident memory in MB, as `/usr/bin/time -v` reports it.
 fn peak_mb(stderr: &str) -> Option<f64> {

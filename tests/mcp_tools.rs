@@ -5,10 +5,11 @@
 mod common;
 
 use common::{call, connect, server, settings, submit_and_wait, xskill_settings};
-use seedance_mcp::{
-    fakes::xskill::{FakeXskill, FakeXskillConfig, ResultShape, TaskOutcome},
-    providers::sim::render,
+use provider_fakes::{
+    FakeControl, TaskOutcome,
+    xskill::{FakeXskill, FakeXskillConfig, ResultShape},
 };
+use seedance_mcp::providers::sim::render;
 use serde_json::json;
 
 fn real_clip() -> Vec<u8> {
@@ -200,7 +201,7 @@ async fn an_xskill_task_runs_to_success_and_the_provider_video_is_saved() {
 async fn an_xskill_failure_is_explained_in_actionable_words() {
     let fake = FakeXskill::start().await.unwrap();
     fake.script_next_outcome(TaskOutcome::Fail(
-        seedance_mcp::fakes::xskill::FACE_DETECTED_ERROR.into(),
+        provider_fakes::xskill::FACE_DETECTED_ERROR.into(),
     ));
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&xskill_settings(&fake, out.path()))).await;
@@ -275,7 +276,7 @@ async fn invalid_requests_are_refused_before_anything_reaches_the_provider() {
         "the fake received {:?}",
         fake.requests()
     );
-    assert_eq!(fake.balance(), 10_000);
+    assert_eq!(fake.balance(), Some(10_000));
 }
 
 #[tokio::test]

@@ -6,7 +6,10 @@
 mod common;
 
 use common::{call, connect, server, submit_and_wait};
-use seedance_mcp::fakes::ark::{ArkRegion, FakeArk, FakeArkConfig};
+use provider_fakes::{
+    FakeControl,
+    ark::{ArkRegion, FakeArk, FakeArkConfig},
+};
 use serde_json::json;
 
 async fn setup(
@@ -214,7 +217,7 @@ async fn ark_has_no_upload_or_balance_and_says_what_to_do_instead() {
 
 #[tokio::test]
 async fn a_moderation_failure_and_a_privacy_failure_are_told_apart() {
-    use seedance_mcp::fakes::{ark::INPUT_IMAGE_PRIVACY, support::TaskOutcome};
+    use provider_fakes::{TaskOutcome, ark::INPUT_IMAGE_PRIVACY};
     let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
     fake.script_next_outcome(TaskOutcome::Fail(INPUT_IMAGE_PRIVACY.into()));
     let task = submit_and_wait(

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{call, connect, server, submit_and_wait};
-use seedance_mcp::fakes::seed2::FakeSeed2;
+use provider_fakes::{FakeControl, seed2::FakeSeed2};
 use serde_json::json;
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{call, connect, server, submit_and_wait};
-use seedance_mcp::fakes::seedance2ai::FakeSeedance2ai;
+use provider_fakes::{FakeControl, seedance2ai::FakeSeedance2ai};
 use serde_json::json;
 
 async fn setup() -> (
@@ -41,8 +41,8 @@ async fn a_create_that_meets_a_transient_failure_is_retried_with_the_same_key_an
     assert!(creates[0].idempotency_key.is_some());
     assert_eq!(fake.created_tasks().len(), 1);
     assert_eq!(
-        fake.credits(),
-        200 - 30,
+        fake.balance(),
+        Some(200 - 30),
         "5 s standard costs 30 credits, once"
     );
 }
@@ -156,7 +156,10 @@ async fn image_models_run_to_completion_and_report_the_balance() {
     assert_eq!(fake.created_tasks()[0].body["resolution"], "2K");
     let (err, balance) = call(&client, "get_balance", json!({})).await;
     assert!(!err, "{balance}");
-    assert_eq!(balance["available"]["amount"], json!(fake.credits() as f64));
+    assert_eq!(
+        balance["available"]["amount"],
+        json!(fake.balance().unwrap() as f64)
+    );
     assert!(balance["last_seen_at"].is_string());
     let task = submit_and_wait(&client, json!({"prompt": "make it blue", "model": "nano-banana-pro", "image_urls": ["https://cdn.example.com/a.png"]})).await;
     assert_eq!(task["status"], "succeeded", "{task}");

@@ -7,7 +7,8 @@ mod common;
 
 use std::{path::Path, process::Command};
 
-use seedance_mcp::{fakes::xskill::FakeXskill, mcp::transport::serve_http};
+use provider_fakes::{FakeControl, xskill::FakeXskill};
+use seedance_mcp::mcp::transport::serve_http;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -76,7 +77,7 @@ async fn the_python_sdk_drives_the_binary_over_stdio_on_the_xskill_fake() {
             caption: "xskill fake".into(),
         },
     );
-    let config = seedance_mcp::fakes::xskill::FakeXskillConfig {
+    let config = provider_fakes::xskill::FakeXskillConfig {
         result_bytes: clip,
         ..Default::default()
     };

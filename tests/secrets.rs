@@ -8,7 +8,10 @@ use std::{
     process::{Command, Stdio},
 };
 
-use seedance_mcp::fakes::xskill::{FakeXskill, FakeXskillConfig};
+use provider_fakes::{
+    FakeControl,
+    xskill::{FakeXskill, FakeXskillConfig},
+};
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-secret-4f9a2c7e1b";

@@ -54,7 +54,7 @@ def build(opts, with_clean_build=False):
         build_row = [f"clean `{COMMAND}`", "–", build_text]
     details = table(["what", "value", "notes"], [
         ["release binary `seedance-mcp`", f"{size:,} bytes ({size / MIB:.1f} MiB)",
-         "`cargo build --release`: stripped, thin LTO, one codegen unit; no `fakes` feature"],
+         "`cargo build --release`: stripped, thin LTO, one codegen unit; no provider fakes"],
         build_row,
     ])
     details += ("\n\nThe clean build uses its own empty target directory (removed afterwards), so the "

@@ -8,6 +8,7 @@ pub mod python;
 
 use std::{path::Path, sync::Arc};
 
+use provider_fakes::{FakeControl, xskill::FakeXskill};
 use rmcp::{
     ClientHandler, RoleClient, ServiceExt,
     model::{CallToolRequestParams, ProgressNotificationParam},
@@ -15,7 +16,6 @@ use rmcp::{
 };
 use seedance_mcp::{
     config::{Config, Settings},
-    fakes::xskill::FakeXskill,
     mcp::{SeedanceServer, transport},
     providers::Provider,
     service::{Service, media::LocalScope},
@@ -36,22 +36,22 @@ pub fn settings(out: &Path) -> Settings {
 }
 
 /// Settings that point an Ark backend (BytePlus unless the fake is Volcengine) at a running fake.
-pub fn ark_settings(fake: &seedance_mcp::fakes::ark::FakeArk, out: &Path) -> Settings {
+pub fn ark_settings(fake: &provider_fakes::ark::FakeArk, out: &Path) -> Settings {
     let region = match fake.region() {
-        seedance_mcp::fakes::ark::ArkRegion::Volcengine => "volcengine",
+        provider_fakes::ark::ArkRegion::Volcengine => "volcengine",
         _ => "byteplus",
     };
     settings(out).with_provider(region, fake.api_key(), &fake.base_url())
 }
 
 /// Settings that point the seed2.io backend at a running fake.
-pub fn seed2_settings(fake: &seedance_mcp::fakes::seed2::FakeSeed2, out: &Path) -> Settings {
+pub fn seed2_settings(fake: &provider_fakes::seed2::FakeSeed2, out: &Path) -> Settings {
     settings(out).with_provider("seed2", fake.api_key(), &fake.base_url())
 }
 
 /// Settings that point the seedance2ai.io backend at a running fake.
 pub fn seedance2ai_settings(
-    fake: &seedance_mcp::fakes::seedance2ai::FakeSeedance2ai,
+    fake: &provider_fakes::seedance2ai::FakeSeedance2ai,
     out: &Path,
 ) -> Settings {
     settings(out).with_provider("seedance2ai", fake.api_key(), &fake.base_url())

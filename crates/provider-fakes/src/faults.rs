@@ -22,7 +22,7 @@ use axum::{
 };
 use futures_util::stream;
 
-use super::support::{FakeServer, lock};
+use crate::server::{Server, lock};
 
 /// What goes wrong with one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +68,7 @@ struct ProxyState {
 /// A running fault proxy in front of `upstream`.
 #[derive(Debug)]
 pub struct FaultProxy {
-    server: FakeServer,
+    server: Server,
     state: Arc<Mutex<ProxyState>>,
 }
 
@@ -85,7 +85,7 @@ impl FaultProxy {
             seen: Vec::new(),
         }));
         let shared = Arc::clone(&state);
-        let server = FakeServer::start("fault-proxy", move |_| {
+        let server = Server::start("fault-proxy", move |_| {
             Router::new().fallback(handle).with_state(shared)
         })
         .await?;
@@ -94,7 +94,7 @@ impl FaultProxy {
 
     /// `http://127.0.0.1:PORT`: point the provider's base URL here.
     pub fn base_url(&self) -> String {
-        self.server.base_url()
+        self.server.origin()
     }
 
     /// The next request whose path contains `path_fragment` gets `fault`.

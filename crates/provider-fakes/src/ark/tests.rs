@@ -15,18 +15,21 @@ async fn download(url: &str) -> reqwest::Response {
     client().get(url).send().await.unwrap()
 }
 
-use crate::fakes::support::test_client::{Reply, client, send};
+use reqwest::Method;
+
+use crate::{
+    FakeControl, PLACEHOLDER_MP4, PLACEHOLDER_PNG, TaskOutcome,
+    test_client::{self, Reply, client, keyed, send},
+};
+
+const TASKS: &str = "/contents/generations/tasks";
 
 fn tasks_url(fake: &FakeArk) -> String {
     format!("{}/contents/generations/tasks", fake.base_url())
 }
 
 async fn create(fake: &FakeArk, body: Value) -> Reply {
-    let request = client()
-        .post(tasks_url(fake))
-        .bearer_auth(fake.api_key())
-        .json(&body);
-    send(request).await
+    send(keyed(fake, Method::POST, TASKS).json(&body)).await
 }
 
 async fn create_ok(fake: &FakeArk, body: Value) -> String {
@@ -36,41 +39,21 @@ async fn create_ok(fake: &FakeArk, body: Value) -> String {
 }
 
 async fn get_task(fake: &FakeArk, id: &str) -> Reply {
-    let request = client()
-        .get(format!("{}/{id}", tasks_url(fake)))
-        .bearer_auth(fake.api_key());
-    send(request).await
+    send(keyed(fake, Method::GET, &format!("{TASKS}/{id}"))).await
 }
 
 async fn list(fake: &FakeArk, query: &str) -> Reply {
-    let request = client()
-        .get(format!("{}?{query}", tasks_url(fake)))
-        .bearer_auth(fake.api_key());
-    send(request).await
+    send(keyed(fake, Method::GET, &format!("{TASKS}?{query}"))).await
 }
 
 async fn delete(fake: &FakeArk, id: &str) -> Reply {
-    let request = client()
-        .delete(format!("{}/{id}", tasks_url(fake)))
-        .bearer_auth(fake.api_key())
-        .json(&json!({}));
-    send(request).await
+    send(keyed(fake, Method::DELETE, &format!("{TASKS}/{id}")).json(&json!({}))).await
 }
 
 /// Reads the task until it settles; returns every status seen and the last
 /// task object.
 async fn poll_to_end(fake: &FakeArk, id: &str) -> (Vec<String>, Value) {
-    let mut seen = Vec::new();
-    for _ in 0..20 {
-        let reply = get_task(fake, id).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        let status = reply.body["status"].as_str().unwrap().to_owned();
-        seen.push(status.clone());
-        if !matches!(status.as_str(), "queued" | "running") {
-            return (seen, reply.body);
-        }
-    }
-    panic!("task {id} never settled: {seen:?}");
+    test_client::poll_to_end(|| get_task(fake, id), |body| &body["status"]).await
 }
 
 fn assert_error(reply: &Reply, status: u16, code: &str, param: &str) {
@@ -257,7 +240,7 @@ async fn a_task_is_queued_then_running_then_succeeded_and_bills_108900_tokens_fo
     assert!(done["content"].get("last_frame_url").is_none());
 
     let url = done["content"]["video_url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("http://{}/cdn/{id}.mp4?", fake.server.addr())));
+    assert!(url.starts_with(&format!("{}/cdn/{id}.mp4?", fake.origin())));
     let download = download(url).await;
     assert_eq!(download.status().as_u16(), 200);
     assert_eq!(download.headers()["content-type"], "video/mp4");
@@ -374,7 +357,7 @@ async fn return_last_frame_adds_a_last_frame_url_served_by_the_fake() {
         prompt_only(&model, json!({ "return_last_frame": true })),
     )
     .await;
-    let url = format!("http://{}/cdn/{id}-last-frame.png", fake.server.addr());
+    let url = format!("{}/cdn/{id}-last-frame.png", fake.origin());
     assert_eq!(download(&url).await.status().as_u16(), 404);
 
     let (_, done) = poll_to_end(&fake, &id).await;
@@ -393,7 +376,7 @@ async fn result_urls_are_404_until_the_task_succeeds_and_need_no_key() {
         prompt_only(&fake.model_id(ArkModel::Seedance2), json!({})),
     )
     .await;
-    let url = format!("http://{}/cdn/{id}.mp4", fake.server.addr());
+    let url = format!("{}/cdn/{id}.mp4", fake.origin());
     let early = send(client().get(&url)).await;
     assert_eq!(early.status, 404);
     assert!(early.headers.contains_key("x-request-id"));

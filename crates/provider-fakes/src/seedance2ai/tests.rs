@@ -6,7 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::*;
 
-use crate::fakes::support::test_client::{Reply, client, send};
+use reqwest::Method;
+
+use crate::{
+    FakeControl, TaskOutcome,
+    test_client::{self, Reply, client, keyed, send, urls},
+};
 
 /// A key no other request in this test binary uses.
 fn fresh_key() -> String {
@@ -47,10 +52,7 @@ async fn create_video(fake: &FakeSeedance2ai, body: Value) -> Reply {
 }
 
 async fn get(fake: &FakeSeedance2ai, path: &str) -> Reply {
-    let request = client()
-        .get(format!("{}{path}", fake.base_url()))
-        .bearer_auth(fake.api_key());
-    send(request).await
+    send(keyed(fake, Method::GET, path)).await
 }
 
 async fn get_task(fake: &FakeSeedance2ai, id: &str) -> Reply {
@@ -65,17 +67,7 @@ fn id_of(reply: &Reply) -> String {
 /// Polls until the task is terminal, returning every status seen and the
 /// final task JSON.
 async fn poll_to_end(fake: &FakeSeedance2ai, id: &str) -> (Vec<String>, Value) {
-    let mut seen = Vec::new();
-    for _ in 0..20 {
-        let reply = get_task(fake, id).await;
-        assert_eq!(reply.status, 200, "{}", reply.body);
-        let status = reply.body["status"].as_str().unwrap().to_owned();
-        seen.push(status.clone());
-        if status == "completed" || status == "failed" {
-            return (seen, reply.body);
-        }
-    }
-    panic!("task {id} never finished: {seen:?}");
+    test_client::poll_to_end(|| get_task(fake, id), |body| &body["status"]).await
 }
 
 fn assert_error(reply: &Reply, status: u16, code: &str, mentions: &str) {
@@ -92,12 +84,6 @@ fn assert_invalid(reply: &Reply, mentions: &str) {
     assert_error(reply, 400, "invalid_request", mentions);
 }
 
-fn https_urls(count: usize) -> Vec<String> {
-    (0..count)
-        .map(|index| format!("https://example.com/{index}.png"))
-        .collect()
-}
-
 #[tokio::test]
 async fn requests_without_the_right_bearer_key_get_401_and_create_nothing() {
     let fake = FakeSeedance2ai::start().await.unwrap();
@@ -110,7 +96,7 @@ async fn requests_without_the_right_bearer_key_get_401_and_create_nothing() {
     assert_error(&task, 401, "unauthorized", "API key");
 
     assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.credits(), DEFAULT_CREDITS);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
     assert_eq!(fake.create_calls(), 2);
     let recorded = fake.requests();
     assert_eq!(recorded.len(), 3);
@@ -138,7 +124,7 @@ async fn a_post_without_an_idempotency_key_is_rejected_and_creates_nothing() {
     .await;
     assert_invalid(&image_reply, "Idempotency-Key");
     assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.credits(), DEFAULT_CREDITS);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
 }
 
 #[tokio::test]
@@ -147,7 +133,7 @@ async fn a_retry_with_the_same_key_and_body_replays_the_original_answer_and_char
     let body = json!({ "prompt": "a glass train", "duration": "5" });
     let first = post_keyed(&fake, "retry-1", VIDEO_PATH, &body).await;
     let id = id_of(&first);
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
 
     // The task moves on; a replay still answers what the first POST answered.
     poll_to_end(&fake, &id).await;
@@ -166,7 +152,7 @@ async fn a_retry_with_the_same_key_and_body_replays_the_original_answer_and_char
 
     assert_eq!(fake.created_tasks().len(), 1);
     assert_eq!(fake.created_tasks()[0].idempotency_key, "retry-1");
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
     assert_eq!(fake.create_calls(), 3);
 }
 
@@ -186,7 +172,7 @@ async fn the_same_key_with_a_different_body_or_endpoint_is_an_idempotency_confli
     let elsewhere = post_keyed(&fake, "k", NANO_BANANA_PRO_PATH, &image).await;
     assert_error(&elsewhere, 409, "idempotency_conflict", "Idempotency-Key");
     assert_eq!(fake.created_tasks().len(), 1);
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
 }
 
 #[tokio::test]
@@ -204,7 +190,7 @@ async fn duration_must_be_a_string_from_4_to_15() {
         assert_invalid(&reply, "duration must be a string");
     }
     assert!(fake.created_tasks().is_empty());
-    fake.set_credits(1_000);
+    fake.set_balance(1_000);
     let four = create_video(&fake, json!({ "prompt": "a cat", "duration": "4" })).await;
     assert_eq!(four.body["credits_used"], 24, "{}", four.body);
     let fifteen = create_video(&fake, json!({ "prompt": "a cat", "duration": "15" })).await;
@@ -227,7 +213,7 @@ async fn the_mode_must_match_the_media_sent() {
             "text-to-video takes no media",
         ),
         (
-            json!({ "media_urls": https_urls(1) }),
+            json!({ "media_urls": urls(1) }),
             "text-to-video takes no media",
         ),
         (
@@ -239,16 +225,16 @@ async fn the_mode_must_match_the_media_sent() {
             "image_url (the start frame) is required",
         ),
         (
-            json!({ "mode": "image-to-video", "image_url": image, "media_urls": https_urls(1) }),
+            json!({ "mode": "image-to-video", "image_url": image, "media_urls": urls(1) }),
             "media_urls is only allowed",
         ),
         (json!({ "mode": "media-to-video" }), "media_urls (1 to 12"),
         (
-            json!({ "mode": "media-to-video", "media_urls": https_urls(1), "image_url": image }),
+            json!({ "mode": "media-to-video", "media_urls": urls(1), "image_url": image }),
             "only allowed when mode is image-to-video",
         ),
         (
-            json!({ "mode": "media-to-video", "media_urls": https_urls(1), "end_image_url": end }),
+            json!({ "mode": "media-to-video", "media_urls": urls(1), "end_image_url": end }),
             "only allowed when mode is image-to-video",
         ),
         (
@@ -256,7 +242,7 @@ async fn the_mode_must_match_the_media_sent() {
             "1 to 12 URLs",
         ),
         (
-            json!({ "mode": "media-to-video", "media_urls": https_urls(13) }),
+            json!({ "mode": "media-to-video", "media_urls": urls(13) }),
             "1 to 12 URLs",
         ),
         (json!({ "mode": "video-to-video" }), "mode must be one of"),
@@ -272,7 +258,7 @@ async fn the_mode_must_match_the_media_sent() {
         json!({ "mode": "text-to-video", "image_url": null, "media_urls": null }),
         json!({ "mode": "image-to-video", "image_url": image }),
         json!({ "mode": "image-to-video", "image_url": image, "end_image_url": end }),
-        json!({ "mode": "media-to-video", "media_urls": https_urls(12) }),
+        json!({ "mode": "media-to-video", "media_urls": urls(12) }),
     ];
     for mut body in accepted {
         body["prompt"] = json!("a cat");
@@ -409,7 +395,7 @@ async fn pro_only_resolutions_are_rejected_below_pro_and_priced_on_pro() {
         assert_eq!(reply.body["credits_used"], price, "{}", reply.body);
         spent += price;
     }
-    assert_eq!(fake.credits(), 10_000 - spent);
+    assert_eq!(fake.balance(), Some(10_000 - spent));
 }
 
 #[tokio::test]
@@ -468,20 +454,20 @@ async fn forbidden_unknown_and_badly_typed_fields_are_rejected() {
 #[tokio::test]
 async fn too_few_credits_give_402_with_required_and_available_and_create_nothing() {
     let fake = FakeSeedance2ai::start().await.unwrap();
-    fake.set_credits(29);
+    fake.set_balance(29);
     let body = json!({ "prompt": "a cat", "duration": "5" });
     let reply = post_keyed(&fake, "poor", VIDEO_PATH, &body).await;
     assert_error(&reply, 402, "insufficient_credits", "30");
     assert_eq!(reply.body["error"]["required_credits"], 30);
     assert_eq!(reply.body["error"]["available_credits"], 29);
     assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.credits(), 29);
+    assert_eq!(fake.balance(), Some(29));
 
     // A rejected create does not burn its key: after a top-up the retry works.
-    fake.set_credits(30);
+    fake.set_balance(30);
     let retry = post_keyed(&fake, "poor", VIDEO_PATH, &body).await;
     id_of(&retry);
-    assert_eq!(fake.credits(), 0);
+    assert_eq!(fake.balance(), Some(0));
 }
 
 #[tokio::test]
@@ -539,7 +525,7 @@ async fn a_video_task_is_processing_then_completed_with_downloadable_outputs() {
     let again = get_task(&fake, &id).await;
     assert_eq!(again.body, done);
     assert_eq!(fake.task(&id).unwrap().status, "completed");
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
 }
 
 #[tokio::test]
@@ -562,7 +548,7 @@ async fn a_scripted_failure_reports_its_code_and_refunds_the_credits_once() {
     ];
     for (code, mentions) in expected {
         let id = id_of(&create_video(&fake, json!({ "prompt": "a face" })).await);
-        assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+        assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
         let (seen, done) = poll_to_end(&fake, &id).await;
         assert_eq!(seen, ["failed"]);
         assert_eq!(done["error"]["code"], code);
@@ -575,9 +561,9 @@ async fn a_scripted_failure_reports_its_code_and_refunds_the_credits_once() {
         assert_eq!(done["output"], Value::Null);
         assert_eq!(done["credits_used"], 30);
         assert_eq!(done["credits_refunded"], 30);
-        assert_eq!(fake.credits(), DEFAULT_CREDITS);
+        assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
         get_task(&fake, &id).await;
-        assert_eq!(fake.credits(), DEFAULT_CREDITS);
+        assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
         assert_eq!(fake.task(&id).unwrap().credits_refunded, 30);
         let cdn = reqwest::get(format!("{}/cdn/{id}.mp4", fake.origin()))
             .await
@@ -615,7 +601,7 @@ async fn the_rate_limiter_answers_429_with_retry_after_and_creates_nothing() {
         "Retry-After",
     );
     assert_eq!(fake.created_tasks().len(), 1);
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
 
     // Unauthorised requests and CDN downloads do not count against the account.
     let anonymous = post_as(&fake, None, Some("x"), VIDEO_PATH, &body).await;
@@ -630,13 +616,13 @@ async fn the_sliding_window_frees_a_slot_sixty_seconds_after_an_admission() {
     })
     .await
     .unwrap();
-    let mut state = fake.state();
+    let limiter = &mut fake.state().api;
     let start = Instant::now();
-    assert_eq!(state.admit(start), Ok(()));
-    assert_eq!(state.admit(start + Duration::from_millis(500)), Err(60));
-    assert_eq!(state.admit(start + Duration::from_secs(59)), Err(1));
-    assert_eq!(state.admit(start + Duration::from_secs(60)), Ok(()));
-    assert_eq!(state.admit(start + Duration::from_secs(61)), Err(59));
+    assert_eq!(limiter.admit(start), Ok(()));
+    assert_eq!(limiter.admit(start + Duration::from_millis(500)), Err(60));
+    assert_eq!(limiter.admit(start + Duration::from_secs(59)), Err(1));
+    assert_eq!(limiter.admit(start + Duration::from_secs(60)), Ok(()));
+    assert_eq!(limiter.admit(start + Duration::from_secs(61)), Err(59));
 }
 
 #[tokio::test]
@@ -659,7 +645,7 @@ async fn scripted_errors_use_the_documented_codes_and_do_not_burn_the_key() {
     id_of(&ok);
     assert_eq!(fake.create_calls(), 3);
     assert_eq!(fake.created_tasks().len(), 1);
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 30);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
 }
 
 #[tokio::test]
@@ -703,7 +689,7 @@ async fn gpt_image_2_batches_create_one_task_per_image_that_complete_with_url_ar
     let tasks = fake.created_tasks();
     assert_eq!(tasks.len(), 2);
     assert!(tasks.iter().all(|task| task.kind == TaskKind::GptImage2));
-    assert_eq!(fake.credits(), DEFAULT_CREDITS - 24);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 24));
 
     let single = create(
         &fake,
@@ -723,7 +709,7 @@ async fn nano_banana_pro_completes_with_image_objects_in_the_requested_format() 
         NANO_BANANA_PRO_PATH,
         json!({
             "type": "image-to-image", "prompt": "a packaging mockup", "image_size": "1:1",
-            "resolution": "1K", "output_format": "jpeg", "image_urls": https_urls(8),
+            "resolution": "1K", "output_format": "jpeg", "image_urls": urls(8),
         }),
     )
     .await;
@@ -749,7 +735,7 @@ async fn nano_banana_pro_completes_with_image_objects_in_the_requested_format() 
         assert_eq!(download.headers()["content-type"], "image/jpeg");
         let bytes = download.bytes().await.unwrap();
         assert_eq!(
-            super::super::support::sniff_image(&bytes),
+            crate::media::sniff_image(&bytes),
             Some(("image/jpeg", "jpg"))
         );
     }
@@ -802,11 +788,11 @@ async fn image_requests_follow_their_documented_fields() {
             "image_urls (1 to 10",
         ),
         (
-            gpt(json!({ "image_urls": https_urls(1) })),
+            gpt(json!({ "image_urls": urls(1) })),
             "only allowed when type is image-to-image",
         ),
         (
-            gpt(json!({ "type": "image-to-image", "image_urls": https_urls(11) })),
+            gpt(json!({ "type": "image-to-image", "image_urls": urls(11) })),
             "1 to 10 URLs",
         ),
         (gpt(json!({ "provider": "openai" })), "Do not send provider"),
@@ -817,7 +803,7 @@ async fn image_requests_follow_their_documented_fields() {
     let nbp_cases = [
         (json!({ "prompt": "a mockup" }), "type is required"),
         (
-            json!({ "type": "image-to-image", "prompt": "a mockup", "image_urls": https_urls(9) }),
+            json!({ "type": "image-to-image", "prompt": "a mockup", "image_urls": urls(9) }),
             "1 to 8 URLs",
         ),
         (
@@ -833,7 +819,7 @@ async fn image_requests_follow_their_documented_fields() {
         assert_invalid(&create(&fake, NANO_BANANA_PRO_PATH, body).await, mentions);
     }
     assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.credits(), DEFAULT_CREDITS);
+    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
 }
 
 #[tokio::test]

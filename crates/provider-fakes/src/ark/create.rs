@@ -27,10 +27,14 @@
 //!   would need a decoder for every format).
 
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::{ArkError, ArkModel, ArkRegion};
-use crate::fakes::support::sniff_image;
+use super::{ArkModel, ArkRegion, invalid, missing, model_not_found};
+use crate::{
+    fields::{Fields, Problem, is_http_url},
+    media::sniff_image,
+    server::ApiError,
+};
 
 /// Output frame rate of every Seedance model.
 pub(super) const FRAMES_PER_SECOND: u64 = 24;
@@ -188,22 +192,18 @@ pub(super) struct Plan {
 /// Validates a create body for `region`. The model is resolved before the
 /// other fields are looked at, so an unknown model is a 404 whatever else
 /// is wrong.
-pub(super) fn plan(body: &[u8], region: ArkRegion) -> Result<Plan, ArkError> {
-    let value: Value = serde_json::from_slice(body).map_err(|error| {
-        ArkError::invalid("", format!("The request body is not valid JSON: {error}."))
-    })?;
+pub(super) fn plan(body: &[u8], region: ArkRegion) -> Result<Plan, ApiError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|error| invalid("", format!("The request body is not valid JSON: {error}.")))?;
     let Value::Object(map) = value else {
-        return Err(ArkError::invalid(
-            "",
-            "The request body must be a JSON object.",
-        ));
+        return Err(invalid("", "The request body must be a JSON object."));
     };
-    let fields = Fields(&map);
-    fields.reject_unknown()?;
+    let fields = Fields::new(&map, words);
+    fields.only(TOP_LEVEL_KEYS)?;
     let model = fields.required_string("model")?;
     let kind = region
         .resolve(model)
-        .ok_or_else(|| ArkError::model_not_found(model))?;
+        .ok_or_else(|| model_not_found(model))?;
     let content = Content::parse(fields.get("content"))?;
     let options = Options::read(&fields)?;
     check_content(kind, &content, &options)?;
@@ -219,105 +219,33 @@ pub(super) fn plan(body: &[u8], region: ArkRegion) -> Result<Plan, ArkError> {
 }
 
 // ---------------------------------------------------------------------------
-// Typed access to a JSON object (null = absent)
+// The wording of refusals
 // ---------------------------------------------------------------------------
 
-struct Fields<'a>(&'a Map<String, Value>);
-
-impl<'a> Fields<'a> {
-    fn get(&self, key: &str) -> Option<&'a Value> {
-        self.0.get(key).filter(|value| !value.is_null())
-    }
-
-    /// Strictness catches typos (`aspect_ratio`, `resolutions`) that the real
-    /// service would otherwise ignore, producing a video nobody asked for.
-    fn reject_unknown(&self) -> Result<(), ArkError> {
-        match self
-            .0
-            .keys()
-            .find(|key| !TOP_LEVEL_KEYS.contains(&key.as_str()))
-        {
-            Some(key) => Err(ArkError::invalid(
-                key.clone(),
-                format!("The parameter `{key}` specified in the request is not supported."),
-            )),
-            None => Ok(()),
+/// Words refusals the Ark way: 400 `InvalidParameter` (or `MissingParameter`)
+/// with `param` naming the field and a message quoting it in backticks.
+fn words(key: &str, problem: Problem<'_>) -> ApiError {
+    let message = match problem {
+        Problem::Missing | Problem::MissingChoice(_) => return missing(key),
+        Problem::Unknown { .. } => {
+            format!("The parameter `{key}` specified in the request is not supported.")
         }
-    }
-
-    fn required_string(&self, key: &str) -> Result<&'a str, ArkError> {
-        let value = self.get(key).ok_or_else(|| ArkError::missing(key))?;
-        value
-            .as_str()
-            .filter(|text| !text.is_empty())
-            .ok_or_else(|| ArkError::invalid(key, format!("`{key}` must be a non-empty string.")))
-    }
-
-    fn string(&self, key: &str) -> Result<Option<&'a str>, ArkError> {
-        self.get(key)
-            .map(|value| {
-                value
-                    .as_str()
-                    .ok_or_else(|| ArkError::invalid(key, format!("`{key}` must be a string.")))
-            })
-            .transpose()
-    }
-
-    fn boolean(&self, key: &str) -> Result<Option<bool>, ArkError> {
-        self.get(key)
-            .map(|value| {
-                value.as_bool().ok_or_else(|| {
-                    ArkError::invalid(key, format!("`{key}` must be true or false (got {value})."))
-                })
-            })
-            .transpose()
-    }
-
-    /// Only a JSON integer passes: `"5"` and `5.0` are rejected.
-    fn integer(&self, key: &str) -> Result<Option<i64>, ArkError> {
-        self.get(key)
-            .map(|value| {
-                value.as_i64().ok_or_else(|| {
-                    ArkError::invalid(key, format!("`{key}` must be an integer (got {value})."))
-                })
-            })
-            .transpose()
-    }
-
-    fn integer_in(&self, key: &str, (min, max): (i64, i64)) -> Result<Option<i64>, ArkError> {
-        let number = self.integer(key)?;
-        match number {
-            Some(number) if !(min..=max).contains(&number) => Err(ArkError::invalid(
-                key,
-                format!("`{key}` must be between {min} and {max} (got {number})."),
-            )),
-            _ => Ok(number),
+        Problem::NotString => format!("`{key}` must be a string."),
+        Problem::NotBool(got) => format!("`{key}` must be true or false (got {got})."),
+        Problem::NotInteger { got, .. } => format!("`{key}` must be an integer (got {got})."),
+        Problem::OutOfRange { min, max, got } => {
+            format!("`{key}` must be between {min} and {max} (got {got}).")
         }
-    }
-
-    fn one_of(
-        &self,
-        key: &str,
-        allowed: &[&'static str],
-    ) -> Result<Option<&'static str>, ArkError> {
-        let Some(value) = self.get(key) else {
-            return Ok(None);
-        };
-        value
-            .as_str()
-            .and_then(|text| allowed.iter().copied().find(|choice| *choice == text))
-            .map(Some)
-            .ok_or_else(|| {
-                ArkError::invalid(
-                    key,
-                    format!(
-                        "`{key}` must be one of {} (got {value}).",
-                        allowed.join(", ")
-                    ),
-                )
-            })
-    }
+        Problem::NotOneOf(allowed, got) => {
+            format!("`{key}` must be one of {} (got {got}).", allowed.join(", "))
+        }
+        _ => format!("`{key}` must be a non-empty string."),
+    };
+    invalid(key, message)
 }
+
+/// Every integer Ark takes without a range of its own.
+const ANY: (i64, i64) = (i64::MIN, i64::MAX);
 
 // ---------------------------------------------------------------------------
 // Content items
@@ -364,13 +292,13 @@ struct Content {
 }
 
 impl Content {
-    fn parse(value: Option<&Value>) -> Result<Self, ArkError> {
-        let value = value.ok_or_else(|| ArkError::missing("content"))?;
-        let items = value.as_array().ok_or_else(|| {
-            ArkError::invalid("content", "`content` must be an array of content items.")
-        })?;
+    fn parse(value: Option<&Value>) -> Result<Self, ApiError> {
+        let value = value.ok_or_else(|| missing("content"))?;
+        let items = value
+            .as_array()
+            .ok_or_else(|| invalid("content", "`content` must be an array of content items."))?;
         if items.is_empty() {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "content",
                 "`content` must not be empty: send at least a text item with the prompt.",
             ));
@@ -382,25 +310,24 @@ impl Content {
         Ok(content)
     }
 
-    fn add(&mut self, index: usize, item: &Value) -> Result<(), ArkError> {
+    fn add(&mut self, index: usize, item: &Value) -> Result<(), ApiError> {
         let at = |key: &str| format!("content[{index}].{key}");
         let object = item.as_object().ok_or_else(|| {
-            ArkError::invalid(
+            invalid(
                 format!("content[{index}]"),
                 "A content item must be a JSON object.",
             )
         })?;
-        let fields = Fields(object);
+        let fields = Fields::new(object, words);
         if let Some(key) = object.keys().find(|key| !ITEM_KEYS.contains(&key.as_str())) {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 at(key),
                 format!("The content item key `{key}` is not supported."),
             ));
         }
-        let kind = fields.required_string("type").map_err(|error| ArkError {
-            param: at("type"),
-            ..error
-        })?;
+        let kind = fields
+            .required_string("type")
+            .map_err(|error| error.param(at("type")))?;
         let used: &[&str] = match kind {
             "text" => &["type", "text"],
             "image_url" => &["type", "image_url", "role"],
@@ -408,7 +335,7 @@ impl Content {
             "audio_url" => &["type", "audio_url", "role"],
             "draft_task" => &["type", "draft_task"],
             other => {
-                return Err(ArkError::invalid(
+                return Err(invalid(
                     at("type"),
                     format!(
                         "Unknown content item type {other:?}; use text, image_url, video_url, \
@@ -422,18 +349,16 @@ impl Content {
             .find(|(key, value)| !value.is_null() && !used.contains(&key.as_str()))
             .map(|(key, _)| key)
         {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 at(key),
                 format!("A {kind} item cannot carry `{key}`."),
             ));
         }
         match kind {
             "text" => {
-                let text = fields
-                    .get("text")
-                    .ok_or_else(|| ArkError::missing(&at("text")))?;
+                let text = fields.get("text").ok_or_else(|| missing(&at("text")))?;
                 if text.as_str().is_none_or(|text| text.trim().is_empty()) {
-                    return Err(ArkError::invalid(
+                    return Err(invalid(
                         at("text"),
                         "The text of a text item must be a non-empty string.",
                     ));
@@ -443,7 +368,7 @@ impl Content {
             "draft_task" => {
                 let id = draft_task_id(index, fields.get("draft_task"))?;
                 if self.draft.is_some() {
-                    return Err(ArkError::invalid(
+                    return Err(invalid(
                         format!("content[{index}]"),
                         "Only one draft_task item is allowed.",
                     ));
@@ -468,18 +393,17 @@ impl Content {
         index: usize,
         media: Media,
         fields: &Fields<'_>,
-    ) -> Result<(), ArkError> {
+    ) -> Result<(), ApiError> {
         let param = format!("content[{index}].role");
-        let role = fields.string("role").map_err(|error| ArkError {
-            param: param.clone(),
-            ..error
-        })?;
+        let role = fields
+            .string("role")
+            .map_err(|error| error.param(param.clone()))?;
         let Some(role) = role else {
             if media == Media::Image {
                 self.unroled_images.push(index);
                 return Ok(());
             }
-            return Err(ArkError::missing(&param));
+            return Err(missing(&param));
         };
         let list = match role {
             "first_frame" if media == Media::Image => &mut self.first_frames,
@@ -488,7 +412,7 @@ impl Content {
             "reference_video" if media == Media::Video => &mut self.reference_videos,
             "reference_audio" if media == Media::Audio => &mut self.reference_audios,
             other => {
-                return Err(ArkError::invalid(
+                return Err(invalid(
                     param,
                     format!(
                         "The role {other:?} is not valid for a {} item; use {}.",
@@ -533,30 +457,29 @@ impl Content {
     }
 }
 
-fn draft_task_id(index: usize, value: Option<&Value>) -> Result<String, ArkError> {
+fn draft_task_id(index: usize, value: Option<&Value>) -> Result<String, ApiError> {
     let param = format!("content[{index}].draft_task.id");
     let object = value
-        .ok_or_else(|| ArkError::missing(&format!("content[{index}].draft_task")))?
+        .ok_or_else(|| missing(&format!("content[{index}].draft_task")))?
         .as_object()
         .ok_or_else(|| {
-            ArkError::invalid(
+            invalid(
                 format!("content[{index}].draft_task"),
                 "`draft_task` must be an object {\"id\": \"cgt-…\"}.",
             )
         })?;
-    let fields = Fields(object);
+    let fields = Fields::new(object, words);
     if let Some(key) = object.keys().find(|key| key.as_str() != "id") {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             format!("content[{index}].draft_task.{key}"),
             format!("`draft_task` takes only `id`, not `{key}`."),
         ));
     }
-    let id = fields.required_string("id").map_err(|error| ArkError {
-        param: param.clone(),
-        ..error
-    })?;
+    let id = fields
+        .required_string("id")
+        .map_err(|error| error.param(param.clone()))?;
     if !id.starts_with("cgt-") {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             param,
             format!("{id:?} is not a task id (they look like cgt-20260514183217-t8rzv)."),
         ));
@@ -566,30 +489,27 @@ fn draft_task_id(index: usize, value: Option<&Value>) -> Result<String, ArkError
 
 /// `{"url": U}` where U is an http(s) URL, an `asset://` id or (images and
 /// audio only) a base64 data URL whose bytes really are that kind of media.
-fn check_media(index: usize, media: Media, value: Option<&Value>) -> Result<(), ArkError> {
+fn check_media(index: usize, media: Media, value: Option<&Value>) -> Result<(), ApiError> {
     let key = media.key();
     let object = value
-        .ok_or_else(|| ArkError::missing(&format!("content[{index}].{key}")))?
+        .ok_or_else(|| missing(&format!("content[{index}].{key}")))?
         .as_object()
         .ok_or_else(|| {
-            ArkError::invalid(
+            invalid(
                 format!("content[{index}].{key}"),
                 format!("`{key}` must be an object {{\"url\": \"…\"}}."),
             )
         })?;
     if let Some(extra) = object.keys().find(|name| name.as_str() != "url") {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             format!("content[{index}].{key}.{extra}"),
             format!("`{key}` takes only `url`, not `{extra}`."),
         ));
     }
     let param = format!("content[{index}].{key}.url");
-    let url = Fields(object)
+    let url = Fields::new(object, words)
         .required_string("url")
-        .map_err(|error| ArkError {
-            param: param.clone(),
-            ..error
-        })?;
+        .map_err(|error| error.param(param.clone()))?;
     if is_http_url(url) {
         return Ok(());
     }
@@ -607,16 +527,13 @@ fn check_media(index: usize, media: Media, value: Option<&Value>) -> Result<(), 
     } else {
         "an http(s) URL, an asset:// id or a data:<mime>;base64,<data> URL"
     };
-    Err(ArkError::invalid(
-        param,
-        format!("The {key} url must be {expected}."),
-    ))
+    Err(invalid(param, format!("The {key} url must be {expected}.")))
 }
 
-fn check_data_url(param: &str, media: Media, data: &str) -> Result<(), ArkError> {
+fn check_data_url(param: &str, media: Media, data: &str) -> Result<(), ApiError> {
     let (family, limit, what) = match media {
         Media::Video => {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 param,
                 "Videos cannot be sent as data URLs: pass an http(s) URL or an asset:// id.",
             ));
@@ -629,24 +546,22 @@ fn check_data_url(param: &str, media: Media, data: &str) -> Result<(), ArkError>
         Media::Audio => ("audio/", MAX_AUDIO_BYTES, "audio (WAV or MP3)"),
     };
     let Some((mime, payload)) = data.split_once(";base64,") else {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             param,
             "A data URL must look like data:<mime>;base64,<data>.",
         ));
     };
     if !mime.starts_with(family) || mime.len() == family.len() {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             param,
             format!("The data URL type {mime:?} is not {family}<format>."),
         ));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(payload)
-        .map_err(|error| {
-            ArkError::invalid(param, format!("The data URL is not valid base64: {error}."))
-        })?;
+        .map_err(|error| invalid(param, format!("The data URL is not valid base64: {error}.")))?;
     if bytes.len() > limit {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             param,
             format!(
                 "The decoded data is {} bytes; the limit is {limit} bytes ({} MB).",
@@ -660,19 +575,12 @@ fn check_data_url(param: &str, media: Media, data: &str) -> Result<(), ArkError>
         _ => is_wav_or_mp3(&bytes),
     };
     if !recognised {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             param,
             format!("The data URL does not contain {what}."),
         ));
     }
     Ok(())
-}
-
-fn is_http_url(text: &str) -> bool {
-    ["http://", "https://"].iter().any(|scheme| {
-        text.strip_prefix(scheme)
-            .is_some_and(|rest| !rest.is_empty() && !rest.contains(char::is_whitespace))
-    })
 }
 
 /// Ark takes TIFF images, which the shared sniffer does not know.
@@ -712,11 +620,11 @@ struct Options {
 }
 
 impl Options {
-    fn read(fields: &Fields<'_>) -> Result<Self, ArkError> {
+    fn read(fields: &Fields<'_>) -> Result<Self, ApiError> {
         if let Some(url) = fields.string("callback_url")?
             && !is_http_url(url)
         {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "callback_url",
                 "`callback_url` must be an http(s) URL.",
             ));
@@ -725,7 +633,7 @@ impl Options {
         if let Some(kind) = fields.string("omni_reference_task_type")?
             && kind.is_empty()
         {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "omni_reference_task_type",
                 "`omni_reference_task_type` must not be empty.",
             ));
@@ -734,7 +642,7 @@ impl Options {
         if let Some(identifier) = safety_identifier {
             let length = identifier.chars().count();
             if length > MAX_SAFETY_IDENTIFIER_CHARS {
-                return Err(ArkError::invalid(
+                return Err(invalid(
                     "safety_identifier",
                     format!(
                         "`safety_identifier` is {length} characters; at most \
@@ -747,16 +655,16 @@ impl Options {
             return_last_frame: fields.boolean("return_last_frame")?,
             service_tier: fields.one_of("service_tier", SERVICE_TIERS)?,
             execution_expires_after: fields
-                .integer_in("execution_expires_after", EXPIRES_AFTER_RANGE)?,
-            priority: fields.integer_in("priority", PRIORITY_RANGE)?,
+                .integer("execution_expires_after", EXPIRES_AFTER_RANGE)?,
+            priority: fields.integer("priority", PRIORITY_RANGE)?,
             generate_audio: fields.boolean("generate_audio")?,
             draft: fields.boolean("draft")?,
             camera_fixed: fields.boolean("camera_fixed")?,
-            seed: fields.integer_in("seed", SEED_RANGE)?,
+            seed: fields.integer("seed", SEED_RANGE)?,
             resolution: fields.one_of("resolution", RESOLUTIONS)?,
             ratio: fields.one_of("ratio", RATIOS)?,
-            duration: fields.integer("duration")?,
-            frames: fields.integer("frames")?,
+            duration: fields.integer("duration", ANY)?,
+            frames: fields.integer("frames", ANY)?,
             safety_identifier: safety_identifier.map(str::to_owned),
             tools: read_tools(fields)?,
             output_format: fields.one_of("output_format", OUTPUT_FORMATS)?,
@@ -803,7 +711,7 @@ impl Options {
 }
 
 /// `tools` is a list of `{"type":"web_search"}` objects.
-fn read_tools(fields: &Fields<'_>) -> Result<Option<Value>, ArkError> {
+fn read_tools(fields: &Fields<'_>) -> Result<Option<Value>, ApiError> {
     let Some(value) = fields.get("tools") else {
         return Ok(None);
     };
@@ -815,7 +723,7 @@ fn read_tools(fields: &Fields<'_>) -> Result<Option<Value>, ArkError> {
         })
     });
     if !valid {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             "tools",
             "`tools` must be a list of {\"type\": \"web_search\"} objects.",
         ));
@@ -834,19 +742,6 @@ fn has_audio(kind: ArkModel) -> bool {
     )
 }
 
-fn model_name(kind: ArkModel) -> &'static str {
-    match kind {
-        ArkModel::Seedance2 => "Seedance 2.0",
-        ArkModel::Seedance2Fast => "Seedance 2.0 fast",
-        ArkModel::Seedance2Mini => "Seedance 2.0 mini",
-        ArkModel::Seedance15Pro => "Seedance 1.5 pro",
-        ArkModel::Seedance10Pro => "Seedance 1.0 pro",
-        ArkModel::Seedance10ProFast => "Seedance 1.0 pro fast",
-        ArkModel::Seedance10LiteT2v => "Seedance 1.0 lite t2v",
-        ArkModel::Seedance10LiteI2v => "Seedance 1.0 lite i2v",
-    }
-}
-
 // ---------------------------------------------------------------------------
 // Rules across fields
 // ---------------------------------------------------------------------------
@@ -860,8 +755,8 @@ fn role_of(index: usize) -> String {
 }
 
 /// What the items may be for this model, and how they combine.
-fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result<(), ArkError> {
-    let name = model_name(kind);
+fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result<(), ApiError> {
+    let name = kind.names().1;
     if !kind.is_v2()
         && let Some(&index) = content
             .reference_videos
@@ -869,7 +764,7 @@ fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result
             .chain(&content.reference_audios)
             .min()
     {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             item(index),
             format!(
                 "Reference videos and audio are only supported by the Seedance 2.0 models, \
@@ -879,7 +774,7 @@ fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result
     }
     if let Some((index, _)) = &content.draft {
         if kind != ArkModel::Seedance15Pro {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 item(*index),
                 format!("draft_task items are only supported by Seedance 1.5 pro, not {name}."),
             ));
@@ -890,26 +785,26 @@ fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result
             .chain(content.reference_items())
             .min();
         if let Some(other) = media {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 item(other),
                 "A draft_task item cannot be combined with image, video or audio items.",
             ));
         }
         if options.draft() {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "draft",
                 "A task made from a draft_task cannot itself be a draft.",
             ));
         }
     }
     if content.texts.len() > 1 {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             item(content.texts[1]),
             "Only one text item is allowed: put the whole prompt in it.",
         ));
     }
     if content.texts.is_empty() && content.image_count() == 0 && content.draft.is_none() {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             "content",
             "A text item with the prompt is required unless the content has an image.",
         ));
@@ -919,8 +814,8 @@ fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result
 }
 
 /// Per-model image support, and the single-image role rule.
-fn check_images(kind: ArkModel, content: &Content) -> Result<(), ArkError> {
-    let name = model_name(kind);
+fn check_images(kind: ArkModel, content: &Content) -> Result<(), ApiError> {
+    let name = kind.names().1;
     if kind == ArkModel::Seedance10LiteT2v
         && let Some(&index) = content
             .frame_items()
@@ -928,13 +823,13 @@ fn check_images(kind: ArkModel, content: &Content) -> Result<(), ArkError> {
             .chain(&content.reference_images)
             .min()
     {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             item(index),
             "Seedance 1.0 lite t2v is text-to-video only; use the i2v model for images.",
         ));
     }
     if kind == ArkModel::Seedance10LiteI2v && content.image_count() == 0 {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             "content",
             "Seedance 1.0 lite i2v needs at least one image item.",
         ));
@@ -942,7 +837,7 @@ fn check_images(kind: ArkModel, content: &Content) -> Result<(), ArkError> {
     if let Some(&index) = content.unroled_images.first()
         && content.image_count() > 1
     {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(index),
             "Every image needs a role (first_frame, last_frame or reference_image) when \
                  more than one image is sent.",
@@ -956,13 +851,13 @@ fn check_images(kind: ArkModel, content: &Content) -> Result<(), ArkError> {
     if max_references == 0
         && let Some(&index) = content.reference_images.first()
     {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(index),
             format!("{name} does not take reference images; use first_frame/last_frame."),
         ));
     }
     if let Some(&index) = content.reference_images.get(max_references) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(index),
             format!(
                 "At most {max_references} reference images are allowed for {name} (got {}).",
@@ -974,24 +869,24 @@ fn check_images(kind: ArkModel, content: &Content) -> Result<(), ArkError> {
 }
 
 /// First/last-frame mode and reference mode exclude each other.
-fn check_modes(content: &Content) -> Result<(), ArkError> {
+fn check_modes(content: &Content) -> Result<(), ApiError> {
     let frames = content.frame_items();
     let references = content.reference_items();
     if let (Some(_), Some(&reference)) = (frames.first(), references.first()) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(reference),
             "first_frame/last_frame images cannot be mixed with reference_image, \
              reference_video or reference_audio items: use one mode or the other.",
         ));
     }
     if let Some(&index) = content.first_frames.get(1) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(index),
             "At most one first_frame image is allowed.",
         ));
     }
     if let Some(&index) = content.last_frames.get(1) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(index),
             "At most one last_frame image is allowed.",
         ));
@@ -999,13 +894,13 @@ fn check_modes(content: &Content) -> Result<(), ArkError> {
     if let Some(&index) = content.last_frames.first()
         && content.first_frames.is_empty()
     {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             role_of(index),
             "A last_frame image needs a first_frame image too.",
         ));
     }
     if let Some(&index) = content.reference_videos.get(MAX_REFERENCE_VIDEOS) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             item(index),
             format!(
                 "At most {MAX_REFERENCE_VIDEOS} reference videos are allowed (got {}).",
@@ -1014,7 +909,7 @@ fn check_modes(content: &Content) -> Result<(), ArkError> {
         ));
     }
     if let Some(&index) = content.reference_audios.get(MAX_REFERENCE_AUDIOS) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             item(index),
             format!(
                 "At most {MAX_REFERENCE_AUDIOS} reference audio items are allowed (got {}).",
@@ -1026,7 +921,7 @@ fn check_modes(content: &Content) -> Result<(), ArkError> {
         && content.reference_images.is_empty()
         && content.reference_videos.is_empty()
     {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             item(index),
             "Reference audio cannot be sent alone: add a reference image or video.",
         ));
@@ -1040,12 +935,12 @@ fn check_options(
     region: ArkRegion,
     content: &Content,
     options: &Options,
-) -> Result<(), ArkError> {
-    let name = model_name(kind);
+) -> Result<(), ApiError> {
+    let name = kind.names().1;
     let flex = options.service_tier == Some("flex");
     match options.resolution {
         Some("4k") if !(kind == ArkModel::Seedance2 && region == ArkRegion::BytePlus) => {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "resolution",
                 format!(
                     "4k is only available for Seedance 2.0 on BytePlus ModelArk, not {name} here."
@@ -1053,7 +948,7 @@ fn check_options(
             ));
         }
         Some("1080p") if matches!(kind, ArkModel::Seedance2Fast | ArkModel::Seedance2Mini) => {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "resolution",
                 format!("{name} renders 480p or 720p only."),
             ));
@@ -1062,14 +957,14 @@ fn check_options(
     }
     check_duration(kind, options)?;
     if kind.is_v2() && flex {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             "service_tier",
             format!("{name} does not support service_tier flex."),
         ));
     }
     if options.draft() {
         if kind != ArkModel::Seedance15Pro {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "draft",
                 format!("Drafts are only supported by Seedance 1.5 pro, not {name}."),
             ));
@@ -1078,19 +973,16 @@ fn check_options(
             .resolution
             .is_some_and(|resolution| resolution != DRAFT_RESOLUTION)
         {
-            return Err(ArkError::invalid(
-                "resolution",
-                "A draft renders at 480p only.",
-            ));
+            return Err(invalid("resolution", "A draft renders at 480p only."));
         }
         if options.return_last_frame == Some(true) {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "return_last_frame",
                 "A draft cannot return its last frame.",
             ));
         }
         if flex {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "service_tier",
                 "A draft cannot use service_tier flex.",
             ));
@@ -1098,20 +990,20 @@ fn check_options(
     }
     if options.camera_fixed == Some(true) {
         if kind.is_v2() {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "camera_fixed",
                 format!("{name} does not support camera_fixed."),
             ));
         }
         if !content.reference_images.is_empty() {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "camera_fixed",
                 "camera_fixed is not supported with reference images.",
             ));
         }
     }
     if options.generate_audio == Some(true) && !has_audio(kind) {
-        return Err(ArkError::invalid(
+        return Err(invalid(
             "generate_audio",
             format!(
                 "{name} renders silent video; generate_audio is for the 2.0 models and 1.5 pro."
@@ -1120,13 +1012,13 @@ fn check_options(
     }
     if options.tools.is_some() {
         if region != ArkRegion::Volcengine {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "tools",
                 "`tools` is only available on Volcengine Ark.",
             ));
         }
         if !kind.is_v2() {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "tools",
                 format!("`tools` is only supported by the Seedance 2.0 models, not {name}."),
             ));
@@ -1135,8 +1027,8 @@ fn check_options(
     Ok(())
 }
 
-fn check_duration(kind: ArkModel, options: &Options) -> Result<(), ArkError> {
-    let name = model_name(kind);
+fn check_duration(kind: ArkModel, options: &Options) -> Result<(), ApiError> {
+    let name = kind.names().1;
     if let Some(duration) = options.duration {
         let (min, max) = if kind.is_v2() {
             V2_DURATION_RANGE
@@ -1150,7 +1042,7 @@ fn check_duration(kind: ArkModel, options: &Options) -> Result<(), ArkError> {
             } else {
                 ""
             };
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "duration",
                 format!(
                     "`duration` for {name} must be {min} to {max} seconds{auto} (got {duration})."
@@ -1160,14 +1052,14 @@ fn check_duration(kind: ArkModel, options: &Options) -> Result<(), ArkError> {
     }
     if let Some(frames) = options.frames {
         if kind.is_v2() || kind == ArkModel::Seedance15Pro {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "frames",
                 format!("{name} does not support `frames`; use `duration`."),
             ));
         }
         let (min, max) = FRAMES_RANGE;
         if !(min..=max).contains(&frames) || (frames - 25) % 4 != 0 {
-            return Err(ArkError::invalid(
+            return Err(invalid(
                 "frames",
                 format!("`frames` must be 25 + 4n between {min} and {max} (got {frames})."),
             ));

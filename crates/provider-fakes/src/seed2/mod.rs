@@ -1,0 +1,428 @@
+//! A stateful, strict local fake of the seed2.io HTTP API.
+//!
+//! This module owns what makes seed2.io's API its own: the two routes of
+//! `https://api.seed2.io` (`POST /v1/video/generate`, `GET /v1/tasks/{id}`)
+//! with their `{"code","message","data"}` envelope, a points balance, the
+//! pending → processing → completed/failed status words, integer task ids, the
+//! field rules and the price table. Tests steer it through [`FakeSeed2Config`]
+//! and [`crate::FakeControl`], and inspect it through
+//! [`FakeSeed2::created_tasks`].
+//!
+//! It is deliberately *strict*: wrong types (a string `duration`), values out
+//! of range, dangling `@image_file_N` references and unknown fields are
+//! rejected with an invalid-params error that names the field.
+//!
+//! Documented facts it follows: success iff `code == 0`; create answers
+//! `data.task_id` but the task query answers `data.id` (both integers); the
+//! balance is only visible in the create answer (there is no balance and no
+//! upload endpoint); prices are 580 / 1160 points per second for
+//! `seedance_2.0_fast` and 1160 / 2320 for `seedance_2.0` (the higher rate
+//! when any video or audio reference is given); failed tasks are refunded.
+//!
+//! Choices where the real API is undocumented (kept here so tests and client
+//! agree on one answer):
+//! - Errors: the HTTP status mirrors the meaning and `code` is the status
+//!   × 100 + 1 (400 → 40001 invalid params, 401 → 40101 unauthorized,
+//!   402 → 40201 insufficient points, 404 → 40401 task or route not found,
+//!   429 → 42901 rate limited, 500 → 50001 internal); the body is
+//!   `{"code":N,"message":"…","data":null}`. Scripted failures with other
+//!   statuses follow the same rule (503 → 50301).
+//! - Unknown body fields are rejected, all named in one answer. The official
+//!   Python SDK forwards any extra keyword argument, and the real service may
+//!   well ignore such fields; the fake refuses them so typos surface in tests.
+//! - A `null` prompt is a missing prompt.
+//! - `@image_file_N`, `@video_file_N` and `@audio_file_N` in the prompt must
+//!   each point at an existing entry (1-based, numbered per list). Only the
+//!   image form is documented; the other two follow the same Seedance
+//!   convention other providers document.
+//! - `audio_files` without any image or video is rejected. The README's
+//!   "Audio Sync" example sends audio alone, but Ark (ByteDance's own API for
+//!   the same model) documents that audio cannot be the only reference, so the
+//!   fake takes the stricter line.
+//! - `video_files` must hold at most 3 URLs; their total duration (documented
+//!   limit 15 s) cannot be known from URLs and is not checked.
+//! - Wrong methods on known paths, and any path outside the two routes, are
+//!   404 / 40401. Under `/v1/` the key is checked first (401 before 404).
+//! - A task id that is not a run of ASCII digits is 400 / 40001 naming
+//!   `task_id`; a well-formed id nobody created is 404 / 40401.
+//! - Task ids are sequential integers starting at [`FIRST_TASK_ID`].
+//! - The task query keeps reporting the charged `points_cost` after a failure
+//!   (the refund shows in the balance, not in the task).
+//! - [`crate::TaskOutcome::Expire`] ends as `failed` with a timeout message:
+//!   seed2.io has no expired state.
+//! - A consumed scripted failure does not advance any task.
+//! - Results live at `/cdn/videos/{id}.mp4` (like `cdn.seed2.io/videos/…`).
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{
+    TaskOutcome,
+    fields::{Fields, Problem, http_url, plainly},
+    ledger::{Phase, Task},
+    media::PLACEHOLDER_MP4,
+    server::{Answer, Api, ApiError, Fake, FakeApi, Request, State, file, json_ok},
+};
+
+#[cfg(test)]
+mod tests;
+
+/// The bearer key the fake accepts unless a test configures another one.
+pub const DEFAULT_API_KEY: &str = "sk-s2-fake";
+/// Points on a new account (10 000 points = 1 USD; new users get 10 000 free).
+pub const DEFAULT_INITIAL_POINTS: i64 = 10_000;
+/// The cheaper tier, and the default model.
+pub const FAST_MODEL: &str = "seedance_2.0_fast";
+/// The premium tier.
+pub const STANDARD_MODEL: &str = "seedance_2.0";
+/// The id given to the first task a fake creates; later ones count up by one.
+pub const FIRST_TASK_ID: u64 = 100_001;
+
+/// `code` of a 400: a missing, malformed or unknown field.
+pub const CODE_INVALID_PARAMS: i64 = 40_001;
+/// `code` of a 401: missing or wrong bearer key.
+pub const CODE_UNAUTHORIZED: i64 = 40_101;
+/// `code` of a 402: the account cannot pay for the task.
+pub const CODE_INSUFFICIENT_POINTS: i64 = 40_201;
+/// `code` of a 404: unknown task or route.
+pub const CODE_NOT_FOUND: i64 = 40_401;
+/// `code` of a 429: rate limited.
+pub const CODE_RATE_LIMITED: i64 = 42_901;
+/// `code` of a 500: internal error.
+pub const CODE_INTERNAL: i64 = 50_001;
+
+const CREATE_PATH: &str = "/v1/video/generate";
+const MODELS: &[&str] = &[FAST_MODEL, STANDARD_MODEL];
+const RATIOS: &[&str] = &["16:9", "9:16", "1:1", "4:3", "3:4", "21:9"];
+const FIELDS: &[&str] = &[
+    "prompt",
+    "model",
+    "duration",
+    "ratio",
+    "image_files",
+    "video_files",
+    "audio_files",
+];
+const DURATION_RANGE: (i64, i64) = (4, 15);
+const DEFAULT_DURATION: i64 = 5;
+const MAX_IMAGES: usize = 9;
+const MAX_VIDEOS: usize = 3;
+const MAX_AUDIOS: usize = 3;
+const TIMEOUT_ERROR: &str = "generation timed out";
+
+/// How the fake should run.
+#[derive(Debug, Clone)]
+pub struct FakeSeed2Config {
+    /// The only bearer key accepted.
+    pub api_key: String,
+    /// Points on the account at start.
+    pub initial_points: i64,
+    /// Task queries answered "pending" before the task turns "processing".
+    pub pending_polls: u32,
+    /// Task queries answered "processing" before the task reaches its outcome.
+    pub processing_polls: u32,
+    /// Body served for every result video.
+    pub result_bytes: Vec<u8>,
+}
+
+impl Default for FakeSeed2Config {
+    fn default() -> Self {
+        Self {
+            api_key: DEFAULT_API_KEY.to_owned(),
+            initial_points: DEFAULT_INITIAL_POINTS,
+            pending_polls: 1,
+            processing_polls: 1,
+            result_bytes: PLACEHOLDER_MP4.to_vec(),
+        }
+    }
+}
+
+/// A task the fake accepted and charged for.
+#[derive(Debug, Clone)]
+pub struct FakeTask {
+    /// The integer id (`task_id` in the create answer, `id` in the query).
+    pub id: u64,
+    /// The create request body exactly as received.
+    pub body: Value,
+    /// Points charged at creation (refunded to the balance if the task failed).
+    pub points_cost: i64,
+    /// Model after defaults were applied.
+    pub model: String,
+    /// Duration in seconds after defaults were applied.
+    pub duration: i64,
+    /// Ratio after defaults were applied.
+    pub ratio: String,
+    /// Status as of the last query: "pending", "processing", "completed" or "failed".
+    pub status: String,
+}
+
+/// The running fake. Dropping it stops the server.
+pub type FakeSeed2 = Fake<Seed2>;
+
+/// The seed2.io API: its configuration.
+pub struct Seed2 {
+    config: FakeSeed2Config,
+}
+
+/// What validation of a create request decided, kept with the task.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    body: Value,
+    model: &'static str,
+    duration: i64,
+    ratio: &'static str,
+}
+
+fn success(data: Value) -> Answer {
+    json_ok(json!({ "code": 0, "message": "ok", "data": data }))
+}
+
+impl FakeApi for Seed2 {
+    type Config = FakeSeed2Config;
+    type Snapshot = FakeTask;
+}
+
+impl Api for Seed2 {
+    type Task = Plan;
+    const NAME: &'static str = "seed2";
+    const PREFIX: &'static str = "/v1";
+    const MODERATION_FAILURE: &'static str = "content moderation refused the output";
+    const RATE_LIMITED: Option<&'static str> =
+        Some("rate limited: too many requests, please slow down");
+    const WORDS: [&'static str; 6] = [
+        "pending",
+        "processing",
+        "completed",
+        "failed",
+        "failed",
+        "failed",
+    ];
+
+    fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32)) {
+        let (key, balance) = (config.api_key.clone(), Some(config.initial_points));
+        let reads = (config.pending_polls, config.processing_polls);
+        (Seed2 { config }, key, balance, reads)
+    }
+
+    fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {
+        FakeTask {
+            id: task.id.parse().unwrap_or_default(),
+            body: task.data.body.clone(),
+            points_cost: task.price,
+            model: task.data.model.to_owned(),
+            duration: task.data.duration,
+            ratio: task.data.ratio.to_owned(),
+            status: Seed2::status(task.phase).to_owned(),
+        }
+    }
+
+    fn is_create(method: &Method, route: &str) -> bool {
+        method == Method::POST && route == "/video/generate"
+    }
+
+    fn unauthorized() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized: missing or invalid API key (expected Authorization: Bearer sk-s2-...)",
+        )
+    }
+
+    fn no_route(method: &Method, path: &str) -> ApiError {
+        ApiError::not_found(format!("not found: no route for {method} {path}"))
+    }
+
+    /// 400 → 40001, 429 → 42901: one rule covers every status a test scripts.
+    fn envelope(error: &ApiError) -> Value {
+        let code = i64::from(error.status.as_u16()) * 100 + 1;
+        json!({ "code": code, "message": error.message, "data": Value::Null })
+    }
+
+    fn api(state: &mut State<Self>, request: &Request<'_>) -> Answer {
+        let method = request.method;
+        if method == Method::POST && request.path == CREATE_PATH {
+            return create_task(state, request.body);
+        }
+        // `/v1/tasks/` alone, or with more segments, is no route at all; only a
+        // single non-empty segment is a task id (valid or not).
+        let task_segment = request
+            .route
+            .strip_prefix("/tasks/")
+            .filter(|raw| !raw.is_empty() && !raw.contains('/'));
+        match task_segment {
+            Some(raw_id) if method == Method::GET => get_task(state, raw_id),
+            _ => Err(Self::no_route(method, request.path)),
+        }
+    }
+
+    fn cdn(state: &State<Self>, method: &Method, rest: &str) -> Answer {
+        let id = rest
+            .strip_prefix("videos/")
+            .and_then(|name| name.strip_suffix(".mp4"))
+            .and_then(|id| id.parse::<u64>().ok());
+        // Results exist only once the task completed, as on the real CDN.
+        let completed = id
+            .and_then(|id| state.ledger.find(&id.to_string()))
+            .is_some_and(|task| task.phase == Phase::Succeeded);
+        if method != Method::GET || !completed {
+            return Err(ApiError::not_found(format!(
+                "not found: no such file /cdn/{rest}"
+            )));
+        }
+        file(("video/mp4", state.api.config.result_bytes.clone()))
+    }
+}
+
+/// Words refusals as `"invalid params: {key} …"`, naming every unknown field.
+fn words(key: &str, problem: Problem<'_>) -> ApiError {
+    let what = match problem {
+        Problem::Unknown { keys, allowed } => format!(
+            "unknown field{} {}; allowed: {}",
+            if keys.len() == 1 { "" } else { "s" },
+            keys.join(", "),
+            allowed.join(", ")
+        ),
+        other => plainly(key, &other),
+    };
+    ApiError::bad_request(format!("invalid params: {what}"))
+}
+
+// ---------------------------------------------------------------------------
+// POST /v1/video/generate
+// ---------------------------------------------------------------------------
+
+fn create_task(state: &mut State<Seed2>, body: &[u8]) -> Answer {
+    let request: Value = serde_json::from_slice(body).map_err(|error| {
+        ApiError::bad_request(format!(
+            "invalid params: the body must be a JSON object ({error})"
+        ))
+    })?;
+    let fields = request
+        .as_object()
+        .ok_or_else(|| ApiError::bad_request("invalid params: the body must be a JSON object"))?;
+    let (plan, points_cost) = plan_task(&Fields::new(fields, words))?;
+    state.ledger.charge(points_cost).map_err(|short| {
+        ApiError::new(
+            StatusCode::PAYMENT_REQUIRED,
+            format!(
+                "insufficient points: this task needs {} points but only {} are available",
+                short.needed, short.available
+            ),
+        )
+    })?;
+    let id = FIRST_TASK_ID + state.ledger.tasks().len() as u64;
+    let data = Plan {
+        body: request,
+        ..plan
+    };
+    state.ledger.open(id.to_string(), points_cost, data);
+    success(json!({
+        "task_id": id,
+        "status": Seed2::status(Phase::Pending),
+        "points_cost": points_cost,
+        "balance": state.ledger.balance(),
+    }))
+}
+
+fn plan_task(fields: &Fields<'_>) -> Result<(Plan, i64), ApiError> {
+    fields.only(FIELDS)?;
+    let prompt = fields.text("prompt", 1, usize::MAX)?;
+    let model = fields.one_of("model", MODELS)?.unwrap_or(FAST_MODEL);
+    let duration = fields
+        .integer("duration", DURATION_RANGE)?
+        .unwrap_or(DEFAULT_DURATION);
+    let ratio = fields.one_of("ratio", RATIOS)?.unwrap_or("16:9");
+    let count = |key, max| {
+        fields
+            .urls(key, (0, max), http_url)
+            .map(|list| list.map_or(0, |list| list.len()))
+    };
+    let images = count("image_files", MAX_IMAGES)?;
+    let videos = count("video_files", MAX_VIDEOS)?;
+    let audios = count("audio_files", MAX_AUDIOS)?;
+
+    if audios > 0 && images == 0 && videos == 0 {
+        return Err(ApiError::bad_request(
+            "invalid params: audio_files cannot be sent alone; add at least one image_files \
+             or video_files entry",
+        ));
+    }
+    check_references(prompt, "image_file", "image_files", images)?;
+    check_references(prompt, "video_file", "video_files", videos)?;
+    check_references(prompt, "audio_file", "audio_files", audios)?;
+
+    // The documented price table. Image references do not change the rate.
+    let per_second = match (model == STANDARD_MODEL, videos + audios > 0) {
+        (false, false) => 580,
+        (false, true) | (true, false) => 1160,
+        (true, true) => 2320,
+    };
+    let plan = Plan {
+        body: Value::Null,
+        model,
+        duration,
+        ratio,
+    };
+    Ok((plan, per_second * duration))
+}
+
+/// Every `@{tag}_N` in the prompt must name an entry of `list` (1-based): a
+/// dangling reference would make the model improvise the missing subject.
+fn check_references(prompt: &str, tag: &str, list: &str, count: usize) -> Result<(), ApiError> {
+    let marker = format!("@{tag}_");
+    for after in prompt.split(marker.as_str()).skip(1) {
+        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+        if digits.is_empty() {
+            continue;
+        }
+        // A number too large for usize is out of range all the same.
+        let in_range = digits
+            .parse::<usize>()
+            .is_ok_and(|n| (1..=count).contains(&n));
+        if !in_range {
+            return Err(ApiError::bad_request(format!(
+                "invalid params: prompt references {marker}{digits} but {list} has {count} \
+                 entr{} (references are numbered from 1)",
+                if count == 1 { "y" } else { "ies" }
+            )));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// GET /v1/tasks/{task_id}
+// ---------------------------------------------------------------------------
+
+fn get_task(state: &mut State<Seed2>, raw_id: &str) -> Answer {
+    // `u64::from_str` would accept "+7"; the id is documented as an integer,
+    // so only plain digits pass.
+    let id = Some(raw_id)
+        .filter(|raw| raw.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|raw| raw.parse::<u64>().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "invalid params: task_id must be an integer (got {raw_id:?})"
+            ))
+        })?;
+    let task = state
+        .ledger
+        .position(&id.to_string())
+        .and_then(|index| state.ledger.read(index))
+        .map(|(task, _)| task.clone())
+        .ok_or_else(|| ApiError::not_found(format!("not found: task {id} does not exist")))?;
+    let result = match (task.phase, &task.outcome) {
+        (Phase::Succeeded, _) => json!({
+            "video_url": format!("{}/cdn/videos/{id}.mp4", state.origin),
+            "duration": task.data.duration,
+        }),
+        (Phase::Failed, TaskOutcome::Fail(message)) => json!({ "error": message }),
+        (Phase::Failed, _) => json!({ "error": TIMEOUT_ERROR }),
+        _ => Value::Null,
+    };
+    success(json!({
+        "id": id,
+        "status": Seed2::status(task.phase),
+        "result": result,
+        "points_cost": task.price,
+    }))
+}

@@ -1,0 +1,522 @@
+//! Tests of the seed2.io fake, written as the sentences they prove.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+use reqwest::Method;
+
+use crate::{
+    FakeControl, TaskOutcome,
+    test_client::{self, Reply, client, keyed, send, urls},
+};
+
+async fn generate_as(fake: &FakeSeed2, key: Option<&str>, body: Value) -> Reply {
+    let mut request = client()
+        .post(format!("{}{CREATE_PATH}", fake.base_url()))
+        .json(&body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    send(request).await
+}
+
+async fn generate(fake: &FakeSeed2, body: Value) -> Reply {
+    send(keyed(fake, Method::POST, CREATE_PATH).json(&body)).await
+}
+
+async fn get(fake: &FakeSeed2, path: &str) -> Reply {
+    send(keyed(fake, Method::GET, path)).await
+}
+
+async fn query(fake: &FakeSeed2, id: u64) -> Reply {
+    get(fake, &format!("/v1/tasks/{id}")).await
+}
+
+fn created_id(reply: &Reply) -> u64 {
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    reply.body["data"]["task_id"].as_u64().unwrap()
+}
+
+/// Polls until the task is terminal, returning every status seen and the
+/// final `data`.
+async fn poll_to_end(fake: &FakeSeed2, id: u64) -> (Vec<String>, Value) {
+    let read = || async move {
+        let reply = query(fake, id).await;
+        assert_eq!(reply.body["code"], 0);
+        reply
+    };
+    let (seen, body) = test_client::poll_to_end(read, |body| &body["data"]["status"]).await;
+    (seen, body["data"].clone())
+}
+
+fn assert_error(reply: &Reply, status: u16, code: i64, mentions: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(reply.body["code"], code, "{}", reply.body);
+    assert_eq!(reply.body["data"], Value::Null);
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(
+        message.contains(mentions),
+        "message {message:?} should mention {mentions:?}"
+    );
+}
+
+const VIDEO: &str = "https://example.com/dance.mp4";
+const AUDIO: &str = "https://example.com/speech.mp3";
+
+#[tokio::test]
+async fn requests_without_the_key_or_with_a_wrong_key_are_unauthorized_and_create_nothing() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let body = json!({ "prompt": "a cat" });
+
+    let missing = generate_as(&fake, None, body.clone()).await;
+    assert_error(&missing, 401, CODE_UNAUTHORIZED, "unauthorized");
+    let wrong = generate_as(&fake, Some("sk-s2-wrong"), body).await;
+    assert_error(&wrong, 401, CODE_UNAUTHORIZED, "unauthorized");
+    let task = send(client().get(format!("{}/v1/tasks/1", fake.base_url()))).await;
+    assert_error(&task, 401, CODE_UNAUTHORIZED, "unauthorized");
+
+    assert!(fake.created_tasks().is_empty());
+    assert_eq!(fake.balance(), Some(DEFAULT_INITIAL_POINTS));
+    assert_eq!(fake.create_calls(), 2);
+    let recorded = fake.requests();
+    assert_eq!(recorded.len(), 3);
+    assert!(recorded.iter().all(|request| !request.authorized));
+    assert_eq!(recorded[0].body["prompt"], "a cat");
+    assert_eq!(fake.api_key(), "sk-s2-fake");
+}
+
+#[tokio::test]
+async fn a_bare_prompt_gets_the_fast_model_five_seconds_and_sixteen_by_nine() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let reply = generate(&fake, json!({ "prompt": "a cat playing piano" })).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(
+        reply.body,
+        json!({
+            "code": 0,
+            "message": "ok",
+            "data": { "task_id": FIRST_TASK_ID, "status": "pending", "points_cost": 2900, "balance": 7100 },
+        })
+    );
+    let task = fake.task(FIRST_TASK_ID).unwrap();
+    assert_eq!(task.model, FAST_MODEL);
+    assert_eq!(task.duration, 5);
+    assert_eq!(task.ratio, "16:9");
+    assert_eq!(task.points_cost, 2900);
+    assert_eq!(task.body, json!({ "prompt": "a cat playing piano" }));
+    assert_eq!(fake.balance(), Some(7100));
+}
+
+#[tokio::test]
+async fn durations_of_four_and_fifteen_pass_but_three_sixteen_and_strings_do_not() {
+    let fake = FakeSeed2::start_with(FakeSeed2Config {
+        initial_points: 1_000_000,
+        ..FakeSeed2Config::default()
+    })
+    .await
+    .unwrap();
+    for duration in [json!(3), json!(16), json!("5"), json!(5.5)] {
+        let reply = generate(&fake, json!({ "prompt": "a cat", "duration": duration })).await;
+        assert_error(
+            &reply,
+            400,
+            CODE_INVALID_PARAMS,
+            "duration must be an integer between 4 and 15",
+        );
+    }
+    assert!(fake.created_tasks().is_empty());
+    assert_eq!(fake.balance(), Some(1_000_000));
+    for (duration, cost) in [(4, 2320), (15, 8700)] {
+        let reply = generate(&fake, json!({ "prompt": "a cat", "duration": duration })).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.body["data"]["points_cost"], cost);
+    }
+    assert_eq!(fake.create_calls(), 6);
+}
+
+#[tokio::test]
+async fn an_adaptive_ratio_is_rejected_naming_the_allowed_ratios() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let reply = generate(&fake, json!({ "prompt": "a cat", "ratio": "adaptive" })).await;
+    assert_error(&reply, 400, CODE_INVALID_PARAMS, "ratio must be one of");
+    assert!(reply.body["message"].as_str().unwrap().contains("21:9"));
+    let tall = generate(&fake, json!({ "prompt": "a cat", "ratio": "9:16" })).await;
+    assert_eq!(tall.status, 200, "{}", tall.body);
+    assert_eq!(fake.created_tasks()[0].ratio, "9:16");
+}
+
+#[tokio::test]
+async fn ten_image_files_are_rejected_but_nine_are_accepted() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let ten = generate(&fake, json!({ "prompt": "a cat", "image_files": urls(10) })).await;
+    assert_error(&ten, 400, CODE_INVALID_PARAMS, "image_files has 10 entries");
+    let nine = generate(&fake, json!({ "prompt": "a cat", "image_files": urls(9) })).await;
+    assert_eq!(nine.status, 200, "{}", nine.body);
+    // Image references do not raise the price.
+    assert_eq!(nine.body["data"]["points_cost"], 2900);
+}
+
+#[tokio::test]
+async fn four_videos_four_audios_and_non_http_urls_are_rejected() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let videos = vec![VIDEO; 4];
+    let reply = generate(&fake, json!({ "prompt": "p", "video_files": videos })).await;
+    assert_error(&reply, 400, CODE_INVALID_PARAMS, "video_files");
+    let audios = vec![AUDIO; 4];
+    let reply = generate(
+        &fake,
+        json!({ "prompt": "p", "image_files": urls(1), "audio_files": audios }),
+    )
+    .await;
+    assert_error(&reply, 400, CODE_INVALID_PARAMS, "audio_files");
+    for bad in [
+        "ftp://example.com/a.png",
+        "data:image/png;base64,AAAA",
+        "/tmp/a.png",
+    ] {
+        let reply = generate(&fake, json!({ "prompt": "p", "image_files": [bad] })).await;
+        assert_error(&reply, 400, CODE_INVALID_PARAMS, "image_files[0]");
+    }
+    let not_array = generate(&fake, json!({ "prompt": "p", "image_files": VIDEO })).await;
+    assert_error(&not_array, 400, CODE_INVALID_PARAMS, "image_files");
+    assert!(fake.created_tasks().is_empty());
+}
+
+#[tokio::test]
+async fn audio_files_alone_are_rejected_but_accepted_with_an_image_or_a_video() {
+    let fake = FakeSeed2::start_with(FakeSeed2Config {
+        initial_points: 100_000,
+        ..FakeSeed2Config::default()
+    })
+    .await
+    .unwrap();
+    let alone = generate(&fake, json!({ "prompt": "a DJ", "audio_files": [AUDIO] })).await;
+    assert_error(
+        &alone,
+        400,
+        CODE_INVALID_PARAMS,
+        "audio_files cannot be sent alone",
+    );
+    let with_image = generate(
+        &fake,
+        json!({ "prompt": "a DJ", "audio_files": [AUDIO], "image_files": urls(1) }),
+    )
+    .await;
+    assert_eq!(with_image.status, 200, "{}", with_image.body);
+    let with_video = generate(
+        &fake,
+        json!({ "prompt": "a DJ", "audio_files": [AUDIO], "video_files": [VIDEO] }),
+    )
+    .await;
+    assert_eq!(with_video.status, 200, "{}", with_video.body);
+}
+
+#[tokio::test]
+async fn a_prompt_referring_to_image_file_2_with_one_image_is_rejected() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let dangling = generate(
+        &fake,
+        json!({ "prompt": "@image_file_1 hugs @image_file_2", "image_files": urls(1) }),
+    )
+    .await;
+    assert_error(&dangling, 400, CODE_INVALID_PARAMS, "@image_file_2");
+    assert!(
+        dangling.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("image_files has 1 entry")
+    );
+    let zero = generate(
+        &fake,
+        json!({ "prompt": "@image_file_0 walks", "image_files": urls(1) }),
+    )
+    .await;
+    assert_error(&zero, 400, CODE_INVALID_PARAMS, "@image_file_0");
+    let no_video = generate(&fake, json!({ "prompt": "dance like @video_file_1" })).await;
+    assert_error(&no_video, 400, CODE_INVALID_PARAMS, "@video_file_1");
+    assert!(fake.created_tasks().is_empty());
+
+    let fine = generate(
+        &fake,
+        json!({ "prompt": "The woman in @image_file_1 walks", "image_files": urls(1) }),
+    )
+    .await;
+    assert_eq!(fine.status, 200, "{}", fine.body);
+}
+
+#[tokio::test]
+async fn unknown_fields_are_rejected_naming_them() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let reply = generate(
+        &fake,
+        json!({ "prompt": "a cat", "resolution": "1080p", "seed": 7 }),
+    )
+    .await;
+    assert_error(&reply, 400, CODE_INVALID_PARAMS, "unknown fields");
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("resolution") && message.contains("seed"),
+        "{message}"
+    );
+    let missing_prompt = generate(&fake, json!({ "prompt": "   " })).await;
+    assert_error(&missing_prompt, 400, CODE_INVALID_PARAMS, "prompt");
+    let bad_model = generate(&fake, json!({ "prompt": "a", "model": "seedance_1.0" })).await;
+    assert_error(&bad_model, 400, CODE_INVALID_PARAMS, "model must be one of");
+    let not_json = send(
+        client()
+            .post(format!("{}{CREATE_PATH}", fake.base_url()))
+            .bearer_auth(fake.api_key())
+            .body("prompt=a cat"),
+    )
+    .await;
+    assert_error(&not_json, 400, CODE_INVALID_PARAMS, "JSON object");
+    // `null` is absent, the way serde clients send `None`.
+    let nulls = generate(
+        &fake,
+        json!({ "prompt": "a cat", "ratio": null, "image_files": null }),
+    )
+    .await;
+    assert_eq!(nulls.status, 200, "{}", nulls.body);
+}
+
+#[tokio::test]
+async fn prices_follow_the_model_the_duration_and_video_or_audio_references() {
+    let fake = FakeSeed2::start().await.unwrap();
+    fake.set_balance(100_000);
+    let cases = [
+        (json!({ "prompt": "p", "duration": 5 }), 2900),
+        (
+            json!({ "prompt": "p", "duration": 5, "image_files": urls(1), "audio_files": [AUDIO] }),
+            5800,
+        ),
+        (
+            json!({ "prompt": "p", "model": STANDARD_MODEL, "duration": 5, "video_files": [VIDEO] }),
+            11_600,
+        ),
+        (
+            json!({ "prompt": "p", "model": STANDARD_MODEL, "duration": 10 }),
+            11_600,
+        ),
+        (
+            json!({ "prompt": "p", "duration": 10, "video_files": [VIDEO] }),
+            11_600,
+        ),
+    ];
+    let mut expected = 100_000;
+    for (body, cost) in cases {
+        let reply = generate(&fake, body).await;
+        assert_eq!(reply.body["data"]["points_cost"], cost, "{}", reply.body);
+        expected -= cost;
+        assert_eq!(reply.body["data"]["balance"], expected);
+    }
+    assert_eq!(fake.balance(), Some(expected));
+    let costs: Vec<i64> = fake
+        .created_tasks()
+        .iter()
+        .map(|task| task.points_cost)
+        .collect();
+    assert_eq!(costs, [2900, 5800, 11_600, 11_600, 11_600]);
+}
+
+#[tokio::test]
+async fn insufficient_points_give_402_create_nothing_and_leave_points_unchanged() {
+    let fake = FakeSeed2::start().await.unwrap();
+    fake.set_balance(2000);
+    let reply = generate(&fake, json!({ "prompt": "a cat", "duration": 5 })).await;
+    assert_error(&reply, 402, CODE_INSUFFICIENT_POINTS, "insufficient points");
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("2900") && message.contains("2000"),
+        "{message}"
+    );
+    assert_eq!(fake.balance(), Some(2000));
+    assert!(fake.created_tasks().is_empty());
+    assert_eq!(fake.create_calls(), 1);
+    // Exactly enough is enough.
+    fake.set_balance(2900);
+    let exact = generate(&fake, json!({ "prompt": "a cat" })).await;
+    assert_eq!(exact.body["data"]["balance"], 0, "{}", exact.body);
+}
+
+#[tokio::test]
+async fn a_task_goes_pending_processing_completed_with_a_video_url_and_its_integer_id() {
+    let fake = FakeSeed2::start_with(FakeSeed2Config {
+        result_bytes: b"real mp4 goes here".to_vec(),
+        ..FakeSeed2Config::default()
+    })
+    .await
+    .unwrap();
+    let id = created_id(&generate(&fake, json!({ "prompt": "a cat", "duration": 6 })).await);
+    let second = created_id(&generate(&fake, json!({ "prompt": "a dog" })).await);
+    assert_eq!(second, id + 1);
+
+    // Time alone does not move a task; only queries do.
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(fake.task(id).unwrap().status, "pending");
+    let video_url = format!("{}/cdn/videos/{id}.mp4", fake.base_url());
+    let early = reqwest::get(&video_url).await.unwrap();
+    assert_eq!(early.status().as_u16(), 404);
+
+    let first = query(&fake, id).await;
+    assert_eq!(
+        first.body,
+        json!({
+            "code": 0,
+            "message": "ok",
+            "data": { "id": id, "status": "pending", "result": null, "points_cost": 3480 },
+        })
+    );
+    let (seen, done) = poll_to_end(&fake, id).await;
+    assert_eq!(seen, ["processing", "completed"]);
+    assert_eq!(done["id"], id);
+    assert!(done.get("task_id").is_none());
+    assert_eq!(done["result"]["duration"], 6);
+    assert_eq!(done["result"]["video_url"], video_url.as_str());
+    assert_eq!(done["points_cost"], 3480);
+
+    let download = reqwest::get(&video_url).await.unwrap();
+    assert_eq!(download.status().as_u16(), 200);
+    assert_eq!(download.headers()["content-type"], "video/mp4");
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        b"real mp4 goes here"
+    );
+    assert_eq!(fake.task(id).unwrap().status, "completed");
+    assert_eq!(fake.task(second).unwrap().status, "pending");
+    assert_eq!(fake.balance(), Some(10_000 - 3480 - 2900));
+}
+
+#[tokio::test]
+async fn zero_configured_polls_complete_on_the_first_query() {
+    let fake = FakeSeed2::start_with(FakeSeed2Config {
+        pending_polls: 0,
+        processing_polls: 0,
+        ..FakeSeed2Config::default()
+    })
+    .await
+    .unwrap();
+    let id = created_id(&generate(&fake, json!({ "prompt": "a cat" })).await);
+    let (seen, _) = poll_to_end(&fake, id).await;
+    assert_eq!(seen, ["completed"]);
+}
+
+#[tokio::test]
+async fn a_failed_task_reports_its_error_and_refunds_its_points_once() {
+    let fake = FakeSeed2::start().await.unwrap();
+    fake.script_next_outcome(TaskOutcome::Fail(
+        "face detected in the reference".to_owned(),
+    ));
+    fake.script_next_outcome(TaskOutcome::Expire);
+    let failing = created_id(&generate(&fake, json!({ "prompt": "a face" })).await);
+    let expiring = created_id(&generate(&fake, json!({ "prompt": "a face" })).await);
+    assert_eq!(fake.balance(), Some(10_000 - 2 * 2900));
+
+    let (seen, done) = poll_to_end(&fake, failing).await;
+    assert_eq!(seen.last().unwrap(), "failed");
+    assert_eq!(
+        done["result"],
+        json!({ "error": "face detected in the reference" })
+    );
+    assert_eq!(done["points_cost"], 2900);
+    assert_eq!(fake.balance(), Some(10_000 - 2900));
+    let again = query(&fake, failing).await;
+    assert_eq!(again.body["data"]["status"], "failed");
+    assert_eq!(fake.balance(), Some(10_000 - 2900));
+
+    let (_, timed_out) = poll_to_end(&fake, expiring).await;
+    assert_eq!(timed_out["status"], "failed");
+    assert_eq!(timed_out["result"]["error"], TIMEOUT_ERROR);
+    assert_eq!(fake.balance(), Some(10_000));
+    let gone = reqwest::get(format!("{}/cdn/videos/{failing}.mp4", fake.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(gone.status().as_u16(), 404);
+
+    // The scripted outcomes were used up: the next task succeeds.
+    let next = created_id(&generate(&fake, json!({ "prompt": "a cat" })).await);
+    assert_eq!(poll_to_end(&fake, next).await.1["status"], "completed");
+}
+
+#[tokio::test]
+async fn a_scripted_429_carries_retry_after_and_is_used_once() {
+    let fake = FakeSeed2::start().await.unwrap();
+    fake.fail_next_request(429, Some(7));
+    fake.fail_next_request(500, None);
+    let limited = generate(&fake, json!({ "prompt": "a cat" })).await;
+    assert_error(&limited, 429, CODE_RATE_LIMITED, "rate limited");
+    assert_eq!(limited.headers["retry-after"], "7");
+    let internal = query(&fake, FIRST_TASK_ID).await;
+    assert_error(&internal, 500, CODE_INTERNAL, "Internal Server Error");
+    assert!(internal.headers.get("retry-after").is_none());
+    let ok = generate(&fake, json!({ "prompt": "a cat" })).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(fake.create_calls(), 2);
+    assert_eq!(fake.created_tasks().len(), 1);
+    assert_eq!(fake.balance(), Some(10_000 - 2900));
+
+    // Any other scripted status follows the status × 100 + 1 rule.
+    fake.fail_next_request(503, Some(1));
+    let unavailable = query(&fake, FIRST_TASK_ID).await;
+    assert_error(&unavailable, 503, 50_301, "Service Unavailable");
+    // The failed query did not advance the task.
+    assert_eq!(
+        query(&fake, FIRST_TASK_ID).await.body["data"]["status"],
+        "pending"
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_such_as_a_balance_endpoint_are_not_found() {
+    let fake = FakeSeed2::start().await.unwrap();
+    for path in [
+        "/v1/balance",
+        "/v1/user/balance",
+        "/v1/tasks",
+        "/v1/tasks/",
+        "/v1",
+    ] {
+        let reply = get(&fake, path).await;
+        assert_error(&reply, 404, CODE_NOT_FOUND, path);
+    }
+    let wrong_method = get(&fake, CREATE_PATH).await;
+    assert_error(&wrong_method, 404, CODE_NOT_FOUND, "GET /v1/video/generate");
+    let upload = send(
+        client()
+            .post(format!("{}/v1/upload", fake.base_url()))
+            .bearer_auth(fake.api_key())
+            .json(&json!({ "image_url": "https://example.com/a.png" })),
+    )
+    .await;
+    assert_error(&upload, 404, CODE_NOT_FOUND, "/v1/upload");
+    let outside = send(client().get(format!("{}/elsewhere", fake.base_url()))).await;
+    assert_error(&outside, 404, CODE_NOT_FOUND, "/elsewhere");
+    let unknown_task = query(&fake, 42).await;
+    assert_error(&unknown_task, 404, CODE_NOT_FOUND, "task 42");
+}
+
+#[tokio::test]
+async fn a_non_integer_task_id_is_invalid_params() {
+    let fake = FakeSeed2::start().await.unwrap();
+    for raw in ["abc", "12.5", "-3", "+7", "task_1"] {
+        let reply = get(&fake, &format!("/v1/tasks/{raw}")).await;
+        assert_error(
+            &reply,
+            400,
+            CODE_INVALID_PARAMS,
+            "task_id must be an integer",
+        );
+    }
+    let too_big = get(&fake, "/v1/tasks/99999999999999999999999").await;
+    assert_error(&too_big, 400, CODE_INVALID_PARAMS, "task_id");
+}
+
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = FakeSeed2::start().await.unwrap();
+    let url = format!("{}/v1/tasks/1", fake.base_url());
+    drop(fake);
+    tokio::task::yield_now().await;
+    let result = client().get(url).send().await;
+    assert!(result.is_err());
+}

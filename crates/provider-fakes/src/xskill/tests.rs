@@ -1,0 +1,508 @@
+//! Tests of the xskill fake, written as the sentences they prove.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+const TINY_PNG_BASE64: &str =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAAC0lEQVR4nGNgAAIAAAUAAXpeqz8AAAAASUVORK5CYII=";
+
+use reqwest::Method;
+
+use crate::{
+    FakeControl, TaskOutcome,
+    test_client::{self, Reply, client, keyed, send, urls},
+};
+
+async fn post_as(fake: &FakeXskill, key: Option<&str>, path: &str, body: Value) -> Reply {
+    let mut request = client()
+        .post(format!("{}{path}", fake.base_url()))
+        .json(&body);
+    if let Some(key) = key {
+        request = request.bearer_auth(key);
+    }
+    send(request).await
+}
+
+async fn post(fake: &FakeXskill, path: &str, body: Value) -> Reply {
+    send(keyed(fake, Method::POST, path).json(&body)).await
+}
+
+async fn get(fake: &FakeXskill, path: &str) -> Reply {
+    send(keyed(fake, Method::GET, path)).await
+}
+
+async fn create(fake: &FakeXskill, model: &str, params: Value) -> Reply {
+    post(
+        fake,
+        "/api/v3/tasks/create",
+        json!({ "model": model, "params": params }),
+    )
+    .await
+}
+
+async fn create_video(fake: &FakeXskill, params: Value) -> Reply {
+    create(fake, SEEDANCE_MODEL, params).await
+}
+
+async fn query(fake: &FakeXskill, task_id: &str) -> Reply {
+    post(fake, "/api/v3/tasks/query", json!({ "task_id": task_id })).await
+}
+
+/// Polls until the task is terminal, returning every status seen and the
+/// final `data`.
+async fn poll_to_end(fake: &FakeXskill, task_id: &str) -> (Vec<String>, Value) {
+    let read = || query(fake, task_id);
+    let (seen, body) = test_client::poll_to_end(read, |body| &body["data"]["status"]).await;
+    (seen, body["data"].clone())
+}
+
+fn assert_error(reply: &Reply, status: u16, mentions: &str) {
+    assert_eq!(reply.status, status, "{}", reply.body);
+    assert_eq!(reply.body["code"], status);
+    assert_eq!(reply.body["data"], Value::Null);
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(
+        message.contains(mentions),
+        "message {message:?} should mention {mentions:?}"
+    );
+}
+
+fn extract_video_url(data: &Value, shape: ResultShape) -> String {
+    let url = match shape {
+        ResultShape::OutputImagesStrings => &data["result"]["output"]["images"][0],
+        ResultShape::OutputVideoUrl => &data["output"]["video_url"],
+        ResultShape::OutputImagesObjects => &data["result"]["output"]["images"][0]["url"],
+        ResultShape::OutputVideos => &data["result"]["output"]["videos"][0],
+    };
+    url.as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn requests_without_a_key_or_with_a_wrong_key_get_401_and_create_nothing() {
+    let fake = FakeXskill::start().await.unwrap();
+    let body = json!({ "model": SEEDANCE_MODEL, "params": { "prompt": "a cat" } });
+
+    let missing = post_as(&fake, None, "/api/v3/tasks/create", body.clone()).await;
+    assert_error(&missing, 401, "unauthorized");
+    let wrong = post_as(&fake, Some("sk-wrong"), "/api/v3/tasks/create", body).await;
+    assert_error(&wrong, 401, "unauthorized");
+    let balance = send(client().get(format!("{}/api/v3/balance", fake.base_url()))).await;
+    assert_error(&balance, 401, "unauthorized");
+
+    assert!(fake.created_tasks().is_empty());
+    assert_eq!(fake.balance(), Some(10_000));
+    assert_eq!(fake.create_calls(), 2);
+    let recorded = fake.requests();
+    assert_eq!(recorded.len(), 3);
+    assert!(recorded.iter().all(|request| !request.authorized));
+    assert_eq!(recorded[0].body["params"]["prompt"], "a cat");
+}
+
+#[tokio::test]
+async fn a_task_is_pending_then_processing_then_completed_in_every_result_shape() {
+    let shapes = [
+        ResultShape::OutputImagesStrings,
+        ResultShape::OutputVideoUrl,
+        ResultShape::OutputImagesObjects,
+        ResultShape::OutputVideos,
+    ];
+    for shape in shapes {
+        let config = FakeXskillConfig {
+            result_shape: shape,
+            result_bytes: b"real mp4 goes here".to_vec(),
+            ..FakeXskillConfig::default()
+        };
+        let fake = FakeXskill::start_with(config).await.unwrap();
+        let created = create_video(&fake, json!({ "prompt": "a cat", "duration": 6 })).await;
+        assert_eq!(created.status, 200, "{}", created.body);
+        assert_eq!(created.body["code"], 200);
+        assert_eq!(created.body["message"], "任务创建成功");
+        let data = &created.body["data"];
+        assert_eq!(data["status"], "pending");
+        assert_eq!(data["model"], SEEDANCE_MODEL);
+        assert_eq!(data["price"], 60);
+        assert_eq!(data["balance"], 10_000 - 60);
+        assert!(data["request_id"].is_string());
+        let task_id = data["task_id"].as_str().unwrap().to_owned();
+        assert!(task_id.starts_with("task_"));
+
+        let (seen, done) = poll_to_end(&fake, &task_id).await;
+        assert_eq!(seen, ["pending", "processing", "completed"], "{shape:?}");
+        assert_eq!(done["error"], Value::Null);
+        let url = extract_video_url(&done, shape);
+        assert_eq!(url, format!("{}/cdn/{task_id}.mp4", fake.base_url()));
+
+        let download = reqwest::get(&url).await.unwrap();
+        assert_eq!(download.status().as_u16(), 200);
+        assert_eq!(download.headers()["content-type"], "video/mp4");
+        assert_eq!(
+            download.bytes().await.unwrap().as_ref(),
+            b"real mp4 goes here"
+        );
+        assert_eq!(fake.created_tasks()[0].status, "completed");
+        assert_eq!(fake.balance(), Some(10_000 - 60));
+    }
+}
+
+#[tokio::test]
+async fn processing_answers_carry_a_progress_object() {
+    let fake = FakeXskill::start().await.unwrap();
+    let created = create_video(&fake, json!({ "prompt": "a cat" })).await;
+    let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
+    let first = query(&fake, &task_id).await;
+    assert_eq!(first.body["data"]["status"], "pending");
+    let second = query(&fake, &task_id).await;
+    assert_eq!(second.body["data"]["status"], "processing");
+    assert!(second.body["data"]["progress"]["stage"].is_string());
+    assert!(second.body["data"]["progress"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn an_out_of_range_or_string_duration_is_rejected_naming_duration() {
+    let fake = FakeXskill::start().await.unwrap();
+    for duration in [json!(20), json!("5"), json!(3), json!(5.5)] {
+        let reply = create_video(&fake, json!({ "prompt": "a cat", "duration": duration })).await;
+        assert_error(&reply, 400, "duration must be an integer between 4 and 15");
+    }
+    assert!(fake.created_tasks().is_empty());
+    assert_eq!(fake.create_calls(), 4);
+    assert_eq!(fake.balance(), Some(10_000));
+}
+
+#[tokio::test]
+async fn ten_image_files_are_rejected() {
+    let fake = FakeXskill::start().await.unwrap();
+    let reply = create_video(&fake, json!({ "prompt": "a cat", "image_files": urls(10) })).await;
+    assert_error(&reply, 400, "image_files");
+    let nine = create_video(&fake, json!({ "prompt": "a cat", "image_files": urls(9) })).await;
+    assert_eq!(nine.status, 200, "{}", nine.body);
+}
+
+#[tokio::test]
+async fn file_paths_in_omni_reference_mode_are_rejected() {
+    let fake = FakeXskill::start().await.unwrap();
+    let reply = create_video(&fake, json!({ "prompt": "a cat", "filePaths": urls(1) })).await;
+    assert_error(&reply, 400, "filePaths");
+    assert!(fake.created_tasks().is_empty());
+}
+
+#[tokio::test]
+async fn first_last_frames_accepts_two_file_paths_but_not_omni_arrays() {
+    let fake = FakeXskill::start().await.unwrap();
+    let ok = create_video(
+        &fake,
+        json!({ "prompt": "a cat", "functionMode": "first_last_frames", "filePaths": urls(2) }),
+    )
+    .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let three = create_video(
+        &fake,
+        json!({ "prompt": "a cat", "functionMode": "first_last_frames", "filePaths": urls(3) }),
+    )
+    .await;
+    assert_error(&three, 400, "filePaths");
+    let mixed = create_video(
+        &fake,
+        json!({
+            "prompt": "a cat",
+            "functionMode": "first_last_frames",
+            "filePaths": urls(1),
+            "image_files": urls(1),
+        }),
+    )
+    .await;
+    assert_error(&mixed, 400, "image_files");
+}
+
+#[tokio::test]
+async fn audio_files_alone_are_rejected() {
+    let fake = FakeXskill::start().await.unwrap();
+    let audio = ["https://example.com/a.mp3"];
+    let alone = create_video(&fake, json!({ "prompt": "a cat", "audio_files": audio })).await;
+    assert_error(&alone, 400, "audio_files");
+    let with_image = create_video(
+        &fake,
+        json!({ "prompt": "a cat", "audio_files": audio, "image_files": urls(1) }),
+    )
+    .await;
+    assert_eq!(with_image.status, 200, "{}", with_image.body);
+}
+
+#[tokio::test]
+async fn more_than_twelve_files_in_all_are_rejected() {
+    let fake = FakeXskill::start().await.unwrap();
+    let videos = ["https://example.com/v1.mp4", "https://example.com/v2.mp4"];
+    let audios = ["https://example.com/a1.mp3", "https://example.com/a2.mp3"];
+    let reply = create_video(
+        &fake,
+        json!({ "prompt": "a cat", "image_files": urls(9), "video_files": videos, "audio_files": audios }),
+    )
+    .await;
+    assert_error(&reply, 400, "too many reference files");
+}
+
+#[tokio::test]
+async fn prices_follow_tier_duration_and_video_input() {
+    let fake = FakeXskill::start().await.unwrap();
+    let video = ["https://example.com/v.mp4"];
+    let cases = [
+        (json!({ "prompt": "p", "duration": 4 }), 40),
+        (
+            json!({ "prompt": "p", "duration": 4, "video_files": video }),
+            80,
+        ),
+        (
+            json!({ "prompt": "p", "model": "seedance_2.0", "duration": 10 }),
+            200,
+        ),
+        (
+            json!({ "prompt": "p", "model": "seedance_2.0", "duration": 15, "video_files": video }),
+            600,
+        ),
+    ];
+    let mut expected_balance = 10_000;
+    for (params, price) in cases {
+        let reply = create_video(&fake, params).await;
+        assert_eq!(reply.body["data"]["price"], price, "{}", reply.body);
+        expected_balance -= price;
+        assert_eq!(reply.body["data"]["balance"], expected_balance);
+    }
+    assert_eq!(fake.balance(), Some(expected_balance));
+    let balance = get(&fake, "/api/v3/user/balance").await;
+    assert_eq!(balance.body["data"]["balance"], expected_balance);
+    assert_eq!(balance.body["data"]["currency"], "credits");
+}
+
+#[tokio::test]
+async fn an_insufficient_balance_gives_402_and_leaves_the_balance_unchanged() {
+    let fake = FakeXskill::start().await.unwrap();
+    fake.set_balance(30);
+    let reply = create_video(&fake, json!({ "prompt": "a cat", "duration": 5 })).await;
+    assert_error(&reply, 402, "insufficient balance");
+    let message = reply.body["message"].as_str().unwrap();
+    assert!(
+        message.contains("50") && message.contains("30"),
+        "{message}"
+    );
+    assert_eq!(fake.balance(), Some(30));
+    assert!(fake.created_tasks().is_empty());
+    assert_eq!(
+        get(&fake, "/api/v3/balance").await.body["data"]["balance"],
+        30
+    );
+}
+
+#[tokio::test]
+async fn a_failed_task_reports_its_error_and_refunds_its_price_once() {
+    let fake = FakeXskill::start().await.unwrap();
+    fake.script_next_outcome(TaskOutcome::Fail(FACE_DETECTED_ERROR.to_owned()));
+    let created = create_video(&fake, json!({ "prompt": "a face", "duration": 10 })).await;
+    assert_eq!(fake.balance(), Some(10_000 - 100));
+    let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
+
+    let (seen, done) = poll_to_end(&fake, &task_id).await;
+    assert_eq!(seen.last().unwrap(), "failed");
+    assert_eq!(done["error"], FACE_DETECTED_ERROR);
+    assert_eq!(done["result"], Value::Null);
+    assert_eq!(fake.balance(), Some(10_000));
+    let again = query(&fake, &task_id).await;
+    assert_eq!(again.body["data"]["status"], "failed");
+    assert_eq!(fake.balance(), Some(10_000));
+
+    // The scripted outcome was used up: the next task succeeds.
+    let next = create_video(&fake, json!({ "prompt": "a cat" })).await;
+    let next_id = next.body["data"]["task_id"].as_str().unwrap().to_owned();
+    assert_eq!(poll_to_end(&fake, &next_id).await.1["status"], "completed");
+}
+
+#[tokio::test]
+async fn a_scripted_429_carries_retry_after_and_is_used_once() {
+    let fake = FakeXskill::start().await.unwrap();
+    fake.fail_next_request(429, Some(7));
+    fake.fail_next_request(503, None);
+    let limited = create_video(&fake, json!({ "prompt": "a cat" })).await;
+    assert_error(&limited, 429, "rate limited");
+    assert_eq!(limited.headers["retry-after"], "7");
+    let unavailable = get(&fake, "/api/v3/balance").await;
+    assert_error(&unavailable, 503, "Service Unavailable");
+    assert!(unavailable.headers.get("retry-after").is_none());
+    let ok = create_video(&fake, json!({ "prompt": "a cat" })).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(fake.create_calls(), 2);
+    assert_eq!(fake.created_tasks().len(), 1);
+}
+
+#[tokio::test]
+async fn uploads_accept_a_png_in_base64_and_reject_non_image_bytes() {
+    let fake = FakeXskill::start().await.unwrap();
+    let reply = post(
+        &fake,
+        "/api/v3/upload/image",
+        json!({ "image_data": TINY_PNG_BASE64 }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let url = reply.body["data"]["url"].as_str().unwrap().to_owned();
+    assert_eq!(url, format!("{}/cdn/uploads/1.png", fake.base_url()));
+    let download = reqwest::get(&url).await.unwrap();
+    assert_eq!(download.headers()["content-type"], "image/png");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), PLACEHOLDER_PNG);
+
+    let text = base64::engine::general_purpose::STANDARD.encode(b"just some text");
+    let not_image = post(&fake, "/api/v3/upload/image", json!({ "image_data": text })).await;
+    assert_error(&not_image, 400, "image_data");
+    let not_base64 = post(
+        &fake,
+        "/api/v3/upload/image",
+        json!({ "image_data": "%%%" }),
+    )
+    .await;
+    assert_error(&not_base64, 400, "base64");
+    let prefixed = format!("data:image/png;base64,{TINY_PNG_BASE64}");
+    let data_url = post(
+        &fake,
+        "/api/v3/upload/image",
+        json!({ "image_data": prefixed }),
+    )
+    .await;
+    assert_error(&data_url, 400, "data:");
+    let both = post(
+        &fake,
+        "/api/v3/upload/image",
+        json!({ "image_data": TINY_PNG_BASE64, "image_url": "https://example.com/a.png" }),
+    )
+    .await;
+    assert_error(&both, 400, "exactly one");
+    assert_eq!(fake.uploads().len(), 1);
+}
+
+#[tokio::test]
+async fn an_upload_over_ten_megabytes_is_rejected_with_413() {
+    let fake = FakeXskill::start().await.unwrap();
+    let mut bytes = PLACEHOLDER_PNG.to_vec();
+    bytes.resize(MAX_UPLOAD_BYTES + 1, 0);
+    let data = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let reply = post(&fake, "/api/v3/upload/image", json!({ "image_data": data })).await;
+    assert_error(&reply, 413, "10 MB");
+}
+
+#[tokio::test]
+async fn an_upload_by_url_is_hosted_without_fetching() {
+    let fake = FakeXskill::start().await.unwrap();
+    let reply = post(
+        &fake,
+        "/api/v3/upload/image",
+        json!({ "image_url": "https://example.com/cat.jpg" }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let uploads = fake.uploads();
+    assert_eq!(
+        uploads[0].source_url.as_deref(),
+        Some("https://example.com/cat.jpg")
+    );
+    assert_eq!(reply.body["data"]["url"], uploads[0].url);
+}
+
+#[tokio::test]
+async fn querying_an_unknown_task_gives_404() {
+    let fake = FakeXskill::start().await.unwrap();
+    let reply = query(&fake, "task_does_not_exist").await;
+    assert_error(&reply, 404, "task_does_not_exist");
+}
+
+#[tokio::test]
+async fn an_unknown_model_gives_404_and_an_unknown_route_gives_404() {
+    let fake = FakeXskill::start().await.unwrap();
+    let model = create(&fake, "st-ai/nope", json!({ "prompt": "a cat" })).await;
+    assert_error(&model, 404, "st-ai/nope");
+    let route = get(&fake, "/api/v3/nothing-here").await;
+    assert_error(&route, 404, "/api/v3/nothing-here");
+    let outside = get(&fake, "/elsewhere").await;
+    assert_error(&outside, 404, "/elsewhere");
+}
+
+#[tokio::test]
+async fn null_channel_and_callback_are_accepted_but_unknown_fields_are_not() {
+    let fake = FakeXskill::start().await.unwrap();
+    let with_nulls = post(
+        &fake,
+        "/api/v3/tasks/create",
+        json!({
+            "model": SEEDANCE_MODEL,
+            "channel": null,
+            "callback_url": null,
+            "params": { "prompt": "a cat", "ratio": null },
+        }),
+    )
+    .await;
+    assert_eq!(with_nulls.status, 200, "{}", with_nulls.body);
+    let typo = create_video(
+        &fake,
+        json!({ "prompt": "a cat", "function_mode": "omni_reference" }),
+    )
+    .await;
+    assert_error(&typo, 400, "function_mode");
+    let no_prompt = create_video(&fake, json!({ "prompt": "  " })).await;
+    assert_error(&no_prompt, 400, "prompt");
+    let bad_ratio = create_video(&fake, json!({ "prompt": "a cat", "ratio": "2:1" })).await;
+    assert_error(&bad_ratio, 400, "ratio");
+}
+
+#[tokio::test]
+async fn seedream_tasks_return_one_png_url_per_requested_image() {
+    let fake = FakeXskill::start().await.unwrap();
+    let created = create(
+        &fake,
+        SEEDREAM_TEXT_TO_IMAGE_MODEL,
+        json!({ "prompt": "a cat", "image_size": "square_hd", "num_images": 3 }),
+    )
+    .await;
+    assert_eq!(created.body["data"]["price"], 48, "{}", created.body);
+    let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
+    let (_, done) = poll_to_end(&fake, &task_id).await;
+    let images = done["result"]["output"]["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3);
+    let download = reqwest::get(images[2].as_str().unwrap()).await.unwrap();
+    assert_eq!(download.status().as_u16(), 200);
+    assert_eq!(download.headers()["content-type"], "image/png");
+
+    let seven = create(
+        &fake,
+        SEEDREAM_TEXT_TO_IMAGE_MODEL,
+        json!({ "prompt": "a", "num_images": 7 }),
+    )
+    .await;
+    assert_error(&seven, 400, "num_images");
+    let no_sources = create(&fake, SEEDREAM_EDIT_MODEL, json!({ "prompt": "a" })).await;
+    assert_error(&no_sources, 400, "image_urls");
+    let edit = create(
+        &fake,
+        SEEDREAM_EDIT_MODEL,
+        json!({ "prompt": "a", "image_urls": urls(2) }),
+    )
+    .await;
+    assert_eq!(edit.status, 200, "{}", edit.body);
+}
+
+#[tokio::test]
+async fn result_urls_are_not_served_before_the_task_completes() {
+    let fake = FakeXskill::start().await.unwrap();
+    let created = create_video(&fake, json!({ "prompt": "a cat" })).await;
+    let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
+    let early = reqwest::get(format!("{}/cdn/{task_id}.mp4", fake.base_url()))
+        .await
+        .unwrap();
+    assert_eq!(early.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn dropping_the_fake_stops_the_server() {
+    let fake = FakeXskill::start().await.unwrap();
+    let url = format!("{}/api/v3/balance", fake.base_url());
+    drop(fake);
+    tokio::task::yield_now().await;
+    let result = client().get(url).send().await;
+    assert!(result.is_err());
+}
