@@ -362,9 +362,15 @@ async fn a_slow_provider_does_not_hold_a_waiting_call_past_its_wait() {
     )
     .await;
     assert!(!err, "{submitted}");
-    // A second server (a restart) knows nothing of the task, so it checks on the
-    // schedule of a typical-aged task: at once, then about 11 s later.
-    let waiter = connect(server(&settings)).await;
+    // A second server with a journal of its own (another machine) knows nothing
+    // of the task, so it checks on the schedule of a typical-aged task: at once,
+    // then about 11 s later. (A restart would know its age from the journal.)
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other_machine = Settings {
+        data_dir: Some(elsewhere.path().join(".journal")),
+        ..settings.clone()
+    };
+    let waiter = connect(server(&other_machine)).await;
     let (err, first) = call(
         &waiter,
         "get_task",
