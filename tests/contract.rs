@@ -18,19 +18,23 @@ use provider_fakes::{
 };
 use seedance_mcp::{
     domain::{
-        GenerationRequest, ImageUpload, KnownModel, SubmittedTask, TaskRef, TaskSnapshot,
-        TaskStatus,
+        GenerationRequest, ImageUpload, KnownModel, Ratio, Resolution, SubmittedTask, TaskRef,
+        TaskSnapshot, TaskStatus,
     },
     error::ErrorKind,
-    providers::{Provider, SubmissionKey, capabilities::BalanceSource},
+    providers::{Capabilities, Provider, SubmissionKey, capabilities::BalanceSource},
     request::SubmitTaskParams,
+    service::{Service, ToolErrorKind, UploadImageParams},
     validate,
 };
+use serde_json::json;
 
 /// A backend under test.
 struct Backend {
     name: &'static str,
     provider: Arc<dyn Provider>,
+    /// The same backend behind the service the tools call.
+    service: Service,
     /// The fake behind the backend, for the hooks the contract needs; `None`
     /// for the simulator, which has no HTTP.
     fake: Option<Box<dyn FakeControl>>,
@@ -75,6 +79,27 @@ impl Backend {
         true
     }
 
+    /// What the account holds now: tasks accepted (`None` for the simulator,
+    /// whose tasks cannot be counted from outside) and the balance, where the
+    /// provider keeps one.
+    async fn ledger(&self) -> (Option<usize>, Option<f64>) {
+        match &self.fake {
+            Some(fake) => (Some(fake.tasks_created()), fake.balance().map(|b| b as f64)),
+            None => (
+                None,
+                Some(self.provider.balance().await.unwrap().available.amount),
+            ),
+        }
+    }
+
+    /// Requests that reached the provider's create route, and requests of any
+    /// kind (the simulator sends none).
+    fn sent(&self) -> (usize, usize) {
+        self.fake
+            .as_ref()
+            .map_or((0, 0), |fake| (fake.create_calls(), fake.requests().len()))
+    }
+
     async fn submit(&self, request: &GenerationRequest) -> SubmittedTask {
         self.provider
             .submit(request, &SubmissionKey::random())
@@ -83,74 +108,69 @@ impl Backend {
     }
 }
 
-async fn backends() -> Vec<Backend> {
-    let mut all = Vec::new();
-    let out = tempfile::tempdir().unwrap();
-    let (provider, _) = common::service(&common::settings(out.path()));
-    all.push(Backend {
-        name: "sim",
-        provider,
-        fake: None,
-        price_of_4s_fast: Some(40.0),
-        _out: out,
-    });
-
-    let fake = FakeXskill::start().await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (provider, _) = common::service(&common::xskill_settings(&fake, out.path()));
-    all.push(Backend {
-        name: "xskill",
-        provider,
-        fake: Some(Box::new(fake)),
-        price_of_4s_fast: Some(40.0),
-        _out: out,
-    });
-
-    let fake = FakeSeed2::start().await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (provider, _) = common::service(&common::seed2_settings(&fake, out.path()));
-    all.push(Backend {
-        name: "seed2",
-        provider,
-        fake: Some(Box::new(fake)),
-        price_of_4s_fast: Some(2320.0),
-        _out: out,
-    });
-
-    let fake = FakeSeedance2ai::start().await.unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let (provider, _) = common::service(&common::seedance2ai_settings(&fake, out.path()));
-    all.push(Backend {
-        name: "seedance2ai",
-        provider,
-        fake: Some(Box::new(fake)),
-        price_of_4s_fast: Some(24.0),
-        _out: out,
-    });
-
-    for region in [ArkRegion::BytePlus, ArkRegion::Volcengine] {
-        let config = FakeArkConfig {
-            region,
-            ..Default::default()
-        };
-        let fake = FakeArk::start_with(config).await.unwrap();
+impl Backend {
+    /// The provider `name` pointed at `fake` (none: the simulator).
+    fn new(
+        name: &'static str,
+        fake: Option<Box<dyn FakeControl>>,
+        price_of_4s_fast: Option<f64>,
+    ) -> Self {
         let out = tempfile::tempdir().unwrap();
-        let (provider, _) = common::service(&common::ark_settings(&fake, out.path()));
-        let name = if region == ArkRegion::BytePlus {
-            "byteplus"
-        } else {
-            "volcengine"
+        let settings = match &fake {
+            Some(fake) => {
+                common::settings(out.path()).with_provider(name, fake.api_key(), &fake.base_url())
+            }
+            None => common::settings(out.path()),
         };
-        // Ark reports tokens after the task, not a price at create.
-        all.push(Backend {
+        let (provider, service) = common::service(&settings);
+        assert_eq!(provider.id().as_str(), name);
+        Self {
             name,
             provider,
-            fake: Some(Box::new(fake)),
-            price_of_4s_fast: None,
+            service,
+            fake,
+            price_of_4s_fast,
             _out: out,
-        });
+        }
     }
-    all
+}
+
+/// Every backend: one line each. Ark reports tokens after the task, not a price at create.
+async fn backends() -> Vec<Backend> {
+    let ark = |region| {
+        FakeArk::start_with(FakeArkConfig {
+            region,
+            ..Default::default()
+        })
+    };
+    vec![
+        Backend::new("sim", None, Some(40.0)),
+        Backend::new(
+            "xskill",
+            Some(Box::new(FakeXskill::start().await.unwrap())),
+            Some(40.0),
+        ),
+        Backend::new(
+            "seed2",
+            Some(Box::new(FakeSeed2::start().await.unwrap())),
+            Some(2320.0),
+        ),
+        Backend::new(
+            "seedance2ai",
+            Some(Box::new(FakeSeedance2ai::start().await.unwrap())),
+            Some(24.0),
+        ),
+        Backend::new(
+            "byteplus",
+            Some(Box::new(ark(ArkRegion::BytePlus).await.unwrap())),
+            None,
+        ),
+        Backend::new(
+            "volcengine",
+            Some(Box::new(ark(ArkRegion::Volcengine).await.unwrap())),
+            None,
+        ),
+    ]
 }
 
 fn request(prompt: &str, model: Option<&str>, duration: i64) -> GenerationRequest {
@@ -320,6 +340,7 @@ async fn an_unknown_task_is_not_found() {
 async fn an_unaffordable_task_is_refused_and_creates_nothing() {
     for b in backends().await {
         b.make_poor().await;
+        let (tasks, charged) = b.ledger().await;
         let long = request("a long shot of the sea", Some("seedance-2.0"), 15);
         let err = b
             .provider
@@ -334,6 +355,12 @@ async fn an_unaffordable_task_is_refused_and_creates_nothing() {
         );
         let text = err.to_string();
         assert!(!text.is_empty());
+        assert_eq!(
+            b.ledger().await,
+            (tasks, charged),
+            "{}: the refusal created or charged something",
+            b.name
+        );
     }
 }
 
@@ -386,24 +413,163 @@ async fn uploads_and_image_models_work_where_declared_and_are_refused_elsewhere(
     }
 }
 
+/// One `submit_task` call per gap the backend declares: each option it does
+/// not take, each ratio, resolution and model it does not offer, more references
+/// than it takes, media forms it refuses, option groups of other providers, a
+/// prompt below its minimum.
+fn gap_calls(caps: &Capabilities) -> Vec<(String, serde_json::Value)> {
+    let mut calls = Vec::new();
+    let mut gap = |name: String, fields: serde_json::Value| {
+        let mut args = json!({"prompt": "a lighthouse in fog, slow push in"});
+        for (key, value) in fields.as_object().unwrap() {
+            args[key] = value.clone();
+        }
+        calls.push((name, args));
+    };
+    for (field, offered, value) in [
+        ("seed", caps.seed, json!(7)),
+        ("camera_fixed", caps.camera_fixed, json!(true)),
+        ("watermark", caps.watermark, json!(false)),
+        ("return_last_frame", caps.last_frame, json!(true)),
+        ("generate_audio", caps.audio_switch, json!(false)),
+    ] {
+        if !offered {
+            gap(field.to_owned(), json!({ field: value }));
+        }
+    }
+    for ratio in Ratio::ALL.iter().filter(|r| !caps.ratios.contains(r)) {
+        gap(
+            format!("ratio {}", ratio.as_str()),
+            json!({"ratio": ratio.as_str()}),
+        );
+    }
+    for resolution in Resolution::ALL
+        .iter()
+        .filter(|r| !r.is_image() && !caps.resolutions.contains(r))
+    {
+        let name = resolution.as_str();
+        gap(format!("resolution {name}"), json!({"resolution": name}));
+    }
+    for model in KnownModel::ALL.iter().filter(|m| !caps.models.contains(m)) {
+        let mut fields = json!({"model": model.as_str()});
+        if *model == KnownModel::SeedreamEdit {
+            fields["image_urls"] = json!(["https://cdn.example.com/edit-me.png"]);
+        }
+        gap(format!("model {}", model.as_str()), fields);
+    }
+    let urls = |n: usize, ext: &str| -> Vec<String> {
+        (1..=n)
+            .map(|i| format!("https://cdn.example.com/{i}.{ext}"))
+            .collect()
+    };
+    if caps.max_images < 9 {
+        gap(
+            "too many images".into(),
+            json!({"image_files": urls(caps.max_images + 1, "png")}),
+        );
+    }
+    if caps.max_videos < 3 {
+        gap(
+            "too many videos".into(),
+            json!({"video_files": urls(caps.max_videos + 1, "mp4")}),
+        );
+    }
+    if caps.max_audios < 3 {
+        // Audio only goes beside an image or a video.
+        gap(
+            "too many audio clips".into(),
+            json!({"image_files": urls(1, "png"), "audio_files": urls(caps.max_audios + 1, "mp3")}),
+        );
+    }
+    if !caps.media.asset_ids {
+        gap(
+            "an asset id".into(),
+            json!({"image_files": ["asset://asset-20260101-abc"]}),
+        );
+    }
+    if !caps.media.plain_http {
+        gap(
+            "plain http".into(),
+            json!({"image_files": ["http://cdn.example.com/a.png"]}),
+        );
+    }
+    for (group, value) in [
+        ("ark", json!({"service_tier": "flex"})),
+        ("channel", json!("real")),
+    ] {
+        if !caps.options.contains(&group) {
+            gap(format!("the {group} options"), json!({ group: value }));
+        }
+    }
+    if let Some((min, _)) = caps.prompt_chars
+        && min > 1
+    {
+        gap(
+            "a short prompt".into(),
+            json!({"prompt": "x".repeat(min - 1)}),
+        );
+    }
+    calls
+}
+
 #[tokio::test]
 async fn every_declared_capability_gap_is_refused_before_sending() {
     for b in backends().await {
         let caps = b.provider.capabilities();
-        let mut params = SubmitTaskParams {
-            prompt: "x".into(),
-            ..Default::default()
-        };
-        if !caps.seed {
-            params.seed = Some(1);
-        } else if !caps.last_frame {
-            params.return_last_frame = Some(true);
-        } else {
-            continue;
+        let calls = gap_calls(caps);
+        assert!(!calls.is_empty(), "{}: declares no gap at all", b.name);
+        let ledger = b.ledger().await;
+        for (gap, args) in calls {
+            let params: SubmitTaskParams = serde_json::from_value(args).unwrap();
+            let err = b.service.submit(&params).await.unwrap_err();
+            assert_eq!(
+                err.kind,
+                ToolErrorKind::Provider(ErrorKind::Unsupported),
+                "{} {gap}: {err}",
+                b.name
+            );
+            assert_eq!(b.sent().0, 0, "{} {gap}: a create was sent", b.name);
         }
-        let request = validate::submit(&params).unwrap();
-        let err = caps.check(b.provider.id(), &request).unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::Unsupported, "{}", b.name);
+        // Tools that need an ability the backend lacks send nothing at all.
+        let sent = b.sent();
+        if !caps.upload {
+            let upload = UploadImageParams {
+                image_url: Some("https://cdn.example.com/a.png".into()),
+                image_data: None,
+            };
+            let err = b.service.upload_image(&upload).await.unwrap_err();
+            assert_eq!(
+                err.kind,
+                ToolErrorKind::Provider(ErrorKind::Unsupported),
+                "{}",
+                b.name
+            );
+        }
+        if !caps.cancel {
+            let err = b.service.cancel_task("task-1").await.unwrap_err();
+            assert_eq!(
+                err.kind,
+                ToolErrorKind::Provider(ErrorKind::Unsupported),
+                "{}",
+                b.name
+            );
+        }
+        if caps.balance == BalanceSource::Unavailable {
+            let err = b.service.balance().await.unwrap_err();
+            assert_eq!(
+                err.kind,
+                ToolErrorKind::Provider(ErrorKind::Unsupported),
+                "{}",
+                b.name
+            );
+        }
+        assert_eq!(b.sent(), sent, "{}: a refused tool sent a request", b.name);
+        assert_eq!(
+            b.ledger().await,
+            ledger,
+            "{}: something was charged",
+            b.name
+        );
     }
 }
 

@@ -49,6 +49,8 @@ pub trait FakeControl: Send + Sync {
     fn requests(&self) -> Vec<RecordedRequest>;
     /// How many requests reached a create route, accepted or not.
     fn create_calls(&self) -> usize;
+    /// How many tasks the fake accepted (and, where it charges, charged).
+    fn tasks_created(&self) -> usize;
     /// Queues an error for the next authorised API request of any kind:
     /// `status` in this API's envelope, with the code the real service gives
     /// that status, plus `Retry-After` when given.

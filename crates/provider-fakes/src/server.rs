@@ -394,6 +394,10 @@ impl<A: Api> FakeControl for Fake<A> {
         self.state().create_calls
     }
 
+    fn tasks_created(&self) -> usize {
+        self.state().ledger.tasks().len()
+    }
+
     fn fail_next_request(&self, status: u16, retry_after_secs: Option<u64>) {
         self.state().failures.push_back(ScriptedFailure {
             status,
