@@ -6,7 +6,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use common::{call, connect, server, settings};
 use provider_fakes::{
@@ -15,8 +21,20 @@ use provider_fakes::{
     seedance2ai::FakeSeedance2ai,
     xskill::{FakeXskill, FakeXskillConfig},
 };
-use seedance_mcp::config::Settings;
+use seedance_mcp::{
+    config::Settings,
+    domain::{
+        Balance, GenerationRequest, HostedImage, ImageUpload, OutputKind, ProviderId,
+        SubmittedTask, TaskRef, TaskSnapshot,
+    },
+    error::ProviderError,
+    journal::Journal,
+    mcp::SeedanceServer,
+    providers::{Capabilities, CreateCall, Download, Provider, SubmissionKey},
+    service::Service,
+};
 use serde_json::{Value, json};
+use tokio::time::Instant;
 
 /// What the row does after the faults are scripted.
 #[derive(Debug, Clone, Copy)]
@@ -169,12 +187,14 @@ fn text(value: &Value) -> String {
 
 #[tokio::test]
 async fn every_fault_leaves_a_clear_answer_nothing_lost_and_nothing_paid_twice() {
-    let mut failures = Vec::new();
-    for row in rows() {
-        if let Err(problem) = run(&row).await {
-            failures.push(format!("{}: {problem}", row.name));
-        }
-    }
+    // Each row has its own fake, proxy, journal and server, so they run at once.
+    let rows = rows();
+    let outcomes = futures_util::future::join_all(rows.iter().map(run)).await;
+    let failures: Vec<String> = rows
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(row, outcome)| outcome.err().map(|p| format!("{}: {p}", row.name)))
+        .collect();
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
@@ -340,50 +360,36 @@ async fn a_lost_create_answer_is_recovered_by_the_idempotency_key() {
 
 /// A provider that turns slow in the middle of a wait must not hold the call past
 /// the wait it asked for (clients give up after about 60 s): the last answer stands.
-#[tokio::test]
+/// The deadlines are the service's own, so this runs in process on tokio's paused
+/// clock, with the provider slowed by a wrapper rather than over a socket.
+#[tokio::test(start_paused = true)]
 async fn a_slow_provider_does_not_hold_a_waiting_call_past_its_wait() {
-    let fake = FakeXskill::start_with(FakeXskillConfig {
-        pending_polls: 1000,
-        ..FakeXskillConfig::default()
-    })
-    .await
-    .unwrap();
-    let proxy = FaultProxy::start(&fake.base_url()).await.unwrap();
     let out = tempfile::tempdir().unwrap();
+    // A simulated task that stays queued for the whole test.
     let settings = Settings {
-        api_timeout_secs: 30,
-        ..xskill_via(&proxy, &fake, out.path())
+        sim_seconds: 3000.0,
+        ..settings(out.path())
     };
-    let submitter = connect(server(&settings)).await;
-    let (err, submitted) = call(
-        &submitter,
-        "submit_task",
-        json!({"prompt": "a slow day", "duration": 4}),
-    )
-    .await;
-    assert!(!err, "{submitted}");
+    let (sim, submitter) = common::service(&settings);
+    let submitted = submitter
+        .submit(&serde_json::from_value(json!({"prompt": "a slow day", "duration": 4})).unwrap())
+        .await
+        .unwrap();
+    let task_id = submitted.task_id.unwrap();
     // A second server with a journal of its own (another machine) knows nothing
     // of the task, so it checks on the schedule of a typical-aged task: at once,
     // then about 11 s later. (A restart would know its age from the journal.)
     let elsewhere = tempfile::tempdir().unwrap();
-    let other_machine = Settings {
-        data_dir: Some(elsewhere.path().join(".journal")),
-        ..settings.clone()
-    };
-    let waiter = connect(server(&other_machine)).await;
-    let (err, first) = call(
-        &waiter,
-        "get_task",
-        json!({"task_id": submitted["task_id"]}),
-    )
-    .await;
+    let slow = Arc::new(SlowTasks::new(sim.clone()));
+    let waiter = connect(server_over(slow.clone(), elsewhere.path())).await;
+    let (err, first) = call(&waiter, "get_task", json!({"task_id": task_id})).await;
     assert!(!err, "{first}");
-    proxy.inject("tasks/query", Fault::Slow(Duration::from_secs(60)));
+    slow.delay_by(Duration::from_secs(60));
     let started = Instant::now();
     let (err, task) = call(
         &waiter,
         "get_task",
-        json!({"task_id": submitted["task_id"], "wait_seconds": 15}),
+        json!({"task_id": task_id, "wait_seconds": 15}),
     )
     .await;
     let took = started.elapsed();
@@ -392,19 +398,93 @@ async fn a_slow_provider_does_not_hold_a_waiting_call_past_its_wait() {
         !err && task["status"] == "queued",
         "the last answer stands: {task}"
     );
-    assert_eq!(proxy.count("tasks/query"), 2, "{:?}", proxy.seen());
+    assert_eq!(slow.checks(), 2);
 
     // A first check that hangs ends with a clear error, also within bounds.
-    let again = connect(server(&settings)).await;
-    proxy.inject("tasks/query", Fault::Slow(Duration::from_secs(60)));
+    let slow = Arc::new(SlowTasks::new(sim));
+    slow.delay_by(Duration::from_secs(60));
+    let again = connect(server_over(slow, elsewhere.path())).await;
     let started = Instant::now();
     let (err, task) = call(
         &again,
         "get_task",
-        json!({"task_id": submitted["task_id"], "wait_seconds": 5}),
+        json!({"task_id": task_id, "wait_seconds": 5}),
     )
     .await;
     let took = started.elapsed();
     assert!(took < Duration::from_secs(20 + 5 + 3), "held for {took:?}");
     assert!(err && text(&task).contains("no answer within"), "{task}");
+}
+
+/// An MCP server over `provider`, journalling in `dir`.
+fn server_over(provider: Arc<dyn Provider>, dir: &std::path::Path) -> SeedanceServer {
+    let journal = Journal::open(&dir.join(".journal")).unwrap();
+    SeedanceServer::new(Service::new(provider, dir.to_owned(), journal), None)
+}
+
+/// A provider whose status answers can be slowed down; it counts them.
+#[derive(Debug)]
+struct SlowTasks {
+    inner: Arc<dyn Provider>,
+    delay: std::sync::Mutex<Duration>,
+    checks: AtomicUsize,
+}
+
+impl SlowTasks {
+    fn new(inner: Arc<dyn Provider>) -> Self {
+        Self {
+            inner,
+            delay: std::sync::Mutex::new(Duration::ZERO),
+            checks: AtomicUsize::new(0),
+        }
+    }
+
+    fn delay_by(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
+    }
+
+    /// Status queries asked, answered or not.
+    fn checks(&self) -> usize {
+        self.checks.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for SlowTasks {
+    fn id(&self) -> ProviderId {
+        self.inner.id()
+    }
+    fn capabilities(&self) -> &'static Capabilities {
+        self.inner.capabilities()
+    }
+    fn typical_duration(&self, kind: OutputKind) -> Duration {
+        // As slow as a real provider, so the schedule is a real provider's.
+        let _ = kind;
+        Duration::from_secs(90)
+    }
+    async fn submit(
+        &self,
+        request: &GenerationRequest,
+        key: &SubmissionKey,
+    ) -> Result<SubmittedTask, ProviderError> {
+        self.inner.submit(request, key).await
+    }
+    fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
+        self.inner.create_call(request)
+    }
+    async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
+        self.checks.fetch_add(1, Ordering::SeqCst);
+        let delay = *self.delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+        self.inner.task(task).await
+    }
+    async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError> {
+        self.inner.upload_image(image).await
+    }
+    async fn balance(&self) -> Result<Balance, ProviderError> {
+        self.inner.balance().await
+    }
+    async fn download(&self, url: &str) -> Result<Download, ProviderError> {
+        self.inner.download(url).await
+    }
 }
