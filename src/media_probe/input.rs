@@ -167,6 +167,13 @@ impl<'a> Input<'a> {
         Ok(())
     }
 
+    /// Bytes fetched from the file so far, for tests that check a probe stays
+    /// small.
+    #[cfg(test)]
+    pub(crate) fn fetched(&self) -> u64 {
+        self.fetched
+    }
+
     /// Counts one visited header against [`STEP_BUDGET`].
     pub(crate) fn step(&mut self) -> Result<(), ProbeError> {
         self.steps += 1;
@@ -192,7 +199,7 @@ impl<'a> Input<'a> {
         }
     }
 
-    fn too_complex(&self) -> ProbeError {
+    pub(crate) fn too_complex(&self) -> ProbeError {
         ProbeError::TooComplex {
             file: self.label.clone(),
             format: self.format,
@@ -217,10 +224,6 @@ pub(crate) fn be16(b: &[u8], i: usize) -> u16 {
 
 pub(crate) fn be32(b: &[u8], i: usize) -> u32 {
     u32::from_be_bytes(arr(b, i))
-}
-
-pub(crate) fn be64(b: &[u8], i: usize) -> u64 {
-    u64::from_be_bytes(arr(b, i))
 }
 
 pub(crate) fn le16(b: &[u8], i: usize) -> u16 {

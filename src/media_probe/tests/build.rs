@@ -237,6 +237,18 @@ pub fn mvhd(version: u8, timescale: u32, duration: u64) -> Vec<u8> {
 /// A track: `tkhd` with a 16.16 size (turned a quarter if `rotated`) and an
 /// `mdia/hdlr` of `handler` (`vide`, `soun`).
 pub fn trak(version: u8, handler: &[u8; 4], width: u32, height: u32, rotated: bool) -> Vec<u8> {
+    trak_named(version, handler, &[0], width, height, rotated)
+}
+
+/// [`trak`] whose `hdlr` ends in `name` (bytes as written, terminator included).
+pub fn trak_named(
+    version: u8,
+    handler: &[u8; 4],
+    name: &[u8],
+    width: u32,
+    height: u32,
+    rotated: bool,
+) -> Vec<u8> {
     let mut tkhd = vec![0; if version == 1 { 32 } else { 20 }];
     tkhd.extend([0; 16]);
     let one = 0x0001_0000u32;
@@ -252,7 +264,8 @@ pub fn trak(version: u8, handler: &[u8; 4], width: u32, height: u32, rotated: bo
     tkhd.extend((height << 16).to_be_bytes());
     let mut hdlr = vec![0; 4];
     hdlr.extend(handler);
-    hdlr.extend([0; 13]);
+    hdlr.extend([0; 12]);
+    hdlr.extend(name);
     let mdia = bx(
         b"mdia",
         &[full(b"mdhd", 0, &[0; 20]), full(b"hdlr", 0, &hdlr)].concat(),
