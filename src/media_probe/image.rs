@@ -35,10 +35,9 @@ pub(crate) fn tiff(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
 
 /// Size as imagesize reads it; `what` names the header in a cut-short message.
 fn measured(input: &mut Input<'_>, what: &str) -> Result<Measured, ProbeError> {
-    let mut stream = Stream::new(input);
-    let result = imagesize::reader_size(&mut stream);
-    if let Some(failure) = stream.take_failure() {
-        return Err(failure);
+    let result = imagesize::reader_size(Stream::new(input));
+    if let Some(refusal) = input.take_refusal() {
+        return Err(refusal);
     }
     let size = match result {
         Ok(size) => size,

@@ -34,6 +34,8 @@ pub(crate) struct Input<'a> {
     window: Vec<u8>,
     fetched: u64,
     steps: u32,
+    /// Why a read through a `Stream` was refused, kept for the probe to report.
+    refusal: Option<ProbeError>,
 }
 
 impl Input<'static> {
@@ -90,6 +92,7 @@ impl<'a> Input<'a> {
             window: Vec::new(),
             fetched: 0,
             steps: 0,
+            refusal: None,
         }
     }
 
@@ -172,6 +175,17 @@ impl<'a> Input<'a> {
     #[cfg(test)]
     pub(crate) fn fetched(&self) -> u64 {
         self.fetched
+    }
+
+    /// Keeps why a crate's read was refused; the crate itself only sees an
+    /// `io::Error` (see `stream`).
+    pub(crate) fn refuse(&mut self, refusal: ProbeError) {
+        self.refusal = Some(refusal);
+    }
+
+    /// Why a read through a `Stream` was refused, if one was.
+    pub(crate) fn take_refusal(&mut self) -> Option<ProbeError> {
+        self.refusal.take()
     }
 
     /// Counts one visited header against [`STEP_BUDGET`].

@@ -371,6 +371,29 @@ pub fn mp3_xing(tag: &[u8; 4], frames: u32) -> Vec<u8> {
     out
 }
 
+/// A LAME-written Xing frame: `frames` frames, and in its LAME extension the
+/// encoder delay and padding in samples, as LAME stores them.
+pub fn mp3_lame(frames: u32, delay: u32, padding: u32) -> Vec<u8> {
+    let mut first = mp3_frame(MP3_HEADER, MP3_FRAME);
+    let mut tag = b"Xing".to_vec();
+    tag.extend(0x0Fu32.to_be_bytes());
+    tag.extend(frames.to_be_bytes());
+    tag.extend(((frames as usize * MP3_FRAME) as u32).to_be_bytes());
+    tag.extend([0; 100]); // seek table
+    tag.extend(0u32.to_be_bytes()); // quality
+    tag.extend(b"LAME3.100");
+    // revision, lowpass, peak, two replay gains, flags, ABR bitrate
+    tag.extend([0; 1 + 1 + 4 + 2 + 2 + 1 + 1]);
+    tag.extend(&(delay << 12 | padding).to_be_bytes()[1..]);
+    // misc, MP3 gain, surround, music length, music CRC, tag CRC (0: unchecked)
+    tag.extend([0; 1 + 1 + 2 + 4 + 2 + 2]);
+    first.splice(36..36 + tag.len(), tag);
+    for _ in 0..5 {
+        first.extend(mp3_frame(MP3_HEADER, MP3_FRAME));
+    }
+    first
+}
+
 /// A VBRI (Fraunhofer) header frame claiming `frames` frames.
 pub fn mp3_vbri(frames: u32) -> Vec<u8> {
     let mut first = mp3_frame(MP3_HEADER, MP3_FRAME);

@@ -286,7 +286,16 @@ fn mp3_duration_from_xing_info_and_vbri_headers() {
 }
 
 #[test]
-fn cbr_mp3_is_timed_by_walking_its_frames() {
+fn mp3_from_lame_leaves_out_the_encoder_delay_and_padding() {
+    // LAME stores its own 576-sample delay; decoders add 529 to it and take the
+    // same 529 off the stored padding.
+    let probe = probe_bytes(&mp3_lame(100, 576, 1000)).unwrap();
+    let played = 100 * 1152 - (576 + 529) - (1000 - 529);
+    assert_eq!(probe.duration, Some(secs(played, 44_100)));
+}
+
+#[test]
+fn cbr_mp3_is_timed_from_its_frames() {
     let probe = probe_bytes(&mp3_cbr(383)).unwrap();
     assert_eq!((probe.format, probe.mime), (MediaFormat::Mp3, "audio/mpeg"));
     assert_eq!(probe.duration, Some(secs(383 * 1152, 44_100)));
@@ -318,8 +327,8 @@ fn mp3_after_junk_and_mono_mpeg2_xing() {
 }
 
 #[test]
-fn long_cbr_mp3_is_projected_past_the_walk_limit() {
-    let frames = 8000; // 3.3 MB, past the 2 MiB walk
+fn long_cbr_mp3_is_projected_from_its_first_frames() {
+    let frames = 8000; // 3.3 MB
     let probe = probe_bytes(&mp3_cbr(frames)).unwrap();
     let exact = secs(frames as u64 * 1152, 44_100).as_secs_f64();
     let got = probe.duration.unwrap().as_secs_f64();
