@@ -8,6 +8,9 @@
 //! decoded by mp4-atom; `ipco` is walked here, so that only `ispe` and `irot` are
 //! decoded and a property this probe does not use (a codec configuration, a
 //! colour profile) cannot fail it.
+//!
+//! Not `imagesize`: its HEIF reader takes the largest `ispe` whichever item it
+//! belongs to, turns it by any `irot` it meets, and fails a file without `ispe`.
 
 use mp4_atom::{Ipma, Irot, Ispe, Pitm};
 
