@@ -2,7 +2,9 @@
 //! here because imagesize reads it wrong (see [`bmp`]). JPEG needs walking and
 //! lives in its own module.
 
-use imagesize::ImageError;
+use std::io::{Seek, SeekFrom};
+
+use imagesize::{ImageError, ImageType};
 
 use super::input::{Input, arr, le16, le32};
 use super::stream::Stream;
@@ -18,24 +20,33 @@ pub(crate) fn png(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
     if chunk != b"IHDR" {
         return Err(input.corrupt("the first chunk is not IHDR"));
     }
-    measured(input, "the IHDR chunk")
+    measured(input, ImageType::Png, "the IHDR chunk")
 }
 
 pub(crate) fn gif(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
-    measured(input, "the logical screen descriptor")
+    measured(input, ImageType::Gif, "the logical screen descriptor")
 }
 
 pub(crate) fn webp(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
-    measured(input, "the WebP bitstream header")
+    measured(input, ImageType::Webp, "the WebP bitstream header")
 }
 
 pub(crate) fn tiff(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
-    measured(input, "the first image directory")
+    measured(input, ImageType::Tiff, "the first image directory")
 }
 
 /// Size as imagesize reads it; `what` names the header in a cut-short message.
-fn measured(input: &mut Input<'_>, what: &str) -> Result<Measured, ProbeError> {
-    let result = imagesize::reader_size(Stream::new(input));
+///
+/// The format is already known, so imagesize's own detection (which wants 12
+/// bytes, more than a minimal GIF has) is skipped. Its WebP reader starts where
+/// that detection stops, just past the 12-byte RIFF header, so the stream is put
+/// there first; the other readers seek for themselves.
+fn measured(input: &mut Input<'_>, kind: ImageType, what: &str) -> Result<Measured, ProbeError> {
+    let mut stream = Stream::new(input);
+    let result = stream
+        .seek(SeekFrom::Start(12))
+        .map_err(ImageError::from)
+        .and_then(|_| kind.reader_size(&mut stream));
     if let Some(refusal) = input.take_refusal() {
         return Err(refusal);
     }

@@ -96,6 +96,14 @@ fn gif_bmp_and_webp_sizes() {
 }
 
 #[test]
+fn a_gif_that_ends_right_after_its_size_is_measured() {
+    assert_eq!(
+        dims(b"GIF89a\x01\0\x02\0"),
+        (MediaFormat::Gif, Some(1), Some(2))
+    );
+}
+
+#[test]
 fn tiff_size_in_both_byte_orders_and_field_types() {
     for little in [true, false] {
         for long in [true, false] {
