@@ -1,30 +1,70 @@
-//! Still images whose size sits at a fixed place near the start: PNG, GIF, BMP
-//! and the three WebP flavours. JPEG and TIFF need walking and live in their own
-//! modules.
+//! Still images: PNG, GIF, WebP and TIFF are measured by `imagesize`; BMP stays
+//! here because imagesize reads it wrong (see [`bmp`]). JPEG needs walking and
+//! lives in its own module.
 
-use super::input::{Input, arr, be32, le16, le32};
+use std::io::{Seek, SeekFrom};
+
+use imagesize::{ImageError, ImageType};
+
+use super::input::{Input, arr, le16, le32};
+use super::stream::Stream;
 use super::{Measured, ProbeError};
 
 pub(crate) use super::jpeg::jpeg;
-pub(crate) use super::tiff::tiff;
 
 pub(crate) fn png(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
-    let ihdr = input.exact(8, 16, "the IHDR chunk")?;
-    if ihdr.get(4..8) != Some(b"IHDR") {
+    // imagesize reads the size at a fixed offset without looking at the chunk
+    // type; a file whose first chunk is not IHDR (such as Apple's CgBI PNGs,
+    // which other software cannot open) would give a made-up size.
+    let chunk = input.exact(12, 4, "the IHDR chunk")?;
+    if chunk != b"IHDR" {
         return Err(input.corrupt("the first chunk is not IHDR"));
     }
-    let (width, height) = (be32(ihdr, 8), be32(ihdr, 12));
-    Ok(Measured::size(width, height))
+    measured(input, ImageType::Png, "the IHDR chunk")
 }
 
 pub(crate) fn gif(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
-    let screen = input.exact(6, 4, "the logical screen descriptor")?;
-    Ok(Measured::size(
-        u32::from(le16(screen, 0)),
-        u32::from(le16(screen, 2)),
-    ))
+    measured(input, ImageType::Gif, "the logical screen descriptor")
 }
 
+pub(crate) fn webp(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
+    measured(input, ImageType::Webp, "the WebP bitstream header")
+}
+
+pub(crate) fn tiff(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
+    measured(input, ImageType::Tiff, "the first image directory")
+}
+
+/// Size as imagesize reads it; `what` names the header in a cut-short message.
+///
+/// The format is already known, so imagesize's own detection (which wants 12
+/// bytes, more than a minimal GIF has) is skipped. Its WebP reader starts where
+/// that detection stops, just past the 12-byte RIFF header, so the stream is put
+/// there first; the other readers seek for themselves.
+fn measured(input: &mut Input<'_>, kind: ImageType, what: &str) -> Result<Measured, ProbeError> {
+    let mut stream = Stream::new(input);
+    let result = stream
+        .seek(SeekFrom::Start(12))
+        .map_err(ImageError::from)
+        .and_then(|_| kind.reader_size(&mut stream));
+    if let Some(refusal) = input.take_refusal() {
+        return Err(refusal);
+    }
+    let size = match result {
+        Ok(size) => size,
+        Err(ImageError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(input.truncated(format!("{what} is missing")));
+        }
+        Err(ImageError::IoError(e)) => return Err(input.corrupt(e.to_string())),
+        Err(e) => return Err(input.corrupt(format!("{what} cannot be read ({e})"))),
+    };
+    let side = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(Measured::size(side(size.width), side(size.height)))
+}
+
+/// imagesize reads every BMP as a BITMAPINFOHEADER with unsigned sides, so the
+/// 16-bit BITMAPCOREHEADER (OS/2) comes out wrong, and so does the negative
+/// height of a top-down bitmap.
 pub(crate) fn bmp(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
     let header_size = le32(input.exact(14, 4, "the DIB header")?, 0);
     if header_size == 12 {
@@ -43,40 +83,4 @@ pub(crate) fn bmp(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
         return Err(input.corrupt(format!("the width is negative ({width})")));
     };
     Ok(Measured::size(width, height))
-}
-
-pub(crate) fn webp(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
-    let chunk: [u8; 4] = arr(input.exact(12, 8, "the first WebP chunk")?, 0);
-    let body = input.exact(20, 10, "the WebP bitstream header")?;
-    match &chunk {
-        b"VP8 " => {
-            if body.get(3..6) != Some(&[0x9D, 0x01, 0x2A]) {
-                return Err(input.corrupt("the VP8 start code is missing"));
-            }
-            Ok(Measured::size(
-                u32::from(le16(body, 6) & 0x3FFF),
-                u32::from(le16(body, 8) & 0x3FFF),
-            ))
-        }
-        b"VP8L" => {
-            if body.first() != Some(&0x2F) {
-                return Err(input.corrupt("the VP8L signature is missing"));
-            }
-            let bits = le32(body, 1);
-            Ok(Measured::size(
-                (bits & 0x3FFF) + 1,
-                ((bits >> 14) & 0x3FFF) + 1,
-            ))
-        }
-        b"VP8X" => Ok(Measured::size(le24(body, 4) + 1, le24(body, 7) + 1)),
-        other => Err(input.corrupt(format!(
-            "the first chunk is {:?}, not VP8, VP8L or VP8X",
-            String::from_utf8_lossy(other)
-        ))),
-    }
-}
-
-fn le24(b: &[u8], i: usize) -> u32 {
-    let [x, y, z] = arr(b, i);
-    u32::from_le_bytes([x, y, z, 0])
 }

@@ -34,6 +34,8 @@ pub(crate) struct Input<'a> {
     window: Vec<u8>,
     fetched: u64,
     steps: u32,
+    /// Why a read through a `Stream` was refused, kept for the probe to report.
+    refusal: Option<ProbeError>,
 }
 
 impl Input<'static> {
@@ -90,6 +92,7 @@ impl<'a> Input<'a> {
             window: Vec::new(),
             fetched: 0,
             steps: 0,
+            refusal: None,
         }
     }
 
@@ -167,6 +170,24 @@ impl<'a> Input<'a> {
         Ok(())
     }
 
+    /// Bytes fetched from the file so far, for tests that check a probe stays
+    /// small.
+    #[cfg(test)]
+    pub(crate) fn fetched(&self) -> u64 {
+        self.fetched
+    }
+
+    /// Keeps why a crate's read was refused; the crate itself only sees an
+    /// `io::Error` (see `stream`).
+    pub(crate) fn refuse(&mut self, refusal: ProbeError) {
+        self.refusal = Some(refusal);
+    }
+
+    /// Why a read through a `Stream` was refused, if one was.
+    pub(crate) fn take_refusal(&mut self) -> Option<ProbeError> {
+        self.refusal.take()
+    }
+
     /// Counts one visited header against [`STEP_BUDGET`].
     pub(crate) fn step(&mut self) -> Result<(), ProbeError> {
         self.steps += 1;
@@ -192,7 +213,7 @@ impl<'a> Input<'a> {
         }
     }
 
-    fn too_complex(&self) -> ProbeError {
+    pub(crate) fn too_complex(&self) -> ProbeError {
         ProbeError::TooComplex {
             file: self.label.clone(),
             format: self.format,
@@ -217,10 +238,6 @@ pub(crate) fn be16(b: &[u8], i: usize) -> u16 {
 
 pub(crate) fn be32(b: &[u8], i: usize) -> u32 {
     u32::from_be_bytes(arr(b, i))
-}
-
-pub(crate) fn be64(b: &[u8], i: usize) -> u64 {
-    u64::from_be_bytes(arr(b, i))
 }
 
 pub(crate) fn le16(b: &[u8], i: usize) -> u16 {

@@ -5,6 +5,10 @@
 //! are stepped over. A frame whose height is 0 gets it later from a DNL marker,
 //! so then the scan data is crossed too, where 0xFF 0x00 stuffing and restart
 //! markers are not segment boundaries.
+//!
+//! Kept rather than `imagesize`: its JPEG reader takes the byte after every
+//! 0xFF as a marker with a length, so fill bytes and stand-alone markers derail
+//! it, and it cannot wait for a DNL height.
 
 use super::input::{Input, WINDOW, be16};
 use super::{Measured, ProbeError};

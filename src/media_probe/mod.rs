@@ -2,9 +2,13 @@
 //!
 //! Owns the [`Probe`] result (kind, format, size, pixel dimensions, duration, MIME),
 //! the [`ProbeError`]s a user sees when a file cannot be used, and the per-format
-//! header parsers. Every read is bounded (see `input`): big payloads such as `mdat`
-//! are skipped by offset, and no allocation is sized from a length read out of the
-//! file. [`limits`] turns probes into Seedance 2.0 rule checks.
+//! readers: kept crates where one does the job (`imagesize` for PNG, GIF, WebP and
+//! TIFF; `mp4-atom` for the boxes of MP4, MOV and HEIF; symphonia's MPEG audio
+//! demuxer for MP3 timing), our own code where none does (format sniffing, the
+//! ISO box walk, ID3 tags, JPEG, BMP, WAV; each module says why). Every read
+//! is bounded (see `input`, and `stream` for the crates): big payloads such as
+//! `mdat` are skipped by offset, and no allocation is sized from a length read out
+//! of the file. [`limits`] turns probes into Seedance 2.0 rule checks.
 
 mod error;
 mod image;
@@ -14,7 +18,7 @@ mod jpeg;
 pub mod limits;
 mod mp3;
 mod sniff;
-mod tiff;
+mod stream;
 mod wav;
 
 #[cfg(test)]

@@ -1,139 +1,43 @@
-//! MPEG audio (MP3, and layers I/II alike): skipping ID3v2 tags, finding the first
-//! real frame, and timing the stream.
+//! MPEG audio (MP3, and layers I/II alike): timed by symphonia's MPEG audio
+//! demuxer, which finds the first frame confirmed by the next one and reads a
+//! Xing/Info header (less LAME's encoder delay and padding) or a VBRI header,
+//! or else projects the first frames' average size over the stream.
 //!
-//! The exact duration comes from a Xing/Info or VBRI header when the encoder wrote
-//! one. Otherwise frames are walked (up to [`WALK_BYTES`]), which is exact for the
-//! short clips Seedance accepts; past that the average bitrate seen so far is
-//! projected over the rest of the file, which is enough to refuse a long file.
+//! Kept here: skipping the ID3v2 tags at the start and the ID3v1 tag at the end,
+//! so that symphonia is given exactly the audio (its demuxer expects to start at
+//! a frame, and a tag left in would count as audio); and the 4-byte header check
+//! that sniffing uses to recognise an MP3 without tags.
 
-use std::time::Duration;
+use symphonia_bundle_mp3::MpaReader;
+use symphonia_core::codecs::CodecParameters;
+use symphonia_core::errors::Error as AudioError;
+use symphonia_core::formats::{FormatOptions, FormatReader};
+use symphonia_core::io::{MediaSourceStream, MediaSourceStreamOptions};
 
-use super::input::{Input, arr, be32};
+use super::input::{Input, arr};
+use super::stream::Stream;
 use super::{Measured, ProbeError, fraction};
 
-/// How far past the ID3 tags (or a damaged stretch) to look for a frame.
-const SYNC_SEARCH: u64 = 256 * 1024;
-/// How much audio is walked frame by frame before projecting.
-const WALK_BYTES: u64 = 2 * 1024 * 1024;
 /// Stacked ID3v2 tags followed one after another, at most.
 const MAX_ID3_TAGS: usize = 8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Version {
-    Mpeg1,
-    Mpeg2,
-    Mpeg25,
-}
-
-/// One decoded 4-byte frame header.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FrameHeader {
-    version: Version,
-    layer: u8,
-    bitrate: u32,
-    sample_rate: u32,
-    padding: bool,
-    mono: bool,
-}
-
-const BITRATES_V1: [[u32; 14]; 3] = [
-    [
-        32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448,
-    ],
-    [
-        32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384,
-    ],
-    [
-        32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
-    ],
-];
-const BITRATES_V2_L1: [u32; 14] = [
-    32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256,
-];
-const BITRATES_V2_L23: [u32; 14] = [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-
-impl FrameHeader {
-    /// Decodes a header at the start of `b`; `None` for anything invalid or
-    /// free-format (whose frame length cannot be known from the header).
-    pub(crate) fn parse(b: &[u8]) -> Option<Self> {
-        let &[b0, b1, b2, b3, ..] = b else {
-            return None;
-        };
-        if b0 != 0xFF || b1 & 0xE0 != 0xE0 {
-            return None;
-        }
-        let version = match (b1 >> 3) & 3 {
-            0 => Version::Mpeg25,
-            2 => Version::Mpeg2,
-            3 => Version::Mpeg1,
-            _ => return None,
-        };
-        let layer = match (b1 >> 1) & 3 {
-            1 => 3,
-            2 => 2,
-            3 => 1,
-            _ => return None,
-        };
-        let index = usize::from(b2 >> 4).checked_sub(1)?;
-        let table: &[u32; 14] = match (version, layer) {
-            (Version::Mpeg1, l) => BITRATES_V1.get(usize::from(l) - 1)?,
-            (_, 1) => &BITRATES_V2_L1,
-            _ => &BITRATES_V2_L23,
-        };
-        let bitrate = *table.get(index)? * 1000;
-        let base = match (b2 >> 2) & 3 {
-            0 => 44_100,
-            1 => 48_000,
-            2 => 32_000,
-            _ => return None,
-        };
-        let sample_rate = match version {
-            Version::Mpeg1 => base,
-            Version::Mpeg2 => base / 2,
-            Version::Mpeg25 => base / 4,
-        };
-        Some(Self {
-            version,
-            layer,
-            bitrate,
-            sample_rate,
-            padding: b2 & 2 != 0,
-            mono: b3 >> 6 == 3,
-        })
-    }
-
-    fn samples(self) -> u32 {
-        match (self.layer, self.version) {
-            (1, _) => 384,
-            (3, Version::Mpeg2 | Version::Mpeg25) => 576,
-            _ => 1152,
-        }
-    }
-
-    fn len(self) -> u64 {
-        if self.layer == 1 {
-            (12 * u64::from(self.bitrate) / u64::from(self.sample_rate) + u64::from(self.padding))
-                * 4
-        } else {
-            u64::from(self.samples()) / 8 * u64::from(self.bitrate) / u64::from(self.sample_rate)
-                + u64::from(self.padding)
-        }
-    }
-
-    /// Where the Xing/Info tag would start, counted from the frame start.
-    fn xing_offset(self) -> u64 {
-        4 + match (self.version, self.mono) {
-            (Version::Mpeg1, false) => 32,
-            (Version::Mpeg1, true) | (_, false) => 17,
-            (_, true) => 9,
-        }
-    }
-
-    fn same_stream(self, other: Self) -> bool {
-        self.version == other.version
-            && self.layer == other.layer
-            && self.sample_rate == other.sample_rate
-    }
+/// Whether `b` starts with a plausible MPEG audio frame header: the sync word,
+/// and a version, layer, bitrate and sample rate that are not reserved or
+/// free-format (whose frame length cannot be known).
+pub(crate) fn is_frame_header(b: &[u8]) -> bool {
+    let &[b0, b1, b2, _, ..] = b else {
+        return false;
+    };
+    let version = (b1 >> 3) & 3;
+    let layer = (b1 >> 1) & 3;
+    let bitrate = b2 >> 4;
+    let rate = (b2 >> 2) & 3;
+    b0 == 0xFF
+        && b1 & 0xE0 == 0xE0
+        && version != 1
+        && layer != 0
+        && !matches!(bitrate, 0 | 15)
+        && rate != 3
 }
 
 /// Offset just past any ID3v2 tags at the start of the input.
@@ -164,33 +68,34 @@ pub(crate) fn mp3(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
         return Err(input.truncated("the ID3 tag runs to the end of the file; no audio follows"));
     }
     let end = audio_end(input)?;
-    let Some((first, header)) = find_frame(input, start, end)? else {
-        return Err(input.corrupt(format!(
-            "no MPEG audio frame within {} KiB after the start of the audio",
-            SYNC_SEARCH / 1024
-        )));
-    };
-    let info = info_header(input, first, header)?;
-    if let Info::Frames(frames) = info {
-        let duration = fraction(
-            frames * u64::from(header.samples()),
-            u64::from(header.sample_rate),
-        );
-        return Ok(Measured {
+    let audio = Stream::range(input, start, end);
+    let stream = MediaSourceStream::new(Box::new(audio), MediaSourceStreamOptions::default());
+    // The demuxer borrows the input; it is dropped once the timing is read.
+    let timing = MpaReader::try_new(stream, FormatOptions::default()).map(|reader| timing(&reader));
+    if let Some(refusal) = input.take_refusal() {
+        return Err(refusal);
+    }
+    match timing {
+        Ok(duration) => Ok(Measured {
             duration,
             ..Measured::default()
-        });
+        }),
+        // The demuxer looks for a frame until the end of the file.
+        Err(AudioError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Err(input.corrupt("no MPEG audio frame was found after the start of the audio"))
+        }
+        Err(e) => Err(input.corrupt(format!("the audio cannot be read ({e})"))),
     }
-    // An Info/Xing frame without a count is silence, not audio: do not time it.
-    let first_audio = match info {
-        Info::Present => first + header.len(),
-        _ => first,
+}
+
+/// The playing time the demuxer worked out, when it could: a stream too short
+/// to estimate from and without a Xing or VBRI count has none.
+fn timing(reader: &MpaReader<'_>) -> Option<std::time::Duration> {
+    let track = reader.tracks().first()?;
+    let Some(CodecParameters::Audio(audio)) = &track.codec_params else {
+        return None;
     };
-    let duration = walk(input, first_audio, end, header)?;
-    Ok(Measured {
-        duration: Some(duration),
-        ..Measured::default()
-    })
+    fraction(track.num_frames?, u64::from(audio.sample_rate?))
 }
 
 /// End of the audio: the file end, less an ID3v1 tag if there is one.
@@ -200,105 +105,4 @@ fn audio_end(input: &mut Input<'_>) -> Result<u64, ProbeError> {
         return Ok(len - 128);
     }
     Ok(len)
-}
-
-/// The first offset in `[from, end)` holding a frame that is confirmed by the
-/// next frame's header (or by ending exactly at `end`).
-fn find_frame(
-    input: &mut Input<'_>,
-    from: u64,
-    end: u64,
-) -> Result<Option<(u64, FrameHeader)>, ProbeError> {
-    let limit = end.min(from.saturating_add(SYNC_SEARCH));
-    let mut pos = from;
-    while pos < limit {
-        input.step()?;
-        let chunk = input.at(pos, super::input::WINDOW)?.to_vec();
-        if chunk.len() < 4 {
-            break;
-        }
-        for (i, _) in chunk.iter().enumerate().filter(|(_, b)| **b == 0xFF) {
-            let at = pos + i as u64;
-            if at >= limit {
-                break;
-            }
-            let Some(header) = chunk.get(i..).and_then(FrameHeader::parse) else {
-                continue;
-            };
-            let next = at + header.len();
-            let confirmed = next == end
-                || FrameHeader::parse(input.at(next, 4)?)
-                    .is_some_and(|following| following.same_stream(header));
-            if confirmed {
-                return Ok(Some((at, header)));
-            }
-        }
-        // Overlap so a header split across two chunks is still seen.
-        pos += (chunk.len() as u64 - 3).max(1);
-    }
-    Ok(None)
-}
-
-enum Info {
-    /// A Xing/Info or VBRI header giving the number of audio frames.
-    Frames(u64),
-    /// A Xing/Info header without a frame count.
-    Present,
-    None,
-}
-
-fn info_header(input: &mut Input<'_>, first: u64, header: FrameHeader) -> Result<Info, ProbeError> {
-    let xing = input.at(first + header.xing_offset(), 12)?;
-    if xing.starts_with(b"Xing") || xing.starts_with(b"Info") {
-        let flags = be32(xing, 4);
-        if flags & 1 != 0 && xing.len() >= 12 {
-            let frames = be32(xing, 8);
-            if frames > 0 {
-                return Ok(Info::Frames(u64::from(frames)));
-            }
-        }
-        return Ok(Info::Present);
-    }
-    let vbri = input.at(first + 36, 18)?;
-    if vbri.len() == 18 && vbri.starts_with(b"VBRI") {
-        let frames = be32(vbri, 14);
-        if frames > 0 {
-            return Ok(Info::Frames(u64::from(frames)));
-        }
-    }
-    Ok(Info::None)
-}
-
-/// Times the frames from `first` to `end`, resynchronising over damaged stretches.
-fn walk(
-    input: &mut Input<'_>,
-    first: u64,
-    end: u64,
-    stream: FrameHeader,
-) -> Result<Duration, ProbeError> {
-    let rate = u64::from(stream.sample_rate);
-    let (mut pos, mut samples, mut audio_bytes) = (first, 0u64, 0u64);
-    while pos < end {
-        input.step()?;
-        let header = FrameHeader::parse(input.at(pos, 4)?).filter(|h| h.same_stream(stream));
-        let Some(header) = header else {
-            match find_frame(input, pos + 1, end)? {
-                Some((next, _)) => {
-                    pos = next;
-                    continue;
-                }
-                None => break,
-            }
-        };
-        if audio_bytes >= WALK_BYTES {
-            let remaining = end - pos;
-            let projected = u128::from(samples) * u128::from(remaining) / u128::from(audio_bytes);
-            samples += u64::try_from(projected).unwrap_or(u64::MAX);
-            break;
-        }
-        samples += u64::from(header.samples());
-        audio_bytes += header.len();
-        pos += header.len();
-    }
-    fraction(samples, rate).ok_or_else(|| input.corrupt("the sample rate is zero"))
 }

@@ -36,7 +36,7 @@ pub(crate) fn sniff(input: &mut Input<'_>) -> Result<Sniffed, ProbeError> {
         }
         return Ok(Sniffed::Known(MediaFormat::Mp3));
     }
-    if mp3::FrameHeader::parse(&head).is_some() {
+    if mp3::is_frame_header(&head) {
         return Ok(Sniffed::Known(MediaFormat::Mp3));
     }
     Ok(unknown(&head, guess(&head)))

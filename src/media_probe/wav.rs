@@ -1,6 +1,11 @@
 //! RIFF WAVE: the `fmt ` chunk's byte rate and the `data` chunk's length give the
 //! duration. Chunks are walked by their declared sizes (padded to even, as RIFF
 //! requires), so chunk order does not matter and the samples are never read.
+//!
+//! Kept rather than symphonia's WAV reader: that reader gives no duration when
+//! the data size is the "unknown" all-ones value of a streamed file, does not
+//! notice a data chunk longer than the file, and refuses codecs it cannot decode,
+//! where any codec with a byte rate can be timed.
 
 use super::input::{Input, le32};
 use super::{Measured, ProbeError, fraction};

@@ -4,11 +4,19 @@
 //! properties in `meta/iprp/ipco`. Phones store a grid of small tiles, each with
 //! its own `ispe`, so the first `ispe` is often a tile; following the links gives
 //! the whole picture. Without the links the largest `ispe` is used; with no
-//! `ispe` at all the size is left unknown rather than guessed.
+//! `ispe` at all the size is left unknown rather than guessed. The boxes are
+//! decoded by mp4-atom; `ipco` is walked here, so that only `ispe` and `irot` are
+//! decoded and a property this probe does not use (a codec configuration, a
+//! colour profile) cannot fail it.
+//!
+//! Not `imagesize`: its HEIF reader takes the largest `ispe` whichever item it
+//! belongs to, turns it by any `irot` it meets, and fails a file without `ispe`.
 
-use super::super::input::{Input, be16, be32};
+use mp4_atom::{Ipma, Irot, Ispe, Pitm};
+
+use super::super::input::Input;
 use super::super::{Measured, ProbeError};
-use super::{BoxHeader, Children};
+use super::{BoxHeader, Children, decode};
 
 /// Properties remembered from `ipco`; real files have a few dozen.
 const MAX_PROPERTIES: usize = 4096;
@@ -28,7 +36,7 @@ pub(crate) fn heic(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
     let mut children = Children::of_full(&meta);
     while let Some(child) = children.next(input)? {
         match &child.kind {
-            b"pitm" => primary = Some(pitm(input, &child)?),
+            b"pitm" => primary = Some(decode::<Pitm>(input, &child)?.item_id),
             b"iprp" => iprp = Some(child),
             _ => {}
         }
@@ -41,17 +49,22 @@ pub(crate) fn heic(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
     while let Some(child) = children.next(input)? {
         match &child.kind {
             b"ipco" => properties = ipco(input, &child)?,
-            b"ipma" => links = primary.map(|item| (child, item)),
+            b"ipma" if primary.is_some() => links = Some(decode::<Ipma>(input, &child)?),
             _ => {}
         }
     }
-    let linked = match links {
-        Some((ipma_box, item)) => ipma(input, &ipma_box, item)?,
-        None => Vec::new(),
-    };
-    let chosen: Vec<Property> = linked
+    // ipco indices are 1-based; 0 means "no property".
+    let chosen: Vec<Property> = links
         .iter()
-        .filter_map(|index| index.checked_sub(1).and_then(|i| properties.get(i)))
+        .flat_map(|ipma| &ipma.item_properties)
+        .filter(|entry| Some(entry.item_id) == primary)
+        .take(1)
+        .flat_map(|entry| &entry.associations)
+        .filter_map(|link| {
+            usize::from(link.property_index)
+                .checked_sub(1)
+                .and_then(|i| properties.get(i))
+        })
         .copied()
         .collect();
     let size = chosen
@@ -69,15 +82,6 @@ pub(crate) fn heic(input: &mut Input<'_>) -> Result<Measured, ProbeError> {
     })
 }
 
-fn pitm(input: &mut Input<'_>, pitm: &BoxHeader) -> Result<u32, ProbeError> {
-    let b = input.exact(pitm.body, 6, "the primary item box")?;
-    Ok(if b.first() == Some(&0) {
-        u32::from(be16(b, 4))
-    } else {
-        be32(b, 4)
-    })
-}
-
 fn ipco(input: &mut Input<'_>, ipco: &BoxHeader) -> Result<Vec<Property>, ProbeError> {
     let mut properties = Vec::new();
     let mut children = Children::of(ipco);
@@ -87,12 +91,12 @@ fn ipco(input: &mut Input<'_>, ipco: &BoxHeader) -> Result<Vec<Property>, ProbeE
         }
         let property = match &child.kind {
             b"ispe" => {
-                let b = input.exact(child.body, 12, "an image size property")?;
-                Property::Size(be32(b, 4), be32(b, 8))
+                let Ispe { width, height } = decode(input, &child)?;
+                Property::Size(width, height)
             }
             b"irot" => {
-                let angle = input.exact(child.body, 1, "a rotation property")?;
-                if angle.first().is_some_and(|a| a & 1 == 1) {
+                let Irot { angle } = decode(input, &child)?;
+                if angle & 1 == 1 {
                     Property::QuarterTurn
                 } else {
                     Property::Other
@@ -103,50 +107,6 @@ fn ipco(input: &mut Input<'_>, ipco: &BoxHeader) -> Result<Vec<Property>, ProbeE
         properties.push(property);
     }
     Ok(properties)
-}
-
-/// The 1-based `ipco` indices linked to `item`.
-fn ipma(input: &mut Input<'_>, ipma: &BoxHeader, item: u32) -> Result<Vec<usize>, ProbeError> {
-    let head = input.exact(ipma.body, 8, "the property links")?;
-    let (version, wide_index) = (
-        head.first().copied(),
-        head.get(3).is_some_and(|f| f & 1 == 1),
-    );
-    let entries = be32(head, 4);
-    let mut pos = ipma.body + 8;
-    for _ in 0..entries {
-        input.step()?;
-        let id_len = if version == Some(0) { 2 } else { 4 };
-        if pos + id_len as u64 + 1 > ipma.end {
-            return Err(input.corrupt("the property links run past their box"));
-        }
-        let b = input.exact(pos, id_len + 1, "a property link entry")?;
-        let id = if id_len == 2 {
-            u32::from(be16(b, 0))
-        } else {
-            be32(b, 0)
-        };
-        let count = usize::from(b.get(id_len).copied().unwrap_or(0));
-        let entry_len = if wide_index { 2 } else { 1 };
-        pos += (id_len + 1) as u64;
-        if pos + (count * entry_len) as u64 > ipma.end {
-            return Err(input.corrupt("a property link entry runs past its box"));
-        }
-        if id == item {
-            let b = input.exact(pos, count * entry_len, "property links")?;
-            let indices = b
-                .chunks_exact(entry_len)
-                .map(|c| match c {
-                    [hi, lo] => usize::from(u16::from_be_bytes([*hi, *lo]) & 0x7FFF),
-                    [one] => usize::from(one & 0x7F),
-                    _ => 0,
-                })
-                .collect();
-            return Ok(indices);
-        }
-        pos += (count * entry_len) as u64;
-    }
-    Ok(Vec::new())
 }
 
 fn largest(properties: &[Property]) -> Option<(u32, u32)> {

@@ -1,10 +1,15 @@
-//! ISO base media files (MP4, QuickTime MOV, HEIF): walking the box tree.
+//! ISO base media files (MP4, QuickTime MOV, HEIF): walking the box tree here,
+//! decoding the boxes the probe needs with `mp4-atom`.
 //!
-//! Only header boxes are read; `mdat` and any other payload is skipped by its
-//! declared size, so the index (`moov`) is found wherever it sits, before or
-//! after the media data. 64-bit sizes and size 0 ("up to the end of the
-//! enclosing box") are understood. A box claiming more bytes than its parent
-//! has is reported as a cut-short file.
+//! mp4-atom decodes a box from bytes already in memory and has no way to skip a
+//! payload it was not given, so the tree is walked here, one header at a time
+//! through the bounded `Input`: `mdat` and any other payload is skipped by its
+//! declared size, and the index (`moov`) is found wherever it sits, before or
+//! after the media data. Each header is decoded by mp4-atom (32- and 64-bit
+//! sizes, size 0 meaning "up to the end of the enclosing box"); a box claiming
+//! more bytes than its parent has is reported as a cut-short file. Only the small
+//! leaf boxes whose fields the probe uses are read into memory, each capped at
+//! the read window, and decoded by mp4-atom.
 
 mod heif;
 mod movie;
@@ -12,10 +17,12 @@ mod movie;
 pub(crate) use heif::heic;
 pub(crate) use movie::movie;
 
-use super::ProbeError;
-use super::input::{Input, arr, be32, be64};
+use mp4_atom::{Atom, Decode, Header};
 
-/// One box: its type and where its header, body and end are.
+use super::ProbeError;
+use super::input::{Input, WINDOW};
+
+/// One box: its type and where its body and end are.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BoxHeader {
     pub(crate) kind: [u8; 4],
@@ -24,8 +31,8 @@ pub(crate) struct BoxHeader {
 }
 
 impl BoxHeader {
-    pub(crate) fn body_len(&self) -> u64 {
-        self.end - self.body
+    fn name(&self) -> String {
+        String::from_utf8_lossy(&self.kind).into_owned()
     }
 }
 
@@ -53,29 +60,36 @@ impl Children {
     pub(crate) fn next(&mut self, input: &mut Input<'_>) -> Result<Option<BoxHeader>, ProbeError> {
         // Fewer than 8 bytes left cannot hold a box; old QuickTime writes a 4-byte
         // zero terminator there, so such a tail is ignored rather than refused.
-        if self.end.saturating_sub(self.pos) < 8 {
+        let room = self.end.saturating_sub(self.pos);
+        if room < 8 {
             return Ok(None);
         }
         input.step()?;
         let pos = self.pos;
-        let header = input.exact(pos, 8, "a box header")?;
-        let (size, kind) = (be32(header, 0), arr::<4>(header, 4));
-        let (body, size) = match size {
-            1 => {
-                let large = be64(input.exact(pos + 8, 8, "a 64-bit box size")?, 0);
-                (pos + 16, large)
+        // At most the 16 bytes of the longest header, and never past the parent,
+        // so a 64-bit size is not read out of the next box.
+        let bytes = input.at(pos, usize::try_from(room.min(16)).unwrap_or(16))?;
+        let mut rest = bytes;
+        let decoded = Header::decode(&mut rest);
+        let header_len = (bytes.len() - rest.len()) as u64;
+        let header = match decoded {
+            Ok(header) => header,
+            Err(mp4_atom::Error::InvalidSize) => {
+                let name = String::from_utf8_lossy(bytes.get(4..8).unwrap_or(&[])).into_owned();
+                return Err(input.corrupt(format!(
+                    "box '{name}' declares a size smaller than its own header"
+                )));
             }
-            0 => (pos + 8, self.end - pos),
-            n => (pos + 8, u64::from(n)),
+            Err(_) => return Err(input.truncated("a box header is cut short")),
         };
-        let name = String::from_utf8_lossy(&kind).into_owned();
-        if size < body - pos {
-            return Err(input.corrupt(format!(
-                "box '{name}' declares {size} bytes, less than its own header"
-            )));
-        }
-        let room = self.end - pos;
+        let body_len = match header.size {
+            Some(len) => u64::try_from(len).unwrap_or(u64::MAX),
+            None => room - header_len,
+        };
+        let kind = *header.kind.as_ref();
+        let size = header_len.saturating_add(body_len);
         if size > room {
+            let name = String::from_utf8_lossy(&kind);
             return Err(input.truncated(format!(
                 "box '{name}' declares {size} bytes but only {room} are there"
             )));
@@ -83,7 +97,7 @@ impl Children {
         self.pos = pos + size;
         Ok(Some(BoxHeader {
             kind,
-            body,
+            body: pos + header_len,
             end: pos + size,
         }))
     }
@@ -103,14 +117,30 @@ impl Children {
     }
 }
 
-/// Up to `n` bytes of a box body (capped by the body and by the read window).
-pub(crate) fn body<'i>(
-    input: &'i mut Input<'_>,
+/// A leaf box decoded by mp4-atom from its whole body.
+pub(crate) fn decode<T: Atom>(input: &mut Input<'_>, header: &BoxHeader) -> Result<T, ProbeError> {
+    decode_first::<T>(input, header, usize::MAX)
+}
+
+/// A leaf box decoded by mp4-atom from the first `n` bytes of its body.
+///
+/// Bytes after the fields mp4-atom reads are left alone rather than refused
+/// (`decode_body`, not `decode`): writers pad boxes, and the probe wants the
+/// fields, not a conformance check. A body larger than the read window is more
+/// than any box the probe reads ever needs, so it is refused before reading.
+pub(crate) fn decode_first<T: Atom>(
+    input: &mut Input<'_>,
     header: &BoxHeader,
     n: usize,
-) -> Result<&'i [u8], ProbeError> {
-    let n = usize::try_from(header.body_len())
+) -> Result<T, ProbeError> {
+    let name = header.name();
+    let len = usize::try_from(header.end - header.body)
         .unwrap_or(usize::MAX)
         .min(n);
-    input.at(header.body, n)
+    if len > WINDOW {
+        return Err(input.too_complex());
+    }
+    let mut body = input.exact(header.body, len, &format!("box '{name}'"))?;
+    let decoded = T::decode_body(&mut body);
+    decoded.map_err(|e| input.corrupt(format!("box '{name}' cannot be read: {e}")))
 }

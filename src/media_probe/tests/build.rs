@@ -237,6 +237,18 @@ pub fn mvhd(version: u8, timescale: u32, duration: u64) -> Vec<u8> {
 /// A track: `tkhd` with a 16.16 size (turned a quarter if `rotated`) and an
 /// `mdia/hdlr` of `handler` (`vide`, `soun`).
 pub fn trak(version: u8, handler: &[u8; 4], width: u32, height: u32, rotated: bool) -> Vec<u8> {
+    trak_named(version, handler, &[0], width, height, rotated)
+}
+
+/// [`trak`] whose `hdlr` ends in `name` (bytes as written, terminator included).
+pub fn trak_named(
+    version: u8,
+    handler: &[u8; 4],
+    name: &[u8],
+    width: u32,
+    height: u32,
+    rotated: bool,
+) -> Vec<u8> {
     let mut tkhd = vec![0; if version == 1 { 32 } else { 20 }];
     tkhd.extend([0; 16]);
     let one = 0x0001_0000u32;
@@ -252,7 +264,8 @@ pub fn trak(version: u8, handler: &[u8; 4], width: u32, height: u32, rotated: bo
     tkhd.extend((height << 16).to_be_bytes());
     let mut hdlr = vec![0; 4];
     hdlr.extend(handler);
-    hdlr.extend([0; 13]);
+    hdlr.extend([0; 12]);
+    hdlr.extend(name);
     let mdia = bx(
         b"mdia",
         &[full(b"mdhd", 0, &[0; 20]), full(b"hdlr", 0, &hdlr)].concat(),
@@ -356,6 +369,29 @@ pub fn mp3_xing(tag: &[u8; 4], frames: u32) -> Vec<u8> {
         out.extend(mp3_frame(MP3_HEADER, MP3_FRAME));
     }
     out
+}
+
+/// A LAME-written Xing frame: `frames` frames, and in its LAME extension the
+/// encoder delay and padding in samples, as LAME stores them.
+pub fn mp3_lame(frames: u32, delay: u32, padding: u32) -> Vec<u8> {
+    let mut first = mp3_frame(MP3_HEADER, MP3_FRAME);
+    let mut tag = b"Xing".to_vec();
+    tag.extend(0x0Fu32.to_be_bytes());
+    tag.extend(frames.to_be_bytes());
+    tag.extend(((frames as usize * MP3_FRAME) as u32).to_be_bytes());
+    tag.extend([0; 100]); // seek table
+    tag.extend(0u32.to_be_bytes()); // quality
+    tag.extend(b"LAME3.100");
+    // revision, lowpass, peak, two replay gains, flags, ABR bitrate
+    tag.extend([0; 1 + 1 + 4 + 2 + 2 + 1 + 1]);
+    tag.extend(&(delay << 12 | padding).to_be_bytes()[1..]);
+    // misc, MP3 gain, surround, music length, music CRC, tag CRC (0: unchecked)
+    tag.extend([0; 1 + 1 + 2 + 4 + 2 + 2]);
+    first.splice(36..36 + tag.len(), tag);
+    for _ in 0..5 {
+        first.extend(mp3_frame(MP3_HEADER, MP3_FRAME));
+    }
+    first
 }
 
 /// A VBRI (Fraunhofer) header frame claiming `frames` frames.

@@ -96,6 +96,14 @@ fn gif_bmp_and_webp_sizes() {
 }
 
 #[test]
+fn a_gif_that_ends_right_after_its_size_is_measured() {
+    assert_eq!(
+        dims(b"GIF89a\x01\0\x02\0"),
+        (MediaFormat::Gif, Some(1), Some(2))
+    );
+}
+
+#[test]
 fn tiff_size_in_both_byte_orders_and_field_types() {
     for little in [true, false] {
         for long in [true, false] {
@@ -220,6 +228,24 @@ fn box_size_zero_runs_to_the_end_and_old_quicktime_has_no_ftyp() {
 }
 
 #[test]
+fn quicktime_handler_names_and_padded_headers_do_not_fail_a_movie() {
+    // A QuickTime hdlr name is a counted string in a legacy encoding (here Mac
+    // Roman 0xA9, not UTF-8), and some writers pad a header past its fields.
+    let name = b"\x0cApple \xA9 Video";
+    let mut padded_mvhd = mvhd(0, 1000, 4000);
+    padded_mvhd.extend([0; 4]);
+    let len = padded_mvhd.len() as u32;
+    padded_mvhd[..4].copy_from_slice(&len.to_be_bytes());
+    let moov = bx(
+        b"moov",
+        &[padded_mvhd, trak_named(0, b"vide", name, 640, 480, false)].concat(),
+    );
+    let probe = probe_bytes(&movie(b"qt  ", moov, true)).unwrap();
+    assert_eq!(probe.duration, Some(Duration::from_secs(4)));
+    assert_eq!((probe.width, probe.height), (Some(640), Some(480)));
+}
+
+#[test]
 fn movies_without_an_index_are_refused() {
     let bytes = [ftyp(b"isom", &[]), bx(b"mdat", &[0; 100])].concat();
     let err = probe_bytes(&bytes).unwrap_err();
@@ -268,7 +294,16 @@ fn mp3_duration_from_xing_info_and_vbri_headers() {
 }
 
 #[test]
-fn cbr_mp3_is_timed_by_walking_its_frames() {
+fn mp3_from_lame_leaves_out_the_encoder_delay_and_padding() {
+    // LAME stores its own 576-sample delay; decoders add 529 to it and take the
+    // same 529 off the stored padding.
+    let probe = probe_bytes(&mp3_lame(100, 576, 1000)).unwrap();
+    let played = 100 * 1152 - (576 + 529) - (1000 - 529);
+    assert_eq!(probe.duration, Some(secs(played, 44_100)));
+}
+
+#[test]
+fn cbr_mp3_is_timed_from_its_frames() {
     let probe = probe_bytes(&mp3_cbr(383)).unwrap();
     assert_eq!((probe.format, probe.mime), (MediaFormat::Mp3, "audio/mpeg"));
     assert_eq!(probe.duration, Some(secs(383 * 1152, 44_100)));
@@ -300,8 +335,8 @@ fn mp3_after_junk_and_mono_mpeg2_xing() {
 }
 
 #[test]
-fn long_cbr_mp3_is_projected_past_the_walk_limit() {
-    let frames = 8000; // 3.3 MB, past the 2 MiB walk
+fn long_cbr_mp3_is_projected_from_its_first_frames() {
+    let frames = 8000; // 3.3 MB
     let probe = probe_bytes(&mp3_cbr(frames)).unwrap();
     let exact = secs(frames as u64 * 1152, 44_100).as_secs_f64();
     let got = probe.duration.unwrap().as_secs_f64();
@@ -384,4 +419,37 @@ fn a_60_mb_movie_is_probed_without_reading_its_media_data() {
     assert_eq!(probe.duration, Some(Duration::from_millis(12_345)));
     assert_eq!((probe.width, probe.height), (Some(720), Some(1280)));
     assert!(probe.size_bytes > payload);
+}
+
+#[test]
+fn a_5_gib_sparse_movie_costs_a_few_windows_of_reading() {
+    use std::io::{Seek, SeekFrom, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.mov");
+    let mut file = std::fs::File::create(&path).unwrap();
+    // Past 4 GiB, so the mdat needs a 64-bit size; a hole on disk, so the test
+    // writes a few hundred bytes.
+    let payload = 5u64 * 1024 * 1024 * 1024;
+    file.write_all(&ftyp(b"qt  ", &[b"qt  "])).unwrap();
+    file.write_all(&1u32.to_be_bytes()).unwrap();
+    file.write_all(b"mdat").unwrap();
+    file.write_all(&(payload + 16).to_be_bytes()).unwrap();
+    file.seek(SeekFrom::Current(payload as i64)).unwrap();
+    file.write_all(&bx(
+        b"moov",
+        &[mvhd(0, 600, 5400), trak(0, b"vide", 1920, 1080, true)].concat(),
+    ))
+    .unwrap();
+    drop(file);
+    let file = std::fs::File::open(&path).unwrap();
+    let mut input = input::Input::from_file(&file, "huge.mov").unwrap();
+    let probe = probe_input(&mut input).unwrap();
+    assert_eq!(probe.format, MediaFormat::Mov);
+    assert_eq!(probe.duration, Some(Duration::from_secs(9)));
+    assert_eq!((probe.width, probe.height), (Some(1080), Some(1920)));
+    assert!(probe.size_bytes > payload);
+    // One window for the head, one for the index at the end: the payload
+    // between them is skipped by its size, never read.
+    let read = input.fetched();
+    assert!(read <= 2 * input::WINDOW as u64, "read {read} bytes");
 }

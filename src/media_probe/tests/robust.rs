@@ -131,3 +131,47 @@ fn endless_fill_bytes_and_zero_byte_rate_end_cleanly() {
         Err(ProbeError::Corrupt { .. })
     ));
 }
+
+#[test]
+fn a_crate_reading_through_a_stream_is_stopped_by_the_read_budget() {
+    use std::io::{Read, Seek, SeekFrom};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.bin");
+    let len = crate::media_probe::input::READ_BUDGET + 1024 * 1024;
+    std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let mut input = crate::media_probe::input::Input::from_file(&file, "long.bin").unwrap();
+    let mut stream = crate::media_probe::stream::Stream::new(&mut input);
+    assert_eq!(stream.seek(SeekFrom::End(-10)).unwrap(), len - 10);
+    assert!(stream.seek(SeekFrom::Current(-(len as i64))).is_err());
+    stream.seek(SeekFrom::Start(0)).unwrap();
+    let err = std::io::copy(&mut stream, &mut std::io::sink()).unwrap_err();
+    // The crate sees an io::Error; the probe reports the real reason.
+    assert_eq!(err.kind(), std::io::ErrorKind::Other);
+    let mut rest = Vec::new();
+    stream.seek(SeekFrom::Start(len - 3)).unwrap();
+    assert!(
+        stream.read_to_end(&mut rest).is_err(),
+        "the budget stays spent"
+    );
+    // The stream's borrow of the input ends here.
+    assert!(matches!(
+        input.take_refusal(),
+        Some(ProbeError::TooComplex { .. })
+    ));
+}
+
+#[test]
+fn a_stream_over_a_range_sees_only_that_range() {
+    use std::io::{Read, Seek, SeekFrom};
+    let bytes: Vec<u8> = (0..=255).collect();
+    let mut input = crate::media_probe::input::Input::bytes(&bytes);
+    let mut stream = crate::media_probe::stream::Stream::range(&mut input, 10, 20);
+    let mut all = Vec::new();
+    stream.read_to_end(&mut all).unwrap();
+    assert_eq!(all, (10..20).collect::<Vec<u8>>());
+    assert_eq!(stream.seek(SeekFrom::End(-1)).unwrap(), 9);
+    let mut last = [0; 4];
+    assert_eq!(stream.read(&mut last).unwrap(), 1);
+    assert_eq!(last[0], 19);
+}
