@@ -46,7 +46,9 @@ fn main() -> ExitCode {
 /// stdout belongs to JSON-RPC (stdio) or to command output: logs go to stderr.
 fn init_logging() {
     let filter = EnvFilter::try_from_env(env_vars::SEEDANCE_LOG)
-        .unwrap_or_else(|_| EnvFilter::new("seedance_mcp=info,warn"));
+        // symphonia warns about every byte of junk it skips in an MP3 being probed;
+        // a refused file is reported to the caller anyway.
+        .unwrap_or_else(|_| EnvFilter::new("seedance_mcp=info,warn,symphonia=error"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
