@@ -18,7 +18,7 @@ use seedance_mcp::{
     config::{Config, Settings},
     mcp::{SeedanceServer, transport},
     providers::Provider,
-    service::{Service, media::LocalScope},
+    service::{GetTaskOutput, Service, SubmitTaskOutput, media::LocalScope},
 };
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
@@ -236,14 +236,12 @@ fn differences(sent: &Value, back: &Value, path: &str, out: &mut Vec<String>) {
 pub async fn submit_and_wait<H: rmcp::ClientHandler>(
     client: &RunningService<RoleClient, H>,
     args: Value,
-) -> Value {
-    let (err, submitted) = call(client, "submit_task", args).await;
-    assert!(!err, "submit failed: {submitted}");
-    let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+) -> GetTaskOutput {
+    let submitted: SubmitTaskOutput = call_ok(client, "submit_task", args).await;
+    let task_id = submitted.task_id.expect("a submitted task has a task_id");
     for _ in 0..200 {
-        let (err, task) = call(client, "get_task", json!({ "task_id": task_id })).await;
-        assert!(!err, "get_task failed: {task}");
-        if task["finished"] == json!(true) {
+        let task: GetTaskOutput = call_ok(client, "get_task", json!({ "task_id": task_id })).await;
+        if task.finished {
             return task;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
