@@ -308,6 +308,7 @@ async fn relative_paths_follow_the_clients_first_root_and_its_changes() {
         allowed,
         "the new root is used once the client says its roots changed"
     );
+    // The first root is no longer shared.
     call_err(
         &client,
         "submit_task",
