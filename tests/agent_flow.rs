@@ -5,11 +5,15 @@
 
 mod common;
 
-use common::{call, connect, server, settings, xskill_settings};
+use common::{call, call_err, call_ok, connect, server, settings, xskill_settings};
 use provider_fakes::{FakeControl, xskill::FakeXskill};
 use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams};
-use seedance_mcp::config::Settings;
-use serde_json::{Value, json};
+use seedance_mcp::{
+    config::Settings,
+    domain::TaskStatus,
+    service::{GetTaskOutput, ListTasksOutput, SubmitTaskOutput},
+};
+use serde_json::json;
 
 fn prompt_text(result: &rmcp::model::GetPromptResult) -> String {
     let message = serde_json::to_value(&result.messages[0]).unwrap();
@@ -65,46 +69,51 @@ async fn the_skill_flow_runs_end_to_end_through_an_mcp_client() {
     // 2. The dry run shows the cost, the balance and the request, and creates nothing.
     let mut dry = args.clone();
     dry["dry_run"] = json!(true);
-    let (err, preview) = call(&client, "submit_task", dry).await;
-    assert!(!err, "{preview}");
-    assert_eq!(preview["dry_run"], true);
-    assert!(preview.get("task_id").is_none(), "{preview}");
+    let preview: SubmitTaskOutput = call_ok(&client, "submit_task", dry).await;
+    assert!(preview.dry_run);
+    // Left out, not null: `call_ok` refuses a null where the type leaves a field out.
+    assert!(preview.task_id.is_none(), "{preview:?}");
     assert_eq!(
-        preview["estimated_price"]["amount"],
-        json!(80.0),
-        "{preview}"
+        preview.estimated_price.as_ref().map(|p| p.amount),
+        Some(80.0),
+        "{preview:?}"
     );
     assert!(
-        preview["balance"]["amount"].as_f64().unwrap() > 0.0,
-        "{preview}"
+        preview.balance.as_ref().unwrap().amount > 0.0,
+        "{preview:?}"
     );
-    assert_eq!(preview["request"]["body"]["duration"], 8, "{preview}");
-    let (_, listed) = call(&client, "list_tasks", json!({})).await;
-    assert_eq!(listed["tasks"], json!([]), "a dry run journals nothing");
+    // The previewed body is raw JSON by design: the provider's own request.
+    assert_eq!(
+        preview.request.as_ref().unwrap().body["duration"],
+        8,
+        "{preview:?}"
+    );
+    let listed: ListTasksOutput = call_ok(&client, "list_tasks", json!({})).await;
+    assert!(listed.tasks.is_empty(), "a dry run journals nothing");
 
     // 3. One submit, 4. waiting with progress, 5. the file on disk.
-    let (err, submitted) = call(&client, "submit_task", args).await;
-    assert!(!err, "{submitted}");
-    let task_id = submitted["task_id"].clone();
-    let mut task = Value::Null;
+    let submitted: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
+    let task_id = submitted.task_id.unwrap();
+    let mut task = None;
     for _ in 0..5 {
-        let (err, polled) = call(
+        let polled: GetTaskOutput = call_ok(
             &client,
             "get_task",
             json!({"task_id": task_id, "wait_seconds": 10}),
         )
         .await;
-        assert!(!err, "{polled}");
-        task = polled;
-        if task["finished"] == true {
+        let finished = polled.finished;
+        task = Some(polled);
+        if finished {
             break;
         }
     }
-    assert_eq!(task["status"], "succeeded", "{task}");
-    let file = std::path::PathBuf::from(task["local_files"][0].as_str().unwrap());
+    let task = task.unwrap();
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
+    let file = &task.local_files[0];
     assert!(
         file.starts_with(out.path()) && file.metadata().unwrap().len() > 1000,
-        "{task}"
+        "{task:?}"
     );
     assert!(recorder.count() > 0, "no progress while waiting");
 
@@ -122,30 +131,24 @@ async fn the_linter_refuses_a_storyboard_that_does_not_fill_the_clip_before_send
     let fake = FakeXskill::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&xskill_settings(&fake, out.path()))).await;
-    let (err, text) = call(
+    let text = call_err(
         &client,
         "submit_task",
         json!({"prompt": "0-4s: a cup\n3-10s: steam rises", "duration": 10}),
     )
     .await;
-    assert!(err, "{text}");
-    let text = text.as_str().unwrap();
     assert!(
         text.contains("`prompt`") && text.contains("timed shot 2"),
         "{text}"
     );
     assert!(fake.requests().is_empty(), "nothing may reach the provider");
-    let (err, ok) = call(
+    let ok: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "0-4s: a cup\n4-10s: a caption that says \"HELLO\"", "duration": 10}),
     )
     .await;
-    assert!(!err, "{ok}");
-    assert!(
-        ok["warnings"][0].as_str().unwrap().contains("garbled"),
-        "{ok}"
-    );
+    assert!(ok.warnings[0].contains("garbled"), "{ok:?}");
 }
 
 #[tokio::test]
@@ -154,48 +157,41 @@ async fn a_dry_run_shows_the_exact_request_without_the_key_and_sends_no_create()
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&xskill_settings(&fake, out.path()))).await;
     let balance_before = fake.balance();
-    let (err, preview) = call(
+    let (err, raw) = call(
         &client,
         "submit_task",
         json!({"prompt": "a kite over dunes", "duration": 6, "dry_run": true}),
     )
     .await;
-    assert!(!err, "{preview}");
-    let request = &preview["request"];
-    assert_eq!(request["method"], "POST");
+    assert!(!err, "{raw}");
+    let preview: SubmitTaskOutput = common::typed(&raw);
+    let request = preview.request.unwrap();
+    assert_eq!(request.method, "POST");
+    assert!(request.url.ends_with("/api/v3/tasks/create"), "{request:?}");
+    assert_eq!(request.headers, ["Authorization: Bearer <XSKILL_API_KEY>"]);
+    // The body is raw JSON by design: the provider's own request.
+    assert_eq!(request.body["params"]["duration"], json!(6), "{request:?}");
+    // Raw on purpose: the key must appear nowhere in the result as sent.
     assert!(
-        request["url"]
-            .as_str()
-            .unwrap()
-            .ends_with("/api/v3/tasks/create"),
-        "{request}"
-    );
-    assert_eq!(
-        request["headers"],
-        json!(["Authorization: Bearer <XSKILL_API_KEY>"])
-    );
-    assert_eq!(request["body"]["params"]["duration"], json!(6), "{request}");
-    assert!(
-        !preview.to_string().contains(fake.api_key()),
-        "the key leaked: {preview}"
+        !raw.to_string().contains(fake.api_key()),
+        "the key leaked: {raw}"
     );
     let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
     assert!(paths.iter().all(|p| !p.contains("create")), "{paths:?}");
     assert_eq!(fake.balance(), balance_before);
     // The same arguments without dry_run send exactly the previewed body.
-    let (err, submitted) = call(
+    let _: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "a kite over dunes", "duration": 6}),
     )
     .await;
-    assert!(!err, "{submitted}");
     let create = fake
         .requests()
         .into_iter()
         .find(|r| r.path.contains("create"))
         .unwrap();
-    assert_eq!(create.body, request["body"]);
+    assert_eq!(create.body, request.body);
 }
 
 fn limited(out: &std::path::Path, per_task: Option<f64>, daily: Option<f64>) -> Settings {
@@ -213,9 +209,7 @@ async fn the_spend_guard_refuses_a_dear_task_until_its_cost_is_confirmed() {
     let client = connect(server(&limited(out.path(), Some(30.0), None))).await;
     // 5 s of the fast model on the simulator: 50 simulated credits.
     let args = json!({"prompt": "a lighthouse at dusk", "duration": 5});
-    let (err, text) = call(&client, "submit_task", args.clone()).await;
-    assert!(err, "{text}");
-    let text = text.as_str().unwrap();
+    let text = call_err(&client, "submit_task", args.clone()).await;
     assert!(text.starts_with("spend_limit:"), "{text}");
     assert!(
         text.contains("50 simulated credits") && text.contains("limit of 30"),
@@ -224,63 +218,51 @@ async fn the_spend_guard_refuses_a_dear_task_until_its_cost_is_confirmed() {
     assert!(text.contains("confirm_cost: 50"), "{text}");
     let mut wrong = args.clone();
     wrong["confirm_cost"] = json!(40);
-    let (err, text) = call(&client, "submit_task", wrong).await;
-    assert!(
-        err && text.as_str().unwrap().contains("`confirm_cost`"),
-        "{text}"
-    );
-    let (_, listed) = call(&client, "list_tasks", json!({})).await;
-    assert_eq!(listed["tasks"], json!([]), "refusals journal nothing");
+    let text = call_err(&client, "submit_task", wrong).await;
+    assert!(text.contains("`confirm_cost`"), "{text}");
+    let listed: ListTasksOutput = call_ok(&client, "list_tasks", json!({})).await;
+    assert!(listed.tasks.is_empty(), "refusals journal nothing");
     let mut confirmed = args;
     confirmed["confirm_cost"] = json!(50);
-    let (err, submitted) = call(&client, "submit_task", confirmed).await;
-    assert!(!err, "{submitted}");
-    assert!(submitted["task_id"].is_string());
+    let submitted: SubmitTaskOutput = call_ok(&client, "submit_task", confirmed).await;
+    assert!(submitted.task_id.is_some());
 }
 
 #[tokio::test]
 async fn the_daily_budget_counts_what_was_spent_in_the_last_day() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&limited(out.path(), None, Some(80.0)))).await;
-    let (err, first) = call(
+    let _: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "clip one", "duration": 5}),
     )
     .await;
-    assert!(!err, "{first}");
-    let (err, text) = call(
+    let text = call_err(
         &client,
         "submit_task",
         json!({"prompt": "clip two", "duration": 5}),
     )
     .await;
-    assert!(err, "{text}");
-    let text = text.as_str().unwrap();
     assert!(
         text.contains("50 simulated credits was spent in the last 24 hours"),
         "{text}"
     );
     assert!(text.contains("budget of 80"), "{text}");
-    let (err, preview) = call(
+    let preview: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "clip two", "duration": 5, "dry_run": true}),
     )
     .await;
-    assert!(!err, "{preview}");
     assert!(
-        preview["next_step"]
-            .as_str()
-            .unwrap()
-            .contains("would be refused"),
-        "{preview}"
+        preview.next_step.contains("would be refused"),
+        "{preview:?}"
     );
-    let (err, second) = call(
+    let _: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "clip two", "duration": 5, "confirm_cost": 50}),
     )
     .await;
-    assert!(!err, "{second}");
 }

@@ -3,6 +3,8 @@
 //! no task is ever created twice.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::{
     io::{BufRead, BufReader, Write},
     path::Path,
@@ -11,7 +13,11 @@ use std::{
 };
 
 use provider_fakes::{FakeControl, seedance2ai::FakeSeedance2ai, xskill::FakeXskill};
-use seedance_mcp::test_hooks::CRASH_AT_ENV;
+use seedance_mcp::{
+    journal::SubmitState,
+    service::{ListTasksOutput, TaskSummary},
+    test_hooks::CRASH_AT_ENV,
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");
@@ -106,15 +112,18 @@ impl Server {
     }
 
     /// Lists the journal once reconciliation has settled every "sending" row.
-    fn settled_tasks(&mut self) -> Vec<Value> {
+    fn settled_tasks(&mut self) -> Vec<TaskSummary> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
+            // The JSON-RPC envelope is read raw; the result inside as its type.
             let listed = self.call("list_tasks", json!({}));
-            let tasks = listed["structuredContent"]["tasks"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            if tasks.iter().all(|t| t["submit_state"] != "sending") || Instant::now() > deadline {
+            let content = listed
+                .get("structuredContent")
+                .unwrap_or_else(|| panic!("list_tasks failed: {listed}"));
+            let tasks = common::typed::<ListTasksOutput>(content).tasks;
+            if tasks.iter().all(|t| t.submit_state != SubmitState::Sending)
+                || Instant::now() > deadline
+            {
                 return tasks;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -137,7 +146,7 @@ async fn kill_then_restart(
     env: Vec<(String, String)>,
     point: &'static str,
     at_crash: impl FnOnce(),
-) -> Vec<Value> {
+) -> Vec<TaskSummary> {
     let out = tempfile::tempdir().unwrap();
     let (dir, first_env) = (out.path().to_owned(), env.clone());
     tokio::task::spawn_blocking(move || {
@@ -173,10 +182,14 @@ async fn a_killed_submit_on_an_idempotent_provider_is_completed_after_restart_an
         let created = fake.created_tasks();
         assert_eq!(created.len(), 1, "{point}: exactly one task, never two");
         assert_eq!(tasks.len(), 1, "{point}: {tasks:?}");
-        assert_eq!(tasks[0]["submit_state"], "created", "{point}: {tasks:?}");
         assert_eq!(
-            tasks[0]["task_id"],
-            json!(created[0].id),
+            tasks[0].submit_state,
+            SubmitState::Created,
+            "{point}: {tasks:?}"
+        );
+        assert_eq!(
+            tasks[0].task_id.as_deref(),
+            Some(created[0].id.as_str()),
             "{point}: the journal knows the paid task"
         );
     }
@@ -209,10 +222,11 @@ async fn a_killed_submit_elsewhere_is_kept_as_outcome_unknown_and_never_resent()
             "{point}: the submission is journalled: {tasks:?}"
         );
         assert_eq!(
-            tasks[0]["submit_state"], "outcome_unknown",
+            tasks[0].submit_state,
+            SubmitState::OutcomeUnknown,
             "{point}: {tasks:?}"
         );
-        let note = tasks[0]["note"].as_str().unwrap();
+        let note = tasks[0].note.as_deref().unwrap();
         assert!(
             note.contains("before submitting the same request again"),
             "{point}: {note}"

@@ -17,7 +17,9 @@ use rmcp::{
         StreamableHttpClientTransport, streamable_http_client::StreamableHttpClientTransportConfig,
     },
 };
-use seedance_mcp::{config::http::HttpConfig, mcp::transport::serve_http, secret::Secret};
+use seedance_mcp::{
+    config::http::HttpConfig, domain::TaskStatus, mcp::transport::serve_http, secret::Secret,
+};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -336,7 +338,7 @@ async fn the_binary_never_logs_the_token_even_at_trace_level() {
     let config = StreamableHttpClientTransportConfig::with_uri(binary.url()).auth_header(TOKEN);
     let client = ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
     let task = common::submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk"})).await;
-    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     client.cancel().await.unwrap();
     let log = binary.log();
     assert!(

@@ -8,7 +8,10 @@ mod common;
 use std::net::SocketAddr;
 
 use rmcp::{ServiceExt, transport::StreamableHttpClientTransport};
-use seedance_mcp::mcp::transport::{TransportError, serve_http};
+use seedance_mcp::{
+    domain::TaskStatus,
+    mcp::transport::{TransportError, serve_http},
+};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -48,7 +51,7 @@ async fn an_rmcp_http_client_runs_a_task_to_completion() {
     );
     assert_eq!(client.list_all_tools().await.unwrap().len(), 6);
     let task = common::submit_and_wait(&client, json!({"prompt": "a windmill turning"})).await;
-    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     client.cancel().await.unwrap();
     shutdown.cancel();
 }

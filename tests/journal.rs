@@ -4,10 +4,14 @@
 
 mod common;
 
-use common::{call, connect, server, submit_and_wait};
+use common::{call_err, call_ok, connect, server, submit_and_wait};
 use provider_fakes::{
     FakeControl,
     ark::{FakeArk, FakeArkConfig},
+};
+use seedance_mcp::{
+    domain::TaskStatus,
+    service::{ListTasksOutput, SubmitTaskOutput, TaskSummary},
 };
 use serde_json::json;
 
@@ -16,31 +20,27 @@ async fn the_same_request_twice_is_refused_unless_resubmit_is_set() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&common::settings(out.path()))).await;
     let args = json!({"prompt": "a red kite", "duration": 4});
-    let (err, first) = call(&client, "submit_task", args.clone()).await;
-    assert!(!err, "{first}");
-    let (err, text) = call(&client, "submit_task", args).await;
-    assert!(err);
-    let text = text.as_str().unwrap();
+    let first: SubmitTaskOutput = call_ok(&client, "submit_task", args.clone()).await;
+    let text = call_err(&client, "submit_task", args).await;
     assert!(text.starts_with("duplicate_submission"), "{text}");
     assert!(
-        text.contains(first["task_id"].as_str().unwrap()) && text.contains("resubmit"),
+        text.contains(first.task_id.as_deref().unwrap()) && text.contains("resubmit"),
         "{text}"
     );
-    let (err, second) = call(
+    let second: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "a red kite", "duration": 4, "resubmit": true}),
     )
     .await;
-    assert!(!err, "{second}");
-    assert_ne!(first["task_id"], second["task_id"]);
-    let (err, different) = call(
+    assert_ne!(first.task_id, second.task_id);
+    // A different request is not a duplicate.
+    let _: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "a red kite", "duration": 5}),
     )
     .await;
-    assert!(!err, "a different request is not a duplicate: {different}");
 }
 
 #[tokio::test]
@@ -49,9 +49,8 @@ async fn a_failed_task_may_be_submitted_again_without_resubmit() {
     let client = connect(server(&common::settings(out.path()))).await;
     let args = json!({"prompt": "a storm #simulate-failure"});
     let task = submit_and_wait(&client, args.clone()).await;
-    assert_eq!(task["status"], "failed");
-    let (err, again) = call(&client, "submit_task", args).await;
-    assert!(!err, "{again}");
+    assert_eq!(task.status, TaskStatus::Failed);
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
 }
 
 #[tokio::test]
@@ -60,41 +59,40 @@ async fn list_tasks_shows_the_journal_newest_first_with_filters_and_pages() {
     let client = connect(server(&common::settings(out.path()))).await;
     let done = submit_and_wait(&client, json!({"prompt": "first clip"})).await;
     for n in 0..3 {
-        let (err, _) = call(
+        let _: SubmitTaskOutput = call_ok(
             &client,
             "submit_task",
             json!({"prompt": format!("clip {n}")}),
         )
         .await;
-        assert!(!err);
     }
-    let (err, all) = call(&client, "list_tasks", json!({})).await;
-    assert!(!err, "{all}");
-    let tasks = all["tasks"].as_array().unwrap();
+    let all: ListTasksOutput = call_ok(&client, "list_tasks", json!({})).await;
+    let tasks = &all.tasks;
     assert_eq!(tasks.len(), 4);
-    assert_eq!(tasks[0]["prompt"], "clip 2");
-    assert_eq!(tasks[3]["task_id"], done["task_id"]);
-    assert_eq!(tasks[3]["status"], "succeeded");
-    assert_eq!(tasks[3]["local_files"], done["local_files"]);
-    let (_, page) = call(&client, "list_tasks", json!({"limit": 3})).await;
-    assert_eq!(page["tasks"].as_array().unwrap().len(), 3);
-    let (_, rest) = call(
+    assert_eq!(tasks[0].prompt, "clip 2");
+    assert_eq!(tasks[3].task_id.as_deref(), Some(done.task_id.as_str()));
+    assert_eq!(tasks[3].status, Some(TaskStatus::Succeeded));
+    assert_eq!(tasks[3].local_files, done.local_files);
+    let page: ListTasksOutput = call_ok(&client, "list_tasks", json!({"limit": 3})).await;
+    assert_eq!(page.tasks.len(), 3);
+    let rest: ListTasksOutput = call_ok(
         &client,
         "list_tasks",
-        json!({"limit": 3, "cursor": page["next_cursor"]}),
+        json!({"limit": 3, "cursor": page.next_cursor}),
     )
     .await;
-    assert_eq!(rest["tasks"].as_array().unwrap().len(), 1);
-    assert!(rest.get("next_cursor").is_none());
-    let (_, succeeded) = call(
+    assert_eq!(rest.tasks.len(), 1);
+    // Left out, not null: `call_ok` refuses a null where the type leaves a field out.
+    assert!(rest.next_cursor.is_none());
+    let succeeded: ListTasksOutput = call_ok(
         &client,
         "list_tasks",
         json!({"status": "succeeded", "since": "1h"}),
     )
     .await;
-    assert_eq!(succeeded["tasks"].as_array().unwrap().len(), 1);
-    let (err, text) = call(&client, "list_tasks", json!({"since": "last tuesday"})).await;
-    assert!(err && text.as_str().unwrap().contains("`since`"), "{text}");
+    assert_eq!(succeeded.tasks.len(), 1);
+    let text = call_err(&client, "list_tasks", json!({"since": "last tuesday"})).await;
+    assert!(text.contains("`since`"), "{text}");
 }
 
 #[tokio::test]
@@ -108,20 +106,19 @@ async fn a_queued_ark_task_is_cancelled_and_a_running_one_is_explained() {
     .unwrap();
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&common::ark_settings(&fake, out.path()))).await;
-    let (_, submitted) = call(
+    let submitted: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "a queue of boats"}),
     )
     .await;
-    let (err, cancelled) = call(
+    let cancelled: TaskSummary = call_ok(
         &client,
         "cancel_task",
-        json!({"task_id": submitted["task_id"]}),
+        json!({"task_id": submitted.task_id}),
     )
     .await;
-    assert!(!err, "{cancelled}");
-    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled.status, Some(TaskStatus::Cancelled));
     assert_eq!(fake.created_tasks()[0].status, "cancelled");
     let fake = FakeArk::start_with(FakeArkConfig {
         queued_polls: 0,
@@ -132,26 +129,21 @@ async fn a_queued_ark_task_is_cancelled_and_a_running_one_is_explained() {
     .unwrap();
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&common::ark_settings(&fake, out.path()))).await;
-    let (_, submitted) = call(&client, "submit_task", json!({"prompt": "a running horse"})).await;
-    let (err, text) = call(
+    let submitted: SubmitTaskOutput =
+        call_ok(&client, "submit_task", json!({"prompt": "a running horse"})).await;
+    let text = call_err(
         &client,
         "cancel_task",
-        json!({"task_id": submitted["task_id"]}),
+        json!({"task_id": submitted.task_id}),
     )
     .await;
-    assert!(
-        err && text.as_str().unwrap().contains("already running"),
-        "{text}"
-    );
-    let (err, text) = {
+    assert!(text.contains("already running"), "{text}");
+    let text = {
         let out = tempfile::tempdir().unwrap();
         let client = connect(server(&common::settings(out.path()))).await;
-        call(&client, "cancel_task", json!({"task_id": "sim-x-1"})).await
+        call_err(&client, "cancel_task", json!({"task_id": "sim-x-1"})).await
     };
-    assert!(
-        err && text.as_str().unwrap().starts_with("unsupported"),
-        "{text}"
-    );
+    assert!(text.starts_with("unsupported"), "{text}");
 }
 
 #[tokio::test]

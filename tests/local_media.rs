@@ -10,12 +10,15 @@ use std::path::Path;
 
 use base64::Engine;
 use common::{
-    call, connect,
+    call, call_err, call_ok, connect,
     media::{MIB, connect_with_roots, file_uri, mp4, png, wav, write},
     server,
 };
 use provider_fakes::{FakeControl, ark::FakeArk, xskill::FakeXskill};
-use seedance_mcp::config::Settings;
+use seedance_mcp::{
+    config::Settings,
+    service::{ListTasksOutput, SubmitTaskOutput, UploadImageOutput},
+};
 use serde_json::{Value, json};
 
 const A_URL: &str = "https://cdn.example.com/a.png";
@@ -25,12 +28,6 @@ fn allowing(settings: Settings, dir: &Path) -> Settings {
         allowed_dirs: Some(dir.as_os_str().to_owned()),
         ..settings
     }
-}
-
-fn text(value: &Value) -> String {
-    value
-        .as_str()
-        .map_or_else(|| value.to_string(), str::to_owned)
 }
 
 /// One limit: a request just inside it passes a dry run, one just outside is
@@ -49,16 +46,10 @@ async fn check_cases<H: rmcp::ClientHandler>(
     for case in cases {
         let mut inside = case.inside.clone();
         inside["dry_run"] = json!(true);
-        let (err, out) = call(client, "submit_task", inside).await;
-        assert!(
-            !err,
-            "{}: just inside should pass: {}",
-            case.field,
-            text(&out)
-        );
-        let (err, out) = call(client, "submit_task", case.outside.clone()).await;
-        let message = text(&out);
-        assert!(err, "{}: just outside should be refused", case.field);
+        // Just inside passes.
+        let _: SubmitTaskOutput = call_ok(client, "submit_task", inside).await;
+        // Just outside is refused.
+        let message = call_err(client, "submit_task", case.outside.clone()).await;
         assert!(
             message.starts_with("invalid_argument")
                 && message.contains(&format!("`{}`", case.field))
@@ -188,12 +179,8 @@ async fn video_limits_just_inside_pass_and_just_outside_are_refused() {
         },
     ];
     check_cases(&client, cases).await;
-    let (_, listed) = call(&client, "list_tasks", json!({})).await;
-    assert_eq!(
-        listed["tasks"],
-        json!([]),
-        "no refused request is journalled"
-    );
+    let listed: ListTasksOutput = call_ok(&client, "list_tasks", json!({})).await;
+    assert!(listed.tasks.is_empty(), "no refused request is journalled");
 }
 
 #[tokio::test]
@@ -208,14 +195,12 @@ async fn every_problem_of_a_request_is_reported_at_once() {
     .await;
     write(dir, "notes.txt", b"just some text, not media", 25);
     write(dir, "tiny.png", &png(10, 10), 100);
-    let (err, out) = call(
+    let message = call_err(
         &client,
         "submit_task",
         json!({"prompt": "x", "image_files": [dir.join("notes.txt"), dir.join("tiny.png"), dir.join("missing.png")]}),
     )
     .await;
-    let message = text(&out);
-    assert!(err);
     for needle in [
         "`image_files[0]`",
         "text, such as HTML",
@@ -258,14 +243,12 @@ async fn traversal_and_secret_paths_are_refused_with_a_clear_message() {
         ),
     ];
     for (path, needle) in cases {
-        let (err, out) = call(
+        let message = call_err(
             &client,
             "submit_task",
             json!({"prompt": "x", "image_files": [path]}),
         )
         .await;
-        let message = text(&out);
-        assert!(err, "{path} should be refused");
         assert!(
             message.contains("`image_files[0]`") && message.contains(needle),
             "{path}: {message}"
@@ -294,9 +277,9 @@ async fn relative_paths_follow_the_clients_first_root_and_its_changes() {
     )
     .await;
     let dry = |file: &str| json!({"prompt": "x", "image_files": [file], "dry_run": true});
-    let (err, out) = call(&client, "submit_task", dry("a.png")).await;
-    assert!(!err, "{}", text(&out));
-    let url = out["request"]["body"]["content"][1]["image_url"]["url"]
+    let out: SubmitTaskOutput = call_ok(&client, "submit_task", dry("a.png")).await;
+    // The previewed body is raw JSON by design: the provider's own request.
+    let url = out.request.as_ref().unwrap().body["content"][1]["image_url"]["url"]
         .as_str()
         .unwrap();
     let shown = format!(
@@ -304,13 +287,13 @@ async fn relative_paths_follow_the_clients_first_root_and_its_changes() {
         one.path().canonicalize().unwrap().join("a.png").display()
     );
     assert_eq!(url, shown, "a dry run shows the file, not its bytes");
-    let (err, _) = call(
+    // A folder the client did not share is refused.
+    call_err(
         &client,
         "submit_task",
         dry(two.path().join("b.png").to_str().unwrap()),
     )
     .await;
-    assert!(err, "a folder the client did not share is refused");
     *roots.roots.lock().unwrap() = vec![file_uri(two.path())];
     client.notify_roots_list_changed().await.unwrap();
     let mut allowed = false;
@@ -325,15 +308,13 @@ async fn relative_paths_follow_the_clients_first_root_and_its_changes() {
         allowed,
         "the new root is used once the client says its roots changed"
     );
-    assert!(
-        call(
-            &client,
-            "submit_task",
-            dry(one.path().join("a.png").to_str().unwrap())
-        )
-        .await
-        .0
-    );
+    // The first root is no longer shared.
+    call_err(
+        &client,
+        "submit_task",
+        dry(one.path().join("a.png").to_str().unwrap()),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -352,8 +333,7 @@ async fn a_local_image_reaches_ark_as_a_data_url_holding_the_files_bytes() {
     )))
     .await;
     let args = json!({"prompt": "@image_file_1 sings @audio_file_1", "image_files": [format!("file://{}", image.display())], "audio_files": [media.path().join("voice.wav")]});
-    let (err, out) = call(&client, "submit_task", args).await;
-    assert!(!err, "{}", text(&out));
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
     let task = &fake.created_tasks()[0];
     let content = task.request["content"].as_array().unwrap();
     let decode = |item: &Value, key: &str, mime: &str| {
@@ -388,14 +368,14 @@ async fn a_local_image_is_uploaded_to_xskill_once_and_its_url_reused() {
     )))
     .await;
     let submit = |prompt: &str| json!({"prompt": prompt, "image_files": [path.clone()]});
-    let (err, dry) = call(
+    let dry: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "x", "image_files": [path.clone()], "dry_run": true}),
     )
     .await;
-    assert!(!err, "{}", text(&dry));
-    let shown = dry["request"]["body"]["params"]["image_files"][0]
+    // The previewed body is raw JSON by design: the provider's own request.
+    let shown = dry.request.as_ref().unwrap().body["params"]["image_files"][0]
         .as_str()
         .unwrap();
     assert!(
@@ -404,8 +384,7 @@ async fn a_local_image_is_uploaded_to_xskill_once_and_its_url_reused() {
     );
     assert!(fake.uploads().is_empty(), "a dry run uploads nothing");
     for prompt in ["@image_file_1 spins", "@image_file_1 falls"] {
-        let (err, out) = call(&client, "submit_task", submit(prompt)).await;
-        assert!(!err, "{}", text(&out));
+        let _: SubmitTaskOutput = call_ok(&client, "submit_task", submit(prompt)).await;
     }
     let uploads = fake.uploads();
     assert_eq!(uploads.len(), 1, "the same content is uploaded once");
@@ -415,24 +394,22 @@ async fn a_local_image_is_uploaded_to_xskill_once_and_its_url_reused() {
     for task in &tasks {
         assert_eq!(task.params["image_files"][0], json!(uploads[0].url));
     }
-    let (err, up) = call(&client, "upload_image", json!({"image_url": path})).await;
-    assert!(!err && up["url"] == json!(uploads[0].url), "{up}");
+    let up: UploadImageOutput = call_ok(&client, "upload_image", json!({"image_url": path})).await;
+    assert_eq!(up.url, uploads[0].url, "{up:?}");
     // The cache follows the content, whatever form it comes in.
     let inline = format!(
         "data:image/png;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(&bytes)
     );
-    let (err, out) = call(
+    let _: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "@image_file_1 glows", "image_files": [inline]}),
     )
     .await;
-    assert!(!err, "{}", text(&out));
     assert_eq!(fake.uploads().len(), 1);
     std::fs::write(&path, [bytes.as_slice(), b"changed"].concat()).unwrap();
-    let (err, out) = call(&client, "submit_task", submit("@image_file_1 rolls")).await;
-    assert!(!err, "{}", text(&out));
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", submit("@image_file_1 rolls")).await;
     assert_eq!(fake.uploads().len(), 2, "new content is a new upload");
 }
 
@@ -446,30 +423,23 @@ async fn upload_image_takes_a_path_and_refuses_what_is_not_an_image() {
         media.path(),
     )))
     .await;
-    let (err, up) = call(
+    let up: UploadImageOutput = call_ok(
         &client,
         "upload_image",
         json!({"image_url": media.path().join("small.png")}),
     )
     .await;
     // Uploads are not held to the Seedance reference limits (they may feed Seedream).
-    assert!(
-        !err && up["url"].as_str().unwrap().ends_with(".png"),
-        "{up}"
-    );
-    let (err, out) = call(
+    assert!(up.url.ends_with(".png"), "{up:?}");
+    let text = call_err(
         &client,
         "upload_image",
         json!({"image_url": media.path().join("v.mp4")}),
     )
     .await;
-    assert!(err && text(&out).contains("not an image"), "{}", text(&out));
-    let (err, out) = call(&client, "upload_image", json!({"image_url": "/etc/passwd"})).await;
-    assert!(
-        err && text(&out).contains("outside the allowed folders"),
-        "{}",
-        text(&out)
-    );
+    assert!(text.contains("not an image"), "{text}");
+    let text = call_err(&client, "upload_image", json!({"image_url": "/etc/passwd"})).await;
+    assert!(text.contains("outside the allowed folders"), "{text}");
 }
 
 #[tokio::test]
@@ -501,10 +471,9 @@ async fn providers_that_cannot_take_a_local_file_say_what_to_do_instead() {
     ];
     for (settings, args, needle) in cases {
         let client = connect(server(&allowing(settings, media.path()))).await;
-        let (err, out) = call(&client, "submit_task", args).await;
-        let message = text(&out);
+        let message = call_err(&client, "submit_task", args).await;
         assert!(
-            err && message.starts_with("unsupported") && message.contains(needle),
+            message.starts_with("unsupported") && message.contains(needle),
             "{message}"
         );
     }
@@ -561,18 +530,13 @@ async fn over_http_local_paths_need_allowed_folders_on_the_server() {
             )))
             .await
             .unwrap();
-        let (err, out) = call(
-            &client,
-            "submit_task",
-            json!({"prompt": "x", "image_files": [file], "dry_run": true}),
-        )
-        .await;
+        let args = json!({"prompt": "x", "image_files": [file], "dry_run": true});
         if allowed {
-            assert!(!err, "{}", text(&out));
+            let _: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
         } else {
-            let message = text(&out);
+            let message = call_err(&client, "submit_task", args).await;
             assert!(
-                err && message.contains("SEEDANCE_ALLOWED_DIRS") && message.contains("over HTTP"),
+                message.contains("SEEDANCE_ALLOWED_DIRS") && message.contains("over HTTP"),
                 "{message}"
             );
         }

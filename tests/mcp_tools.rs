@@ -4,12 +4,16 @@
 
 mod common;
 
-use common::{call, connect, server, settings, submit_and_wait, xskill_settings};
+use common::{call_err, call_ok, connect, server, settings, submit_and_wait, xskill_settings};
 use provider_fakes::{
     FakeControl, TaskOutcome,
     xskill::{FakeXskill, FakeXskillConfig, ResultShape},
 };
-use seedance_mcp::providers::sim::render;
+use seedance_mcp::{
+    domain::{Amount, FailureKind, TaskStatus},
+    providers::sim::render,
+    service::{BalanceOutput, GetTaskOutput, SubmitTaskOutput, UploadImageOutput},
+};
 use serde_json::json;
 
 fn real_clip() -> Vec<u8> {
@@ -73,6 +77,7 @@ async fn every_tool_is_listed_with_schemas_and_truthful_annotations() {
         );
     }
     let submit = tools.iter().find(|t| t.name == "submit_task").unwrap();
+    // The input schema is raw JSON Schema as the client receives it.
     let schema = serde_json::to_value(&*submit.input_schema).unwrap();
     assert_eq!(schema["required"], json!(["prompt"]));
     assert_eq!(schema["properties"]["duration"]["minimum"], json!(4));
@@ -103,32 +108,26 @@ async fn every_tool_is_listed_with_schemas_and_truthful_annotations() {
 async fn a_simulated_task_runs_to_success_and_the_clip_is_saved() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&settings(out.path()))).await;
-    let (_, balance) = call(&client, "get_balance", json!({})).await;
-    assert_eq!(balance["simulated"], json!(true));
-    let (err, submitted) = call(
+    let balance: BalanceOutput = call_ok(&client, "get_balance", json!({})).await;
+    assert!(balance.simulated);
+    let submitted: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "a lighthouse at dusk", "duration": 6}),
     )
     .await;
-    assert!(!err, "{submitted}");
-    assert_eq!(submitted["status"], json!("queued"));
-    assert_eq!(submitted["price"]["amount"], json!(60.0));
-    assert!(
-        submitted["next_step"]
-            .as_str()
-            .unwrap()
-            .contains("get_task")
-    );
+    assert_eq!(submitted.status, Some(TaskStatus::Queued));
+    assert_eq!(submitted.price.map(|p| p.amount), Some(60.0));
+    assert!(submitted.next_step.contains("get_task"));
     let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk"})).await;
-    assert_eq!(task["status"], json!("succeeded"), "{task}");
-    let file = task["local_files"][0].as_str().unwrap();
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
+    let file = task.local_files[0].to_str().unwrap();
     let bytes = std::fs::read(file).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "the saved file is an MP4");
     assert!(file.starts_with(out.path().to_str().unwrap()));
     // Asking again does not download again: same file.
-    let (_, again) = call(&client, "get_task", json!({"task_id": task["task_id"]})).await;
-    assert_eq!(again["local_files"], task["local_files"]);
+    let again: GetTaskOutput = call_ok(&client, "get_task", json!({"task_id": task.task_id})).await;
+    assert_eq!(again.local_files, task.local_files);
 }
 
 #[tokio::test]
@@ -136,9 +135,12 @@ async fn a_simulated_failure_reports_the_reason_and_what_to_change() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&settings(out.path()))).await;
     let task = submit_and_wait(&client, json!({"prompt": "fight scene #simulate-failure"})).await;
-    assert_eq!(task["status"], json!("failed"));
-    assert_eq!(task["failure"]["kind"], json!("content_rejected"));
-    assert!(task["next_step"].as_str().unwrap().contains("Rephrase"));
+    assert_eq!(task.status, TaskStatus::Failed);
+    assert_eq!(
+        task.failure.map(|f| f.kind),
+        Some(FailureKind::ContentRejected)
+    );
+    assert!(task.next_step.contains("Rephrase"));
 }
 
 #[tokio::test]
@@ -159,41 +161,39 @@ async fn an_xskill_task_runs_to_success_and_the_provider_video_is_saved() {
         .unwrap();
         let out = tempfile::tempdir().unwrap();
         let client = connect(server(&xskill_settings(&fake, out.path()))).await;
-        let (err, submitted) = call(
+        let submitted: SubmitTaskOutput = call_ok(
             &client,
             "submit_task",
             json!({"prompt": "@image_file_1 spins", "image_files": ["https://cdn.example.com/cup.png"], "ratio": "1:1", "duration": 8}),
         )
         .await;
-        assert!(!err, "{submitted}");
-        assert_eq!(
-            submitted["price"],
-            json!({"amount": 80.0, "unit": "credits"})
-        );
-        assert_eq!(submitted["balance_after"]["amount"], json!(9920.0));
-        let task_id = submitted["task_id"].as_str().unwrap();
+        assert_eq!(submitted.price, Some(Amount::new(80.0, "credits")));
+        assert_eq!(submitted.balance_after.map(|b| b.amount), Some(9920.0));
+        let task_id = submitted.task_id.unwrap();
         let created = fake.created_tasks();
         assert_eq!(created.len(), 1);
         assert_eq!(created[0].model, "st-ai/super-seed2");
         assert_eq!(created[0].params["functionMode"], json!("omni_reference"));
         assert_eq!(created[0].params["model"], json!("seedance_2.0_fast"));
         assert_eq!(created[0].params["duration"], json!(8));
-        let mut last = json!(null);
+        let mut last = None;
         for _ in 0..5 {
-            let (err, task) = call(&client, "get_task", json!({"task_id": task_id})).await;
-            assert!(!err, "{task}");
-            last = task;
-            if last["finished"] == json!(true) {
+            let task: GetTaskOutput =
+                call_ok(&client, "get_task", json!({"task_id": task_id})).await;
+            let finished = task.finished;
+            last = Some(task);
+            if finished {
                 break;
             }
         }
-        assert_eq!(last["status"], json!("succeeded"), "{shape:?}: {last}");
-        let saved = std::fs::read(last["local_files"][0].as_str().unwrap()).unwrap();
+        let last = last.unwrap();
+        assert_eq!(last.status, TaskStatus::Succeeded, "{shape:?}: {last:?}");
+        let saved = std::fs::read(&last.local_files[0]).unwrap();
         assert_eq!(
             saved, clip,
             "{shape:?}: the saved file is the provider's bytes"
         );
-        assert!(last["local_files"][0].as_str().unwrap().ends_with(".mp4"));
+        assert!(last.local_files[0].to_str().unwrap().ends_with(".mp4"));
     }
 }
 
@@ -210,15 +210,11 @@ async fn an_xskill_failure_is_explained_in_actionable_words() {
         json!({"prompt": "@image_file_1 smiles", "image_files": ["https://c.example/me.jpg"]}),
     )
     .await;
-    assert_eq!(task["status"], json!("failed"));
-    assert_eq!(task["failure"]["kind"], json!("face_detected"));
-    assert_eq!(task["failure"]["code"], json!("4011"));
-    assert!(
-        task["failure"]["advice"]
-            .as_str()
-            .unwrap()
-            .contains("stylised")
-    );
+    assert_eq!(task.status, TaskStatus::Failed);
+    let failure = task.failure.unwrap();
+    assert_eq!(failure.kind, FailureKind::FaceDetected);
+    assert_eq!(failure.code.as_deref(), Some("4011"));
+    assert!(failure.advice.contains("stylised"));
 }
 
 #[tokio::test]
@@ -262,9 +258,7 @@ async fn invalid_requests_are_refused_before_anything_reaches_the_provider() {
         ),
     ];
     for (args, needle) in cases {
-        let (err, text) = call(&client, "submit_task", args.clone()).await;
-        assert!(err, "{args} should be refused");
-        let text = text.as_str().unwrap().to_owned();
+        let text = call_err(&client, "submit_task", args.clone()).await;
         assert!(
             text.contains(needle),
             "{args}: message `{text}` should name {needle}"
@@ -283,39 +277,32 @@ async fn invalid_requests_are_refused_before_anything_reaches_the_provider() {
 async fn unknown_fields_and_wrong_types_are_tool_errors_not_crashes() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&settings(out.path()))).await;
-    let (err, text) = call(
+    let text = call_err(
         &client,
         "submit_task",
         json!({"prompt": "x", "functionMode": "omni_reference"}),
     )
     .await;
-    assert!(err);
-    assert!(text.as_str().unwrap().contains("functionMode"), "{text}");
-    let (err, text) = call(
+    assert!(text.contains("functionMode"), "{text}");
+    let text = call_err(
         &client,
         "submit_task",
         json!({"prompt": "x", "duration": "5"}),
     )
     .await;
-    assert!(err);
-    let text = text.as_str().unwrap();
     assert!(
         text.starts_with("invalid_argument: invalid `duration`"),
         "the field is named: {text}"
     );
-    let (err, text) = call(
+    let text = call_err(
         &client,
         "submit_task",
         json!({"prompt": "x", "image_files": ["https://c.example/a.png", 7]}),
     )
     .await;
-    assert!(
-        err && text.as_str().unwrap().contains("`image_files[1]`"),
-        "{text}"
-    );
-    let (err, text) = call(&client, "get_task", json!({"task_id": "sim-nope-1"})).await;
-    assert!(err);
-    assert!(text.as_str().unwrap().starts_with("not_found"), "{text}");
+    assert!(text.contains("`image_files[1]`"), "{text}");
+    let text = call_err(&client, "get_task", json!({"task_id": "sim-nope-1"})).await;
+    assert!(text.starts_with("not_found"), "{text}");
 }
 
 #[tokio::test]
@@ -337,31 +324,24 @@ async fn provider_errors_become_tool_errors_with_next_steps() {
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&xskill_settings(&fake, out.path()))).await;
     fake.set_balance(10);
-    let (err, text) = call(
+    let text = call_err(
         &client,
         "submit_task",
         json!({"prompt": "a long shot", "duration": 15}),
     )
     .await;
-    assert!(err);
-    let text = text.as_str().unwrap();
     assert!(text.starts_with("insufficient_balance"), "{text}");
     assert!(text.contains("Nothing was charged"), "{text}");
     // Balance reads are retried; a Retry-After beyond the retry budget is not
     // waited out but handed to the agent.
     fake.fail_next_request(429, Some(60));
-    let (err, text) = call(&client, "get_balance", json!({})).await;
-    assert!(err);
-    let text = text.as_str().unwrap();
+    let text = call_err(&client, "get_balance", json!({})).await;
     assert!(
         text.starts_with("rate_limited") && text.contains("60 s"),
         "{text}"
     );
-    let (err, text) = call(&client, "get_task", json!({"task_id": "task_missing"})).await;
-    assert!(
-        err && text.as_str().unwrap().starts_with("not_found"),
-        "{text}"
-    );
+    let text = call_err(&client, "get_task", json!({"task_id": "task_missing"})).await;
+    assert!(text.starts_with("not_found"), "{text}");
 }
 
 #[tokio::test]
@@ -374,9 +354,7 @@ async fn a_wrong_key_is_reported_without_revealing_it() {
         &fake.base_url(),
     );
     let client = connect(server(&s)).await;
-    let (err, text) = call(&client, "get_balance", json!({})).await;
-    assert!(err);
-    let text = text.as_str().unwrap();
+    let text = call_err(&client, "get_balance", json!({})).await;
     assert!(
         text.starts_with("unauthenticated") && text.contains("XSKILL_API_KEY"),
         "{text}"
@@ -397,22 +375,21 @@ async fn images_upload_and_seedream_tasks_return_every_image() {
         caption: "ref".into(),
     });
     let data = base64::engine::general_purpose::STANDARD.encode(&png);
-    let (err, uploaded) = call(
+    let uploaded: UploadImageOutput = call_ok(
         &client,
         "upload_image",
         json!({"image_data": format!("data:image/png;base64,{data}")}),
     )
     .await;
-    assert!(!err, "{uploaded}");
-    let url = uploaded["url"].as_str().unwrap();
+    let url = uploaded.url;
     assert_eq!(fake.uploads()[0].bytes, png);
     let task = submit_and_wait(
         &client,
         json!({"prompt": "make it night", "model": "seedream-4.5-edit", "image_urls": [url], "num_images": 2, "image_size": "square_hd"}),
     )
     .await;
-    assert_eq!(task["status"], json!("succeeded"), "{task}");
-    assert_eq!(task["local_files"].as_array().unwrap().len(), 2);
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
+    assert_eq!(task.local_files.len(), 2);
     let created = &fake.created_tasks()[0];
     assert_eq!(created.model, "fal-ai/bytedance/seedream/v4.5/edit");
     assert_eq!(created.price, 32);
@@ -427,18 +404,17 @@ async fn the_last_frame_is_returned_and_saved_for_chaining_clips() {
         json!({"prompt": "a train leaves", "return_last_frame": true}),
     )
     .await;
-    assert_eq!(task["status"], json!("succeeded"), "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     assert!(
-        task["last_frame_url"]
-            .as_str()
+        task.last_frame_url
+            .as_deref()
             .unwrap()
             .ends_with("-last.png")
     );
-    let files: Vec<_> = task["local_files"]
-        .as_array()
-        .unwrap()
+    let files: Vec<_> = task
+        .local_files
         .iter()
-        .map(|f| f.as_str().unwrap().to_owned())
+        .map(|f| f.to_str().unwrap().to_owned())
         .collect();
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(
@@ -477,9 +453,7 @@ async fn what_the_provider_cannot_do_is_refused_before_sending_with_the_alternat
         ),
     ];
     for (args, needle) in cases {
-        let (err, text) = call(&client, "submit_task", args.clone()).await;
-        let text = text.as_str().unwrap_or_default().to_owned();
-        assert!(err, "{args} should be refused");
+        let text = call_err(&client, "submit_task", args.clone()).await;
         assert!(
             text.starts_with("unsupported") && text.contains(needle),
             "{args}: {text}"
@@ -501,8 +475,8 @@ async fn saved_results_are_mcp_resources_for_clients_without_file_access() {
         json!({"prompt": "a harbour at noon", "duration": 4}),
     )
     .await;
-    let uri = task["resource_uris"][0].as_str().unwrap().to_owned();
-    assert!(uri.starts_with("seedance://tasks/"), "{task}");
+    let uri = task.resource_uris[0].clone();
+    assert!(uri.starts_with("seedance://tasks/"), "{task:?}");
     let listed = client.list_all_resources().await.unwrap();
     assert!(
         listed
@@ -525,10 +499,7 @@ async fn saved_results_are_mcp_resources_for_clients_without_file_access() {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(blob)
         .unwrap();
-    assert_eq!(
-        bytes,
-        std::fs::read(task["local_files"][0].as_str().unwrap()).unwrap()
-    );
+    assert_eq!(bytes, std::fs::read(&task.local_files[0]).unwrap());
     for bad in [
         "seedance://tasks/999/files/1",
         "seedance://tasks/1/files/9",

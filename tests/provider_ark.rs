@@ -5,10 +5,14 @@
 
 mod common;
 
-use common::{call, connect, server, submit_and_wait};
+use common::{call_err, call_ok, connect, server, submit_and_wait};
 use provider_fakes::{
     FakeControl,
     ark::{ArkRegion, FakeArk, FakeArkConfig},
+};
+use seedance_mcp::{
+    domain::{FailureKind, TaskStatus},
+    service::{GetTaskOutput, SubmitTaskOutput},
 };
 use serde_json::json;
 
@@ -50,8 +54,7 @@ async fn references_become_content_items_with_roles_and_the_prompt_says_image_n(
         "generate_audio": false,
         "ark": {"execution_expires_after": 7200}
     });
-    let (err, out) = call(&client, "submit_task", args).await;
-    assert!(!err, "{out}");
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
     let task = &fake.created_tasks()[0];
     assert_eq!(task.model, "dreamina-seedance-2-0-260128");
     let body = &task.request;
@@ -88,21 +91,22 @@ async fn references_become_content_items_with_roles_and_the_prompt_says_image_n(
 async fn a_finished_task_reports_tokens_an_estimated_price_and_its_last_frame() {
     let (_fake, out, client) = setup(ArkRegion::BytePlus).await;
     let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk", "model": "seedance-2.0", "return_last_frame": true})).await;
-    assert_eq!(task["status"], "succeeded", "{task}");
-    assert_eq!(task["usage_tokens"], 108_900, "5 s 720p 16:9");
-    assert!(task["seed"].is_i64(), "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
+    assert_eq!(task.usage_tokens, Some(108_900), "5 s 720p 16:9");
+    assert!(task.seed.is_some(), "{task:?}");
     assert!(
-        task["urls_expire_at"].as_str().unwrap().ends_with('Z'),
-        "{task}"
+        task.urls_expire_at.as_deref().unwrap().ends_with('Z'),
+        "{task:?}"
     );
-    assert_eq!(task["price"]["amount"], 0.76);
-    assert!(task["price"]["unit"].as_str().unwrap().starts_with("USD"));
-    assert!(task["last_frame_url"].is_string());
-    let files = task["local_files"].as_array().unwrap();
+    let price = task.price.as_ref().unwrap();
+    assert_eq!(price.amount, 0.76);
+    assert!(price.unit.starts_with("USD"));
+    assert!(task.last_frame_url.is_some());
+    let files = &task.local_files;
     assert_eq!(files.len(), 2);
     assert!(
         files[0]
-            .as_str()
+            .to_str()
             .unwrap()
             .starts_with(out.path().to_str().unwrap())
     );
@@ -118,34 +122,37 @@ async fn a_task_with_a_reference_video_is_priced_at_that_rate_after_a_restart() 
         "model": "seedance-2.0",
         "video_files": ["https://cdn.example.com/dance.mp4"],
     });
-    let (err, submitted) = call(&connect(server(&settings)).await, "submit_task", args).await;
-    assert!(!err, "{submitted}");
-    let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+    let submitted: SubmitTaskOutput =
+        call_ok(&connect(server(&settings)).await, "submit_task", args).await;
+    let task_id = submitted.task_id.unwrap();
     // A new server over the same journal, as after a restart.
     let client = connect(server(&settings)).await;
     let task = loop {
-        let (err, task) = call(&client, "get_task", json!({ "task_id": task_id })).await;
-        assert!(!err, "{task}");
-        if task["finished"] == json!(true) {
+        let task: GetTaskOutput = call_ok(&client, "get_task", json!({ "task_id": task_id })).await;
+        if task.finished {
             break task;
         }
     };
-    let tokens = task["usage_tokens"].as_f64().unwrap();
+    let tokens = task.usage_tokens.unwrap() as f64;
     // Seedance 2.0 at 720p: 4.3 USD per million tokens with a reference video, 7.0 without.
     let with_reference = (tokens / 1_000_000.0 * 4.3 * 100.0).round() / 100.0;
-    assert_eq!(task["price"]["amount"], json!(with_reference), "{task}");
+    assert_eq!(
+        task.price.as_ref().map(|p| p.amount),
+        Some(with_reference),
+        "{task:?}"
+    );
 }
 
 #[tokio::test]
 async fn volcengine_uses_its_own_model_ids_and_prices_in_cny() {
     let (fake, _out, client) = setup(ArkRegion::Volcengine).await;
     let task = submit_and_wait(&client, json!({"prompt": "a lighthouse at dusk"})).await;
-    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     assert_eq!(
         fake.created_tasks()[0].model,
         "doubao-seedance-2-0-fast-260128"
     );
-    assert!(task["price"]["unit"].as_str().unwrap().starts_with("CNY"));
+    assert!(task.price.unwrap().unit.starts_with("CNY"));
 }
 
 #[tokio::test]
@@ -173,9 +180,8 @@ async fn per_model_rules_are_refused_before_sending() {
         (json!({"prompt": "x", "channel": "wild"}), "channel"),
     ];
     for (args, needle) in cases {
-        let (err, text) = call(&client, "submit_task", args.clone()).await;
-        assert!(err, "{args}");
-        assert!(text.as_str().unwrap().contains(needle), "{args}: {text}");
+        let text = call_err(&client, "submit_task", args.clone()).await;
+        assert!(text.contains(needle), "{args}: {text}");
     }
     assert_eq!(fake.create_calls(), 0, "{:?}", fake.requests());
 }
@@ -184,9 +190,9 @@ async fn per_model_rules_are_refused_before_sending() {
 async fn a_draft_can_be_made_and_then_finalised() {
     let (fake, _out, client) = setup(ArkRegion::BytePlus).await;
     let draft = submit_and_wait(&client, json!({"prompt": "a fox runs", "model": "seedance-1-5-pro-251215", "resolution": "480p", "ark": {"draft": true}})).await;
-    assert_eq!(draft["status"], "succeeded", "{draft}");
-    let final_task = submit_and_wait(&client, json!({"prompt": "a fox runs", "model": "seedance-1-5-pro-251215", "ark": {"draft_task_id": draft["task_id"]}})).await;
-    assert_eq!(final_task["status"], "succeeded", "{final_task}");
+    assert_eq!(draft.status, TaskStatus::Succeeded, "{draft:?}");
+    let final_task = submit_and_wait(&client, json!({"prompt": "a fox runs", "model": "seedance-1-5-pro-251215", "ark": {"draft_task_id": draft.task_id}})).await;
+    assert_eq!(final_task.status, TaskStatus::Succeeded, "{final_task:?}");
     let content = &fake.created_tasks()[1].request["content"];
     assert!(
         content
@@ -201,18 +207,15 @@ async fn a_draft_can_be_made_and_then_finalised() {
 #[tokio::test]
 async fn ark_has_no_upload_or_balance_and_says_what_to_do_instead() {
     let (_fake, _out, client) = setup(ArkRegion::BytePlus).await;
-    let (err, text) = call(
+    let text = call_err(
         &client,
         "upload_image",
         json!({"image_url": "https://cdn.example.com/a.png"}),
     )
     .await;
-    assert!(
-        err && text.as_str().unwrap().contains("data: URL"),
-        "{text}"
-    );
-    let (err, text) = call(&client, "get_balance", json!({})).await;
-    assert!(err && text.as_str().unwrap().contains("console"), "{text}");
+    assert!(text.contains("data: URL"), "{text}");
+    let text = call_err(&client, "get_balance", json!({})).await;
+    assert!(text.contains("console"), "{text}");
 }
 
 #[tokio::test]
@@ -225,9 +228,13 @@ async fn a_moderation_failure_and_a_privacy_failure_are_told_apart() {
         json!({"prompt": "@image_file_1 smiles", "image_files": ["https://c.example/me.jpg"]}),
     )
     .await;
-    assert_eq!(task["failure"]["kind"], "face_detected", "{task}");
+    assert_eq!(
+        task.failure.as_ref().map(|f| f.kind),
+        Some(FailureKind::FaceDetected),
+        "{task:?}"
+    );
     fake.script_next_outcome(TaskOutcome::Expire);
     let task = submit_and_wait(&client, json!({"prompt": "a long queue"})).await;
-    assert_eq!(task["status"], "expired");
-    assert_eq!(task["failure"]["kind"], "expired");
+    assert_eq!(task.status, TaskStatus::Expired);
+    assert_eq!(task.failure.map(|f| f.kind), Some(FailureKind::Expired));
 }

@@ -5,8 +5,12 @@
 
 mod common;
 
-use common::{call, connect, server, submit_and_wait};
+use common::{call_err, call_ok, connect, server, submit_and_wait};
 use provider_fakes::{FakeControl, seedance2ai::FakeSeedance2ai};
+use seedance_mcp::{
+    domain::TaskStatus,
+    service::{BalanceOutput, SubmitTaskOutput},
+};
 use serde_json::json;
 
 async fn setup() -> (
@@ -24,13 +28,12 @@ async fn setup() -> (
 async fn a_create_that_meets_a_transient_failure_is_retried_with_the_same_key_and_charged_once() {
     let (fake, _out, client) = setup().await;
     fake.fail_next_request(503, None);
-    let (err, submitted) = call(
+    let _: SubmitTaskOutput = call_ok(
         &client,
         "submit_task",
         json!({"prompt": "a glass train on a snowy bridge"}),
     )
     .await;
-    assert!(!err, "{submitted}");
     let creates: Vec<_> = fake
         .requests()
         .into_iter()
@@ -52,8 +55,7 @@ async fn two_submissions_use_two_keys() {
     let (fake, _out, client) = setup().await;
     for resubmit in [false, true] {
         let args = json!({"prompt": "a kite over dunes", "resubmit": resubmit});
-        let (err, out) = call(&client, "submit_task", args).await;
-        assert!(!err, "{out}");
+        let _: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
     }
     let tasks = fake.created_tasks();
     assert_eq!(tasks.len(), 2);
@@ -73,8 +75,7 @@ async fn the_mode_follows_the_inputs_and_references_become_words() {
         "camera_fixed": true,
         "channel": "wild"
     });
-    let (err, out) = call(&client, "submit_task", args).await;
-    assert!(!err, "{out}");
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
     let body = &fake.created_tasks()[0].body;
     assert_eq!(body["mode"], "media-to-video");
     assert_eq!(body["quality_tier"], "pro");
@@ -99,8 +100,7 @@ async fn the_mode_follows_the_inputs_and_references_become_words() {
 
     let frames = json!({"prompt": "dawn breaks", "mode": "first_last_frames",
         "first_frame": "https://cdn.example.com/a.png", "last_frame": "https://cdn.example.com/b.png"});
-    let (err, out) = call(&client, "submit_task", frames).await;
-    assert!(!err, "{out}");
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", frames).await;
     let body = &fake.created_tasks()[1].body;
     assert_eq!(body["mode"], "image-to-video");
     assert_eq!(body["end_image_url"], "https://cdn.example.com/b.png");
@@ -130,9 +130,8 @@ async fn provider_rules_are_checked_before_sending() {
         (json!({"prompt": "hi"}), "3 to 10000 characters"),
     ];
     for (args, needle) in cases {
-        let (err, text) = call(&client, "submit_task", args.clone()).await;
-        assert!(err, "{args}");
-        assert!(text.as_str().unwrap().contains(needle), "{args}: {text}");
+        let text = call_err(&client, "submit_task", args.clone()).await;
+        assert!(text.contains(needle), "{args}: {text}");
     }
     assert_eq!(fake.create_calls(), 0);
 }
@@ -140,29 +139,22 @@ async fn provider_rules_are_checked_before_sending() {
 #[tokio::test]
 async fn image_models_run_to_completion_and_report_the_balance() {
     let (fake, out, client) = setup().await;
-    let (err, before) = call(&client, "get_balance", json!({})).await;
-    assert!(
-        err && before.as_str().unwrap().starts_with("unsupported"),
-        "{before}"
-    );
+    let before = call_err(&client, "get_balance", json!({})).await;
+    assert!(before.starts_with("unsupported"), "{before}");
     let task = submit_and_wait(&client, json!({"prompt": "a paper lantern at night", "model": "gpt-image-2", "ratio": "1:1", "resolution": "2K"})).await;
-    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     assert!(
-        task["local_files"][0]
-            .as_str()
+        task.local_files[0]
+            .to_str()
             .unwrap()
             .starts_with(out.path().to_str().unwrap())
     );
     assert_eq!(fake.created_tasks()[0].body["resolution"], "2K");
-    let (err, balance) = call(&client, "get_balance", json!({})).await;
-    assert!(!err, "{balance}");
-    assert_eq!(
-        balance["available"]["amount"],
-        json!(fake.balance().unwrap() as f64)
-    );
-    assert!(balance["last_seen_at"].is_string());
+    let balance: BalanceOutput = call_ok(&client, "get_balance", json!({})).await;
+    assert_eq!(balance.available.amount, fake.balance().unwrap() as f64);
+    assert!(balance.last_seen_at.is_some());
     let task = submit_and_wait(&client, json!({"prompt": "make it blue", "model": "nano-banana-pro", "image_urls": ["https://cdn.example.com/a.png"]})).await;
-    assert_eq!(task["status"], "succeeded", "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     assert_eq!(fake.created_tasks()[1].body["type"], "image-to-image");
 }
 
@@ -174,11 +166,11 @@ async fn a_video_task_returns_its_last_frame() {
         json!({"prompt": "waves at dusk", "return_last_frame": true}),
     )
     .await;
-    assert_eq!(task["status"], "succeeded", "{task}");
-    assert!(task["last_frame_url"].is_string(), "{task}");
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
+    assert!(task.last_frame_url.is_some(), "{task:?}");
     assert!(
-        task["seed"].is_i64(),
-        "the seed the provider used is reported: {task}"
+        task.seed.is_some(),
+        "the seed the provider used is reported: {task:?}"
     );
-    assert_eq!(task["local_files"].as_array().unwrap().len(), 2);
+    assert_eq!(task.local_files.len(), 2);
 }

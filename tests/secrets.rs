@@ -3,6 +3,8 @@
 //! no byte of the journal.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::{
     io::{BufRead, BufReader, Read, Write},
     process::{Command, Stdio},
@@ -12,6 +14,7 @@ use provider_fakes::{
     FakeControl,
     xskill::{FakeXskill, FakeXskillConfig},
 };
+use seedance_mcp::service::SubmitTaskOutput;
 use serde_json::{Value, json};
 
 const KEY: &str = "sk-secret-4f9a2c7e1b";
@@ -54,7 +57,11 @@ async fn the_api_key_appears_in_no_output_log_result_or_journal() {
         let call = |name: &str, arguments: Value| json!({"name": name, "arguments": arguments});
         ask(2, "tools/call", call("get_balance", json!({})));
         let submitted = ask(3, "tools/call", call("submit_task", json!({"prompt": "a quiet lake"})));
-        let task_id = submitted["result"]["structuredContent"]["task_id"].clone();
+        // The session is raw JSON-RPC (the test reads every byte of it); the
+        // result inside is read as its type.
+        let submitted: SubmitTaskOutput =
+            common::typed(&submitted["result"]["structuredContent"]);
+        let task_id = submitted.task_id.unwrap();
         for n in 0..4 {
             ask(4 + n, "tools/call", call("get_task", json!({"task_id": task_id})));
         }

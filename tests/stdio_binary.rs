@@ -11,6 +11,10 @@ use std::{
 };
 
 use rmcp::{ServiceExt, transport::TokioChildProcess};
+use seedance_mcp::{
+    domain::TaskStatus,
+    service::{BalanceOutput, SubmitTaskOutput},
+};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");
@@ -97,11 +101,12 @@ fn stdout_carries_only_json_rpc_through_a_whole_session() {
         json!(env!("CARGO_PKG_VERSION"))
     );
     assert_eq!(responses[1]["result"]["tools"].as_array().unwrap().len(), 6);
-    assert_eq!(
-        responses[2]["result"]["structuredContent"]["simulated"],
-        json!(true)
-    );
-    assert!(responses[3]["result"]["structuredContent"]["task_id"].is_string());
+    // The JSON-RPC envelope is read raw (this test is about the framing); the
+    // structured results inside it are read as the tools' output types.
+    let balance: BalanceOutput = common::typed(&responses[2]["result"]["structuredContent"]);
+    assert!(balance.simulated);
+    let submitted: SubmitTaskOutput = common::typed(&responses[3]["result"]["structuredContent"]);
+    assert!(submitted.task_id.is_some());
     assert_eq!(responses[4]["result"]["isError"], json!(true));
     // The simulation warning goes to stderr, where logs belong.
     assert!(stderr.contains("SIMULATED PROVIDER"), "{stderr}");
@@ -164,9 +169,8 @@ async fn an_rmcp_child_process_client_runs_a_task_to_completion() {
         json!({"prompt": "rain on a window", "ratio": "9:16", "duration": 5}),
     )
     .await;
-    assert_eq!(task["status"], json!("succeeded"), "{task}");
-    let file = std::path::PathBuf::from(task["local_files"][0].as_str().unwrap());
-    assert!(file.exists());
+    assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
+    assert!(task.local_files[0].exists());
     client.cancel().await.unwrap();
 }
 

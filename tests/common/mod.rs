@@ -18,8 +18,9 @@ use seedance_mcp::{
     config::{Config, Settings},
     mcp::{SeedanceServer, transport},
     providers::Provider,
-    service::{Service, media::LocalScope},
+    service::{GetTaskOutput, Service, SubmitTaskOutput, media::LocalScope},
 };
+use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
 
 /// A simulated task finishes this fast in tests.
@@ -148,18 +149,99 @@ pub async fn call<H: rmcp::ClientHandler>(
     (is_error, value)
 }
 
+/// Calls a tool that must succeed and reads its structured result as `T`, the
+/// type the server serialises (see [`typed`]).
+pub async fn call_ok<T: DeserializeOwned + Serialize, H: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    args: Value,
+) -> T {
+    let shown = args.to_string();
+    let (is_error, value) = call(client, tool, args).await;
+    assert!(!is_error, "{tool} {shown} failed: {value}");
+    typed(&value)
+}
+
+/// Calls a tool that must fail and returns the error's text (`kind: message`).
+pub async fn call_err<H: rmcp::ClientHandler>(
+    client: &RunningService<RoleClient, H>,
+    tool: &str,
+    args: Value,
+) -> String {
+    let shown = args.to_string();
+    let (is_error, value) = call(client, tool, args).await;
+    assert!(is_error, "{tool} {shown} should have been refused: {value}");
+    match value {
+        Value::String(text) => text,
+        other => panic!("{tool} {shown}: an error result carries text, got {other}"),
+    }
+}
+
+/// A tool's structured result read as `T`. A missing or retyped field fails
+/// naming its path; so does any difference between what was sent and what `T`
+/// serialises back to: a field `T` does not know, or a `null` where an empty
+/// optional field must be left out.
+pub fn typed<T: DeserializeOwned + Serialize>(value: &Value) -> T {
+    let name = std::any::type_name::<T>();
+    let parsed: T = serde_path_to_error::deserialize(value).unwrap_or_else(|e| {
+        panic!(
+            "the result is not a {name}: at `{}`: {}\n{value:#}",
+            e.path(),
+            e.inner()
+        )
+    });
+    let back = serde_json::to_value(&parsed).unwrap();
+    let mut differ = Vec::new();
+    differences(value, &back, "", &mut differ);
+    assert!(
+        differ.is_empty(),
+        "the result does not serialise back from a {name}: it differs at {differ:?} \
+         (a field the type does not have, or a null where it leaves the field out)\n{value:#}"
+    );
+    parsed
+}
+
+/// The paths (`a.b[0]`) at which `sent` and `back` differ.
+fn differences(sent: &Value, back: &Value, path: &str, out: &mut Vec<String>) {
+    match (sent, back) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let here = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) => differences(x, y, &here, out),
+                    _ => out.push(here),
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (n, (x, y)) in a.iter().zip(b).enumerate() {
+                differences(x, y, &format!("{path}[{n}]"), out);
+            }
+        }
+        (a, b) if a != b => out.push(if path.is_empty() {
+            ".".into()
+        } else {
+            path.into()
+        }),
+        _ => {}
+    }
+}
+
 /// Submits and polls until the task finishes; returns the last get_task output.
 pub async fn submit_and_wait<H: rmcp::ClientHandler>(
     client: &RunningService<RoleClient, H>,
     args: Value,
-) -> Value {
-    let (err, submitted) = call(client, "submit_task", args).await;
-    assert!(!err, "submit failed: {submitted}");
-    let task_id = submitted["task_id"].as_str().unwrap().to_owned();
+) -> GetTaskOutput {
+    let submitted: SubmitTaskOutput = call_ok(client, "submit_task", args).await;
+    let task_id = submitted.task_id.expect("a submitted task has a task_id");
     for _ in 0..200 {
-        let (err, task) = call(client, "get_task", json!({ "task_id": task_id })).await;
-        assert!(!err, "get_task failed: {task}");
-        if task["finished"] == json!(true) {
+        let task: GetTaskOutput = call_ok(client, "get_task", json!({ "task_id": task_id })).await;
+        if task.finished {
             return task;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
