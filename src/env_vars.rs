@@ -16,7 +16,8 @@ pub const SEEDANCE_OUTPUT_DIR: &str = "SEEDANCE_OUTPUT_DIR";
 pub const SEEDANCE_ALLOWED_DIRS: &str = "SEEDANCE_ALLOWED_DIRS";
 /// Folder of the task journal (default: the platform data folder + `seedance-mcp`).
 pub const SEEDANCE_DATA_DIR: &str = "SEEDANCE_DATA_DIR";
-/// Log filter for stderr (tracing `EnvFilter` syntax), e.g. `info` or `seedance_mcp=debug`.
+/// Log filter for stderr: a level, or `target=level` pairs with an optional default
+/// level, e.g. `info` or `seedance_mcp=debug,warn`.
 pub const SEEDANCE_LOG: &str = "SEEDANCE_LOG";
 /// How many seconds a simulated task takes from submit to `succeeded` (default 6).
 pub const SEEDANCE_SIM_SECONDS: &str = "SEEDANCE_SIM_SECONDS";

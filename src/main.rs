@@ -16,7 +16,8 @@ use seedance_mcp::{
     },
 };
 use tokio_util::sync::CancellationToken;
-use tracing_subscriber::EnvFilter;
+use tracing::Level;
+use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::SubscriberInitExt};
 
 /// Longest `--wait` of the CLI.
 const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
@@ -45,14 +46,19 @@ fn main() -> ExitCode {
 
 /// stdout belongs to JSON-RPC (stdio) or to command output: logs go to stderr.
 fn init_logging() {
-    let filter = EnvFilter::try_from_env(env_vars::SEEDANCE_LOG)
-        // symphonia warns about every byte of junk it skips in an MP3 being probed;
-        // a refused file is reported to the caller anyway.
-        .unwrap_or_else(|_| EnvFilter::new("seedance_mcp=info,warn,symphonia=error"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
+    // `target=level` lists (`Targets`), e.g. `info` or `seedance_mcp=debug,warn`;
+    // a value that does not parse leaves the default.
+    let filter = std::env::var(env_vars::SEEDANCE_LOG)
+        .ok()
+        .and_then(|value| value.parse::<Targets>().ok())
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_target("seedance_mcp", Level::INFO)
+                .with_default(Level::WARN)
+        });
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
         .init();
 }
 

@@ -20,7 +20,8 @@ fn prompt_text(result: &rmcp::model::GetPromptResult) -> String {
     message["content"]["text"].as_str().unwrap().to_owned()
 }
 
-#[tokio::test]
+// On tokio's paused clock: the simulated 3 s task takes no real time.
+#[tokio::test(start_paused = true)]
 async fn the_skill_flow_runs_end_to_end_through_an_mcp_client() {
     let out = tempfile::tempdir().unwrap();
     let settings = Settings {

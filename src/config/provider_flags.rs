@@ -56,25 +56,33 @@ impl ProviderFlags {
     }
 }
 
-/// Variables, each with the first provider that declares it (for the help text).
-type Variables = Vec<(&'static str, &'static ProviderInfo)>;
+/// Variables, each with the providers that read it (for the help text).
+type Variables = Vec<(&'static str, Vec<&'static ProviderInfo>)>;
 
 /// Every key variable and every base-URL variable, each once.
 fn variables() -> (Variables, Variables) {
-    let (mut keys, mut urls) = (Vec::new(), Vec::new());
-    for info in registry::entries().map(|e| e.info()) {
-        if let Some(var) = info.key_var
-            && !keys.iter().any(|(v, _)| *v == var)
-        {
-            keys.push((var, info));
-        }
-        if let Some(var) = info.base_url_var
-            && !urls.iter().any(|(v, _)| *v == var)
-        {
-            urls.push((var, info));
+    fn add(list: &mut Variables, var: Option<&'static str>, info: &'static ProviderInfo) {
+        let Some(var) = var else { return };
+        match list.iter_mut().find(|(v, _)| *v == var) {
+            Some((_, readers)) => readers.push(info),
+            None => list.push((var, vec![info])),
         }
     }
+    let (mut keys, mut urls) = (Vec::new(), Vec::new());
+    for info in registry::entries().map(|e| e.info()) {
+        add(&mut keys, info.key_var, info);
+        add(&mut urls, info.base_url_var, info);
+    }
     (keys, urls)
+}
+
+/// `BytePlus ModelArk / Volcengine Ark`.
+fn display_names(readers: &[&ProviderInfo]) -> String {
+    readers
+        .iter()
+        .map(|info| info.display_name)
+        .collect::<Vec<_>>()
+        .join(" / ")
 }
 
 /// `XSKILL_API_KEY` → `xskill-api-key`.
@@ -108,7 +116,7 @@ impl FromArgMatches for ProviderFlags {
 impl Args for ProviderFlags {
     fn augment_args(mut command: Command) -> Command {
         let (keys, urls) = variables();
-        for (var, info) in keys {
+        for (var, readers) in keys {
             command = command.arg(
                 Arg::new(var)
                     .long(flag(var))
@@ -118,11 +126,19 @@ impl Args for ProviderFlags {
                     .hide_env_values(true)
                     .help(format!(
                         "{} API key (set it in the environment, not on the command line)",
-                        info.display_name
+                        display_names(&readers)
                     )),
             );
         }
-        for (var, info) in urls {
+        for (var, readers) in urls {
+            let default = match readers.as_slice() {
+                [only] => only.default_base_url.to_owned(),
+                many => many
+                    .iter()
+                    .map(|info| format!("{} for {}", info.default_base_url, info.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
             command = command.arg(
                 Arg::new(var)
                     .long(flag(var))
@@ -130,8 +146,8 @@ impl Args for ProviderFlags {
                     .global(true)
                     .value_name("URL")
                     .help(format!(
-                        "{} API base URL [default: {}]",
-                        info.display_name, info.default_base_url
+                        "{} API base URL [default: {default}]",
+                        display_names(&readers)
                     )),
             );
         }
@@ -187,6 +203,12 @@ mod tests {
         assert!(!help.contains("api-key"), "{help}");
         assert!(
             help.contains("--xskill-base-url") && help.contains("https://api.xskill.ai"),
+            "{help}"
+        );
+        // A variable two regions share says both defaults.
+        assert!(
+            help.contains("BytePlus ModelArk / Volcengine Ark API base URL")
+                && help.contains("https://ark.cn-beijing.volces.com/api/v3 for volcengine"),
             "{help}"
         );
     }

@@ -17,10 +17,20 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// API answers larger than this are not JSON we want: refuse rather than buffer.
 pub const MAX_API_BODY: usize = 4 * 1024 * 1024;
 
+/// A client builder whose TLS runs on ring. reqwest is built without a crypto
+/// provider of its own (the default, aws-lc-rs, would add about 3 MB), so ring is
+/// installed as the process default before the first client; later calls find
+/// it installed and change nothing.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    // An error only says a provider is installed already, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+}
+
 /// Builds the shared client. Per-request timeouts are set by the callers; the
 /// read timeout guards downloads, which have no total limit.
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    client_builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .read_timeout(READ_TIMEOUT)
         .user_agent(concat!(

@@ -174,7 +174,7 @@ async fn fetch_checked(
     };
     // Pinned to the checked addresses and without proxies, so nothing resolves the
     // name a second time.
-    let client = reqwest::Client::builder()
+    let client = super::http::client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(policy.timeout)
