@@ -19,6 +19,7 @@ use reqwest::Method;
 
 use crate::{
     FakeControl, PLACEHOLDER_MP4, PLACEHOLDER_PNG, TaskOutcome,
+    every_fake::Provider,
     test_client::{self, Reply, client, keyed, send},
 };
 
@@ -122,6 +123,71 @@ fn body(model: &str, content: Vec<Value>, extra: Value) -> Value {
 
 fn prompt_only(model: &str, extra: Value) -> Value {
     body(model, vec![text("a cat on a skateboard")], extra)
+}
+
+impl Provider for Ark {
+    fn table() -> Value {
+        let refused = |status: u16, [code, param, kind]: [&str; 3], words: &str| {
+            let error = json!({ "code": code, "param": param, "type": kind });
+            json!([status, { "error": error }, words])
+        };
+        let invalid =
+            |param, words: &str| refused(400, ["InvalidParameter", param, "BadRequest"], words);
+        let scripted = |status, code, kind| refused(status, [code, "", kind], "scripted");
+        let failed = json!({ "status": "failed", "error": {
+            "code": OUTPUT_POLICY_VIOLATION,
+            "message": "The request failed because the output video may be related to \
+                copyright restrictions.",
+        } });
+        let overdue = ["AccountOverdueError", "", "Forbidden"];
+        let model = ArkRegion::BytePlus.model_id(ArkModel::Seedance2);
+        let unknown_task = "cgt-20260101000000-nope0";
+        json!({
+            "key": "ark-fake-key", "balance": null, "price": 0,
+            "create": TASKS, "params": "", "idempotent": false,
+            "body": prompt_only(&model, json!({})),
+            "read": ["GET", format!("{TASKS}/{{id}}"), null],
+            "id": "/id", "task": "", "status": "/status", "message": "/error/message",
+            "video": "/content/video_url", "video_at": "/cdn/{id}.mp4", "signed": true,
+            "words": ["queued", "running", "succeeded"], "reads": [1, 1], "request_id": true,
+            "unauthorized": refused(401, ["AuthenticationError", "", "Unauthorized"], "API key"),
+            "scripted": [
+                [429, 7, scripted(429, "RateLimitExceeded.EndpointRPMExceeded", "TooManyRequests")],
+                [500, null, scripted(500, "InternalServiceError", "InternalServerError")],
+                [403, null, scripted(403, overdue[0], overdue[2])],
+            ],
+            "outcomes": [
+                [{ "fail": OUTPUT_POLICY_VIOLATION }, failed],
+                ["moderation", failed],
+                ["expire", { "status": "expired", "error": null }],
+            ],
+            "short": null,
+            "unable": refused(403, overdue, "overdue balance"),
+            "unknown_task": [
+                unknown_task, refused(404, [TASK_NOT_FOUND_CODE, "id", "NotFound"], unknown_task),
+            ],
+            "no_route": { "error": { "code": "NotFound", "param": "", "type": "NotFound" } },
+            "no_routes": [["GET", "/chat/completions"]],
+            "strict": [
+                [{ "aspect_ratio": "16:9" }, invalid("aspect_ratio", "`aspect_ratio`")],
+                [{ "prompt": null }, invalid("prompt", "`prompt`")],
+                [{ "generate_audio": "true" }, invalid("generate_audio", "`generate_audio`")],
+                [{ "ratio": "2:1" }, invalid("ratio", "`ratio`")],
+                [{ "content": [text("  ")] }, invalid("content[0].text", "non-empty string")],
+            ],
+            "not_json": invalid("", "not valid JSON"),
+            "nulls": prompt_only(&model, json!({ "seed": null, "ratio": null, "priority": null })),
+        })
+    }
+
+    fn configure(config: &mut FakeArkConfig, reads: (u32, u32), video: &[u8]) {
+        (config.queued_polls, config.running_polls) = reads;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeArkTask) -> &str {
+        &task.status
+    }
 }
 
 async fn volcengine() -> FakeArk {

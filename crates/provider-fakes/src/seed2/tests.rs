@@ -8,8 +8,72 @@ use reqwest::Method;
 
 use crate::{
     FakeControl, TaskOutcome,
+    every_fake::Provider,
     test_client::{self, Reply, client, keyed, send, urls},
 };
+
+impl Provider for Seed2 {
+    fn table() -> Value {
+        let refused = |status: u16, code: i64, words: &str| {
+            let members = json!({ "code": code, "data": null });
+            json!([status, members, words])
+        };
+        let invalid = |words: &str| refused(400, CODE_INVALID_PARAMS, words);
+        let failed = |error: &str| {
+            let result = json!({ "error": error });
+            json!({ "status": "failed", "result": result, "points_cost": 2900 })
+        };
+        let face = "face detected in the reference";
+        let short = "insufficient points: this task needs 2900 points but only 2899";
+        json!({
+            "key": "sk-s2-fake", "balance": DEFAULT_INITIAL_POINTS, "price": 2900,
+            "create": CREATE_PATH, "params": "", "idempotent": false,
+            "body": { "prompt": "a cat" },
+            "read": ["GET", "/v1/tasks/{id}", null],
+            "id": "/data/task_id", "task": "/data", "status": "/status", "message": "/message",
+            "video": "/result/video_url", "video_at": "/cdn/videos/{id}.mp4", "signed": false,
+            "words": ["pending", "processing", "completed"], "reads": [1, 1],
+            "request_id": false,
+            "unauthorized": refused(401, CODE_UNAUTHORIZED, "unauthorized"),
+            "scripted": [
+                [429, 7, refused(429, CODE_RATE_LIMITED, "rate limited")],
+                [500, null, refused(500, CODE_INTERNAL, "Internal Server Error")],
+                [503, 1, refused(503, 50_301, "Service Unavailable")],
+            ],
+            "outcomes": [
+                [{ "fail": face }, failed(face)],
+                ["expire", failed(TIMEOUT_ERROR)],
+                ["moderation", failed("content moderation refused the output")],
+            ],
+            "short": refused(402, CODE_INSUFFICIENT_POINTS, short),
+            "unable": refused(402, CODE_INSUFFICIENT_POINTS, "needs 2900 points but only 0"),
+            "unknown_task": ["42", refused(404, CODE_NOT_FOUND, "task 42")],
+            "no_route": { "code": CODE_NOT_FOUND, "data": null },
+            "no_routes": [
+                ["GET", "/v1/balance"], ["GET", "/v1/user/balance"], ["GET", "/v1/tasks"],
+                ["GET", "/v1/tasks/"], ["GET", "/v1"], ["GET", CREATE_PATH], ["POST", "/v1/upload"],
+            ],
+            "strict": [
+                [{ "resolution": "1080p", "seed": 7 }, invalid("unknown fields resolution, seed")],
+                [{ "seed": null }, invalid("unknown field seed")],
+                [{ "duration": "5" }, invalid("duration must be an integer")],
+                [{ "model": "seedance_1.0" }, invalid("model must be one of")],
+                [{ "prompt": "   " }, invalid("prompt is required")],
+            ],
+            "not_json": invalid("JSON object"),
+            "nulls": { "prompt": "a cat", "ratio": null, "image_files": null },
+        })
+    }
+
+    fn configure(config: &mut FakeSeed2Config, reads: (u32, u32), video: &[u8]) {
+        (config.pending_polls, config.processing_polls) = reads;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeTask) -> &str {
+        &task.status
+    }
+}
 
 async fn generate_as(fake: &FakeSeed2, key: Option<&str>, body: Value) -> Reply {
     let mut request = client()

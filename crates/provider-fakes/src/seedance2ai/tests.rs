@@ -10,8 +10,87 @@ use reqwest::Method;
 
 use crate::{
     FakeControl, TaskOutcome,
+    every_fake::Provider,
     test_client::{self, Reply, client, keyed, send, urls},
 };
+
+impl Provider for Seedance2ai {
+    fn table() -> Value {
+        let refused = |status: u16, code: &str, words: &str| {
+            let members = json!({ "error": { "code": code } });
+            json!([status, members, words])
+        };
+        let invalid = |words: &str| refused(400, "invalid_request", words);
+        let failed = |code: &str, message: &str| {
+            let error = json!({ "code": code, "message": message });
+            json!({
+                "status": "failed", "error": error, "output": null,
+                "credits_used": 30, "credits_refunded": 30,
+            })
+        };
+        let (policy, face) = (
+            "content_policy_violation",
+            "The start frame shows a real face",
+        );
+        let moderation = "content moderation refused the output";
+        let short = json!({ "error": {
+            "code": "insufficient_credits", "required_credits": 30, "available_credits": 29,
+        } });
+        json!({
+            "key": "sk_live_fake", "balance": DEFAULT_CREDITS, "price": 30,
+            "create": VIDEO_PATH, "params": "", "idempotent": true,
+            "body": { "prompt": "a cat" },
+            "read": ["GET", "/tasks/{id}", null],
+            "id": "/id", "task": "", "status": "/status", "message": "/error/message",
+            "video": "/output/video_url", "video_at": "/cdn/{id}.mp4", "signed": false,
+            "words": [null, "processing", "completed"], "reads": [0, 2], "request_id": false,
+            "unauthorized": refused(401, "unauthorized", "API key"),
+            "scripted": [
+                [429, 7, refused(429, "rate_limited", "scripted")],
+                [503, null, refused(503, "service_busy", "scripted")],
+                [500, null, refused(500, "internal_error", "scripted")],
+            ],
+            "outcomes": [
+                [{ "fail": policy }, failed(policy, "The generation failed \
+                    (content_policy_violation); its credits were refunded.")],
+                [{ "fail": face }, failed("generation_failed", face)],
+                ["expire", failed("generation_timeout", "The generation did not finish \
+                    in time; its credits were refunded.")],
+                ["moderation", failed("generation_failed", moderation)],
+            ],
+            "short": [402, short, "this request needs 30, the key owner has 29"],
+            "unable": refused(402, "insufficient_credits", "needs 30, the key owner has 0"),
+            "unknown_task": ["sd2_nope", refused(404, "not_found", "sd2_nope")],
+            "no_route": { "error": { "code": "not_found" } },
+            "no_routes": [
+                ["GET", "/balance"], ["GET", "/user/balance"], ["GET", "/upload"],
+                ["GET", "/video/seedance"], ["GET", "/tasks"], ["GET", VIDEO_PATH],
+                ["POST", "/upload/image"],
+            ],
+            "strict": [
+                [{ "aspectRatio": "16:9" }, invalid("Unsupported field aspectRatio")],
+                [{ "aspectRatio": null }, invalid("Unsupported field aspectRatio")],
+                [{ "generate_audio": "yes" }, invalid("generate_audio must be a boolean")],
+                [{ "aspect_ratio": "2:1" }, invalid("aspect_ratio must be one of")],
+                [{ "prompt": "   " }, invalid("prompt must not be blank")],
+            ],
+            "not_json": invalid("Invalid request body"),
+            "nulls": {
+                "prompt": "a cat", "mode": "text-to-video", "image_url": null, "media_urls": null,
+            },
+        })
+    }
+
+    /// The API has no pending state: only the processing reads apply.
+    fn configure(config: &mut FakeSeedance2aiConfig, reads: (u32, u32), video: &[u8]) {
+        config.processing_polls = reads.1;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeTask) -> &str {
+        &task.status
+    }
+}
 
 /// A key no other request in this test binary uses.
 fn fresh_key() -> String {

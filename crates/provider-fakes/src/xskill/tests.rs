@@ -11,8 +11,66 @@ use reqwest::Method;
 
 use crate::{
     FakeControl, TaskOutcome,
+    every_fake::Provider,
     test_client::{self, Reply, client, keyed, send, urls},
 };
+
+impl Provider for Xskill {
+    fn table() -> Value {
+        let refused = |status: u16, words: &str| {
+            let members = json!({ "code": status, "data": null });
+            json!([status, members, words])
+        };
+        let failed = |error: &str| json!({ "status": "failed", "error": error, "result": null });
+        let unknown = refused(400, "unknown parameter function_mode");
+        json!({
+            "key": "sk-fake-xskill-key", "balance": 10_000, "price": 50,
+            "create": "/api/v3/tasks/create", "params": "/params", "idempotent": false,
+            "body": { "model": SEEDANCE_MODEL, "params": { "prompt": "a cat" } },
+            "read": ["POST", "/api/v3/tasks/query", { "task_id": "{id}" }],
+            "id": "/data/task_id", "task": "/data", "status": "/status", "message": "/message",
+            "video": "/result/output/images/0", "video_at": "/cdn/{id}.mp4", "signed": false,
+            "words": ["pending", "processing", "completed"], "reads": [1, 1],
+            "request_id": false,
+            "unauthorized": refused(401, "unauthorized"),
+            "scripted": [
+                [429, 7, refused(429, "rate limited")],
+                [503, null, refused(503, "Service Unavailable")],
+            ],
+            "outcomes": [
+                [{ "fail": FACE_DETECTED_ERROR }, failed(FACE_DETECTED_ERROR)],
+                ["moderation", failed("content moderation refused the output")],
+                ["expire", failed("生成超时，任务已取消")],
+            ],
+            "short": refused(402, "insufficient balance: this task needs 50 credits but only 49"),
+            "unable": refused(402, "needs 50 credits but only 0"),
+            "unknown_task": ["task_does_not_exist", refused(404, "task_does_not_exist")],
+            "no_route": { "code": 404, "data": null },
+            "no_routes": [["GET", "/api/v3/nothing-here"]],
+            "strict": [
+                [{ "function_mode": "omni_reference" }, unknown],
+                [{ "function_mode": null }, unknown],
+                [{ "duration": "5" }, refused(400, "duration must be an integer")],
+                [{ "ratio": "2:1" }, refused(400, "ratio must be one of")],
+                [{ "prompt": "  " }, refused(400, "prompt is required")],
+            ],
+            "not_json": refused(400, "invalid request body"),
+            "nulls": {
+                "model": SEEDANCE_MODEL, "channel": null, "callback_url": null,
+                "params": { "prompt": "a cat", "ratio": null },
+            },
+        })
+    }
+
+    fn configure(config: &mut FakeXskillConfig, reads: (u32, u32), video: &[u8]) {
+        (config.pending_polls, config.processing_polls) = reads;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeTask) -> &str {
+        &task.status
+    }
+}
 
 async fn post_as(fake: &FakeXskill, key: Option<&str>, path: &str, body: Value) -> Reply {
     let mut request = client()
