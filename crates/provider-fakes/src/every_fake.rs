@@ -175,18 +175,22 @@ impl<P: Provider> Probe<P> {
         let path = text(&self.t["video_at"]).replace("{id}", id);
         format!("{}{path}", self.fake.origin())
     }
+}
 
-    /// `reply` is the refusal `[status, members of its body, words of its
-    /// message]`, its message ending with the request id where the API says so.
-    fn refused(&self, reply: &Reply, expected: &Value) {
-        assert_eq!(reply.status, expected[0], "{}", reply.body);
-        has_members(&reply.body, &expected[1], &reply.body, true);
-        let (message, words) = (text(self.at(&reply.body, "message")), text(&expected[2]));
-        assert!(message.contains(words), "{message:?} should say {words:?}");
-        if self.t["request_id"] == true {
-            let id = reply.headers["x-request-id"].to_str().unwrap();
-            assert!(message.ends_with(&format!("Request ID: {id}")), "{message}");
-        }
+/// `reply` is the refusal `[status, members of its body, words of its
+/// message]` in `P`'s envelope, its message ending with the request id where
+/// the API says so.
+pub(crate) fn refused<P: Provider>(reply: &Reply, expected: &Value) {
+    let t = P::table();
+    assert_eq!(reply.status, expected[0], "{}", reply.body);
+    has_members(&reply.body, &expected[1], &reply.body, true);
+    let message = reply.body.pointer(text(&t["message"])).map(text);
+    let message = message.unwrap_or_else(|| panic!("no message in {}", reply.body));
+    let words = text(&expected[2]);
+    assert!(message.contains(words), "{message:?} should say {words:?}");
+    if t["request_id"] == true {
+        let id = reply.headers["x-request-id"].to_str().unwrap();
+        assert!(message.ends_with(&format!("Request ID: {id}")), "{message}");
     }
 }
 
@@ -213,9 +217,9 @@ async fn a_missing_or_wrong_key_is_refused_and_creates_nothing<P: Provider>() {
     let body = p.body(&json!({}));
     for key in [None, Some("sk-wrong")] {
         let create = p.request("POST", text(&t["create"]), key);
-        p.refused(&send(create.json(&body)).await, &t["unauthorized"]);
+        refused::<P>(&send(create.json(&body)).await, &t["unauthorized"]);
     }
-    p.refused(&p.read_as("some-task", None).await, &t["unauthorized"]);
+    refused::<P>(&p.read_as("some-task", None).await, &t["unauthorized"]);
 
     assert_eq!(p.fake.tasks_created(), 0);
     assert_eq!(json!(p.fake.balance()), t["balance"]);
@@ -239,13 +243,13 @@ async fn a_scripted_failure_answers_the_next_authorised_request_once<P: Provider
         p.fake.fail_next_request(status, row[1].as_u64());
     };
     scripted.iter().for_each(script);
-    p.refused(&p.read_as("some-task", None).await, &t["unauthorized"]);
+    refused::<P>(&p.read_as("some-task", None).await, &t["unauthorized"]);
     for (index, row) in scripted.iter().enumerate() {
         let reply = match index {
             0 => p.create(&json!({})).await,
             _ => p.read("some-task").await,
         };
-        p.refused(&reply, &row[2]);
+        refused::<P>(&reply, &row[2]);
         let retry_after = reply.headers.get("retry-after");
         let secs = retry_after.map(|secs| secs.to_str().unwrap().parse::<u64>().unwrap());
         assert_eq!(json!(secs), row[1]);
@@ -257,7 +261,7 @@ async fn a_scripted_failure_answers_the_next_authorised_request_once<P: Provider
     let left = t["balance"].as_i64().map(|balance| balance - p.price(1));
     assert_eq!(p.fake.balance(), left);
     script(&scripted[0]);
-    p.refused(&p.read(&id).await, &scripted[0][2]);
+    refused::<P>(&p.read(&id).await, &scripted[0][2]);
     assert_eq!(p.status(&p.read(&id).await), p.life(None)[0]);
 }
 
@@ -351,7 +355,7 @@ async fn an_account_that_cannot_pay_is_refused_and_nothing_is_created<P: Provide
         assert_eq!(p.fake.balance(), None);
     } else {
         assert!(p.fake.set_balance(price - 1));
-        p.refused(&p.create(&json!({})).await, &t["short"]);
+        refused::<P>(&p.create(&json!({})).await, &t["short"]);
         assert_eq!(p.fake.balance(), Some(price - 1));
         assert_eq!((p.fake.create_calls(), p.fake.tasks_created()), (1, 0));
         assert!(p.fake.set_balance(price));
@@ -360,7 +364,7 @@ async fn an_account_that_cannot_pay_is_refused_and_nothing_is_created<P: Provide
     }
     let created = p.fake.tasks_created();
     p.fake.make_unable_to_pay();
-    p.refused(&p.create(&json!({})).await, &t["unable"]);
+    refused::<P>(&p.create(&json!({})).await, &t["unable"]);
     assert_eq!(p.fake.tasks_created(), created);
 }
 
@@ -370,7 +374,7 @@ async fn unknown_tasks_and_routes_are_404s_in_the_api_s_envelope<P: Provider>() 
     let p = Probe::<P>::new().await;
     let (t, key) = (&p.t, Some(p.fake.api_key()));
     let unknown = &t["unknown_task"];
-    p.refused(&p.read(text(&unknown[0])).await, &unknown[1]);
+    refused::<P>(&p.read(text(&unknown[0])).await, &unknown[1]);
     for route in t["no_routes"].as_array().unwrap() {
         let (method, path) = (text(&route[0]), text(&route[1]));
         let request = p.request(method, path, key);
@@ -381,7 +385,7 @@ async fn unknown_tasks_and_routes_are_404s_in_the_api_s_envelope<P: Provider>() 
         };
         let reply = send(request).await;
         let words = format!("{method} {}{path}", P::BASE_PATH);
-        p.refused(&reply, &json!([404, t["no_route"], words]));
+        refused::<P>(&reply, &json!([404, t["no_route"], words]));
     }
     for key in [None, key] {
         let outside = client().get(format!("{}/elsewhere", p.fake.origin()));
@@ -389,7 +393,7 @@ async fn unknown_tasks_and_routes_are_404s_in_the_api_s_envelope<P: Provider>() 
             Some(key) => outside.bearer_auth(key),
             None => outside,
         };
-        p.refused(
+        refused::<P>(
             &send(outside).await,
             &json!([404, t["no_route"], "GET /elsewhere"]),
         );
@@ -404,11 +408,11 @@ async fn the_strict_reader_names_what_it_refuses_and_takes_null_as_absent<P: Pro
     let p = Probe::<P>::new().await;
     let (t, key) = (&p.t, Some(p.fake.api_key()));
     for row in t["strict"].as_array().unwrap() {
-        p.refused(&p.create(&row[0]).await, &row[1]);
+        refused::<P>(&p.create(&row[0]).await, &row[1]);
     }
     let raw = p.request("POST", text(&t["create"]), key).body("{not json");
     let raw = raw.header("Content-Type", "application/json");
-    p.refused(&send(raw).await, &t["not_json"]);
+    refused::<P>(&send(raw).await, &t["not_json"]);
     assert_eq!((p.fake.create_calls(), p.fake.tasks_created()), (6, 0));
     let nulls = p.post(text(&t["create"]), &t["nulls"]).await;
     assert_eq!(nulls.status, 200, "{}", nulls.body);

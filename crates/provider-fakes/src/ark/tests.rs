@@ -19,7 +19,7 @@ use reqwest::Method;
 
 use crate::{
     FakeControl, PLACEHOLDER_PNG, TaskOutcome,
-    every_fake::Provider,
+    every_fake::{Provider, refused},
     test_client::{self, Reply, client, keyed, send},
 };
 
@@ -57,17 +57,11 @@ async fn poll_to_end(fake: &FakeArk, id: &str) -> (Vec<String>, Value) {
     test_client::poll_to_end(|| get_task(fake, id), |body| &body["status"]).await
 }
 
+/// An error in Ark's envelope with this `code` and `param`, its message
+/// ending with the answer's request id.
 fn assert_error(reply: &Reply, status: u16, code: &str, param: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    let error = &reply.body["error"];
-    assert_eq!(error["code"], code, "{}", reply.body);
-    assert_eq!(error["param"], param, "{}", reply.body);
-    let message = error["message"].as_str().unwrap();
-    let request_id = reply.headers["x-request-id"].to_str().unwrap();
-    assert!(
-        message.ends_with(&format!("Request ID: {request_id}")),
-        "{message}"
-    );
+    let error = json!({ "code": code, "param": param });
+    refused::<Ark>(reply, &json!([status, { "error": error }, ""]));
 }
 
 fn invalid(reply: &Reply, param: &str) {
@@ -127,13 +121,13 @@ fn prompt_only(model: &str, extra: Value) -> Value {
 
 impl Provider for Ark {
     fn table() -> Value {
-        let refused = |status: u16, [code, param, kind]: [&str; 3], words: &str| {
+        let refusal = |status: u16, [code, param, kind]: [&str; 3], words: &str| {
             let error = json!({ "code": code, "param": param, "type": kind });
             json!([status, { "error": error }, words])
         };
         let invalid =
-            |param, words: &str| refused(400, ["InvalidParameter", param, "BadRequest"], words);
-        let scripted = |status, code, kind| refused(status, [code, "", kind], "scripted");
+            |param, words: &str| refusal(400, ["InvalidParameter", param, "BadRequest"], words);
+        let scripted = |status, code, kind| refusal(status, [code, "", kind], "scripted");
         let failed = json!({ "status": "failed", "error": {
             "code": OUTPUT_POLICY_VIOLATION,
             "message": "The request failed because the output video may be related to \
@@ -150,7 +144,7 @@ impl Provider for Ark {
             "id": "/id", "task": "", "status": "/status", "message": "/error/message",
             "video": "/content/video_url", "video_at": "/cdn/{id}.mp4", "signed": true,
             "words": ["queued", "running", "succeeded"], "reads": [1, 1], "request_id": true,
-            "unauthorized": refused(401, ["AuthenticationError", "", "Unauthorized"], "API key"),
+            "unauthorized": refusal(401, ["AuthenticationError", "", "Unauthorized"], "API key"),
             "scripted": [
                 [429, 7, scripted(429, "RateLimitExceeded.EndpointRPMExceeded", "TooManyRequests")],
                 [500, null, scripted(500, "InternalServiceError", "InternalServerError")],
@@ -162,9 +156,9 @@ impl Provider for Ark {
                 ["expire", { "status": "expired", "error": null }],
             ],
             "short": null,
-            "unable": refused(403, overdue, "overdue balance"),
+            "unable": refusal(403, overdue, "overdue balance"),
             "unknown_task": [
-                unknown_task, refused(404, [TASK_NOT_FOUND_CODE, "id", "NotFound"], unknown_task),
+                unknown_task, refusal(404, [TASK_NOT_FOUND_CODE, "id", "NotFound"], unknown_task),
             ],
             "no_route": { "error": { "code": "NotFound", "param": "", "type": "NotFound" } },
             "no_routes": [["GET", "/chat/completions"]],

@@ -8,17 +8,19 @@ use reqwest::Method;
 
 use crate::{
     FakeControl,
-    every_fake::Provider,
+    every_fake::{Provider, refused},
     test_client::{self, Reply, keyed, send, urls},
 };
 
+/// An error in seed2.io's envelope (its `code`, `data` null) whose message
+/// says `words`.
+fn refusal(status: u16, code: i64, words: &str) -> Value {
+    json!([status, { "code": code, "data": null }, words])
+}
+
 impl Provider for Seed2 {
     fn table() -> Value {
-        let refused = |status: u16, code: i64, words: &str| {
-            let members = json!({ "code": code, "data": null });
-            json!([status, members, words])
-        };
-        let invalid = |words: &str| refused(400, CODE_INVALID_PARAMS, words);
+        let invalid = |words: &str| refusal(400, CODE_INVALID_PARAMS, words);
         let failed = |error: &str| {
             let result = json!({ "error": error });
             json!({ "status": "failed", "result": result, "points_cost": 2900 })
@@ -34,20 +36,20 @@ impl Provider for Seed2 {
             "video": "/result/video_url", "video_at": "/cdn/videos/{id}.mp4", "signed": false,
             "words": ["pending", "processing", "completed"], "reads": [1, 1],
             "request_id": false,
-            "unauthorized": refused(401, CODE_UNAUTHORIZED, "unauthorized"),
+            "unauthorized": refusal(401, CODE_UNAUTHORIZED, "unauthorized"),
             "scripted": [
-                [429, 7, refused(429, CODE_RATE_LIMITED, "rate limited")],
-                [500, null, refused(500, CODE_INTERNAL, "Internal Server Error")],
-                [503, 1, refused(503, 50_301, "Service Unavailable")],
+                [429, 7, refusal(429, CODE_RATE_LIMITED, "rate limited")],
+                [500, null, refusal(500, CODE_INTERNAL, "Internal Server Error")],
+                [503, 1, refusal(503, 50_301, "Service Unavailable")],
             ],
             "outcomes": [
                 [{ "fail": face }, failed(face)],
                 ["expire", failed(TIMEOUT_ERROR)],
                 ["moderation", failed("content moderation refused the output")],
             ],
-            "short": refused(402, CODE_INSUFFICIENT_POINTS, short),
-            "unable": refused(402, CODE_INSUFFICIENT_POINTS, "needs 2900 points but only 0"),
-            "unknown_task": ["42", refused(404, CODE_NOT_FOUND, "task 42")],
+            "short": refusal(402, CODE_INSUFFICIENT_POINTS, short),
+            "unable": refusal(402, CODE_INSUFFICIENT_POINTS, "needs 2900 points but only 0"),
+            "unknown_task": ["42", refusal(404, CODE_NOT_FOUND, "task 42")],
             "no_route": { "code": CODE_NOT_FOUND, "data": null },
             "no_routes": [
                 ["GET", "/v1/balance"], ["GET", "/v1/user/balance"], ["GET", "/v1/tasks"],
@@ -105,14 +107,7 @@ async fn poll_to_end(fake: &FakeSeed2, id: u64) -> (Vec<String>, Value) {
 }
 
 fn assert_error(reply: &Reply, status: u16, code: i64, mentions: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.body["code"], code, "{}", reply.body);
-    assert_eq!(reply.body["data"], Value::Null);
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains(mentions),
-        "message {message:?} should mention {mentions:?}"
-    );
+    refused::<Seed2>(reply, &refusal(status, code, mentions));
 }
 
 const VIDEO: &str = "https://example.com/dance.mp4";

@@ -10,17 +10,19 @@ use reqwest::Method;
 
 use crate::{
     FakeControl,
-    every_fake::Provider,
+    every_fake::{Provider, refused},
     test_client::{self, Reply, client, keyed, send, urls},
 };
 
+/// An error in seedance2ai.io's envelope, with its `code`, whose message says
+/// `words`.
+fn refusal(status: u16, code: &str, words: &str) -> Value {
+    json!([status, { "error": { "code": code } }, words])
+}
+
 impl Provider for Seedance2ai {
     fn table() -> Value {
-        let refused = |status: u16, code: &str, words: &str| {
-            let members = json!({ "error": { "code": code } });
-            json!([status, members, words])
-        };
-        let invalid = |words: &str| refused(400, "invalid_request", words);
+        let invalid = |words: &str| refusal(400, "invalid_request", words);
         let failed = |code: &str, message: &str| {
             let error = json!({ "code": code, "message": message });
             json!({
@@ -44,11 +46,11 @@ impl Provider for Seedance2ai {
             "id": "/id", "task": "", "status": "/status", "message": "/error/message",
             "video": "/output/video_url", "video_at": "/cdn/{id}.mp4", "signed": false,
             "words": [null, "processing", "completed"], "reads": [0, 2], "request_id": false,
-            "unauthorized": refused(401, "unauthorized", "API key"),
+            "unauthorized": refusal(401, "unauthorized", "API key"),
             "scripted": [
-                [429, 7, refused(429, "rate_limited", "scripted")],
-                [503, null, refused(503, "service_busy", "scripted")],
-                [500, null, refused(500, "internal_error", "scripted")],
+                [429, 7, refusal(429, "rate_limited", "scripted")],
+                [503, null, refusal(503, "service_busy", "scripted")],
+                [500, null, refusal(500, "internal_error", "scripted")],
             ],
             "outcomes": [
                 [{ "fail": policy }, failed(policy, "The generation failed \
@@ -59,8 +61,8 @@ impl Provider for Seedance2ai {
                 ["moderation", failed("generation_failed", moderation)],
             ],
             "short": [402, short, "this request needs 30, the key owner has 29"],
-            "unable": refused(402, "insufficient_credits", "needs 30, the key owner has 0"),
-            "unknown_task": ["sd2_nope", refused(404, "not_found", "sd2_nope")],
+            "unable": refusal(402, "insufficient_credits", "needs 30, the key owner has 0"),
+            "unknown_task": ["sd2_nope", refusal(404, "not_found", "sd2_nope")],
             "no_route": { "error": { "code": "not_found" } },
             "no_routes": [
                 ["GET", "/balance"], ["GET", "/user/balance"], ["GET", "/upload"],
@@ -150,13 +152,7 @@ async fn poll_to_end(fake: &FakeSeedance2ai, id: &str) -> (Vec<String>, Value) {
 }
 
 fn assert_error(reply: &Reply, status: u16, code: &str, mentions: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.body["error"]["code"], code, "{}", reply.body);
-    let message = reply.body["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains(mentions),
-        "message {message:?} should mention {mentions:?}"
-    );
+    refused::<Seedance2ai>(reply, &refusal(status, code, mentions));
 }
 
 fn assert_invalid(reply: &Reply, mentions: &str) {

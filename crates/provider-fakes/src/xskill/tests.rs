@@ -11,18 +11,20 @@ use reqwest::Method;
 
 use crate::{
     FakeControl,
-    every_fake::Provider,
+    every_fake::{Provider, refused},
     test_client::{self, Reply, keyed, send, urls},
 };
 
+/// An error in xskill's envelope (`code` is the status, `data` null) whose
+/// message says `words`.
+fn refusal(status: u16, words: &str) -> Value {
+    json!([status, { "code": status, "data": null }, words])
+}
+
 impl Provider for Xskill {
     fn table() -> Value {
-        let refused = |status: u16, words: &str| {
-            let members = json!({ "code": status, "data": null });
-            json!([status, members, words])
-        };
         let failed = |error: &str| json!({ "status": "failed", "error": error, "result": null });
-        let unknown = refused(400, "unknown parameter function_mode");
+        let unknown = refusal(400, "unknown parameter function_mode");
         json!({
             "key": "sk-fake-xskill-key", "balance": 10_000, "price": 50,
             "create": "/api/v3/tasks/create", "params": "/params", "idempotent": false,
@@ -32,29 +34,29 @@ impl Provider for Xskill {
             "video": "/result/output/images/0", "video_at": "/cdn/{id}.mp4", "signed": false,
             "words": ["pending", "processing", "completed"], "reads": [1, 1],
             "request_id": false,
-            "unauthorized": refused(401, "unauthorized"),
+            "unauthorized": refusal(401, "unauthorized"),
             "scripted": [
-                [429, 7, refused(429, "rate limited")],
-                [503, null, refused(503, "Service Unavailable")],
+                [429, 7, refusal(429, "rate limited")],
+                [503, null, refusal(503, "Service Unavailable")],
             ],
             "outcomes": [
                 [{ "fail": FACE_DETECTED_ERROR }, failed(FACE_DETECTED_ERROR)],
                 ["moderation", failed("content moderation refused the output")],
                 ["expire", failed("生成超时，任务已取消")],
             ],
-            "short": refused(402, "insufficient balance: this task needs 50 credits but only 49"),
-            "unable": refused(402, "needs 50 credits but only 0"),
-            "unknown_task": ["task_does_not_exist", refused(404, "task_does_not_exist")],
+            "short": refusal(402, "insufficient balance: this task needs 50 credits but only 49"),
+            "unable": refusal(402, "needs 50 credits but only 0"),
+            "unknown_task": ["task_does_not_exist", refusal(404, "task_does_not_exist")],
             "no_route": { "code": 404, "data": null },
             "no_routes": [["GET", "/api/v3/nothing-here"]],
             "strict": [
                 [{ "function_mode": "omni_reference" }, unknown],
                 [{ "function_mode": null }, unknown],
-                [{ "duration": "5" }, refused(400, "duration must be an integer")],
-                [{ "ratio": "2:1" }, refused(400, "ratio must be one of")],
-                [{ "prompt": "  " }, refused(400, "prompt is required")],
+                [{ "duration": "5" }, refusal(400, "duration must be an integer")],
+                [{ "ratio": "2:1" }, refusal(400, "ratio must be one of")],
+                [{ "prompt": "  " }, refusal(400, "prompt is required")],
             ],
-            "not_json": refused(400, "invalid request body"),
+            "not_json": refusal(400, "invalid request body"),
             "nulls": {
                 "model": SEEDANCE_MODEL, "channel": null, "callback_url": null,
                 "params": { "prompt": "a cat", "ratio": null },
@@ -106,14 +108,7 @@ async fn poll_to_end(fake: &FakeXskill, task_id: &str) -> (Vec<String>, Value) {
 }
 
 fn assert_error(reply: &Reply, status: u16, mentions: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.body["code"], status);
-    assert_eq!(reply.body["data"], Value::Null);
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains(mentions),
-        "message {message:?} should mention {mentions:?}"
-    );
+    refused::<Xskill>(reply, &refusal(status, mentions));
 }
 
 fn extract_video_url(data: &Value, shape: ResultShape) -> String {
