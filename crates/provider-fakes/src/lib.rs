@@ -24,6 +24,8 @@
 //!   exist only once their task has succeeded.
 
 pub mod ark;
+#[cfg(test)]
+mod every_fake;
 pub mod faults;
 pub(crate) mod fields;
 pub(crate) mod ledger;

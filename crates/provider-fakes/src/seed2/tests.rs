@@ -7,18 +7,74 @@ use super::*;
 use reqwest::Method;
 
 use crate::{
-    FakeControl, TaskOutcome,
-    test_client::{self, Reply, client, keyed, send, urls},
+    FakeControl,
+    every_fake::{Provider, refused},
+    test_client::{self, Reply, keyed, send, urls},
 };
 
-async fn generate_as(fake: &FakeSeed2, key: Option<&str>, body: Value) -> Reply {
-    let mut request = client()
-        .post(format!("{}{CREATE_PATH}", fake.base_url()))
-        .json(&body);
-    if let Some(key) = key {
-        request = request.bearer_auth(key);
+/// An error in seed2.io's envelope (its `code`, `data` null) whose message
+/// says `words`.
+fn refusal(status: u16, code: i64, words: &str) -> Value {
+    json!([status, { "code": code, "data": null }, words])
+}
+
+impl Provider for Seed2 {
+    fn table() -> Value {
+        let invalid = |words: &str| refusal(400, CODE_INVALID_PARAMS, words);
+        let failed = |error: &str| {
+            let result = json!({ "error": error });
+            json!({ "status": "failed", "result": result, "points_cost": 2900 })
+        };
+        let face = "face detected in the reference";
+        let short = "insufficient points: this task needs 2900 points but only 2899";
+        json!({
+            "key": "sk-s2-fake", "balance": DEFAULT_INITIAL_POINTS, "price": 2900,
+            "create": CREATE_PATH, "params": "", "idempotent": false,
+            "body": { "prompt": "a cat" },
+            "read": ["GET", "/v1/tasks/{id}", null],
+            "id": "/data/task_id", "task": "/data", "status": "/status", "message": "/message",
+            "video": "/result/video_url", "video_at": "/cdn/videos/{id}.mp4", "signed": false,
+            "words": ["pending", "processing", "completed"], "reads": [1, 1],
+            "request_id": false,
+            "unauthorized": refusal(401, CODE_UNAUTHORIZED, "unauthorized"),
+            "scripted": [
+                [429, 7, refusal(429, CODE_RATE_LIMITED, "rate limited")],
+                [500, null, refusal(500, CODE_INTERNAL, "Internal Server Error")],
+                [503, 1, refusal(503, 50_301, "Service Unavailable")],
+            ],
+            "outcomes": [
+                [{ "fail": face }, failed(face)],
+                ["expire", failed(TIMEOUT_ERROR)],
+                ["moderation", failed("content moderation refused the output")],
+            ],
+            "short": refusal(402, CODE_INSUFFICIENT_POINTS, short),
+            "unable": refusal(402, CODE_INSUFFICIENT_POINTS, "needs 2900 points but only 0"),
+            "unknown_task": ["42", refusal(404, CODE_NOT_FOUND, "task 42")],
+            "no_route": { "code": CODE_NOT_FOUND, "data": null },
+            "no_routes": [
+                ["GET", "/v1/balance"], ["GET", "/v1/user/balance"], ["GET", "/v1/tasks"],
+                ["GET", "/v1/tasks/"], ["GET", "/v1"], ["GET", CREATE_PATH], ["POST", "/v1/upload"],
+            ],
+            "strict": [
+                [{ "resolution": "1080p", "seed": 7 }, invalid("unknown fields resolution, seed")],
+                [{ "seed": null }, invalid("unknown field seed")],
+                [{ "duration": "5" }, invalid("duration must be an integer")],
+                [{ "model": "seedance_1.0" }, invalid("model must be one of")],
+                [{ "prompt": "   " }, invalid("prompt is required")],
+            ],
+            "not_json": invalid("JSON object"),
+            "nulls": { "prompt": "a cat", "ratio": null, "image_files": null },
+        })
     }
-    send(request).await
+
+    fn configure(config: &mut FakeSeed2Config, reads: (u32, u32), video: &[u8]) {
+        (config.pending_polls, config.processing_polls) = reads;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeTask) -> &str {
+        &task.status
+    }
 }
 
 async fn generate(fake: &FakeSeed2, body: Value) -> Reply {
@@ -51,40 +107,11 @@ async fn poll_to_end(fake: &FakeSeed2, id: u64) -> (Vec<String>, Value) {
 }
 
 fn assert_error(reply: &Reply, status: u16, code: i64, mentions: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.body["code"], code, "{}", reply.body);
-    assert_eq!(reply.body["data"], Value::Null);
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains(mentions),
-        "message {message:?} should mention {mentions:?}"
-    );
+    refused::<Seed2>(reply, &refusal(status, code, mentions));
 }
 
 const VIDEO: &str = "https://example.com/dance.mp4";
 const AUDIO: &str = "https://example.com/speech.mp3";
-
-#[tokio::test]
-async fn requests_without_the_key_or_with_a_wrong_key_are_unauthorized_and_create_nothing() {
-    let fake = FakeSeed2::start().await.unwrap();
-    let body = json!({ "prompt": "a cat" });
-
-    let missing = generate_as(&fake, None, body.clone()).await;
-    assert_error(&missing, 401, CODE_UNAUTHORIZED, "unauthorized");
-    let wrong = generate_as(&fake, Some("sk-s2-wrong"), body).await;
-    assert_error(&wrong, 401, CODE_UNAUTHORIZED, "unauthorized");
-    let task = send(client().get(format!("{}/v1/tasks/1", fake.base_url()))).await;
-    assert_error(&task, 401, CODE_UNAUTHORIZED, "unauthorized");
-
-    assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.balance(), Some(DEFAULT_INITIAL_POINTS));
-    assert_eq!(fake.create_calls(), 2);
-    let recorded = fake.requests();
-    assert_eq!(recorded.len(), 3);
-    assert!(recorded.iter().all(|request| !request.authorized));
-    assert_eq!(recorded[0].body["prompt"], "a cat");
-    assert_eq!(fake.api_key(), "sk-s2-fake");
-}
 
 #[tokio::test]
 async fn a_bare_prompt_gets_the_fast_model_five_seconds_and_sixteen_by_nine() {
@@ -246,41 +273,6 @@ async fn a_prompt_referring_to_image_file_2_with_one_image_is_rejected() {
 }
 
 #[tokio::test]
-async fn unknown_fields_are_rejected_naming_them() {
-    let fake = FakeSeed2::start().await.unwrap();
-    let reply = generate(
-        &fake,
-        json!({ "prompt": "a cat", "resolution": "1080p", "seed": 7 }),
-    )
-    .await;
-    assert_error(&reply, 400, CODE_INVALID_PARAMS, "unknown fields");
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains("resolution") && message.contains("seed"),
-        "{message}"
-    );
-    let missing_prompt = generate(&fake, json!({ "prompt": "   " })).await;
-    assert_error(&missing_prompt, 400, CODE_INVALID_PARAMS, "prompt");
-    let bad_model = generate(&fake, json!({ "prompt": "a", "model": "seedance_1.0" })).await;
-    assert_error(&bad_model, 400, CODE_INVALID_PARAMS, "model must be one of");
-    let not_json = send(
-        client()
-            .post(format!("{}{CREATE_PATH}", fake.base_url()))
-            .bearer_auth(fake.api_key())
-            .body("prompt=a cat"),
-    )
-    .await;
-    assert_error(&not_json, 400, CODE_INVALID_PARAMS, "JSON object");
-    // `null` is absent, the way serde clients send `None`.
-    let nulls = generate(
-        &fake,
-        json!({ "prompt": "a cat", "ratio": null, "image_files": null }),
-    )
-    .await;
-    assert_eq!(nulls.status, 200, "{}", nulls.body);
-}
-
-#[tokio::test]
 async fn prices_follow_the_model_the_duration_and_video_or_audio_references() {
     let fake = FakeSeed2::start().await.unwrap();
     fake.set_balance(100_000);
@@ -320,43 +312,11 @@ async fn prices_follow_the_model_the_duration_and_video_or_audio_references() {
 }
 
 #[tokio::test]
-async fn insufficient_points_give_402_create_nothing_and_leave_points_unchanged() {
+async fn a_task_has_an_integer_id_answered_as_task_id_then_id_and_a_video_url() {
     let fake = FakeSeed2::start().await.unwrap();
-    fake.set_balance(2000);
-    let reply = generate(&fake, json!({ "prompt": "a cat", "duration": 5 })).await;
-    assert_error(&reply, 402, CODE_INSUFFICIENT_POINTS, "insufficient points");
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains("2900") && message.contains("2000"),
-        "{message}"
-    );
-    assert_eq!(fake.balance(), Some(2000));
-    assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.create_calls(), 1);
-    // Exactly enough is enough.
-    fake.set_balance(2900);
-    let exact = generate(&fake, json!({ "prompt": "a cat" })).await;
-    assert_eq!(exact.body["data"]["balance"], 0, "{}", exact.body);
-}
-
-#[tokio::test]
-async fn a_task_goes_pending_processing_completed_with_a_video_url_and_its_integer_id() {
-    let fake = FakeSeed2::start_with(FakeSeed2Config {
-        result_bytes: b"real mp4 goes here".to_vec(),
-        ..FakeSeed2Config::default()
-    })
-    .await
-    .unwrap();
     let id = created_id(&generate(&fake, json!({ "prompt": "a cat", "duration": 6 })).await);
     let second = created_id(&generate(&fake, json!({ "prompt": "a dog" })).await);
     assert_eq!(second, id + 1);
-
-    // Time alone does not move a task; only queries do.
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    assert_eq!(fake.task(id).unwrap().status, "pending");
-    let video_url = format!("{}/cdn/videos/{id}.mp4", fake.base_url());
-    let early = reqwest::get(&video_url).await.unwrap();
-    assert_eq!(early.status().as_u16(), 404);
 
     let first = query(&fake, id).await;
     assert_eq!(
@@ -372,127 +332,10 @@ async fn a_task_goes_pending_processing_completed_with_a_video_url_and_its_integ
     assert_eq!(done["id"], id);
     assert!(done.get("task_id").is_none());
     assert_eq!(done["result"]["duration"], 6);
+    let video_url = format!("{}/cdn/videos/{id}.mp4", fake.base_url());
     assert_eq!(done["result"]["video_url"], video_url.as_str());
     assert_eq!(done["points_cost"], 3480);
-
-    let download = reqwest::get(&video_url).await.unwrap();
-    assert_eq!(download.status().as_u16(), 200);
-    assert_eq!(download.headers()["content-type"], "video/mp4");
-    assert_eq!(
-        download.bytes().await.unwrap().as_ref(),
-        b"real mp4 goes here"
-    );
-    assert_eq!(fake.task(id).unwrap().status, "completed");
-    assert_eq!(fake.task(second).unwrap().status, "pending");
     assert_eq!(fake.balance(), Some(10_000 - 3480 - 2900));
-}
-
-#[tokio::test]
-async fn zero_configured_polls_complete_on_the_first_query() {
-    let fake = FakeSeed2::start_with(FakeSeed2Config {
-        pending_polls: 0,
-        processing_polls: 0,
-        ..FakeSeed2Config::default()
-    })
-    .await
-    .unwrap();
-    let id = created_id(&generate(&fake, json!({ "prompt": "a cat" })).await);
-    let (seen, _) = poll_to_end(&fake, id).await;
-    assert_eq!(seen, ["completed"]);
-}
-
-#[tokio::test]
-async fn a_failed_task_reports_its_error_and_refunds_its_points_once() {
-    let fake = FakeSeed2::start().await.unwrap();
-    fake.script_next_outcome(TaskOutcome::Fail(
-        "face detected in the reference".to_owned(),
-    ));
-    fake.script_next_outcome(TaskOutcome::Expire);
-    let failing = created_id(&generate(&fake, json!({ "prompt": "a face" })).await);
-    let expiring = created_id(&generate(&fake, json!({ "prompt": "a face" })).await);
-    assert_eq!(fake.balance(), Some(10_000 - 2 * 2900));
-
-    let (seen, done) = poll_to_end(&fake, failing).await;
-    assert_eq!(seen.last().unwrap(), "failed");
-    assert_eq!(
-        done["result"],
-        json!({ "error": "face detected in the reference" })
-    );
-    assert_eq!(done["points_cost"], 2900);
-    assert_eq!(fake.balance(), Some(10_000 - 2900));
-    let again = query(&fake, failing).await;
-    assert_eq!(again.body["data"]["status"], "failed");
-    assert_eq!(fake.balance(), Some(10_000 - 2900));
-
-    let (_, timed_out) = poll_to_end(&fake, expiring).await;
-    assert_eq!(timed_out["status"], "failed");
-    assert_eq!(timed_out["result"]["error"], TIMEOUT_ERROR);
-    assert_eq!(fake.balance(), Some(10_000));
-    let gone = reqwest::get(format!("{}/cdn/videos/{failing}.mp4", fake.base_url()))
-        .await
-        .unwrap();
-    assert_eq!(gone.status().as_u16(), 404);
-
-    // The scripted outcomes were used up: the next task succeeds.
-    let next = created_id(&generate(&fake, json!({ "prompt": "a cat" })).await);
-    assert_eq!(poll_to_end(&fake, next).await.1["status"], "completed");
-}
-
-#[tokio::test]
-async fn a_scripted_429_carries_retry_after_and_is_used_once() {
-    let fake = FakeSeed2::start().await.unwrap();
-    fake.fail_next_request(429, Some(7));
-    fake.fail_next_request(500, None);
-    let limited = generate(&fake, json!({ "prompt": "a cat" })).await;
-    assert_error(&limited, 429, CODE_RATE_LIMITED, "rate limited");
-    assert_eq!(limited.headers["retry-after"], "7");
-    let internal = query(&fake, FIRST_TASK_ID).await;
-    assert_error(&internal, 500, CODE_INTERNAL, "Internal Server Error");
-    assert!(internal.headers.get("retry-after").is_none());
-    let ok = generate(&fake, json!({ "prompt": "a cat" })).await;
-    assert_eq!(ok.status, 200, "{}", ok.body);
-    assert_eq!(fake.create_calls(), 2);
-    assert_eq!(fake.created_tasks().len(), 1);
-    assert_eq!(fake.balance(), Some(10_000 - 2900));
-
-    // Any other scripted status follows the status × 100 + 1 rule.
-    fake.fail_next_request(503, Some(1));
-    let unavailable = query(&fake, FIRST_TASK_ID).await;
-    assert_error(&unavailable, 503, 50_301, "Service Unavailable");
-    // The failed query did not advance the task.
-    assert_eq!(
-        query(&fake, FIRST_TASK_ID).await.body["data"]["status"],
-        "pending"
-    );
-}
-
-#[tokio::test]
-async fn unknown_routes_such_as_a_balance_endpoint_are_not_found() {
-    let fake = FakeSeed2::start().await.unwrap();
-    for path in [
-        "/v1/balance",
-        "/v1/user/balance",
-        "/v1/tasks",
-        "/v1/tasks/",
-        "/v1",
-    ] {
-        let reply = get(&fake, path).await;
-        assert_error(&reply, 404, CODE_NOT_FOUND, path);
-    }
-    let wrong_method = get(&fake, CREATE_PATH).await;
-    assert_error(&wrong_method, 404, CODE_NOT_FOUND, "GET /v1/video/generate");
-    let upload = send(
-        client()
-            .post(format!("{}/v1/upload", fake.base_url()))
-            .bearer_auth(fake.api_key())
-            .json(&json!({ "image_url": "https://example.com/a.png" })),
-    )
-    .await;
-    assert_error(&upload, 404, CODE_NOT_FOUND, "/v1/upload");
-    let outside = send(client().get(format!("{}/elsewhere", fake.base_url()))).await;
-    assert_error(&outside, 404, CODE_NOT_FOUND, "/elsewhere");
-    let unknown_task = query(&fake, 42).await;
-    assert_error(&unknown_task, 404, CODE_NOT_FOUND, "task 42");
 }
 
 #[tokio::test]
@@ -509,14 +352,4 @@ async fn a_non_integer_task_id_is_invalid_params() {
     }
     let too_big = get(&fake, "/v1/tasks/99999999999999999999999").await;
     assert_error(&too_big, 400, CODE_INVALID_PARAMS, "task_id");
-}
-
-#[tokio::test]
-async fn dropping_the_fake_stops_the_server() {
-    let fake = FakeSeed2::start().await.unwrap();
-    let url = format!("{}/v1/tasks/1", fake.base_url());
-    drop(fake);
-    tokio::task::yield_now().await;
-    let result = client().get(url).send().await;
-    assert!(result.is_err());
 }

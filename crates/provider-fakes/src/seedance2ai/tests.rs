@@ -9,9 +9,90 @@ use super::*;
 use reqwest::Method;
 
 use crate::{
-    FakeControl, TaskOutcome,
+    FakeControl,
+    every_fake::{Provider, refused},
     test_client::{self, Reply, client, keyed, send, urls},
 };
+
+/// An error in seedance2ai.io's envelope, with its `code`, whose message says
+/// `words`.
+fn refusal(status: u16, code: &str, words: &str) -> Value {
+    json!([status, { "error": { "code": code } }, words])
+}
+
+impl Provider for Seedance2ai {
+    fn table() -> Value {
+        let invalid = |words: &str| refusal(400, "invalid_request", words);
+        let failed = |code: &str, message: &str| {
+            let error = json!({ "code": code, "message": message });
+            json!({
+                "status": "failed", "error": error, "output": null,
+                "credits_used": 30, "credits_refunded": 30,
+            })
+        };
+        let (policy, face) = (
+            "content_policy_violation",
+            "The start frame shows a real face",
+        );
+        let moderation = "content moderation refused the output";
+        let short = json!({ "error": {
+            "code": "insufficient_credits", "required_credits": 30, "available_credits": 29,
+        } });
+        json!({
+            "key": "sk_live_fake", "balance": DEFAULT_CREDITS, "price": 30,
+            "create": VIDEO_PATH, "params": "", "idempotent": true,
+            "body": { "prompt": "a cat" },
+            "read": ["GET", "/tasks/{id}", null],
+            "id": "/id", "task": "", "status": "/status", "message": "/error/message",
+            "video": "/output/video_url", "video_at": "/cdn/{id}.mp4", "signed": false,
+            "words": [null, "processing", "completed"], "reads": [0, 2], "request_id": false,
+            "unauthorized": refusal(401, "unauthorized", "API key"),
+            "scripted": [
+                [429, 7, refusal(429, "rate_limited", "scripted")],
+                [503, null, refusal(503, "service_busy", "scripted")],
+                [500, null, refusal(500, "internal_error", "scripted")],
+            ],
+            "outcomes": [
+                [{ "fail": policy }, failed(policy, "The generation failed \
+                    (content_policy_violation); its credits were refunded.")],
+                [{ "fail": face }, failed("generation_failed", face)],
+                ["expire", failed("generation_timeout", "The generation did not finish \
+                    in time; its credits were refunded.")],
+                ["moderation", failed("generation_failed", moderation)],
+            ],
+            "short": [402, short, "this request needs 30, the key owner has 29"],
+            "unable": refusal(402, "insufficient_credits", "needs 30, the key owner has 0"),
+            "unknown_task": ["sd2_nope", refusal(404, "not_found", "sd2_nope")],
+            "no_route": { "error": { "code": "not_found" } },
+            "no_routes": [
+                ["GET", "/balance"], ["GET", "/user/balance"], ["GET", "/upload"],
+                ["GET", "/video/seedance"], ["GET", "/tasks"], ["GET", VIDEO_PATH],
+                ["POST", "/upload/image"],
+            ],
+            "strict": [
+                [{ "aspectRatio": "16:9" }, invalid("Unsupported field aspectRatio")],
+                [{ "aspectRatio": null }, invalid("Unsupported field aspectRatio")],
+                [{ "generate_audio": "yes" }, invalid("generate_audio must be a boolean")],
+                [{ "aspect_ratio": "2:1" }, invalid("aspect_ratio must be one of")],
+                [{ "prompt": "   " }, invalid("prompt must not be blank")],
+            ],
+            "not_json": invalid("Invalid request body"),
+            "nulls": {
+                "prompt": "a cat", "mode": "text-to-video", "image_url": null, "media_urls": null,
+            },
+        })
+    }
+
+    /// The API has no pending state: only the processing reads apply.
+    fn configure(config: &mut FakeSeedance2aiConfig, reads: (u32, u32), video: &[u8]) {
+        config.processing_polls = reads.1;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeTask) -> &str {
+        &task.status
+    }
+}
 
 /// A key no other request in this test binary uses.
 fn fresh_key() -> String {
@@ -71,38 +152,11 @@ async fn poll_to_end(fake: &FakeSeedance2ai, id: &str) -> (Vec<String>, Value) {
 }
 
 fn assert_error(reply: &Reply, status: u16, code: &str, mentions: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.body["error"]["code"], code, "{}", reply.body);
-    let message = reply.body["error"]["message"].as_str().unwrap();
-    assert!(
-        message.contains(mentions),
-        "message {message:?} should mention {mentions:?}"
-    );
+    refused::<Seedance2ai>(reply, &refusal(status, code, mentions));
 }
 
 fn assert_invalid(reply: &Reply, mentions: &str) {
     assert_error(reply, 400, "invalid_request", mentions);
-}
-
-#[tokio::test]
-async fn requests_without_the_right_bearer_key_get_401_and_create_nothing() {
-    let fake = FakeSeedance2ai::start().await.unwrap();
-    let body = json!({ "prompt": "a cat" });
-    let missing = post_as(&fake, None, Some("k1"), VIDEO_PATH, &body).await;
-    assert_error(&missing, 401, "unauthorized", "API key");
-    let wrong = post_as(&fake, Some("sk_live_wrong"), Some("k2"), VIDEO_PATH, &body).await;
-    assert_error(&wrong, 401, "unauthorized", "API key");
-    let task = send(client().get(format!("{}/tasks/sd2_x", fake.base_url()))).await;
-    assert_error(&task, 401, "unauthorized", "API key");
-
-    assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
-    assert_eq!(fake.create_calls(), 2);
-    let recorded = fake.requests();
-    assert_eq!(recorded.len(), 3);
-    assert!(recorded.iter().all(|request| !request.authorized));
-    assert_eq!(recorded[0].idempotency_key.as_deref(), Some("k1"));
-    assert_eq!(recorded[0].body["prompt"], "a cat");
 }
 
 #[tokio::test]
@@ -405,18 +459,6 @@ async fn forbidden_unknown_and_badly_typed_fields_are_rejected() {
         (json!({ "teamSlug": "acme" }), "Do not send teamSlug"),
         (json!({ "provider": "byteplus" }), "Do not send provider"),
         (
-            json!({ "aspectRatio": "16:9" }),
-            "Unsupported field aspectRatio",
-        ),
-        (
-            json!({ "aspect_ratio": "2:1" }),
-            "aspect_ratio must be one of",
-        ),
-        (
-            json!({ "generate_audio": "yes" }),
-            "generate_audio must be a boolean",
-        ),
-        (
             json!({ "quality_tier": "ultra" }),
             "quality_tier must be one of",
         ),
@@ -425,12 +467,7 @@ async fn forbidden_unknown_and_badly_typed_fields_are_rejected() {
         body["prompt"] = json!("a cat");
         assert_invalid(&create_video(&fake, body).await, mentions);
     }
-    for prompt in [
-        json!("ab"),
-        json!("   "),
-        json!(3),
-        json!("x".repeat(10_001)),
-    ] {
+    for prompt in [json!("ab"), json!(3), json!("x".repeat(10_001))] {
         let reply = create_video(&fake, json!({ "prompt": prompt })).await;
         assert_invalid(&reply, "prompt");
     }
@@ -452,32 +489,24 @@ async fn forbidden_unknown_and_badly_typed_fields_are_rejected() {
 }
 
 #[tokio::test]
-async fn too_few_credits_give_402_with_required_and_available_and_create_nothing() {
+async fn a_create_refused_for_credits_or_by_a_scripted_error_does_not_burn_its_key() {
     let fake = FakeSeedance2ai::start().await.unwrap();
-    fake.set_balance(29);
     let body = json!({ "prompt": "a cat", "duration": "5" });
-    let reply = post_keyed(&fake, "poor", VIDEO_PATH, &body).await;
-    assert_error(&reply, 402, "insufficient_credits", "30");
-    assert_eq!(reply.body["error"]["required_credits"], 30);
-    assert_eq!(reply.body["error"]["available_credits"], 29);
-    assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.balance(), Some(29));
-
-    // A rejected create does not burn its key: after a top-up the retry works.
+    fake.set_balance(29);
+    let poor = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
+    assert_error(&poor, 402, "insufficient_credits", "30");
     fake.set_balance(30);
-    let retry = post_keyed(&fake, "poor", VIDEO_PATH, &body).await;
-    id_of(&retry);
+    fake.fail_next_request(503, None);
+    let busy = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
+    assert_error(&busy, 503, "service_busy", "scripted");
+    id_of(&post_keyed(&fake, "k", VIDEO_PATH, &body).await);
+    assert_eq!((fake.create_calls(), fake.tasks_created()), (3, 1));
     assert_eq!(fake.balance(), Some(0));
 }
 
 #[tokio::test]
-async fn a_video_task_is_processing_then_completed_with_downloadable_outputs() {
-    let fake = FakeSeedance2ai::start_with(FakeSeedance2aiConfig {
-        result_bytes: b"real mp4 goes here".to_vec(),
-        ..FakeSeedance2aiConfig::default()
-    })
-    .await
-    .unwrap();
+async fn a_video_task_answers_its_documented_fields_and_a_last_frame() {
+    let fake = FakeSeedance2ai::start().await.unwrap();
     let created = create_video(
         &fake,
         json!({
@@ -495,84 +524,20 @@ async fn a_video_task_is_processing_then_completed_with_downloadable_outputs() {
             "quality_tier": "standard", "channel": "standard", "credits_used": 30,
         })
     );
-    let video = format!("{}/cdn/{id}.mp4", fake.origin());
-    assert_eq!(reqwest::get(&video).await.unwrap().status().as_u16(), 404);
 
-    let (seen, done) = poll_to_end(&fake, &id).await;
-    assert_eq!(seen, ["processing", "processing", "completed"]);
+    let (_, done) = poll_to_end(&fake, &id).await;
     assert_eq!(done["model"], "seedance2");
     assert_eq!(done["credits_used"], 30);
     assert_eq!(done["credits_refunded"], 0);
     assert_eq!(done["error"], Value::Null);
     assert_eq!(done["created_at"], "2026-06-03T10:00:00.000Z");
     assert_eq!(done["updated_at"], "2026-06-03T10:01:30.000Z");
-    assert_eq!(done["output"]["video_url"], video.as_str());
     assert!(done["output"]["seed"].as_i64().unwrap() >= 0);
-
-    let download = reqwest::get(&video).await.unwrap();
-    assert_eq!(download.headers()["content-type"], "video/mp4");
-    assert_eq!(
-        download.bytes().await.unwrap().as_ref(),
-        b"real mp4 goes here"
-    );
     let frame = reqwest::get(done["output"]["last_frame_url"].as_str().unwrap())
         .await
         .unwrap();
     assert_eq!(frame.headers()["content-type"], "image/png");
     assert_eq!(frame.bytes().await.unwrap().as_ref(), PLACEHOLDER_PNG);
-
-    // Polling a finished task changes nothing.
-    let again = get_task(&fake, &id).await;
-    assert_eq!(again.body, done);
-    assert_eq!(fake.task(&id).unwrap().status, "completed");
-    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
-}
-
-#[tokio::test]
-async fn a_scripted_failure_reports_its_code_and_refunds_the_credits_once() {
-    let fake = FakeSeedance2ai::start_with(FakeSeedance2aiConfig {
-        processing_polls: 0,
-        ..FakeSeedance2aiConfig::default()
-    })
-    .await
-    .unwrap();
-    fake.script_next_outcome(TaskOutcome::Fail("content_policy_violation".to_owned()));
-    fake.script_next_outcome(TaskOutcome::Fail(
-        "The start frame shows a real face".to_owned(),
-    ));
-    fake.script_next_outcome(TaskOutcome::Expire);
-    let expected = [
-        ("content_policy_violation", "content_policy_violation"),
-        ("generation_failed", "real face"),
-        ("generation_timeout", "did not finish in time"),
-    ];
-    for (code, mentions) in expected {
-        let id = id_of(&create_video(&fake, json!({ "prompt": "a face" })).await);
-        assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
-        let (seen, done) = poll_to_end(&fake, &id).await;
-        assert_eq!(seen, ["failed"]);
-        assert_eq!(done["error"]["code"], code);
-        assert!(
-            done["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains(mentions)
-        );
-        assert_eq!(done["output"], Value::Null);
-        assert_eq!(done["credits_used"], 30);
-        assert_eq!(done["credits_refunded"], 30);
-        assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
-        get_task(&fake, &id).await;
-        assert_eq!(fake.balance(), Some(DEFAULT_CREDITS));
-        assert_eq!(fake.task(&id).unwrap().credits_refunded, 30);
-        let cdn = reqwest::get(format!("{}/cdn/{id}.mp4", fake.origin()))
-            .await
-            .unwrap();
-        assert_eq!(cdn.status().as_u16(), 404);
-    }
-    // The script is used up: the next task succeeds.
-    let next = id_of(&create_video(&fake, json!({ "prompt": "a cat" })).await);
-    assert_eq!(poll_to_end(&fake, &next).await.1["status"], "completed");
 }
 
 #[tokio::test]
@@ -623,29 +588,6 @@ async fn the_sliding_window_frees_a_slot_sixty_seconds_after_an_admission() {
     assert_eq!(limiter.admit(start + Duration::from_secs(59)), Err(1));
     assert_eq!(limiter.admit(start + Duration::from_secs(60)), Ok(()));
     assert_eq!(limiter.admit(start + Duration::from_secs(61)), Err(59));
-}
-
-#[tokio::test]
-async fn scripted_errors_use_the_documented_codes_and_do_not_burn_the_key() {
-    let fake = FakeSeedance2ai::start().await.unwrap();
-    fake.fail_next_request(429, Some(7));
-    fake.fail_next_request(503, None);
-    fake.fail_next_request(500, None);
-    let body = json!({ "prompt": "a cat" });
-    let limited = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
-    assert_error(&limited, 429, "rate_limited", "scripted");
-    assert_eq!(limited.headers["retry-after"], "7");
-    let busy = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
-    assert_error(&busy, 503, "service_busy", "scripted");
-    assert!(busy.headers.get("retry-after").is_none());
-    let broken = get_task(&fake, "sd2_unknown").await;
-    assert_error(&broken, 500, "internal_error", "scripted");
-
-    let ok = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
-    id_of(&ok);
-    assert_eq!(fake.create_calls(), 3);
-    assert_eq!(fake.created_tasks().len(), 1);
-    assert_eq!(fake.balance(), Some(DEFAULT_CREDITS - 30));
 }
 
 #[tokio::test]
@@ -823,37 +765,6 @@ async fn image_requests_follow_their_documented_fields() {
 }
 
 #[tokio::test]
-async fn unknown_tasks_and_routes_are_404_not_found() {
-    let fake = FakeSeedance2ai::start().await.unwrap();
-    assert_error(
-        &get_task(&fake, "sd2_nope").await,
-        404,
-        "not_found",
-        "sd2_nope",
-    );
-    for path in [
-        "/balance",
-        "/user/balance",
-        "/upload",
-        "/video/seedance",
-        "/tasks",
-    ] {
-        assert_error(&get(&fake, path).await, 404, "not_found", path);
-    }
-    assert_error(&get(&fake, VIDEO_PATH).await, 404, "not_found", VIDEO_PATH);
-    let upload = create(
-        &fake,
-        "/upload/image",
-        json!({ "image_url": "https://example.com/a.png" }),
-    )
-    .await;
-    assert_error(&upload, 404, "not_found", "/upload/image");
-    let outside = send(client().get(format!("{}/elsewhere", fake.origin()))).await;
-    assert_error(&outside, 404, "not_found", "/elsewhere");
-    assert_eq!(fake.create_calls(), 0);
-}
-
-#[tokio::test]
 async fn ids_are_distinct_and_timestamps_advance_per_task() {
     let fake = FakeSeedance2ai::start().await.unwrap();
     let first = id_of(&create_video(&fake, json!({ "prompt": "one" })).await);
@@ -865,14 +776,4 @@ async fn ids_are_distinct_and_timestamps_advance_per_task() {
     assert_eq!(rfc3339_millis(0), "1970-01-01T00:00:00.000Z");
     assert_eq!(rfc3339_millis(951_782_400), "2000-02-29T00:00:00.000Z");
     assert_eq!(rfc3339_millis(1_767_225_599), "2025-12-31T23:59:59.000Z");
-}
-
-#[tokio::test]
-async fn dropping_the_fake_stops_the_server() {
-    let fake = FakeSeedance2ai::start().await.unwrap();
-    let url = format!("{}/tasks/sd2_x", fake.base_url());
-    drop(fake);
-    tokio::task::yield_now().await;
-    let result = client().get(url).send().await;
-    assert!(result.is_err());
 }

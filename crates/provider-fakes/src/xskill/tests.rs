@@ -10,18 +10,68 @@ const TINY_PNG_BASE64: &str =
 use reqwest::Method;
 
 use crate::{
-    FakeControl, TaskOutcome,
-    test_client::{self, Reply, client, keyed, send, urls},
+    FakeControl,
+    every_fake::{Provider, refused},
+    test_client::{self, Reply, keyed, send, urls},
 };
 
-async fn post_as(fake: &FakeXskill, key: Option<&str>, path: &str, body: Value) -> Reply {
-    let mut request = client()
-        .post(format!("{}{path}", fake.base_url()))
-        .json(&body);
-    if let Some(key) = key {
-        request = request.bearer_auth(key);
+/// An error in xskill's envelope (`code` is the status, `data` null) whose
+/// message says `words`.
+fn refusal(status: u16, words: &str) -> Value {
+    json!([status, { "code": status, "data": null }, words])
+}
+
+impl Provider for Xskill {
+    fn table() -> Value {
+        let failed = |error: &str| json!({ "status": "failed", "error": error, "result": null });
+        let unknown = refusal(400, "unknown parameter function_mode");
+        json!({
+            "key": "sk-fake-xskill-key", "balance": 10_000, "price": 50,
+            "create": "/api/v3/tasks/create", "params": "/params", "idempotent": false,
+            "body": { "model": SEEDANCE_MODEL, "params": { "prompt": "a cat" } },
+            "read": ["POST", "/api/v3/tasks/query", { "task_id": "{id}" }],
+            "id": "/data/task_id", "task": "/data", "status": "/status", "message": "/message",
+            "video": "/result/output/images/0", "video_at": "/cdn/{id}.mp4", "signed": false,
+            "words": ["pending", "processing", "completed"], "reads": [1, 1],
+            "request_id": false,
+            "unauthorized": refusal(401, "unauthorized"),
+            "scripted": [
+                [429, 7, refusal(429, "rate limited")],
+                [503, null, refusal(503, "Service Unavailable")],
+            ],
+            "outcomes": [
+                [{ "fail": FACE_DETECTED_ERROR }, failed(FACE_DETECTED_ERROR)],
+                ["moderation", failed("content moderation refused the output")],
+                ["expire", failed("生成超时，任务已取消")],
+            ],
+            "short": refusal(402, "insufficient balance: this task needs 50 credits but only 49"),
+            "unable": refusal(402, "needs 50 credits but only 0"),
+            "unknown_task": ["task_does_not_exist", refusal(404, "task_does_not_exist")],
+            "no_route": { "code": 404, "data": null },
+            "no_routes": [["GET", "/api/v3/nothing-here"]],
+            "strict": [
+                [{ "function_mode": "omni_reference" }, unknown],
+                [{ "function_mode": null }, unknown],
+                [{ "duration": "5" }, refusal(400, "duration must be an integer")],
+                [{ "ratio": "2:1" }, refusal(400, "ratio must be one of")],
+                [{ "prompt": "  " }, refusal(400, "prompt is required")],
+            ],
+            "not_json": refusal(400, "invalid request body"),
+            "nulls": {
+                "model": SEEDANCE_MODEL, "channel": null, "callback_url": null,
+                "params": { "prompt": "a cat", "ratio": null },
+            },
+        })
     }
-    send(request).await
+
+    fn configure(config: &mut FakeXskillConfig, reads: (u32, u32), video: &[u8]) {
+        (config.pending_polls, config.processing_polls) = reads;
+        config.result_bytes = video.to_vec();
+    }
+
+    fn snapshot_status(task: &FakeTask) -> &str {
+        &task.status
+    }
 }
 
 async fn post(fake: &FakeXskill, path: &str, body: Value) -> Reply {
@@ -58,14 +108,7 @@ async fn poll_to_end(fake: &FakeXskill, task_id: &str) -> (Vec<String>, Value) {
 }
 
 fn assert_error(reply: &Reply, status: u16, mentions: &str) {
-    assert_eq!(reply.status, status, "{}", reply.body);
-    assert_eq!(reply.body["code"], status);
-    assert_eq!(reply.body["data"], Value::Null);
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains(mentions),
-        "message {message:?} should mention {mentions:?}"
-    );
+    refused::<Xskill>(reply, &refusal(status, mentions));
 }
 
 fn extract_video_url(data: &Value, shape: ResultShape) -> String {
@@ -76,27 +119,6 @@ fn extract_video_url(data: &Value, shape: ResultShape) -> String {
         ResultShape::OutputVideos => &data["result"]["output"]["videos"][0],
     };
     url.as_str().unwrap().to_owned()
-}
-
-#[tokio::test]
-async fn requests_without_a_key_or_with_a_wrong_key_get_401_and_create_nothing() {
-    let fake = FakeXskill::start().await.unwrap();
-    let body = json!({ "model": SEEDANCE_MODEL, "params": { "prompt": "a cat" } });
-
-    let missing = post_as(&fake, None, "/api/v3/tasks/create", body.clone()).await;
-    assert_error(&missing, 401, "unauthorized");
-    let wrong = post_as(&fake, Some("sk-wrong"), "/api/v3/tasks/create", body).await;
-    assert_error(&wrong, 401, "unauthorized");
-    let balance = send(client().get(format!("{}/api/v3/balance", fake.base_url()))).await;
-    assert_error(&balance, 401, "unauthorized");
-
-    assert!(fake.created_tasks().is_empty());
-    assert_eq!(fake.balance(), Some(10_000));
-    assert_eq!(fake.create_calls(), 2);
-    let recorded = fake.requests();
-    assert_eq!(recorded.len(), 3);
-    assert!(recorded.iter().all(|request| !request.authorized));
-    assert_eq!(recorded[0].body["params"]["prompt"], "a cat");
 }
 
 #[tokio::test]
@@ -269,68 +291,11 @@ async fn prices_follow_tier_duration_and_video_input() {
         assert_eq!(reply.body["data"]["balance"], expected_balance);
     }
     assert_eq!(fake.balance(), Some(expected_balance));
-    let balance = get(&fake, "/api/v3/user/balance").await;
-    assert_eq!(balance.body["data"]["balance"], expected_balance);
-    assert_eq!(balance.body["data"]["currency"], "credits");
-}
-
-#[tokio::test]
-async fn an_insufficient_balance_gives_402_and_leaves_the_balance_unchanged() {
-    let fake = FakeXskill::start().await.unwrap();
-    fake.set_balance(30);
-    let reply = create_video(&fake, json!({ "prompt": "a cat", "duration": 5 })).await;
-    assert_error(&reply, 402, "insufficient balance");
-    let message = reply.body["message"].as_str().unwrap();
-    assert!(
-        message.contains("50") && message.contains("30"),
-        "{message}"
-    );
-    assert_eq!(fake.balance(), Some(30));
-    assert!(fake.created_tasks().is_empty());
-    assert_eq!(
-        get(&fake, "/api/v3/balance").await.body["data"]["balance"],
-        30
-    );
-}
-
-#[tokio::test]
-async fn a_failed_task_reports_its_error_and_refunds_its_price_once() {
-    let fake = FakeXskill::start().await.unwrap();
-    fake.script_next_outcome(TaskOutcome::Fail(FACE_DETECTED_ERROR.to_owned()));
-    let created = create_video(&fake, json!({ "prompt": "a face", "duration": 10 })).await;
-    assert_eq!(fake.balance(), Some(10_000 - 100));
-    let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
-
-    let (seen, done) = poll_to_end(&fake, &task_id).await;
-    assert_eq!(seen.last().unwrap(), "failed");
-    assert_eq!(done["error"], FACE_DETECTED_ERROR);
-    assert_eq!(done["result"], Value::Null);
-    assert_eq!(fake.balance(), Some(10_000));
-    let again = query(&fake, &task_id).await;
-    assert_eq!(again.body["data"]["status"], "failed");
-    assert_eq!(fake.balance(), Some(10_000));
-
-    // The scripted outcome was used up: the next task succeeds.
-    let next = create_video(&fake, json!({ "prompt": "a cat" })).await;
-    let next_id = next.body["data"]["task_id"].as_str().unwrap().to_owned();
-    assert_eq!(poll_to_end(&fake, &next_id).await.1["status"], "completed");
-}
-
-#[tokio::test]
-async fn a_scripted_429_carries_retry_after_and_is_used_once() {
-    let fake = FakeXskill::start().await.unwrap();
-    fake.fail_next_request(429, Some(7));
-    fake.fail_next_request(503, None);
-    let limited = create_video(&fake, json!({ "prompt": "a cat" })).await;
-    assert_error(&limited, 429, "rate limited");
-    assert_eq!(limited.headers["retry-after"], "7");
-    let unavailable = get(&fake, "/api/v3/balance").await;
-    assert_error(&unavailable, 503, "Service Unavailable");
-    assert!(unavailable.headers.get("retry-after").is_none());
-    let ok = create_video(&fake, json!({ "prompt": "a cat" })).await;
-    assert_eq!(ok.status, 200, "{}", ok.body);
-    assert_eq!(fake.create_calls(), 2);
-    assert_eq!(fake.created_tasks().len(), 1);
+    for path in ["/api/v3/balance", "/api/v3/user/balance"] {
+        let balance = get(&fake, path).await;
+        assert_eq!(balance.body["data"]["balance"], expected_balance);
+        assert_eq!(balance.body["data"]["currency"], "credits");
+    }
 }
 
 #[tokio::test]
@@ -406,48 +371,10 @@ async fn an_upload_by_url_is_hosted_without_fetching() {
 }
 
 #[tokio::test]
-async fn querying_an_unknown_task_gives_404() {
-    let fake = FakeXskill::start().await.unwrap();
-    let reply = query(&fake, "task_does_not_exist").await;
-    assert_error(&reply, 404, "task_does_not_exist");
-}
-
-#[tokio::test]
-async fn an_unknown_model_gives_404_and_an_unknown_route_gives_404() {
+async fn an_unknown_model_gives_404() {
     let fake = FakeXskill::start().await.unwrap();
     let model = create(&fake, "st-ai/nope", json!({ "prompt": "a cat" })).await;
     assert_error(&model, 404, "st-ai/nope");
-    let route = get(&fake, "/api/v3/nothing-here").await;
-    assert_error(&route, 404, "/api/v3/nothing-here");
-    let outside = get(&fake, "/elsewhere").await;
-    assert_error(&outside, 404, "/elsewhere");
-}
-
-#[tokio::test]
-async fn null_channel_and_callback_are_accepted_but_unknown_fields_are_not() {
-    let fake = FakeXskill::start().await.unwrap();
-    let with_nulls = post(
-        &fake,
-        "/api/v3/tasks/create",
-        json!({
-            "model": SEEDANCE_MODEL,
-            "channel": null,
-            "callback_url": null,
-            "params": { "prompt": "a cat", "ratio": null },
-        }),
-    )
-    .await;
-    assert_eq!(with_nulls.status, 200, "{}", with_nulls.body);
-    let typo = create_video(
-        &fake,
-        json!({ "prompt": "a cat", "function_mode": "omni_reference" }),
-    )
-    .await;
-    assert_error(&typo, 400, "function_mode");
-    let no_prompt = create_video(&fake, json!({ "prompt": "  " })).await;
-    assert_error(&no_prompt, 400, "prompt");
-    let bad_ratio = create_video(&fake, json!({ "prompt": "a cat", "ratio": "2:1" })).await;
-    assert_error(&bad_ratio, 400, "ratio");
 }
 
 #[tokio::test]
@@ -484,25 +411,4 @@ async fn seedream_tasks_return_one_png_url_per_requested_image() {
     )
     .await;
     assert_eq!(edit.status, 200, "{}", edit.body);
-}
-
-#[tokio::test]
-async fn result_urls_are_not_served_before_the_task_completes() {
-    let fake = FakeXskill::start().await.unwrap();
-    let created = create_video(&fake, json!({ "prompt": "a cat" })).await;
-    let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
-    let early = reqwest::get(format!("{}/cdn/{task_id}.mp4", fake.base_url()))
-        .await
-        .unwrap();
-    assert_eq!(early.status().as_u16(), 404);
-}
-
-#[tokio::test]
-async fn dropping_the_fake_stops_the_server() {
-    let fake = FakeXskill::start().await.unwrap();
-    let url = format!("{}/api/v3/balance", fake.base_url());
-    drop(fake);
-    tokio::task::yield_now().await;
-    let result = client().get(url).send().await;
-    assert!(result.is_err());
 }
