@@ -489,7 +489,7 @@ async fn forbidden_unknown_and_badly_typed_fields_are_rejected() {
 }
 
 #[tokio::test]
-async fn a_create_refused_for_credits_or_by_a_scripted_error_does_not_burn_its_key() {
+async fn a_create_refused_for_credits_busy_or_rate_limited_does_not_burn_its_key() {
     let fake = FakeSeedance2ai::start().await.unwrap();
     let body = json!({ "prompt": "a cat", "duration": "5" });
     fake.set_balance(29);
@@ -499,8 +499,11 @@ async fn a_create_refused_for_credits_or_by_a_scripted_error_does_not_burn_its_k
     fake.fail_next_request(503, None);
     let busy = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
     assert_error(&busy, 503, "service_busy", "scripted");
+    fake.fail_next_request(429, Some(1));
+    let limited = post_keyed(&fake, "k", VIDEO_PATH, &body).await;
+    assert_error(&limited, 429, "rate_limited", "scripted");
     id_of(&post_keyed(&fake, "k", VIDEO_PATH, &body).await);
-    assert_eq!((fake.create_calls(), fake.tasks_created()), (3, 1));
+    assert_eq!((fake.create_calls(), fake.tasks_created()), (4, 1));
     assert_eq!(fake.balance(), Some(0));
 }
 
