@@ -175,7 +175,9 @@ impl<'a> ApiRequest<'a> {
 #[derive(Debug)]
 pub(crate) struct ApiClient<D> {
     provider: ProviderId,
-    http: reqwest::Client,
+    /// Built on first use: an idle server never loads the TLS roots and
+    /// connection pool machinery, which keeps its resident memory down.
+    http: std::sync::OnceLock<reqwest::Client>,
     key: Secret,
     timeout: Duration,
     dialect: D,
@@ -198,14 +200,9 @@ impl<D: Dialect> ApiClient<D> {
                     provider.key_env().unwrap_or("its API key")
                 ),
             })?;
-        let http = http::client().map_err(|e| ProviderError::Upstream {
-            provider,
-            status: None,
-            message: format!("cannot build the HTTP client: {e}"),
-        })?;
         Ok(Self {
             provider,
-            http,
+            http: std::sync::OnceLock::new(),
             key,
             timeout: config.api_timeout,
             dialect,
@@ -213,8 +210,17 @@ impl<D: Dialect> ApiClient<D> {
     }
 
     /// The underlying client, for requests whose body streams (see `inline`).
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.http
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, ProviderError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let built = http::client().map_err(|e| ProviderError::Upstream {
+            provider: self.provider,
+            status: None,
+            message: format!("cannot build the HTTP client: {e}"),
+        })?;
+        // Two first calls at once may both build; one client is kept.
+        Ok(self.http.get_or_init(|| built))
     }
 
     /// How long one call may take.
@@ -238,9 +244,9 @@ impl<D: Dialect> ApiClient<D> {
                 });
             }
         };
+        let client = self.http()?;
         let attempt = || {
-            let mut builder = self
-                .http
+            let mut builder = client
                 .request(request.method.clone(), &request.url)
                 .timeout(self.timeout * request.patience);
             if let Some(body) = &body {
@@ -301,7 +307,7 @@ impl<D: Dialect> ApiClient<D> {
 
     /// Streams a GET of a result URL (public links: the key is not sent to them).
     pub(crate) async fn download(&self, url: &str) -> Result<Download, ProviderError> {
-        http::download(self.provider, &self.http, url).await
+        http::download(self.provider, self.http()?, url).await
     }
 }
 

@@ -240,7 +240,7 @@ impl Ark {
             provider: self.id,
             message,
         };
-        let (post, changed) = inline::post(self.api.http(), call, attachments, self.api.timeout())
+        let (post, changed) = inline::post(self.api.http()?, call, attachments, self.api.timeout())
             .map_err(|e| invalid(e.to_string()))?;
         match self.api.send_once(post, "create").await {
             // A file that changed mid-way cut the body short on purpose: the
