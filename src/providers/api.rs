@@ -260,7 +260,7 @@ impl<D: Dialect> ApiClient<D> {
             self.exchange(builder, &request.what)
         };
         match request.repeat {
-            Repeat::Safe => http::with_retries(attempt).await,
+            Repeat::Safe => http::with_retries(http::retry_budget(self.timeout), attempt).await,
             Repeat::Once => attempt().await,
         }
     }

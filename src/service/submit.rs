@@ -270,8 +270,15 @@ impl Service {
                     }
                 ),
             )
-        } else {
+        } else if matches!(error, ProviderError::InsufficientBalance { .. }) {
+            // Its own next step says nothing was charged.
             (SubmitState::Rejected, String::new())
+        } else {
+            // The provider said no in so many words: there is no task to look for.
+            (
+                SubmitState::Rejected,
+                "The provider refused the request: nothing was created or charged.".to_owned(),
+            )
         };
         let mut tool_error = ToolError::from(error);
         if let Err(e) = self

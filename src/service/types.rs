@@ -143,6 +143,9 @@ pub struct GetTaskOutput {
     /// Seconds to wait before asking again, while the task is unfinished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_after_seconds: Option<u32>,
+    /// Why status reads failed in the wait; `status` is then the last known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_trouble: Option<String>,
     /// What to do next.
     pub next_step: String,
 }
@@ -287,6 +290,7 @@ mod tests {
             seed: None,
             usage_tokens: None,
             poll_after_seconds: None,
+            provider_trouble: None,
             next_step: String::new(),
         };
         assert_no_null(&serde_json::to_value(get).unwrap());
