@@ -28,7 +28,7 @@ pub struct ArkOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub draft: Option<bool>,
-    /// Finalise this succeeded draft (Seedance 1.5 pro): sent alone with `resolution`.
+    /// Finalise this succeeded draft (Seedance 1.5 pro).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub draft_task_id: Option<String>,
