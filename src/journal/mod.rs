@@ -183,6 +183,12 @@ pub struct Journal {
     path: PathBuf,
 }
 
+/// The journal's file name inside the data folder.
+pub const FILE_NAME: &str = "journal.sqlite3";
+/// The schema version this build writes (`PRAGMA user_version`); a file at a
+/// lower one is upgraded on open, a higher one is refused.
+pub const SCHEMA_VERSION: u32 = schema::VERSION;
+
 const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
     local_files, error, created_at, updated_at";
@@ -194,7 +200,7 @@ impl Journal {
             path: dir.to_owned(),
             source,
         })?;
-        let path = dir.join("journal.sqlite3");
+        let path = dir.join(FILE_NAME);
         let mut conn = Connection::open(&path)?;
         // First, so that another process opening the file at the same moment is
         // waited for, not reported as "database is locked".

@@ -14,7 +14,7 @@ type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 const STEPS: &[Step] = &[tables, estimates, task_facts];
 
 /// The version this build writes.
-pub(super) const VERSION: u32 = STEPS.len() as u32;
+pub(crate) const VERSION: u32 = STEPS.len() as u32;
 
 /// Brings the file to [`VERSION`]. Each step reads the version inside its own
 /// immediate transaction (which holds the write lock), so two processes opening a

@@ -6,15 +6,17 @@
 //! is here, once: the key, the timeouts, bounded reading, retries (only for
 //! requests declared safe to repeat, decided inside [`ApiClient::send`]), and the
 //! one status ladder that turns a refusal's number into a [`ProviderError`] kind.
+//! An answer no dialect can read is kept, redacted, for a bug report
+//! ([`super::answers`]), and the error names the file.
 
-use std::{fmt, time::Duration};
+use std::{fmt, path::PathBuf, time::Duration};
 
 use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::{
-    Download, ProviderConfig,
+    Download, ProviderConfig, answers,
     http::{self, ApiResponse},
 };
 use crate::{
@@ -181,6 +183,8 @@ pub(crate) struct ApiClient<D> {
     key: Secret,
     timeout: Duration,
     dialect: D,
+    /// Where unreadable answers are kept; `None`: nowhere.
+    answers_dir: Option<PathBuf>,
 }
 
 impl<D: Dialect> ApiClient<D> {
@@ -206,6 +210,7 @@ impl<D: Dialect> ApiClient<D> {
             key,
             timeout: config.api_timeout,
             dialect,
+            answers_dir: config.answers_dir.clone(),
         })
     }
 
@@ -284,6 +289,11 @@ impl<D: Dialect> ApiClient<D> {
         let builder = builder
             .bearer_auth(self.key.expose())
             .header(reqwest::header::ACCEPT, "application/json");
+        // Built here so an unreadable answer can name the request it answered.
+        let (client, request) = builder.build_split();
+        let request = request.map_err(|e| http::transport_error(self.provider, &e))?;
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let builder = reqwest::RequestBuilder::from_parts(client, request);
         let response = http::send(self.provider, builder).await?;
         match self.dialect.read::<T>(&response) {
             Ok(Answer::Data(data)) => Ok(data),
@@ -294,14 +304,53 @@ impl<D: Dialect> ApiClient<D> {
                 &response,
                 what,
             )),
-            Err(why) => Err(ProviderError::Upstream {
+            Err(why) => Err(self.unreadable(&method, &url, &response, what, &why)),
+        }
+    }
+
+    /// The error for an answer the dialect could not read: an excerpt, and the
+    /// file the whole answer is kept in. Decoder messages quote the body, so
+    /// the message is redacted like the file.
+    fn unreadable(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        response: &ApiResponse,
+        what: &str,
+        why: &str,
+    ) -> ProviderError {
+        let secrets = [self.key.expose()];
+        let kept = self.answers_dir.as_deref().and_then(|dir| {
+            let answer = answers::KeptAnswer {
                 provider: self.provider,
-                status: Some(response.status.as_u16()),
-                message: format!(
-                    "could not read the answer to {what} ({why}): {}",
-                    response.snippet()
-                ),
-            }),
+                purpose: what,
+                method: method.as_str(),
+                url,
+                status: response.status.as_u16(),
+                headers: &response.headers,
+                why,
+                body: &response.body,
+            };
+            answers::keep(dir, &answer, &secrets)
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, dir = %dir.display(), "could not keep an unreadable answer");
+                })
+                .ok()
+        });
+        let kept = kept.map_or_else(String::new, |path| {
+            format!(
+                "; the whole answer, keys removed, is in {}: attach it to a bug report",
+                path.display()
+            )
+        });
+        let message = format!(
+            "could not read the answer to {what} ({why}): {}{kept}",
+            response.snippet()
+        );
+        ProviderError::Upstream {
+            provider: self.provider,
+            status: Some(response.status.as_u16()),
+            message: answers::redact(&message, &secrets),
         }
     }
 
@@ -371,6 +420,7 @@ pub(crate) fn read_answer<D: Dialect>(
         status: reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK),
         retry_after: retry_after.map(Duration::from_secs),
         body: Bytes::copy_from_slice(body.as_bytes()),
+        headers: Vec::new(),
     };
     let provider = super::registry::simulator().id;
     match dialect.read::<serde_json::Value>(&response) {

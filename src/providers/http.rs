@@ -50,7 +50,27 @@ pub struct ApiResponse {
     pub retry_after: Option<Duration>,
     /// The body.
     pub body: Bytes,
+    /// The headers in [`KEPT_HEADERS`], for an answer kept for a bug report.
+    pub headers: Vec<(String, String)>,
 }
+
+/// Response headers worth keeping with an answer that could not be read: what
+/// the body is and who answered (request ids let a provider find the call).
+pub const KEPT_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "date",
+    "server",
+    "via",
+    "retry-after",
+    "x-request-id",
+    "x-client-request-id",
+    "request-id",
+    "x-tt-logid",
+    "x-amzn-requestid",
+    "cf-ray",
+];
 
 impl ApiResponse {
     /// The first few hundred characters of the body, for error messages.
@@ -70,6 +90,16 @@ pub async fn send(
         .map_err(|e| transport_error(provider, &e))?;
     let status = response.status();
     let retry_after = retry_after(response.headers());
+    let headers = KEPT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = response.headers().get(*name)?;
+            Some((
+                (*name).to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ))
+        })
+        .collect();
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
@@ -87,6 +117,7 @@ pub async fn send(
         status,
         retry_after,
         body: body.into(),
+        headers,
     })
 }
 
