@@ -750,7 +750,15 @@ async fn live(
     checks
 }
 
-async fn probe(entry: &registry::Entry, backend: crate::providers::ProviderConfig) -> LiveCheck {
+/// A live check's time limit per call. Its retry budget is twice that, so a host
+/// that does not answer is reported in seconds, not after a read's full budget.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+async fn probe(
+    entry: &registry::Entry,
+    mut backend: crate::providers::ProviderConfig,
+) -> LiveCheck {
+    backend.api_timeout = backend.api_timeout.min(PROBE_TIMEOUT);
     let answers_dir = backend.answers_dir.clone().unwrap_or_default();
     let before = answers::list(&answers_dir);
     let probe = if entry.capabilities.balance == BalanceSource::Endpoint {
