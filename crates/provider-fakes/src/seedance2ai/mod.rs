@@ -1002,8 +1002,11 @@ fn task_json(state: &State<Seedance2ai>, task: &Task<TaskData>) -> Value {
     match task.phase {
         Phase::Succeeded => data["output"] = task_output(state, task),
         Phase::Failed => {
-            data["error"] =
-                (state.api.failure_error.clone()).unwrap_or_else(|| failure_error(&task.outcome));
+            data["error"] = state
+                .api
+                .failure_error
+                .clone()
+                .unwrap_or_else(|| failure_error(&task.outcome));
         }
         _ => {}
     }
