@@ -99,9 +99,20 @@ fn audio_alone_is_each_providers_call_and_only_seed2_takes_it() {
     let request = submit(&p).expect("validation leaves it to the provider");
     for entry in crate::providers::registry::entries() {
         let checked = entry.capabilities.check(entry.id, &request);
+        let summary = entry.capabilities.summary(entry.id);
         if entry.id.as_str() == "seed2" {
             assert!(checked.is_ok(), "its README sends audio alone: {checked:?}");
+            assert!(
+                summary.contains("3 audio (audio may go alone)"),
+                "{summary}"
+            );
             continue;
+        }
+        if entry.capabilities.max_audios > 0 {
+            assert!(
+                summary.contains("audio (audio only beside an image or video)"),
+                "{summary}"
+            );
         }
         let err = checked.expect_err(entry.id.as_str());
         assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported, "{err}");
@@ -374,4 +385,25 @@ fn the_image_models_take_their_own_ratios_channel_and_format() {
     let mut p = params("x");
     p.output_format = Some("png".into());
     assert_eq!(field_of(&p), "output_format");
+    // A backend with the model but not the option refuses the option, for
+    // images as for video.
+    let seedance2ai = crate::providers::registry::find("seedance2ai").unwrap();
+    let without_options = crate::providers::Capabilities {
+        options: &[],
+        ..seedance2ai.capabilities.clone()
+    };
+    let err = without_options.check(seedance2ai.id, &economy).unwrap_err();
+    assert!(err.to_string().contains("`channel`"), "{err}");
+    assert!(
+        seedance2ai
+            .capabilities
+            .check(seedance2ai.id, &economy)
+            .is_ok()
+    );
+    assert!(
+        seedance2ai
+            .capabilities
+            .check(seedance2ai.id, &jpeg)
+            .is_ok()
+    );
 }
