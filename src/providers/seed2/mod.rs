@@ -186,21 +186,6 @@ impl Dialect for Envelopes {
     }
 }
 
-/// A refused create made nothing; the message says so, so nobody looks for a task.
-fn nothing_created(error: ProviderError) -> ProviderError {
-    match error {
-        ProviderError::InvalidRequest { provider, message } => ProviderError::InvalidRequest {
-            provider,
-            message: format!("{message}; nothing was created"),
-        },
-        ProviderError::ContentRejected { provider, message } => ProviderError::ContentRejected {
-            provider,
-            message: format!("{message}; nothing was created"),
-        },
-        other => other,
-    }
-}
-
 fn status(word: &str) -> TaskStatus {
     match word {
         "pending" | "queued" => TaskStatus::Queued,
@@ -252,8 +237,7 @@ impl Provider for Seed2 {
         let created: wire::Created = self
             .api
             .send(ApiRequest::write(Method::POST, call.url, "create").json(&call.body))
-            .await
-            .map_err(nothing_created)?;
+            .await?;
         if let Some(left) = created.balance {
             self.last_balance.record(left);
         }

@@ -302,21 +302,6 @@ fn refusal(envelope: &wire::ErrorEnvelope, number: Option<u16>, response: &ApiRe
     }
 }
 
-/// A refused create made nothing; the message says so, so nobody looks for a task.
-fn nothing_created(error: ProviderError) -> ProviderError {
-    match error {
-        ProviderError::InvalidRequest { provider, message } => ProviderError::InvalidRequest {
-            provider,
-            message: format!("{message}; nothing was created"),
-        },
-        ProviderError::ContentRejected { provider, message } => ProviderError::ContentRejected {
-            provider,
-            message: format!("{message}; nothing was created"),
-        },
-        other => other,
-    }
-}
-
 /// The prompt as it will be sent, if the endpoint takes its length; `rewritten`
 /// says references were put into words (they count as sent).
 fn sent_prompt(prompt: String, max: usize, rewritten: bool) -> Result<String, ProviderError> {
@@ -565,8 +550,7 @@ impl Provider for Seedance2ai {
                     .json(&call.body)
                     .idempotency_key(key.as_str()),
             )
-            .await
-            .map_err(nothing_created)?;
+            .await?;
         if let Some(left) = created.remaining_credits {
             self.last_balance.record(left);
         }
