@@ -69,6 +69,7 @@ static CAPABILITIES: Capabilities = Capabilities {
     max_images: 9,
     max_videos: 3,
     max_audios: 3,
+    audio_only_reference: false,
     // Undocumented whether data: URLs work; refusing is the cheap mistake.
     media: MediaRules {
         data_urls: false,
