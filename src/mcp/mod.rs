@@ -10,6 +10,7 @@ pub mod prompts;
 pub mod roots;
 pub mod schema;
 pub mod transport;
+pub mod xskill_compat;
 
 use std::time::Duration;
 
@@ -36,7 +37,6 @@ use rmcp::{
 };
 
 use crate::{
-    request::SubmitTaskParams,
     service::{
         BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
         ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
@@ -116,7 +116,8 @@ impl SeedanceServer {
     #[tool(
         description = "Start one paid Seedance 2.0 video (or Seedream image). Checked first: errors name \
                        the field and cost nothing; dry_run: true shows the cost. Returns task_id at once; \
-                       then get_task with wait_seconds 45. Never call again to check a task: that pays twice.",
+                       then get_task with wait_seconds 45. Never call again to check a task: that pays twice. \
+                       Also takes xskill's {model_id, parameters} form.",
         annotations(
             title = "Submit generation task",
             read_only_hint = false,
@@ -127,7 +128,7 @@ impl SeedanceServer {
     )]
     async fn submit_task(
         &self,
-        Parameters(args): Parameters<Args<SubmitTaskParams>>,
+        Parameters(args): Parameters<xskill_compat::SubmitArgs>,
         context: RequestContext<RoleServer>,
     ) -> Result<Json<SubmitTaskOutput>, ToolError> {
         let params = args.parsed()?;

@@ -247,6 +247,11 @@ impl Service {
             None => Vec::new(),
         };
         let poll_after = (!snapshot.status.is_terminal()).then(|| self.poll_after_seconds());
+        let result = if snapshot.status == TaskStatus::Succeeded {
+            ResultBlock::of(&snapshot.result_urls)
+        } else {
+            None
+        };
         GetTaskOutput {
             next_step: next_step(
                 &snapshot,
@@ -271,6 +276,7 @@ impl Service {
             resource_uris,
             seed: snapshot.seed,
             poll_after_seconds: poll_after,
+            result,
         }
     }
 
