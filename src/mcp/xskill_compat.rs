@@ -1,9 +1,12 @@
 //! The other form of `submit_task` arguments: `{model_id, parameters}` in the
 //! words of the xskill MCP and its Seedance skill, which many agents already
-//! have installed. It is translated into the one typed [`SubmitTaskParams`] and
-//! validated exactly like our own form, so every provider (the simulator too)
-//! takes it; a refusal names the field as the caller wrote it
-//! (`parameters.filePaths[0]`, `parameters.duration`).
+//! have installed (or `{model, params}`, the API guide's request body, which
+//! agents copy from it). It is translated into the one typed
+//! [`SubmitTaskParams`] and validated exactly like our own form, so every
+//! provider (the simulator too) takes it; a refusal found before the service
+//! runs names the field as the caller wrote it (`parameters.filePaths[0]`,
+//! `params.duration`). Later refusals (a local file's content, what a provider
+//! lacks) use our field names.
 //!
 //! The schema clients see stays ours alone (one sentence of the tool's
 //! description mentions this form), so the form costs no schema bytes.
@@ -53,11 +56,17 @@ impl SubmitArgs {
 impl<'de> Deserialize<'de> for SubmitArgs {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
-        let theirs = value
-            .as_object()
-            .is_some_and(|o| o.contains_key("model_id") || o.contains_key("parameters"));
-        if theirs {
-            return Ok(Self(translate(value)));
+        let theirs = value.as_object().and_then(|o| {
+            if o.contains_key("params") {
+                Some("params")
+            } else if o.contains_key("model_id") || o.contains_key("parameters") {
+                Some("parameters")
+            } else {
+                None
+            }
+        });
+        if let Some(parameters) = theirs {
+            return Ok(Self(translate(value, parameters)));
         }
         let ours = match serde_json::from_value::<Args<SubmitTaskParams>>(value) {
             Ok(Args::Valid(params)) => Ok(params),
@@ -84,11 +93,14 @@ impl JsonSchema for SubmitArgs {
     }
 }
 
-/// The skill's form. Our own control switches may sit beside it.
+/// The skill's form (or the API body's names). Our own control switches may sit
+/// beside it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Form {
+    #[serde(alias = "model")]
     model_id: String,
+    #[serde(alias = "params")]
     parameters: Parameters,
     #[serde(default)]
     dry_run: Option<bool>,
@@ -153,8 +165,18 @@ impl Parameters {
 type Checked<T> = Result<T, ValidationError>;
 
 /// The skill's form as our typed arguments, validated, every refusal in the
-/// caller's terms.
-fn translate(value: Value) -> Checked<SubmitTaskParams> {
+/// caller's terms; `parameters` is what the caller called the parameters.
+fn translate(value: Value, parameters: &str) -> Checked<SubmitTaskParams> {
+    translate_form(value).map_err(|e| ValidationError {
+        field: match e.field.strip_prefix("parameters") {
+            Some(rest) => format!("{parameters}{rest}"),
+            None => e.field,
+        },
+        ..e
+    })
+}
+
+fn translate_form(value: Value) -> Checked<SubmitTaskParams> {
     let form: Form = serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { "arguments".to_owned() } else { path };
@@ -376,6 +398,19 @@ mod tests {
         assert_eq!(model.field, "model_id");
         let edit = refused(json!({"model_id": SEEDREAM_EDIT, "parameters": {"prompt": "p"}}));
         assert_eq!(edit.field, "parameters.image_urls", "{edit}");
+    }
+
+    #[test]
+    fn the_api_bodys_names_are_taken_and_refusals_keep_them() {
+        let args: SubmitArgs = serde_json::from_value(json!({
+            "model": SEEDANCE, "params": {"prompt": "p", "image_files": ["https://x/a.png"]}
+        }))
+        .unwrap();
+        assert_eq!(args.0.unwrap().image_files, ["https://x/a.png"]);
+        let error = refused(json!({"model": SEEDANCE, "params": {"prompt": "p", "duration": 3}}));
+        assert_eq!(error.field, "params.duration", "{error}");
+        let error = refused(json!({"model": SEEDANCE, "params": {"prompt": "p", "fps": 3}}));
+        assert_eq!(error.field, "params.fps", "{error}");
     }
 
     #[test]
