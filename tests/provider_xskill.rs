@@ -161,7 +161,10 @@ async fn a_status_read_the_envelope_refuses_is_reported_in_the_providers_words()
     let task_id = submitted.task_id.unwrap();
     proxy.inject(
         "tasks/query",
-        respond(200, &json!({"code": 1002, "msg": {"detail": "task id malformed"}})),
+        respond(
+            200,
+            &json!({"code": 1002, "msg": {"detail": "task id malformed"}}),
+        ),
     );
     let text = call_err(&client, "get_task", json!({"task_id": task_id})).await;
     assert!(text.starts_with("invalid_request: "), "{text}");
@@ -202,8 +205,7 @@ async fn odd_or_missing_optional_fields_never_sink_an_answer() {
     );
     let pending: GetTaskOutput = call_ok(&client, "get_task", json!({"task_id": task_id})).await;
     assert_eq!(pending.status, TaskStatus::Queued);
-    let processing: GetTaskOutput =
-        call_ok(&client, "get_task", json!({"task_id": task_id})).await;
+    let processing: GetTaskOutput = call_ok(&client, "get_task", json!({"task_id": task_id})).await;
     assert_eq!(processing.status, TaskStatus::Running);
     // completed, the URL in its documented place, every optional member odd or gone
     proxy.inject(

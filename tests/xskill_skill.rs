@@ -245,7 +245,11 @@ async fn every_seed_example_reaches_the_xskill_fake_as_the_seed_wrote_it() {
             panic!("{name}: parameters are an object")
         };
         for (key, value) in set {
-            assert_eq!(&created.params[key], value, "{name}: {key} in {}", created.params);
+            assert_eq!(
+                &created.params[key], value,
+                "{name}: {key} in {}",
+                created.params
+            );
         }
     }
     assert_eq!(fake.created_tasks().len(), EXAMPLES.len());

@@ -36,13 +36,11 @@ use rmcp::{
     tool, tool_handler, tool_router,
 };
 
-use crate::{
-    service::{
-        BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
-        ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
-        ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
-        media::{self, LocalScope},
-    },
+use crate::service::{
+    BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
+    ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
+    ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
+    media::{self, LocalScope},
 };
 
 /// The MCP server: one [`Service`] plus the tool router and instructions built once.

@@ -179,7 +179,11 @@ fn translate(value: Value, parameters: &str) -> Checked<SubmitTaskParams> {
 fn translate_form(value: Value) -> Checked<SubmitTaskParams> {
     let form: Form = serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
-        let field = if path == "." { "arguments".to_owned() } else { path };
+        let field = if path == "." {
+            "arguments".to_owned()
+        } else {
+            path
+        };
         ValidationError {
             fix: format!(
                 "send {{\"model_id\": \"{SEEDANCE}\", \"parameters\": {{\"prompt\": ...}}}} with \
@@ -229,7 +233,11 @@ fn translate_form(value: Value) -> Checked<SubmitTaskParams> {
 
 /// Refuses a parameter the model does not take.
 fn only(parameters: &Parameters, model: &str, allowed: &[&str]) -> Checked<()> {
-    match parameters.given().into_iter().find(|p| !allowed.contains(p)) {
+    match parameters
+        .given()
+        .into_iter()
+        .find(|p| !allowed.contains(p))
+    {
         Some(name) => Err(ValidationError::new(
             format!("parameters.{name}"),
             format!("{model} takes no `{name}`"),
@@ -347,7 +355,10 @@ mod tests {
     use super::*;
 
     fn refused(value: Value) -> ValidationError {
-        match serde_json::from_value::<SubmitArgs>(value.clone()).unwrap().0 {
+        match serde_json::from_value::<SubmitArgs>(value.clone())
+            .unwrap()
+            .0
+        {
             Ok(params) => panic!("{value} was taken as {params:?}"),
             Err(error) => error,
         }
@@ -364,34 +375,71 @@ mod tests {
         .unwrap();
         let params = args.0.unwrap();
         assert_eq!(params.mode.as_deref(), Some("first_last_frames"));
-        assert_eq!(params.first_frame.as_deref(), Some("https://a.example/1.png"));
-        assert_eq!(params.last_frame.as_deref(), Some("https://a.example/2.png"));
+        assert_eq!(
+            params.first_frame.as_deref(),
+            Some("https://a.example/1.png")
+        );
+        assert_eq!(
+            params.last_frame.as_deref(),
+            Some("https://a.example/2.png")
+        );
         assert_eq!(params.model.as_deref(), Some("seedance-2.0"));
         let cases = [
-            (json!({"prompt": "p", "duration": 20}), "parameters.duration"),
-            (json!({"prompt": "p", "duration": "5"}), "parameters.duration"),
-            (json!({"prompt": "p", "functionMode": "first_last_frames",
-                    "filePaths": ["ftp://x/a.png"]}), "parameters.filePaths[0]"),
-            (json!({"prompt": "p", "functionMode": "first_last_frames",
+            (
+                json!({"prompt": "p", "duration": 20}),
+                "parameters.duration",
+            ),
+            (
+                json!({"prompt": "p", "duration": "5"}),
+                "parameters.duration",
+            ),
+            (
+                json!({"prompt": "p", "functionMode": "first_last_frames",
+                    "filePaths": ["ftp://x/a.png"]}),
+                "parameters.filePaths[0]",
+            ),
+            (
+                json!({"prompt": "p", "functionMode": "first_last_frames",
                     "filePaths": ["https://x/a.png", "https://x/b.png", "https://x/c.png"]}),
-             "parameters.filePaths"),
-            (json!({"prompt": "p", "filePaths": ["https://x/a.png"]}), "parameters.filePaths"),
-            (json!({"prompt": "p", "functionMode": "first_last_frames",
-                    "image_files": ["https://x/a.png"]}), "parameters.image_files"),
-            (json!({"prompt": "p", "image_files": ["https://x/a.png", 7]}),
-             "parameters.image_files[1]"),
-            (json!({"prompt": "@image_file_2 p", "image_files": ["https://x/a.png"]}),
-             "parameters.prompt"),
-            (json!({"prompt": "p", "functionMode": "magic"}), "parameters.functionMode"),
-            (json!({"prompt": "p", "model": "seedance_3"}), "parameters.model"),
-            (json!({"prompt": "p", "image_size": "square_hd"}), "parameters.image_size"),
+                "parameters.filePaths",
+            ),
+            (
+                json!({"prompt": "p", "filePaths": ["https://x/a.png"]}),
+                "parameters.filePaths",
+            ),
+            (
+                json!({"prompt": "p", "functionMode": "first_last_frames",
+                    "image_files": ["https://x/a.png"]}),
+                "parameters.image_files",
+            ),
+            (
+                json!({"prompt": "p", "image_files": ["https://x/a.png", 7]}),
+                "parameters.image_files[1]",
+            ),
+            (
+                json!({"prompt": "@image_file_2 p", "image_files": ["https://x/a.png"]}),
+                "parameters.prompt",
+            ),
+            (
+                json!({"prompt": "p", "functionMode": "magic"}),
+                "parameters.functionMode",
+            ),
+            (
+                json!({"prompt": "p", "model": "seedance_3"}),
+                "parameters.model",
+            ),
+            (
+                json!({"prompt": "p", "image_size": "square_hd"}),
+                "parameters.image_size",
+            ),
             (json!({"prompt": "p", "ratio": "2:1"}), "parameters.ratio"),
         ];
         for (parameters, field) in cases {
             let error = refused(json!({"model_id": SEEDANCE, "parameters": parameters}));
             assert_eq!(error.field, field, "{parameters}: {error}");
         }
-        let unknown = refused(json!({"model_id": SEEDANCE, "parameters": {"prompt": "p", "fps": 3}}));
+        let unknown =
+            refused(json!({"model_id": SEEDANCE, "parameters": {"prompt": "p", "fps": 3}}));
         assert_eq!(unknown.field, "parameters.fps", "{unknown}");
         assert!(unknown.problem.contains("fps"), "{unknown}");
         let model = refused(json!({"model_id": "st-ai/other", "parameters": {"prompt": "p"}}));

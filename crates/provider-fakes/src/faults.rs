@@ -307,7 +307,8 @@ mod tests {
 
     #[test]
     fn a_patch_merges_objects_removes_on_null_and_replaces_the_rest() {
-        let mut answer = json!({"code": 200, "data": {"status": "pending", "price": 10, "tags": [1]}});
+        let mut answer =
+            json!({"code": 200, "data": {"status": "pending", "price": 10, "tags": [1]}});
         merge_patch(
             &mut answer,
             &json!({"message": null, "data": {"price": null, "tags": {"a": 1}, "extra": "x"}}),

@@ -503,7 +503,9 @@ mod tests {
 
     #[test]
     fn an_embedded_error_code_decides_the_failure_kind() {
-        let face = failure(Some(&wire::Said::Text("生成失败，错误码: 4011，检测到人脸".into())));
+        let face = failure(Some(&wire::Said::Text(
+            "生成失败，错误码: 4011，检测到人脸".into(),
+        )));
         assert_eq!(
             (face.kind, face.code.as_deref()),
             (FailureKind::FaceDetected, Some("4011"))
@@ -544,20 +546,90 @@ mod tests {
     fn an_envelope_that_says_it_failed_is_a_refusal_in_its_own_words_whatever_its_shape() {
         use crate::{error::ErrorKind as K, providers::api::read_answer};
         let cases: &[(u16, &str, K, &[&str])] = &[
-            (200, r#"{"code":1001,"message":"参数错误"}"#, K::InvalidRequest, &["参数错误", "code 1001"]),
-            (200, r#"{"code":1001,"msg":"bad ratio","data":null}"#, K::InvalidRequest, &["bad ratio"]),
-            (200, r#"{"code":"E_PARAM","error":"bad prompt"}"#, K::InvalidRequest, &["bad prompt", "E_PARAM"]),
-            (200, r#"{"code":1001,"message":{"detail":"nested words"}}"#, K::InvalidRequest, &["nested words"]),
-            (200, r#"{"code":1001,"message":7}"#, K::InvalidRequest, &["7"]),
-            (200, r#"{"code":1001,"message":"","msg":["one",{"msg":"two"}]}"#, K::InvalidRequest, &["one; two"]),
-            (200, r#"{"success":false,"error":{"code":"NO_KEY","message":"key expired"}}"#, K::InvalidRequest, &["key expired", "NO_KEY"]),
-            (200, r#"{"error":"quota gone"}"#, K::InvalidRequest, &["quota gone"]),
-            (200, r#"{"code":1001}"#, K::InvalidRequest, &["no reason given", "1001"]),
-            (200, r#"{"code":"4011","message":"face"}"#, K::ContentRejected, &["face"]),
-            (200, r#"{"code":"402","message":"余额不足"}"#, K::InsufficientBalance, &["余额不足"]),
-            (422, r#"{"detail":[{"loc":["body","prompt"],"msg":"field required"}]}"#, K::InvalidRequest, &["field required"]),
-            (400, r#"{"code":400,"message":null,"detail":{"error":"too long"}}"#, K::InvalidRequest, &["too long"]),
-            (401, r#"{"code":401,"message":{"text":"?"},"error":12}"#, K::Unauthenticated, &["12"]),
+            (
+                200,
+                r#"{"code":1001,"message":"参数错误"}"#,
+                K::InvalidRequest,
+                &["参数错误", "code 1001"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"msg":"bad ratio","data":null}"#,
+                K::InvalidRequest,
+                &["bad ratio"],
+            ),
+            (
+                200,
+                r#"{"code":"E_PARAM","error":"bad prompt"}"#,
+                K::InvalidRequest,
+                &["bad prompt", "E_PARAM"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"message":{"detail":"nested words"}}"#,
+                K::InvalidRequest,
+                &["nested words"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"message":7}"#,
+                K::InvalidRequest,
+                &["7"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"message":"","msg":["one",{"msg":"two"}]}"#,
+                K::InvalidRequest,
+                &["one; two"],
+            ),
+            (
+                200,
+                r#"{"success":false,"error":{"code":"NO_KEY","message":"key expired"}}"#,
+                K::InvalidRequest,
+                &["key expired", "NO_KEY"],
+            ),
+            (
+                200,
+                r#"{"error":"quota gone"}"#,
+                K::InvalidRequest,
+                &["quota gone"],
+            ),
+            (
+                200,
+                r#"{"code":1001}"#,
+                K::InvalidRequest,
+                &["no reason given", "1001"],
+            ),
+            (
+                200,
+                r#"{"code":"4011","message":"face"}"#,
+                K::ContentRejected,
+                &["face"],
+            ),
+            (
+                200,
+                r#"{"code":"402","message":"余额不足"}"#,
+                K::InsufficientBalance,
+                &["余额不足"],
+            ),
+            (
+                422,
+                r#"{"detail":[{"loc":["body","prompt"],"msg":"field required"}]}"#,
+                K::InvalidRequest,
+                &["field required"],
+            ),
+            (
+                400,
+                r#"{"code":400,"message":null,"detail":{"error":"too long"}}"#,
+                K::InvalidRequest,
+                &["too long"],
+            ),
+            (
+                401,
+                r#"{"code":401,"message":{"text":"?"},"error":12}"#,
+                K::Unauthenticated,
+                &["12"],
+            ),
         ];
         for (status, body, kind, words) in cases {
             let error = read_answer(&Envelopes, *status, None, body).unwrap_err();
@@ -573,7 +645,8 @@ mod tests {
     #[test]
     fn odd_or_missing_optional_fields_never_sink_an_answer() {
         let created: wire::CreateData =
-            serde_json::from_str(r#"{"task_id":42,"status":7,"price":{},"balance":"12.5"}"#).unwrap();
+            serde_json::from_str(r#"{"task_id":42,"status":7,"price":{},"balance":"12.5"}"#)
+                .unwrap();
         assert_eq!(created.task_id, "42");
         assert_eq!(created.balance, Some(12.5));
         assert!(created.price.is_none() && created.status.get().is_none());
@@ -583,7 +656,12 @@ mod tests {
                 "progress":{"stage":3,"message":["y"]},"price":[1]}"#,
         )
         .unwrap();
-        let urls = query.result.into_inner().and_then(|r| r.output.into_inner()).unwrap().urls();
+        let urls = query
+            .result
+            .into_inner()
+            .and_then(|r| r.output.into_inner())
+            .unwrap()
+            .urls();
         assert_eq!(urls, ["https://c/v.mp4"]);
         assert!(query.output.get().is_none() && query.price.is_none());
         assert_eq!(failure(query.error.as_ref()).message, "x");

@@ -109,10 +109,12 @@ impl Envelope {
 
     /// The provider's own error code: the envelope's, else one inside `error` or `detail`.
     pub fn code_text(&self) -> Option<String> {
-        self.code
-            .get()
-            .and_then(Code::text)
-            .or_else(|| [&self.error, &self.detail].into_iter().flatten().find_map(Said::code))
+        self.code.get().and_then(Code::text).or_else(|| {
+            [&self.error, &self.detail]
+                .into_iter()
+                .flatten()
+                .find_map(Said::code)
+        })
     }
 }
 
@@ -420,11 +422,13 @@ enum NumberOrText {
 
 /// A number, or a string holding one; any other value counts as absent.
 fn lenient_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(match Lenient::<NumberOrText>::deserialize(d)?.into_inner() {
-        Some(NumberOrText::Number(n)) => Some(n),
-        Some(NumberOrText::Text(t)) => t.trim().parse().ok(),
-        None => None,
-    })
+    Ok(
+        match Lenient::<NumberOrText>::deserialize(d)?.into_inner() {
+            Some(NumberOrText::Number(n)) => Some(n),
+            Some(NumberOrText::Text(t)) => t.trim().parse().ok(),
+            None => None,
+        },
+    )
 }
 
 /// An id sent as a string or as a number.
