@@ -148,6 +148,39 @@ impl ProviderError {
         }
     }
 
+    /// This failure, as the outcome of a wait that read no status at all: the
+    /// same kind, its message saying how long it went on and that the task is safe.
+    pub fn while_waiting(self, waited: std::time::Duration, task_id: &str) -> Self {
+        let note = |message: String| {
+            format!(
+                "no status of task {task_id} could be read in {} s of waiting (the task itself is not \
+                 affected): {message}",
+                waited.as_secs()
+            )
+        };
+        match self {
+            Self::Upstream {
+                provider,
+                status,
+                message,
+            } => Self::Upstream {
+                provider,
+                status,
+                message: note(message),
+            },
+            Self::RateLimited {
+                provider,
+                retry_after,
+                message,
+            } => Self::RateLimited {
+                provider,
+                retry_after,
+                message: note(message),
+            },
+            other => other,
+        }
+    }
+
     /// What the agent should do next, in one or two sentences.
     pub fn next_step(&self) -> String {
         match self {
@@ -162,7 +195,7 @@ impl ProviderError {
                     .to_owned()
             }
             Self::RateLimited { retry_after, .. } => format!(
-                "Nothing was created. Wait {} s, then try once more.",
+                "Wait {} s, then try once more.",
                 retry_after.map_or(30, |d| d.as_secs().max(1))
             ),
             Self::NotFound { .. } => {
@@ -180,11 +213,9 @@ impl ProviderError {
             }
             // The message already carries the alternative.
             Self::Unsupported { .. } => String::new(),
+            // A create that got this says itself whether its task may exist.
             Self::Upstream { .. } => {
-                "The provider is having trouble. If this was submit_task, do NOT submit again blindly: \
-                 the task may exist; wait a minute, check the balance or the provider's task list. \
-                 Other calls can simply be retried in a minute."
-                    .to_owned()
+                "The provider is having trouble; try again in a minute.".to_owned()
             }
         }
     }

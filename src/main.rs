@@ -5,8 +5,13 @@ use std::{process::ExitCode, time::Duration};
 use anyhow::Context;
 use clap::Parser;
 use seedance_mcp::{
-    cli::{Cli, Command, OutputMode, SkillAction, human::Human, progress::StderrProgress},
-    config::{Config, http::HttpSettings},
+    cli::{
+        Cli, Command, OutputMode, SkillAction,
+        doctor::{self, DoctorArgs},
+        human::Human,
+        progress::StderrProgress,
+    },
+    config::{Config, Settings, http::HttpSettings},
     env_vars,
     error::ErrorKind,
     mcp,
@@ -66,6 +71,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Installing the skill needs no provider, journal or output folder.
     if let Some(Command::Skill { action }) = cli.command {
         return install_skill(action);
+    }
+    // The doctor reports settings that do not work instead of stopping at them.
+    if let Some(Command::Doctor(args)) = &cli.command {
+        return doctor(&cli.settings, cli.json, args).await;
     }
     let config = Config::from_settings(&cli.settings)?;
     let notice = config.simulation_notice();
@@ -147,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Cancel { task_id } => finish(mode, service.cancel_task(&task_id).await),
         Command::Skill { action } => install_skill(action),
+        Command::Doctor(args) => doctor(&cli.settings, cli.json, &args).await,
         Command::Upload { file, url } => {
             // A file is read like any local path: inside the current folder or
             // SEEDANCE_ALLOWED_DIRS, checked by content, uploaded once per content.
@@ -189,6 +199,12 @@ fn install_skill(action: SkillAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(exit::BAD_INPUT))
         }
     }
+}
+
+async fn doctor(settings: &Settings, json: bool, args: &DoctorArgs) -> anyhow::Result<ExitCode> {
+    let report = doctor::run(settings, args).await;
+    seedance_mcp::cli::print_result(&report, OutputMode::detect(json))?;
+    Ok(ExitCode::from(report.exit_code))
 }
 
 async fn wait_for(service: &Service, task_id: &str) -> Result<GetTaskOutput, ToolError> {

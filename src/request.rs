@@ -49,11 +49,11 @@ pub struct SubmitTaskParams {
     #[schemars(length(max = 3))]
     #[arg(long = "audio-file")]
     pub audio_files: Vec<String>,
-    /// Opening frame image, URL or path (`first_last_frames`).
+    /// Opening frame, URL or path (`first_last_frames`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub first_frame: Option<String>,
-    /// Closing frame image, URL or path (`first_last_frames`, with `first_frame`).
+    /// Closing frame, URL or path (`first_last_frames`, with `first_frame`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub last_frame: Option<String>,
@@ -113,8 +113,8 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[command(flatten)]
     pub ark: Option<ArkOptions>,
-    /// true: pay again for a request identical to one from the last 30 minutes
-    /// (otherwise refused as an accidental duplicate).
+    /// true: pay again for a request identical to one of the last 30 minutes
+    /// (else refused as a duplicate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub resubmit: Option<bool>,
@@ -123,7 +123,7 @@ pub struct SubmitTaskParams {
     #[schemars(with = "Option<Channel>")]
     #[arg(long)]
     pub channel: Option<String>,
-    /// true: validate and return the exact request, its cost and the balance;
+    /// true: validate and show the exact request, its cost and the balance;
     /// nothing is sent or paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]

@@ -12,7 +12,10 @@ use crate::{
         ModelChoice, ProviderOptions, Ratio, Resolution, ValidationError, VideoInputs,
         VideoRequest, VideoTier, one_of,
     },
-    providers::{ark::options::ArkSettings, seedance2ai::options::Channel},
+    providers::{
+        ark::{self, options::ArkSettings},
+        seedance2ai::options::Channel,
+    },
     request::SubmitTaskParams,
 };
 
@@ -115,7 +118,7 @@ fn video_request(
         ModelChoice::Known(KnownModel::SeedanceMini) => VideoTier::Mini,
         _ => VideoTier::Fast,
     };
-    let duration = duration(p.duration)?;
+    let (duration, auto_duration) = duration(p.duration, model, prompt)?;
     let ratio = ratio(p.ratio.as_deref())?;
     let resolution = resolution(p.resolution.as_deref(), false)?;
     if let Some(seed) = p.seed
@@ -128,13 +131,18 @@ fn video_request(
         ));
     }
     let mut options = ProviderOptions::default();
-    if let Some(ark) = p
+    let ark = p
         .ark
         .as_ref()
         .map(ArkSettings::from_options)
         .transpose()?
-        .flatten()
-    {
+        .flatten();
+    // Only Ark reads `-1`; its option group keeps every other backend from sending it.
+    let ark = match auto_duration {
+        true => Some(ArkSettings::with_auto_duration(ark)),
+        false => ark,
+    };
+    if let Some(ark) = ark {
         options.insert(ark);
     }
     if let Some(channel) = Channel::from_argument(p.channel.as_deref())? {
@@ -197,13 +205,27 @@ fn resolution(value: Option<&str>, image: bool) -> Checked<Option<Resolution>> {
     }
 }
 
-fn duration(value: Option<i64>) -> Checked<u8> {
+/// Seconds, and whether the model chooses them (`-1`). Ark's Seedance 1.x
+/// model ids have ranges of their own (2-12 s, 4-12 s or -1 on 1.5 pro), which
+/// Ark checks for each model before sending; every other model takes 4-15 s.
+fn duration(value: Option<i64>, model: &ModelChoice, prompt: &str) -> Checked<(u8, bool)> {
     use limits::{DEFAULT_DURATION, MAX_DURATION, MIN_DURATION};
+    let ark_checks = matches!(model, ModelChoice::Native(id) if ark::checks_duration(id));
     match value {
-        None => Ok(DEFAULT_DURATION),
-        Some(d) if (MIN_DURATION..=MAX_DURATION).contains(&d) => {
-            u8::try_from(d).map_err(|_| duration_error(d))
+        None => Ok((DEFAULT_DURATION, false)),
+        Some(-1) if ark_checks => {
+            if !crate::lint::timed_shots(prompt).is_empty() {
+                return Err(ValidationError::new(
+                    "duration",
+                    "-1 lets the model choose the length, which timed shots cannot follow",
+                    "give the length in seconds, or drop the timings (`0-3s: ...`) from the prompt",
+                ));
+            }
+            Ok((DEFAULT_DURATION, true))
         }
+        Some(d) if ark_checks || (MIN_DURATION..=MAX_DURATION).contains(&d) => u8::try_from(d)
+            .map(|d| (d, false))
+            .map_err(|_| duration_error(d)),
         Some(d) => Err(duration_error(d)),
     }
 }

@@ -31,10 +31,11 @@ use seedance_mcp::{
     journal::Journal,
     mcp::SeedanceServer,
     providers::{Capabilities, CreateCall, Download, Provider, SubmissionKey},
-    service::Service,
+    service::{ProgressSink, Service, WaitProgress, Waiting},
 };
 use serde_json::{Value, json};
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// What the row does after the faults are scripted.
 #[derive(Debug, Clone, Copy)]
@@ -416,18 +417,146 @@ async fn a_slow_provider_does_not_hold_a_waiting_call_past_its_wait() {
     assert!(err && text(&task).contains("no answer within"), "{task}");
 }
 
+/// Progress messages heard during a wait.
+#[derive(Default)]
+struct Heard(std::sync::Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl ProgressSink for Heard {
+    async fn report(&self, progress: &WaitProgress) {
+        self.0.lock().unwrap().push(progress.message());
+    }
+}
+
+/// Within a wait, failed status reads are no news: the wait goes on (saying the
+/// provider is having trouble) and returns the finished task. Reads outside a
+/// wait are not affected by this; their retries live in the API client.
+#[tokio::test(start_paused = true)]
+async fn a_waiting_get_task_rides_out_four_503s_and_returns_the_finished_task() {
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        sim_seconds: 30.0,
+        ..settings(out.path())
+    };
+    let (sim, submitter) = common::service(&settings);
+    let submitted = submitter
+        .submit(&serde_json::from_value(json!({"prompt": "a windy pier", "duration": 4})).unwrap())
+        .await
+        .unwrap();
+    let task_id = submitted.task_id.unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    // Checks of a typical-aged 20 s task come at 0, 4, 8, 13, 19, 24 s, ...
+    let flaky = Arc::new(SlowTasks::new(sim).typically(Duration::from_secs(20)));
+    flaky.fail_next(4);
+    let journal = Journal::open(&elsewhere.path().join(".journal")).unwrap();
+    let waiter = Service::new(flaky.clone(), elsewhere.path().to_owned(), journal);
+    let heard = Heard::default();
+    let never = CancellationToken::new();
+    let started = Instant::now();
+    let task = waiter
+        .get_task_waiting(
+            &task_id,
+            Waiting {
+                up_to: Duration::from_secs(50),
+                cancel: &never,
+                progress: Some(&heard),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(task.status.as_str(), "succeeded", "{task:?}");
+    assert!(task.provider_trouble.is_none(), "the last read went well");
+    assert!(
+        flaky.checks() >= 6,
+        "four failures, then answers: {}",
+        flaky.checks()
+    );
+    assert!(started.elapsed() <= Duration::from_secs(50));
+    let heard = heard.0.lock().unwrap();
+    assert!(
+        heard
+            .iter()
+            .any(|m| m.contains("having trouble") && m.contains("503")),
+        "{heard:?}"
+    );
+}
+
+/// A provider that keeps failing: the wait lasts its full time, then answers with
+/// the last status known (here, the journal's) and what went wrong, never a word
+/// about creating anything.
+#[tokio::test(start_paused = true)]
+async fn a_wait_on_a_failing_provider_answers_at_its_deadline_with_the_last_known_status() {
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        sim_seconds: 3000.0,
+        ..settings(out.path())
+    };
+    let (sim, submitter) = common::service(&settings);
+    let submitted = submitter
+        .submit(
+            &serde_json::from_value(json!({"prompt": "a quiet harbour", "duration": 4})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let task_id = submitted.task_id.unwrap();
+    let flaky = Arc::new(SlowTasks::new(sim).typically(Duration::from_secs(20)));
+    flaky.fail_next(1000);
+    // Same journal as the submitter: it knows the task is queued.
+    let client = connect(server_over(flaky.clone(), out.path())).await;
+    let started = Instant::now();
+    let (err, task) = call(
+        &client,
+        "get_task",
+        json!({"task_id": task_id, "wait_seconds": 40}),
+    )
+    .await;
+    let took = started.elapsed();
+    assert!(!err, "{task}");
+    assert!(
+        took >= Duration::from_secs(30) && took <= Duration::from_secs(45),
+        "{took:?}"
+    );
+    assert_eq!(task["status"], "queued");
+    let trouble = task["provider_trouble"].as_str().unwrap_or_default();
+    assert!(trouble.contains("503"), "{task}");
+    assert!(flaky.checks() >= 3, "kept asking: {}", flaky.checks());
+
+    // Knowing nothing of the task (another journal), it says so in a read's words.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let stranger = connect(server_over(flaky.clone(), elsewhere.path())).await;
+    let (err, answer) = call(
+        &stranger,
+        "get_task",
+        json!({"task_id": task_id, "wait_seconds": 20}),
+    )
+    .await;
+    let said = text(&answer);
+    assert!(err && said.starts_with("upstream_error"), "{said}");
+    assert!(
+        said.contains("could be read") && said.contains("not affected"),
+        "{said}"
+    );
+    assert!(
+        !said.to_lowercase().contains("created"),
+        "a read never speaks of creating: {said}"
+    );
+}
+
 /// An MCP server over `provider`, journalling in `dir`.
 fn server_over(provider: Arc<dyn Provider>, dir: &std::path::Path) -> SeedanceServer {
     let journal = Journal::open(&dir.join(".journal")).unwrap();
     SeedanceServer::new(Service::new(provider, dir.to_owned(), journal), None)
 }
 
-/// A provider whose status answers can be slowed down; it counts them.
+/// A provider whose status answers can be slowed down or fail with a 503; it
+/// counts them.
 #[derive(Debug)]
 struct SlowTasks {
     inner: Arc<dyn Provider>,
     delay: std::sync::Mutex<Duration>,
     checks: AtomicUsize,
+    failures_left: AtomicUsize,
+    typical: Duration,
 }
 
 impl SlowTasks {
@@ -436,7 +565,20 @@ impl SlowTasks {
             inner,
             delay: std::sync::Mutex::new(Duration::ZERO),
             checks: AtomicUsize::new(0),
+            failures_left: AtomicUsize::new(0),
+            typical: Duration::from_secs(90),
         }
+    }
+
+    /// Tasks of this provider usually take `typical` (the schedule follows it).
+    fn typically(mut self, typical: Duration) -> Self {
+        self.typical = typical;
+        self
+    }
+
+    /// The next `n` status reads answer 503.
+    fn fail_next(&self, n: usize) {
+        self.failures_left.store(n, Ordering::SeqCst);
     }
 
     fn delay_by(&self, delay: Duration) {
@@ -460,7 +602,7 @@ impl Provider for SlowTasks {
     fn typical_duration(&self, kind: OutputKind) -> Duration {
         // As slow as a real provider, so the schedule is a real provider's.
         let _ = kind;
-        Duration::from_secs(90)
+        self.typical
     }
     async fn submit(
         &self,
@@ -474,6 +616,17 @@ impl Provider for SlowTasks {
     }
     async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
         self.checks.fetch_add(1, Ordering::SeqCst);
+        let failing = self
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err(ProviderError::Upstream {
+                provider: self.id(),
+                status: Some(503),
+                message: "HTTP 503: service unavailable".into(),
+            });
+        }
         let delay = *self.delay.lock().unwrap();
         tokio::time::sleep(delay).await;
         self.inner.task(task).await

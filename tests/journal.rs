@@ -194,3 +194,107 @@ async fn after_a_restart_pending_ark_tasks_are_refreshed_with_one_list_request()
         listed.tasks
     );
 }
+
+/// Two identical `submit_task` calls issued in parallel by one client: one task,
+/// one charge, and the other call is told which task to follow.
+#[tokio::test]
+async fn identical_parallel_calls_in_one_session_create_one_task() {
+    for run in 0..10 {
+        let fake = FakeArk::start().await.unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let client = connect(server(&common::ark_settings(&fake, out.path()))).await;
+        let args = json!({"prompt": "a paper boat in the rain", "duration": 5});
+        let (a, b) = tokio::join!(
+            common::call(&client, "submit_task", args.clone()),
+            common::call(&client, "submit_task", args.clone()),
+        );
+        assert_eq!(fake.create_calls(), 1, "run {run}: {a:?} / {b:?}");
+        let (won, lost) = if a.0 { (b, a) } else { (a, b) };
+        assert!(
+            !won.0 && lost.0,
+            "run {run}: exactly one refused: {won:?} / {lost:?}"
+        );
+        let refusal = lost.1.to_string();
+        let task_id = won.1["task_id"].as_str().unwrap().to_owned();
+        assert!(
+            refusal.contains("duplicate_submission") && refusal.contains(&task_id),
+            "run {run}: the refusal names the task to follow: {refusal}"
+        );
+    }
+}
+
+/// Two server processes on one journal (two MCP clients open at once) receive
+/// the same request at the same moment: one create reaches the provider.
+#[tokio::test]
+async fn identical_submits_from_two_processes_on_one_journal_create_one_task() {
+    for run in 0..10 {
+        let fake = FakeArk::start().await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let spawn = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"))
+                .args([
+                    "--json",
+                    "submit",
+                    "--prompt",
+                    "a lighthouse at dusk",
+                    "--duration",
+                    "5",
+                ])
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("SEEDANCE_PROVIDER", "byteplus")
+                .env("ARK_API_KEY", fake.api_key())
+                .env("ARK_BASE_URL", fake.base_url())
+                .env("SEEDANCE_OUTPUT_DIR", dir.path().join("out"))
+                .env("SEEDANCE_DATA_DIR", dir.path().join("data"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (first, second) = (spawn(), spawn());
+        let (first, second) = tokio::task::spawn_blocking(move || {
+            (
+                first.wait_with_output().unwrap(),
+                second.wait_with_output().unwrap(),
+            )
+        })
+        .await
+        .unwrap();
+        let said = |o: &std::process::Output| {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
+        assert_eq!(
+            fake.create_calls(),
+            1,
+            "run {run}: {} / {}",
+            said(&first),
+            said(&second)
+        );
+        let successes = [&first, &second]
+            .iter()
+            .filter(|o| o.status.success())
+            .count();
+        assert_eq!(
+            successes,
+            1,
+            "run {run}: {} / {}",
+            said(&first),
+            said(&second)
+        );
+        let refused = if first.status.success() {
+            &second
+        } else {
+            &first
+        };
+        assert!(
+            said(refused).contains("duplicate_submission"),
+            "run {run}: {}",
+            said(refused)
+        );
+    }
+}

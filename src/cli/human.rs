@@ -201,6 +201,7 @@ mod tests {
             seed: None,
             usage_tokens: None,
             poll_after_seconds: None,
+            provider_trouble: None,
             result: None,
             next_step: "Give the user the files.".into(),
         };

@@ -5,6 +5,7 @@
 //! JSON document (the same structured output the MCP tools return), so scripts can
 //! pipe it to `jq`. Errors always go to stderr.
 
+pub mod doctor;
 pub mod human;
 pub mod progress;
 
@@ -90,6 +91,10 @@ pub enum Command {
         #[command(subcommand)]
         action: SkillAction,
     },
+    /// Check the setup: provider and key, folders, journal, allowed folders and the
+    /// MCP client configs on this machine; --live also calls each provider (free calls only).
+    #[command(after_help = doctor::EXIT_CODES)]
+    Doctor(doctor::DoctorArgs),
     /// Host an image with the provider and print its URL.
     Upload {
         /// A local image file.

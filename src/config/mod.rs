@@ -95,6 +95,32 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// What the backend `entry` is built from with these settings: its key and
+    /// base URL, the timeouts, and `<data_dir>/answers` for unreadable answers.
+    pub fn backend(&self, entry: &Entry, data_dir: &std::path::Path) -> ProviderConfig {
+        ProviderConfig {
+            api_key: self.providers.key(entry.id),
+            base_url: base_url(entry, &self.providers),
+            api_timeout: Duration::from_secs(self.api_timeout_secs),
+            // Checked by `Config::from_settings`; a value it would refuse is no
+            // reason to panic where doctor builds a backend without it.
+            simulated_task: Duration::try_from_secs_f64(self.sim_seconds).unwrap_or_default(),
+            answers_dir: Some(data_dir.join(crate::providers::answers::FOLDER)),
+        }
+    }
+
+    /// The output folder: as set, or the default.
+    pub fn output_dir(&self) -> PathBuf {
+        self.output_dir.clone().unwrap_or_else(default_output_dir)
+    }
+
+    /// The data folder (the journal's): as set, or the default.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+}
+
 /// Why this provider runs: reported on stderr and in the server instructions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Selection {
@@ -233,20 +259,13 @@ impl Config {
                 value: settings.sim_seconds,
             });
         }
+        let data_dir = settings.data_dir();
         Ok(Self {
             provider,
             selection,
-            backend: ProviderConfig {
-                api_key: keys.key(provider),
-                base_url: base_url(entry, keys),
-                api_timeout: Duration::from_secs(settings.api_timeout_secs),
-                simulated_task: Duration::from_secs_f64(settings.sim_seconds),
-            },
-            output_dir: settings
-                .output_dir
-                .clone()
-                .unwrap_or_else(default_output_dir),
-            data_dir: settings.data_dir.clone().unwrap_or_else(default_data_dir),
+            backend: settings.backend(entry, &data_dir),
+            output_dir: settings.output_dir(),
+            data_dir,
             allowed_dirs: settings.allowed_dirs.clone().filter(|d| !d.is_empty()),
             spend: SpendLimits {
                 per_task: spend_limit(settings.max_cost_per_task, env::SEEDANCE_MAX_COST_PER_TASK)?,

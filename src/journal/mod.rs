@@ -167,12 +167,27 @@ pub enum JournalError {
     },
 }
 
+/// What claiming a request found.
+#[derive(Debug)]
+pub enum Claim {
+    /// The request is ours: its row, by local id, is written.
+    Claimed(i64),
+    /// A live submission of the same request came first.
+    Duplicate(Box<Entry>),
+}
+
 /// The journal handle; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Journal {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
 }
+
+/// The journal's file name inside the data folder.
+pub const FILE_NAME: &str = "journal.sqlite3";
+/// The schema version this build writes (`PRAGMA user_version`); a file at a
+/// lower one is upgraded on open, a higher one is refused.
+pub const SCHEMA_VERSION: u32 = schema::VERSION;
 
 const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
@@ -185,12 +200,14 @@ impl Journal {
             path: dir.to_owned(),
             source,
         })?;
-        let path = dir.join("journal.sqlite3");
+        let path = dir.join(FILE_NAME);
         let mut conn = Connection::open(&path)?;
+        // First, so that another process opening the file at the same moment is
+        // waited for, not reported as "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL + FULL: a committed row survives a crash or power loss.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         schema::migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
@@ -217,12 +234,36 @@ impl Journal {
         .map_err(|e| JournalError::Worker(e.to_string()))?
     }
 
-    /// Records a submission about to be sent; returns its local id. Durable on return.
-    pub async fn begin(&self, new: NewSubmission) -> Result<i64, JournalError> {
+    /// Records a submission about to be sent without looking for duplicates;
+    /// returns its local id.
+    #[cfg(test)]
+    pub(crate) async fn begin(&self, new: NewSubmission) -> Result<i64, JournalError> {
+        match self.claim(new, None).await? {
+            Claim::Claimed(local_id) => Ok(local_id),
+            Claim::Duplicate(earlier) => Ok(earlier.local_id),
+        }
+    }
+
+    /// Records a submission about to be sent, unless a live submission of the same
+    /// request (same provider and fingerprint) was made since `duplicates_since`
+    /// (`None`: do not look). The look and the write are one immediate transaction,
+    /// which takes SQLite's write lock first: identical submissions racing in one
+    /// process or in several processes on one file claim the request exactly once.
+    pub async fn claim(
+        &self,
+        new: NewSubmission,
+        duplicates_since: Option<i64>,
+    ) -> Result<Claim, JournalError> {
         let now = crate::clock::now_rfc3339();
         let unix = unix_now();
         self.run(move |c| {
-            c.execute(
+            let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
+            if let Some(since) = duplicates_since
+                && let Some(earlier) = live_duplicate(&tx, new.provider, &new.fingerprint, since)?
+            {
+                return Ok(Claim::Duplicate(Box::new(earlier)));
+            }
+            tx.execute(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
                  output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sending', ?9, ?10, ?10, ?11)",
@@ -231,7 +272,9 @@ impl Journal {
                     new.model, kind_word(new.facts.kind), new.facts.reference_video, unix, now, new.estimate
                 ],
             )?;
-            Ok(c.last_insert_rowid())
+            let local_id = tx.last_insert_rowid();
+            tx.commit()?;
+            Ok(Claim::Claimed(local_id))
         })
         .await
     }
@@ -341,20 +384,8 @@ impl Journal {
         fingerprint: String,
         since_unix: i64,
     ) -> Result<Option<Entry>, JournalError> {
-        self.run(move |c| {
-            c.query_row(
-                &format!(
-                    "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND fingerprint = ?2 AND created_unix >= ?3 \
-                     AND submit_state IN ('sending', 'created', 'outcome_unknown') \
-                     AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
-                     ORDER BY local_id DESC LIMIT 1"
-                ),
-                params![provider.as_str(), fingerprint, since_unix],
-                entry,
-            )
-            .optional()
-        })
-        .await
+        self.run(move |c| live_duplicate(c, provider, &fingerprint, since_unix))
+            .await
     }
 
     /// Rows that need attention after a restart: creates without an answer, and
@@ -477,6 +508,26 @@ fn unreadable(row: &rusqlite::Row<'_>, column: &str, why: String) -> rusqlite::E
         rusqlite::types::Type::Text,
         format!("column {column}: {why}").into(),
     )
+}
+
+/// The newest live submission (not refused, not finished badly) of a request.
+fn live_duplicate(
+    c: &Connection,
+    provider: ProviderId,
+    fingerprint: &str,
+    since_unix: i64,
+) -> rusqlite::Result<Option<Entry>> {
+    c.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND fingerprint = ?2 AND created_unix >= ?3 \
+             AND submit_state IN ('sending', 'created', 'outcome_unknown') \
+             AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
+             ORDER BY local_id DESC LIMIT 1"
+        ),
+        params![provider.as_str(), fingerprint, since_unix],
+        entry,
+    )
+    .optional()
 }
 
 fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {

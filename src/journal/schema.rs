@@ -3,7 +3,7 @@
 //! runs in its own transaction, so a crash mid-way leaves a file at a version it
 //! can resume from. A file newer than this build is refused rather than guessed at.
 
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use super::JournalError;
 
@@ -14,24 +14,28 @@ type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 const STEPS: &[Step] = &[tables, estimates, task_facts];
 
 /// The version this build writes.
-pub(super) const VERSION: u32 = STEPS.len() as u32;
+pub(crate) const VERSION: u32 = STEPS.len() as u32;
 
-/// Brings the file to [`VERSION`].
+/// Brings the file to [`VERSION`]. Each step reads the version inside its own
+/// immediate transaction (which holds the write lock), so two processes opening a
+/// new file at once take turns instead of both adding the same column.
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
-    let found: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > VERSION {
-        return Err(JournalError::Newer {
-            found,
-            known: VERSION,
-        });
-    }
-    for (done, step) in STEPS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: u32 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        if found > VERSION {
+            return Err(JournalError::Newer {
+                found,
+                known: VERSION,
+            });
+        }
+        let Some(step) = STEPS.get(found as usize) else {
+            return Ok(());
+        };
         step(&tx)?;
-        tx.pragma_update(None, "user_version", done as u32 + 1)?;
+        tx.pragma_update(None, "user_version", found + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 /// Version 1: submissions and the upload cache. `IF NOT EXISTS` because files

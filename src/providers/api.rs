@@ -6,15 +6,17 @@
 //! is here, once: the key, the timeouts, bounded reading, retries (only for
 //! requests declared safe to repeat, decided inside [`ApiClient::send`]), and the
 //! one status ladder that turns a refusal's number into a [`ProviderError`] kind.
+//! An answer no dialect can read is kept, redacted, for a bug report
+//! ([`super::answers`]), and the error names the file.
 
-use std::{fmt, time::Duration};
+use std::{fmt, path::PathBuf, time::Duration};
 
 use bytes::Bytes;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 
 use super::{
-    Download, ProviderConfig,
+    Download, ProviderConfig, answers,
     http::{self, ApiResponse},
 };
 use crate::{
@@ -175,10 +177,14 @@ impl<'a> ApiRequest<'a> {
 #[derive(Debug)]
 pub(crate) struct ApiClient<D> {
     provider: ProviderId,
-    http: reqwest::Client,
+    /// Built on first use: an idle server never loads the TLS roots and
+    /// connection pool machinery, which keeps its resident memory down.
+    http: std::sync::OnceLock<reqwest::Client>,
     key: Secret,
     timeout: Duration,
     dialect: D,
+    /// Where unreadable answers are kept; `None`: nowhere.
+    answers_dir: Option<PathBuf>,
 }
 
 impl<D: Dialect> ApiClient<D> {
@@ -198,23 +204,28 @@ impl<D: Dialect> ApiClient<D> {
                     provider.key_env().unwrap_or("its API key")
                 ),
             })?;
-        let http = http::client().map_err(|e| ProviderError::Upstream {
-            provider,
-            status: None,
-            message: format!("cannot build the HTTP client: {e}"),
-        })?;
         Ok(Self {
             provider,
-            http,
+            http: std::sync::OnceLock::new(),
             key,
             timeout: config.api_timeout,
             dialect,
+            answers_dir: config.answers_dir.clone(),
         })
     }
 
     /// The underlying client, for requests whose body streams (see `inline`).
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.http
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, ProviderError> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let built = http::client().map_err(|e| ProviderError::Upstream {
+            provider: self.provider,
+            status: None,
+            message: format!("cannot build the HTTP client: {e}"),
+        })?;
+        // Two first calls at once may both build; one client is kept.
+        Ok(self.http.get_or_init(|| built))
     }
 
     /// How long one call may take.
@@ -238,9 +249,9 @@ impl<D: Dialect> ApiClient<D> {
                 });
             }
         };
+        let client = self.http()?;
         let attempt = || {
-            let mut builder = self
-                .http
+            let mut builder = client
                 .request(request.method.clone(), &request.url)
                 .timeout(self.timeout * request.patience);
             if let Some(body) = &body {
@@ -254,7 +265,7 @@ impl<D: Dialect> ApiClient<D> {
             self.exchange(builder, &request.what)
         };
         match request.repeat {
-            Repeat::Safe => http::with_retries(attempt).await,
+            Repeat::Safe => http::with_retries(http::retry_budget(self.timeout), attempt).await,
             Repeat::Once => attempt().await,
         }
     }
@@ -278,6 +289,11 @@ impl<D: Dialect> ApiClient<D> {
         let builder = builder
             .bearer_auth(self.key.expose())
             .header(reqwest::header::ACCEPT, "application/json");
+        // Built here so an unreadable answer can name the request it answered.
+        let (client, request) = builder.build_split();
+        let request = request.map_err(|e| http::transport_error(self.provider, &e))?;
+        let (method, url) = (request.method().clone(), request.url().clone());
+        let builder = reqwest::RequestBuilder::from_parts(client, request);
         let response = http::send(self.provider, builder).await?;
         match self.dialect.read::<T>(&response) {
             Ok(Answer::Data(data)) => Ok(data),
@@ -288,20 +304,59 @@ impl<D: Dialect> ApiClient<D> {
                 &response,
                 what,
             )),
-            Err(why) => Err(ProviderError::Upstream {
+            Err(why) => Err(self.unreadable(&method, &url, &response, what, &why)),
+        }
+    }
+
+    /// The error for an answer the dialect could not read: an excerpt, and the
+    /// file the whole answer is kept in. Decoder messages quote the body, so
+    /// the message is redacted like the file.
+    fn unreadable(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        response: &ApiResponse,
+        what: &str,
+        why: &str,
+    ) -> ProviderError {
+        let secrets = [self.key.expose()];
+        let kept = self.answers_dir.as_deref().and_then(|dir| {
+            let answer = answers::KeptAnswer {
                 provider: self.provider,
-                status: Some(response.status.as_u16()),
-                message: format!(
-                    "could not read the answer to {what} ({why}): {}",
-                    response.snippet()
-                ),
-            }),
+                purpose: what,
+                method: method.as_str(),
+                url,
+                status: response.status.as_u16(),
+                headers: &response.headers,
+                why,
+                body: &response.body,
+            };
+            answers::keep(dir, &answer, &secrets)
+                .inspect_err(|e| {
+                    tracing::warn!(error = %e, dir = %dir.display(), "could not keep an unreadable answer");
+                })
+                .ok()
+        });
+        let kept = kept.map_or_else(String::new, |path| {
+            format!(
+                "; the whole answer, keys removed, is in {}: attach it to a bug report",
+                path.display()
+            )
+        });
+        let message = format!(
+            "could not read the answer to {what} ({why}): {}{kept}",
+            response.snippet()
+        );
+        ProviderError::Upstream {
+            provider: self.provider,
+            status: Some(response.status.as_u16()),
+            message: answers::redact(&message, &secrets),
         }
     }
 
     /// Streams a GET of a result URL (public links: the key is not sent to them).
     pub(crate) async fn download(&self, url: &str) -> Result<Download, ProviderError> {
-        http::download(self.provider, &self.http, url).await
+        http::download(self.provider, self.http()?, url).await
     }
 }
 
@@ -365,6 +420,7 @@ pub(crate) fn read_answer<D: Dialect>(
         status: reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::OK),
         retry_after: retry_after.map(Duration::from_secs),
         body: Bytes::copy_from_slice(body.as_bytes()),
+        headers: Vec::new(),
     };
     let provider = super::registry::simulator().id;
     match dialect.read::<serde_json::Value>(&response) {

@@ -50,7 +50,27 @@ pub struct ApiResponse {
     pub retry_after: Option<Duration>,
     /// The body.
     pub body: Bytes,
+    /// The headers in [`KEPT_HEADERS`], for an answer kept for a bug report.
+    pub headers: Vec<(String, String)>,
 }
+
+/// Response headers worth keeping with an answer that could not be read: what
+/// the body is and who answered (request ids let a provider find the call).
+pub const KEPT_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "content-encoding",
+    "date",
+    "server",
+    "via",
+    "retry-after",
+    "x-request-id",
+    "x-client-request-id",
+    "request-id",
+    "x-tt-logid",
+    "x-amzn-requestid",
+    "cf-ray",
+];
 
 impl ApiResponse {
     /// The first few hundred characters of the body, for error messages.
@@ -70,6 +90,16 @@ pub async fn send(
         .map_err(|e| transport_error(provider, &e))?;
     let status = response.status();
     let retry_after = retry_after(response.headers());
+    let headers = KEPT_HEADERS
+        .iter()
+        .filter_map(|name| {
+            let value = response.headers().get(*name)?;
+            Some((
+                (*name).to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            ))
+        })
+        .collect();
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
@@ -87,6 +117,7 @@ pub async fn send(
         status,
         retry_after,
         body: body.into(),
+        headers,
     })
 }
 
@@ -213,11 +244,19 @@ pub async fn download(
     })
 }
 
-/// Most attempts for one call.
-const MAX_ATTEMPTS: u32 = 3;
 /// A call's attempts and waits together stay within this, well inside the ~60 s
-/// an MCP client waits for a tool.
+/// an MCP client waits for a tool. The budget is time, not a count of attempts:
+/// a burst of quick failures is ridden out as well as one slow one.
 const RETRY_BUDGET: Duration = Duration::from_secs(20);
+
+/// The retry budget of a call whose attempts may each take `api_timeout`: twice
+/// that, at most [`RETRY_BUDGET`]. Whoever shortens the timeout wants answers,
+/// good or bad, sooner.
+pub fn retry_budget(api_timeout: Duration) -> Duration {
+    (api_timeout * 2).min(RETRY_BUDGET)
+}
+/// The longest pause between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Whether a failure may be retried by a call that is safe to repeat: connection
 /// failures, rate limits, 408, 409 (an idempotent request still in progress) and
@@ -236,21 +275,19 @@ pub fn is_transient(error: &ProviderError) -> bool {
 /// Only for calls that are safe to repeat: reads, and creates that carry an
 /// idempotency key the provider honours. Waits honour `Retry-After`, otherwise
 /// back off exponentially with jitter.
-pub async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, ProviderError>
+pub async fn with_retries<T, F, Fut>(budget: Duration, mut attempt: F) -> Result<T, ProviderError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
 {
     let started = tokio::time::Instant::now();
     let mut backoff = Duration::from_millis(500);
-    let mut tries = 0;
     loop {
-        tries += 1;
         let error = match attempt().await {
             Ok(value) => return Ok(value),
             Err(error) => error,
         };
-        if tries >= MAX_ATTEMPTS || !is_transient(&error) {
+        if !is_transient(&error) {
             return Err(error);
         }
         let asked = match &error {
@@ -259,11 +296,73 @@ where
         };
         let jitter = Duration::from_millis(rand::random_range(0..250));
         let wait = asked.unwrap_or(backoff + jitter);
-        if started.elapsed() + wait > RETRY_BUDGET {
+        if started.elapsed() + wait > budget {
             return Err(error);
         }
         tracing::info!(error = %error, wait_ms = wait.as_millis() as u64, "retrying after a transient failure");
         tokio::time::sleep(wait).await;
-        backoff *= 2;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn unavailable() -> ProviderError {
+        ProviderError::Upstream {
+            provider: crate::domain::test_id("xskill"),
+            status: Some(503),
+            message: "HTTP 503".into(),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_burst_of_quick_failures_is_ridden_out_within_the_time_budget() {
+        let tries = AtomicUsize::new(0);
+        let answer = with_retries(RETRY_BUDGET, || async {
+            match tries.fetch_add(1, Ordering::SeqCst) {
+                0..5 => Err(unavailable()),
+                _ => Ok("status"),
+            }
+        })
+        .await;
+        assert_eq!(answer.unwrap(), "status");
+        assert_eq!(tries.load(Ordering::SeqCst), 6);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_at_the_budget_and_never_for_what_the_caller_must_fix() {
+        let started = tokio::time::Instant::now();
+        let tries = AtomicUsize::new(0);
+        let answer: Result<(), _> = with_retries(Duration::from_secs(20), || async {
+            tries.fetch_add(1, Ordering::SeqCst);
+            Err(unavailable())
+        })
+        .await;
+        assert!(answer.is_err());
+        assert!(
+            started.elapsed() <= Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(tries.load(Ordering::SeqCst) >= 6, "{tries:?}");
+
+        let tries = AtomicUsize::new(0);
+        let answer: Result<(), _> = with_retries(RETRY_BUDGET, || async {
+            tries.fetch_add(1, Ordering::SeqCst);
+            Err(ProviderError::NotFound {
+                provider: crate::domain::test_id("xskill"),
+                what: "task t1".into(),
+                message: "no such task".into(),
+            })
+        })
+        .await;
+        assert!(answer.is_err());
+        assert_eq!(tries.load(Ordering::SeqCst), 1);
+        assert_eq!(retry_budget(Duration::from_secs(1)), Duration::from_secs(2));
+        assert_eq!(retry_budget(Duration::from_secs(30)), RETRY_BUDGET);
     }
 }

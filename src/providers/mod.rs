@@ -6,6 +6,7 @@
 //! shared types of [`crate::domain`]; errors are classified into [`ProviderError`]
 //! kinds. Nothing above this module sees a provider's JSON.
 
+pub mod answers;
 pub(crate) mod api;
 pub mod ark;
 pub mod capabilities;
@@ -49,6 +50,9 @@ pub struct ProviderConfig {
     /// How long a simulated task takes from submit to `succeeded` (the simulator's
     /// only setting; real backends ignore it).
     pub simulated_task: Duration,
+    /// Where answers that cannot be read are kept for bug reports
+    /// (`<data folder>/answers`); `None`: they are only quoted in the error.
+    pub answers_dir: Option<std::path::PathBuf>,
 }
 
 /// A result file's bytes as they arrive.

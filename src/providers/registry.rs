@@ -162,6 +162,7 @@ mod tests {
             base_url: "http://127.0.0.1:9".into(),
             api_timeout: std::time::Duration::from_secs(1),
             simulated_task: std::time::Duration::from_secs(1),
+            answers_dir: None,
         };
         for e in entries() {
             let built = (e.build)(&config).unwrap();

@@ -29,7 +29,7 @@ use crate::{
     domain::{OutputKind, ProviderId, TaskRef, TaskSnapshot, TaskStatus, ValidationError},
     error::ProviderError,
     journal::{Entry, Journal, StatusUpdate},
-    providers::Provider,
+    providers::{Provider, http},
 };
 pub(crate) use error::sentences;
 pub use error::{ToolError, ToolErrorKind};
@@ -80,19 +80,27 @@ pub struct WaitProgress {
     pub waited: Duration,
     /// How long this wait may last.
     pub up_to: Duration,
+    /// What went wrong at the last check, when the provider is having trouble.
+    pub trouble: Option<String>,
 }
 
 impl WaitProgress {
     /// A sentence for people, e.g. "running for 40 s (this kind usually takes about 90 s)".
     pub fn message(&self) -> String {
-        format!(
+        let mut message = format!(
             "{} for {} s (this kind usually takes about {} s); waited {} of {} s",
             self.status.as_str(),
             self.age.as_secs(),
             self.typical.as_secs(),
             self.waited.as_secs(),
             self.up_to.as_secs()
-        )
+        );
+        if let Some(trouble) = &self.trouble {
+            message.push_str(&format!(
+                "; the provider is having trouble answering ({trouble}), still waiting"
+            ));
+        }
+        message
     }
 }
 
@@ -204,7 +212,8 @@ impl Service {
         }
         let task =
             TaskRef::with_facts(task_id, known.as_ref().map(|e| e.facts).unwrap_or_default());
-        let snapshot = self.wait_for_change(&task, known.as_ref(), waiting).await?;
+        let Watched { snapshot, trouble } =
+            self.wait_for_change(&task, known.as_ref(), waiting).await?;
         let (local_files, download_error) = if snapshot.status == TaskStatus::Succeeded {
             self.save(&snapshot, known.as_ref()).await
         } else {
@@ -213,7 +222,16 @@ impl Service {
         let local_id = self
             .record(&snapshot, local_files.clone(), download_error.clone())
             .await;
-        Ok(self.task_output(snapshot, local_files, download_error, local_id))
+        let mut output = self.task_output(snapshot, local_files, download_error, local_id);
+        if let Some(trouble) = trouble {
+            output.next_step = format!(
+                "The provider had trouble answering during the wait ({trouble}); the status above is the \
+                 last one known and the task is not lost. {}",
+                output.next_step
+            );
+            output.provider_trouble = Some(trouble);
+        }
+        Ok(output)
     }
 
     /// The journal's row of a task of this provider; a journal that cannot be read
@@ -276,6 +294,7 @@ impl Service {
             resource_uris,
             seed: snapshot.seed,
             poll_after_seconds: poll_after,
+            provider_trouble: None,
             result,
         }
     }
@@ -288,18 +307,7 @@ impl Service {
         if !complete {
             return None;
         }
-        let snapshot = TaskSnapshot {
-            task_id: entry.task_id.clone()?,
-            status: TaskStatus::Succeeded,
-            result_urls: entry.result_urls.clone(),
-            last_frame_url: None,
-            failure: None,
-            progress: None,
-            price: entry.price.clone(),
-            usage_tokens: None,
-            seed: None,
-            urls_expire_at: None,
-        };
+        let snapshot = journal_snapshot(entry)?;
         Some(self.task_output(
             snapshot,
             entry.local_files.clone(),
@@ -339,75 +347,126 @@ impl Service {
     }
 
     /// Polls until the task finishes, the wait runs out or the caller cancels.
+    ///
+    /// Within a wait, a transient failure of a status read (a 5xx, a timeout, a
+    /// rate limit) is no news, not an answer: the wait goes on, on the same polite
+    /// schedule, and only at its deadline does the call answer with the last status
+    /// known (from this wait or from the journal) and what went wrong. A failure the
+    /// caller must act on (a refused key, an unknown task) answers at once.
     async fn wait_for_change(
         &self,
         task: &TaskRef,
         known: Option<&Entry>,
         waiting: Waiting<'_>,
-    ) -> Result<TaskSnapshot, ProviderError> {
+    ) -> Result<Watched, ProviderError> {
         let task_id = task.id.as_str();
         let started = Instant::now();
+        let deadline = started + waiting.up_to;
         let (since, typical) = self.schedule_origin(task, known, started);
+        let rides_out = |e: &ProviderError| !waiting.up_to.is_zero() && http::is_transient(e);
+        let mut trouble: Option<ProviderError> = None;
         // A waiting call continues the schedule of the one before instead of
         // asking again at once: back-to-back calls cost no extra requests.
         let recent = (!waiting.up_to.is_zero())
             .then(|| crate::sync::lock(&self.last_checks).get(task_id).cloned())
             .flatten();
         let (mut snapshot, mut checked_at) = match recent {
-            Some((at, snapshot)) => (snapshot, at),
+            Some((at, snapshot)) => (Some(snapshot), at),
             None => {
                 let patience = waiting.up_to.max(FIRST_CHECK_PATIENCE) + CHECK_GRACE;
                 match tokio::time::timeout(patience, self.check(task)).await {
-                    Ok(answer) => (answer?, Instant::now()),
-                    Err(_) => {
-                        return Err(ProviderError::Upstream {
-                            provider: self.provider.id(),
-                            status: None,
-                            message: format!(
-                                "timed out: no answer within {} s about task {task_id}",
-                                patience.as_secs()
-                            ),
-                        });
+                    Ok(Ok(snapshot)) => (Some(snapshot), Instant::now()),
+                    Ok(Err(e)) if rides_out(&e) => {
+                        trouble = Some(e);
+                        (known.and_then(journal_snapshot), Instant::now())
                     }
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => return Err(self.no_answer(task_id, patience)),
                 }
             }
         };
-        let deadline = started + waiting.up_to;
         loop {
-            if snapshot.status.is_terminal() || waiting.cancel.is_cancelled() {
-                return Ok(snapshot);
+            let finished = snapshot.as_ref().is_some_and(|s| s.status.is_terminal());
+            if finished || waiting.cancel.is_cancelled() {
+                return self.watched(task_id, snapshot, trouble, started);
             }
             let due = checked_at + schedule::next_check(checked_at - since, typical);
             let wake = due.min(deadline);
             while Instant::now() < wake {
                 if let Some(sink) = waiting.progress {
                     let progress = WaitProgress {
-                        status: snapshot.status,
+                        status: snapshot.as_ref().map_or(TaskStatus::Queued, |s| s.status),
                         age: since.elapsed(),
                         typical,
                         waited: started.elapsed(),
                         up_to: waiting.up_to,
+                        trouble: trouble.as_ref().map(ToString::to_string),
                     };
                     sink.report(&progress).await;
                 }
                 let slice = (wake - Instant::now()).min(PROGRESS_EVERY);
                 tokio::select! {
                     () = tokio::time::sleep(slice) => {}
-                    () = waiting.cancel.cancelled() => return Ok(snapshot),
+                    () = waiting.cancel.cancelled() => {
+                        return self.watched(task_id, snapshot, trouble, started);
+                    }
                 }
             }
             if due > deadline {
                 // The wait is over before the next check is due: the last answer stands.
-                return Ok(snapshot);
+                return self.watched(task_id, snapshot, trouble, started);
             }
             // A slow provider must not hold the call past its wait (clients give up
             // after about 60 s): past the deadline plus a little, the last answer stands.
             let patience = deadline.saturating_duration_since(Instant::now()) + CHECK_GRACE;
             match tokio::time::timeout(patience, self.check(task)).await {
-                Ok(answer) => snapshot = answer?,
-                Err(_) => return Ok(snapshot),
+                Ok(Ok(answer)) => {
+                    snapshot = Some(answer);
+                    trouble = None;
+                }
+                Ok(Err(e)) if rides_out(&e) => {
+                    tracing::info!(error = %e, task_id, "status read failed during a wait; waiting on");
+                    trouble = Some(e);
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    if snapshot.is_none() {
+                        trouble = Some(self.no_answer(task_id, patience));
+                    }
+                    return self.watched(task_id, snapshot, trouble, started);
+                }
             }
             checked_at = Instant::now();
+        }
+    }
+
+    /// How a wait ends: the last status known, with what went wrong since; with
+    /// no status known at all, what went wrong is the answer.
+    fn watched(
+        &self,
+        task_id: &str,
+        snapshot: Option<TaskSnapshot>,
+        trouble: Option<ProviderError>,
+        started: Instant,
+    ) -> Result<Watched, ProviderError> {
+        match (snapshot, trouble) {
+            (Some(snapshot), trouble) => Ok(Watched {
+                snapshot,
+                trouble: trouble.map(|e| e.to_string()),
+            }),
+            (None, Some(e)) => Err(e.while_waiting(started.elapsed(), task_id)),
+            (None, None) => Err(self.no_answer(task_id, started.elapsed())),
+        }
+    }
+
+    fn no_answer(&self, task_id: &str, waited: Duration) -> ProviderError {
+        ProviderError::Upstream {
+            provider: self.provider.id(),
+            status: None,
+            message: format!(
+                "timed out: no answer within {} s about task {task_id}",
+                waited.as_secs()
+            ),
         }
     }
 
@@ -499,6 +558,28 @@ impl Service {
             pricing: self.provider.capabilities().pricing.to_owned(),
         })
     }
+}
+
+/// What a wait saw: the last status, and what went wrong after it, if anything.
+struct Watched {
+    snapshot: TaskSnapshot,
+    trouble: Option<String>,
+}
+
+/// The task as the journal last recorded it, for answering without the provider.
+fn journal_snapshot(entry: &Entry) -> Option<TaskSnapshot> {
+    Some(TaskSnapshot {
+        task_id: entry.task_id.clone()?,
+        status: entry.status?,
+        result_urls: entry.result_urls.clone(),
+        last_frame_url: None,
+        failure: None,
+        progress: None,
+        price: entry.price.clone(),
+        usage_tokens: None,
+        seed: None,
+        urls_expire_at: None,
+    })
 }
 
 fn next_step(

@@ -14,7 +14,7 @@ use crate::{
     clock::unix_now,
     domain::{Amount, Generation, SubmittedTask, TaskFacts, TaskRef, ValidationError},
     error::ProviderError,
-    journal::{NewSubmission, SubmitState},
+    journal::{Claim, Entry, NewSubmission, SubmitState},
     providers::{CreateCall, SubmissionKey},
     request::SubmitTaskParams,
     validate,
@@ -22,6 +22,10 @@ use crate::{
 
 /// Identical submissions within this window are refused unless `resubmit` is set.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
+
+/// How long a refused twin waits for the first submission's answer, so that its
+/// refusal can name the task to follow instead of a local row.
+const TWIN_WAIT: Duration = Duration::from_secs(20);
 
 impl Service {
     /// Validates and submits one paid task, reading local files inside the
@@ -59,15 +63,15 @@ impl Service {
         self.check_spend(estimate.as_ref(), params.confirm_cost)
             .await?;
         let fingerprint = fingerprint(self.provider.id().as_str(), params, &local.hashes());
-        if !params.resubmit.unwrap_or(false) {
-            let since = unix_now() - DUPLICATE_WINDOW.as_secs() as i64;
-            if let Some(earlier) = self
+        let duplicates_since = (!params.resubmit.unwrap_or(false))
+            .then(|| unix_now() - DUPLICATE_WINDOW.as_secs() as i64);
+        if let Some(since) = duplicates_since
+            && let Some(earlier) = self
                 .journal
                 .recent_duplicate(self.provider.id(), fingerprint.clone(), since)
                 .await?
-            {
-                return Err(duplicate(&earlier));
-            }
+        {
+            return Err(duplicate(&self.once_answered(earlier).await));
         }
         // Uploads cost nothing; they happen once every check has passed.
         self.upload_pending(&mut local).await?;
@@ -78,22 +82,28 @@ impl Service {
         let mut stored = params.clone();
         stored.resubmit = None;
         stored.confirm_cost = None;
-        let local_id = self
-            .journal
-            .begin(NewSubmission {
-                provider: self.provider.id(),
-                submission_key: key.as_str().to_owned(),
-                fingerprint,
-                request_json: serde_json::to_string(&stored).unwrap_or_default(),
-                prompt: params.prompt.clone(),
-                model: params
-                    .model
-                    .clone()
-                    .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
-                facts: TaskFacts::of(&request),
-                estimate: estimate.as_ref().map(|e| e.amount),
-            })
-            .await?;
+        let new = NewSubmission {
+            provider: self.provider.id(),
+            submission_key: key.as_str().to_owned(),
+            fingerprint,
+            request_json: serde_json::to_string(&stored).unwrap_or_default(),
+            prompt: params.prompt.clone(),
+            model: params
+                .model
+                .clone()
+                .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
+            facts: TaskFacts::of(&request),
+            estimate: estimate.as_ref().map(|e| e.amount),
+        };
+        // The look above is a courtesy that refuses before any upload; this claim is
+        // the guarantee: identical calls racing here (parallel tool calls, two
+        // servers on one journal) send one create between them.
+        let local_id = match self.journal.claim(new, duplicates_since).await? {
+            Claim::Claimed(local_id) => local_id,
+            Claim::Duplicate(earlier) => {
+                return Err(duplicate(&self.once_answered(*earlier).await));
+            }
+        };
         crate::test_hooks::crash_point("after_journal_write");
         let result = self
             .provider
@@ -119,6 +129,21 @@ impl Service {
         output.estimated_price = estimate;
         output.warnings = warnings;
         Ok(output)
+    }
+
+    /// The earlier submission as it stands once the provider has answered it (or
+    /// after [`TWIN_WAIT`]): a twin that raced it is refused naming its task.
+    async fn once_answered(&self, earlier: Entry) -> Entry {
+        let deadline = Instant::now() + TWIN_WAIT;
+        let mut latest = earlier;
+        while latest.submit_state == SubmitState::Sending && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            match self.journal.by_local_id(latest.local_id).await {
+                Ok(Some(row)) => latest = row,
+                Ok(None) | Err(_) => break,
+            }
+        }
+        latest
     }
 
     /// What a submission would send and cost, without sending it.
@@ -245,8 +270,15 @@ impl Service {
                     }
                 ),
             )
-        } else {
+        } else if matches!(error, ProviderError::InsufficientBalance { .. }) {
+            // Its own next step says nothing was charged.
             (SubmitState::Rejected, String::new())
+        } else {
+            // The provider said no in so many words: there is no task to look for.
+            (
+                SubmitState::Rejected,
+                "The provider refused the request: nothing was created or charged.".to_owned(),
+            )
         };
         let mut tool_error = ToolError::from(error);
         if let Err(e) = self
@@ -347,7 +379,23 @@ impl Service {
     }
 }
 
-fn duplicate(earlier: &crate::journal::Entry) -> ToolError {
+fn duplicate(earlier: &Entry) -> ToolError {
+    if earlier.submit_state == SubmitState::Rejected {
+        // The twin it raced was refused meanwhile: nothing exists to follow.
+        let validation = ValidationError {
+            field: "prompt".into(),
+            problem: format!(
+                "an identical request sent at the same moment was refused by the provider ({}); nothing was \
+                 created or charged",
+                earlier.error.as_deref().unwrap_or("no reason given")
+            ),
+            fix: "fix what the refusal names, then submit once".into(),
+        };
+        return ToolError {
+            kind: crate::service::ToolErrorKind::DuplicateSubmission,
+            message: validation.to_string(),
+        };
+    }
     let what = match (&earlier.task_id, earlier.status) {
         (Some(id), Some(status)) => format!("task \"{id}\" ({})", status.as_str()),
         (Some(id), None) => format!("task \"{id}\""),

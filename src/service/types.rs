@@ -143,6 +143,9 @@ pub struct GetTaskOutput {
     /// Seconds to wait before asking again, while the task is unfinished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_after_seconds: Option<u32>,
+    /// Why status reads failed in the wait; `status` is then the last known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_trouble: Option<String>,
     /// On success, result_urls again where agents taught by the xskill skill look
     /// for them (`result.output.images[0]`). Left out of the schema: those agents
     /// never read it, and every byte of tools/list costs each turn.
@@ -318,6 +321,7 @@ mod tests {
             seed: None,
             usage_tokens: None,
             poll_after_seconds: None,
+            provider_trouble: None,
             result: None,
             next_step: String::new(),
         };

@@ -7,6 +7,7 @@
 //! sending. Ark reports token usage instead of a price; the estimate uses the
 //! published per-million-token rates.
 
+mod models;
 pub mod options;
 mod wire;
 
@@ -32,7 +33,8 @@ use crate::{
     references::{self, MediaKind},
 };
 
-use options::{ArkSettings, ServiceTier};
+use models::Family;
+use options::ArkSettings;
 
 /// The key and base-URL variables both regions share.
 const KEY_VAR: &str = "ARK_API_KEY";
@@ -143,50 +145,6 @@ static VOLCENGINE: Capabilities = capabilities(
      1024: a 5 s 720p 16:9 clip is 108,900 tokens (about 5 CNY). Failed tasks are free.",
 );
 
-/// Which Seedance generation a model id belongs to; Ark's rules differ by family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
-    V2,
-    V2Fast,
-    V2Mini,
-    V15Pro,
-    V1,
-    /// An `ep-...` endpoint id: its model is unknown here, the service checks.
-    Endpoint,
-}
-
-impl Family {
-    fn of(model_id: &str) -> Self {
-        if model_id.starts_with("ep-") {
-            return Self::Endpoint;
-        }
-        let bare = model_id
-            .strip_prefix("doubao-")
-            .or_else(|| model_id.strip_prefix("dreamina-"))
-            .unwrap_or(model_id);
-        if bare.starts_with("seedance-2-0-fast") {
-            Self::V2Fast
-        } else if bare.starts_with("seedance-2-0-mini") {
-            Self::V2Mini
-        } else if bare.starts_with("seedance-2-0") {
-            Self::V2
-        } else if bare.starts_with("seedance-1-5-pro") {
-            Self::V15Pro
-        } else {
-            Self::V1
-        }
-    }
-
-    fn is_v2(self) -> bool {
-        matches!(self, Self::V2 | Self::V2Fast | Self::V2Mini)
-    }
-
-    /// Families whose rules we know; endpoint ids get the benefit of the doubt.
-    fn known(self) -> bool {
-        self != Self::Endpoint
-    }
-}
-
 /// The Ark client for one region.
 #[derive(Debug)]
 pub struct Ark {
@@ -240,7 +198,7 @@ impl Ark {
             provider: self.id,
             message,
         };
-        let (post, changed) = inline::post(self.api.http(), call, attachments, self.api.timeout())
+        let (post, changed) = inline::post(self.api.http()?, call, attachments, self.api.timeout())
             .map_err(|e| invalid(e.to_string()))?;
         match self.api.send_once(post, "create").await {
             // A file that changed mid-way cut the body short on purpose: the
@@ -249,7 +207,7 @@ impl Ark {
                 "{}; the request was cut short, so no task was created. Submit again",
                 changed.get().cloned().unwrap_or_default()
             ))),
-            other => other,
+            other => other.map_err(nothing_created),
         }
     }
 
@@ -265,79 +223,15 @@ impl Ark {
         }
     }
 
-    /// Ark's per-model rules, checked before sending.
+    /// Ark's per-model rules (see [`models`]), checked before sending.
     fn check_model_rules(
         &self,
         family: Family,
         video: &VideoRequest,
         ark: &ArkSettings,
     ) -> Result<(), ProviderError> {
-        if !family.known() {
-            return Ok(());
-        }
-        let refs = matches!(&video.inputs, VideoInputs::Omni { images, .. } if !images.is_empty());
-        let rules: [(bool, &str, &str); 9] = [
-            (
-                family == Family::V2Fast
-                    && matches!(
-                        video.resolution,
-                        Some(Resolution::P1080 | Resolution::Uhd4k)
-                    ),
-                "1080p or 4k on Seedance 2.0 fast",
-                "Use 720p, or model seedance-2.0 for 1080p.",
-            ),
-            (
-                video.resolution == Some(Resolution::Uhd4k)
-                    && !(family == Family::V2 && self.region == Region::BytePlus),
-                "4k with this model",
-                "4k is only offered for seedance-2.0 on BytePlus; use 1080p.",
-            ),
-            (
-                family == Family::V2Mini
-                    && matches!(
-                        video.resolution,
-                        Some(Resolution::P1080 | Resolution::Uhd4k)
-                    ),
-                "1080p or 4k on Seedance 2.0 mini",
-                "Use 480p or 720p.",
-            ),
-            (
-                (video.inputs.has_video() || video.inputs.has_audio()) && !family.is_v2(),
-                "reference videos or audio with this model",
-                "Only Seedance 2.0 models take them; use seedance-2.0 or seedance-2.0-fast.",
-            ),
-            (
-                ark.service_tier == Some(ServiceTier::Flex) && family.is_v2(),
-                "service_tier flex on Seedance 2.0",
-                "Drop `ark.service_tier`; flex exists for Seedance 1.x only.",
-            ),
-            (
-                (ark.draft || ark.draft_task_id.is_some()) && family != Family::V15Pro,
-                "drafts with this model",
-                "Drafts exist on seedance-1-5-pro only; use that model id, or drop `ark.draft`.",
-            ),
-            (
-                video.camera_fixed.is_some() && (family.is_v2() || refs),
-                "camera_fixed with Seedance 2.0 or reference images",
-                "Drop `camera_fixed` and say \"static camera\" in the prompt instead.",
-            ),
-            (
-                video.generate_audio.is_some() && !(family.is_v2() || family == Family::V15Pro),
-                "generate_audio with this model",
-                "Only Seedance 2.0 and 1.5 pro make sound; drop `generate_audio`.",
-            ),
-            (
-                ark.draft
-                    && (video.return_last_frame
-                        || !matches!(video.resolution, None | Some(Resolution::P480))),
-                "a draft with return_last_frame or above 480p",
-                "Drafts are 480p without a last frame; drop those options.",
-            ),
-        ];
-        match rules.into_iter().find(|(broken, _, _)| *broken) {
-            Some((_, feature, alternative)) => Err(self.unsupported(feature, alternative)),
-            None => Ok(()),
-        }
+        models::check(family, self.region, video, ark)
+            .map_err(|broken| self.unsupported(broken.feature, broken.alternative))
     }
 
     fn create_body<'a>(
@@ -352,49 +246,27 @@ impl Ark {
             MediaKind::Audio => format!("[Audio {n}]"),
         });
         let mut content = Vec::new();
-        if !prompt.is_empty() {
-            content.push(wire::ContentItem::Text { text: prompt });
-        }
         if let Some(draft) = &ark.draft_task_id {
+            // The draft alone: it fixed the prompt, the media and the length.
             content.push(wire::ContentItem::DraftTask {
                 draft_task: wire::IdRef { id: draft },
             });
-        }
-        match &video.inputs {
-            VideoInputs::Omni {
-                images,
-                videos,
-                audios,
-            } => {
-                content.extend(images.iter().map(|url| wire::ContentItem::ImageUrl {
-                    image_url: wire::UrlRef { url },
-                    role: "reference_image",
-                }));
-                content.extend(videos.iter().map(|url| wire::ContentItem::VideoUrl {
-                    video_url: wire::UrlRef { url },
-                    role: "reference_video",
-                }));
-                content.extend(audios.iter().map(|url| wire::ContentItem::AudioUrl {
-                    audio_url: wire::UrlRef { url },
-                    role: "reference_audio",
-                }));
+        } else {
+            if !prompt.is_empty() {
+                content.push(wire::ContentItem::Text { text: prompt });
             }
-            VideoInputs::Frames { first, last } => {
-                for (url, role) in [(first, "first_frame"), (last, "last_frame")] {
-                    if let Some(url) = url {
-                        content.push(wire::ContentItem::ImageUrl {
-                            image_url: wire::UrlRef { url },
-                            role,
-                        });
-                    }
-                }
-            }
+            content.extend(media_items(&video.inputs));
         }
+        let duration = match (&ark.draft_task_id, ark.auto_duration) {
+            (Some(_), _) => None,
+            (None, true) => Some(models::MODEL_CHOOSES),
+            (None, false) => Some(i32::from(video.duration)),
+        };
         wire::CreateBody {
             model,
             content,
             ratio: video.ratio.map(Ratio::as_str),
-            duration: Some(i32::from(video.duration)),
+            duration,
             resolution: video.resolution.map(Resolution::as_str),
             generate_audio: video.generate_audio,
             seed: video.seed,
@@ -492,42 +364,103 @@ impl Ark {
     }
 }
 
+/// A create Ark refused says so: Ark makes a task only when it answers its id,
+/// so an explicit refusal created nothing. Upstream failures (5xx, lost
+/// answers) stay as they are: those may have created a task. Rate limits
+/// already say nothing was created.
+fn nothing_created(mut error: ProviderError) -> ProviderError {
+    if let ProviderError::Unauthenticated { message, .. }
+    | ProviderError::InsufficientBalance { message, .. }
+    | ProviderError::NotFound { message, .. }
+    | ProviderError::ContentRejected { message, .. }
+    | ProviderError::InvalidRequest { message, .. } = &mut error
+    {
+        *message = format!(
+            "{}; no task was created",
+            message.trim_end().trim_end_matches('.')
+        );
+    }
+    error
+}
+
+/// The reference media or frames as `content[]` items with their roles.
+fn media_items(inputs: &VideoInputs) -> Vec<wire::ContentItem<'_>> {
+    let mut items = Vec::new();
+    match inputs {
+        VideoInputs::Omni {
+            images,
+            videos,
+            audios,
+        } => {
+            items.extend(images.iter().map(|url| wire::ContentItem::ImageUrl {
+                image_url: wire::UrlRef { url },
+                role: "reference_image",
+            }));
+            items.extend(videos.iter().map(|url| wire::ContentItem::VideoUrl {
+                video_url: wire::UrlRef { url },
+                role: "reference_video",
+            }));
+            items.extend(audios.iter().map(|url| wire::ContentItem::AudioUrl {
+                audio_url: wire::UrlRef { url },
+                role: "reference_audio",
+            }));
+        }
+        VideoInputs::Frames { first, last } => {
+            for (url, role) in [(first, "first_frame"), (last, "last_frame")] {
+                if let Some(url) = url {
+                    items.push(wire::ContentItem::ImageUrl {
+                        image_url: wire::UrlRef { url },
+                        role,
+                    });
+                }
+            }
+        }
+    }
+    items
+}
+
+/// Whether Ark checks the `duration` of `model_id` itself, before sending: the
+/// Seedance 1.x models have ranges of their own (2-12 s; 4-12 s or -1, the
+/// model choosing, on 1.5 pro), which the portable 4-15 s would misstate.
+pub fn checks_duration(model_id: &str) -> bool {
+    models::Family::of(model_id).is_v1()
+}
+
 /// Ark's answers: data as the body; errors as `{"error": {code, message, param}}`
-/// with an HTTP status, where some codes mean more than their status.
+/// with an HTTP status, where some codes mean more than their status. Errors
+/// are read in any shape (a string, a number, an object with fields missing or
+/// of other types, fields at the top level), and an `error` in a success
+/// answer that is not a task's own is a refusal too: an explicit error always
+/// reads as the provider's refusal, in its words.
 #[derive(Debug)]
 struct ErrorObjects;
 
 impl Dialect for ErrorObjects {
     fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
+        if response.status.is_success()
+            && let Ok(answer) = serde_json::from_slice::<wire::ErrorAnswer>(&response.body)
+            && answer.refuses()
+        {
+            let problem = answer.problem();
+            let number = status_named_by(&problem);
+            return Ok(Answer::Refused(refusal(number, problem, response)));
+        }
         api::plain_json(response, |response| {
-            let number = Some(response.status.as_u16());
-            let Ok(envelope) = serde_json::from_slice::<wire::ErrorEnvelope>(&response.body) else {
-                return Refusal {
-                    number,
-                    code: None,
-                    message: response.snippet(),
-                };
-            };
-            let error = envelope.error;
-            let mut message = error.message.unwrap_or_default();
-            if let Some(param) = error.param.filter(|p| !p.is_empty()) {
-                message = format!("{message} (parameter `{param}`)");
-            }
-            let code = error.code.filter(|c| !c.is_empty());
-            if let Some(code) = &code {
-                message = format!("{code}: {message}");
-            }
-            Refusal {
-                number,
-                code,
-                message,
-            }
+            let problem = serde_json::from_slice::<wire::ErrorAnswer>(&response.body)
+                .map(wire::ErrorAnswer::problem)
+                .unwrap_or_default();
+            refusal(Some(response.status.as_u16()), problem, response)
         })
     }
 
     fn special(&self, refusal: &mut Refusal, _response: &ApiResponse) -> Option<ErrorKind> {
+        // An error in a success answer that names no status still says the
+        // request failed: a refusal, not a garbled answer.
+        let Some(number) = refusal.number else {
+            return Some(ErrorKind::InvalidRequest);
+        };
         let code = refusal.code.as_deref()?;
-        match refusal.number? {
+        match number {
             403 if code == "AccountOverdueError"
                 || code.starts_with("OperationDenied.ServiceOverdue") =>
             {
@@ -547,6 +480,70 @@ impl Dialect for ErrorObjects {
             _ => None,
         }
     }
+}
+
+/// The refusal an error says, in Ark's words: `code: message (parameter
+/// `param`)`, or the answer itself when the error says nothing.
+fn refusal(number: Option<u16>, problem: wire::Problem, response: &ApiResponse) -> Refusal {
+    let present = |text: Option<String>| text.filter(|t| !t.trim().is_empty());
+    let code = present(problem.code);
+    let words = present(problem.message);
+    let mut message = match (&code, words) {
+        (Some(code), Some(words)) => format!("{code}: {words}"),
+        (Some(code), None) => code.clone(),
+        (None, Some(words)) => words,
+        (None, None) => String::new(),
+    };
+    if let Some(param) = present(problem.param) {
+        message = format!("{message} (parameter `{param}`)")
+            .trim_start()
+            .to_owned();
+    }
+    if message.is_empty() {
+        message = response.snippet();
+    }
+    Refusal {
+        number,
+        code,
+        message,
+    }
+}
+
+/// The HTTP status an error in a success answer stands for, by its `type` or
+/// its code (the documented pairs); `None` when it names neither.
+fn status_named_by(problem: &wire::Problem) -> Option<u16> {
+    let by_type = match problem.kind.as_deref() {
+        Some("BadRequest") => Some(400),
+        Some("Unauthorized") => Some(401),
+        Some("Forbidden") => Some(403),
+        Some("NotFound") => Some(404),
+        Some("TooManyRequests") => Some(429),
+        Some("InternalServerError") => Some(500),
+        _ => None,
+    };
+    let code = problem.code.as_deref().unwrap_or_default();
+    let head = code.split('.').next().unwrap_or_default();
+    let by_code = match head {
+        "MissingParameter" | "InvalidParameter" => Some(400),
+        _ if is_moderation(code) => Some(400),
+        "AuthenticationError" => Some(401),
+        "AccountOverdueError" | "AccessDenied" | "OperationDenied" => Some(403),
+        "InvalidEndpoint"
+        | "InvalidEndpointOrModel"
+        | "ModelNotOpen"
+        | "NotFound"
+        | "ResourceNotFound" => Some(404),
+        "RateLimitExceeded"
+        | "ModelAccountRpmRateLimitExceeded"
+        | "AccountRateLimitExceeded"
+        | "QuotaExceeded"
+        | "SetLimitExceeded"
+        | "ServerOverloaded"
+        | "RequestBurstTooFast" => Some(429),
+        "InternalServiceError" => Some(500),
+        _ => None,
+    };
+    by_type.or(by_code)
 }
 
 /// Output frame size by resolution and ratio. Only 720p 16:9 (1280x720) is
@@ -589,11 +586,15 @@ fn status(word: &str) -> TaskStatus {
 
 /// Ark's error codes decide the kind: `...SensitiveContentDetected.PrivacyInformation`
 /// is a real person's face; other `SensitiveContentDetected` codes are moderation.
-fn failure(error: Option<&wire::TaskError>) -> TaskFailure {
-    let code = error.and_then(|e| e.code.clone());
+fn failure(error: Option<&wire::Problem>) -> TaskFailure {
+    let code = error
+        .and_then(|e| e.code.clone())
+        .filter(|c| !c.trim().is_empty());
+    // Without words, the code is the reason.
     let message = error
         .and_then(|e| e.message.clone())
-        .filter(|m| !m.is_empty())
+        .filter(|m| !m.trim().is_empty())
+        .or_else(|| code.clone())
         .unwrap_or_else(|| "the provider gave no reason".to_owned());
     let kind = match code.as_deref() {
         Some(c) if is_moderation(c) && c.ends_with(".PrivacyInformation") => {
@@ -674,7 +675,7 @@ impl Provider for Ark {
         let call = self.create_call(request)?;
         let created: wire::Created = if attachments.is_empty() {
             let post = ApiRequest::write(Method::POST, &call.url, "create").json(&call.body);
-            self.api.send(post).await?
+            self.api.send(post).await.map_err(nothing_created)?
         } else {
             self.create_streaming(&call, attachments).await?
         };
@@ -770,25 +771,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn model_families_are_read_from_ids_in_both_regions() {
-        assert_eq!(
-            Family::of("dreamina-seedance-2-0-fast-260128"),
-            Family::V2Fast
-        );
-        assert_eq!(Family::of("doubao-seedance-2-0-260128"), Family::V2);
-        assert_eq!(
-            Family::of("doubao-seedance-2-0-mini-260615"),
-            Family::V2Mini
-        );
-        assert_eq!(Family::of("seedance-1-5-pro-251215"), Family::V15Pro);
-        assert_eq!(
-            Family::of("doubao-seedance-1-0-lite-t2v-250428"),
-            Family::V1
-        );
-        assert_eq!(Family::of("ep-20260101-abc"), Family::Endpoint);
-    }
-
-    #[test]
     fn error_codes_refine_what_the_status_says() {
         use crate::{error::ErrorKind as K, providers::api::read_answer};
         let kind = |status, code: &str| {
@@ -820,10 +802,53 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_error_in_any_shape_is_a_refusal_and_a_task_keeps_its_own() {
+        use crate::{error::ErrorKind as K, providers::api::read_answer};
+        let read = |status, body: &str| read_answer(&ErrorObjects, status, None, body);
+        let failed_task = r#"{"id":"cgt-1","status":"failed","error":"unsafe output"}"#;
+        assert!(read(200, failed_task).is_ok());
+        for (status, body, kind, words) in [
+            (
+                200,
+                r#"{"error":{"code":"AuthenticationError"}}"#,
+                K::Unauthenticated,
+                "AuthenticationError",
+            ),
+            (
+                200,
+                r#"{"error":{"message":"m","type":"TooManyRequests"}}"#,
+                K::RateLimited,
+                "m",
+            ),
+            (200, r#"{"error":"no"}"#, K::InvalidRequest, "no"),
+            (200, r#"{"error":{}}"#, K::InvalidRequest, r#"{"error":{}}"#),
+            (
+                404,
+                r#"{"error":{"code":"ResourceNotFound","message":"gone"}}"#,
+                K::NotFound,
+                "gone",
+            ),
+            (400, r#"{"error":[1]}"#, K::InvalidRequest, "1"),
+            (400, "<html>bad</html>", K::InvalidRequest, "HTML page"),
+            (
+                500,
+                r#"{"error":{"code":"InternalServiceError","message":"x"}}"#,
+                K::Upstream,
+                "x",
+            ),
+        ] {
+            let error = read(status, body).unwrap_err();
+            assert_eq!(error.kind(), kind, "{body}: {error}");
+            assert!(error.to_string().contains(words), "{body}: {error}");
+        }
+    }
+
+    #[test]
     fn failure_codes_decide_the_kind() {
-        let e = |code: &str| wire::TaskError {
+        let e = |code: &str| wire::Problem {
             code: Some(code.into()),
             message: Some("m".into()),
+            ..wire::Problem::default()
         };
         assert_eq!(
             failure(Some(&e(

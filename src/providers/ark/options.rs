@@ -55,6 +55,10 @@ pub struct ArkSettings {
     pub draft: bool,
     /// The draft to finalise.
     pub draft_task_id: Option<String>,
+    /// `duration: -1` was asked for: the model chooses the length. Only Ark's
+    /// Seedance 1.5 pro takes it, so it travels in Ark's own group, which
+    /// every other backend refuses before sending.
+    pub auto_duration: bool,
 }
 
 impl ArkSettings {
@@ -88,8 +92,17 @@ impl ArkSettings {
             execution_expires_after,
             draft: options.draft.unwrap_or(false),
             draft_task_id,
+            auto_duration: false,
         };
         Ok((settings != Self::default()).then_some(settings))
+    }
+
+    /// `settings` with the model choosing the length (`duration: -1`).
+    pub fn with_auto_duration(settings: Option<Self>) -> Self {
+        Self {
+            auto_duration: true,
+            ..settings.unwrap_or_default()
+        }
     }
 }
 
@@ -99,6 +112,12 @@ impl OptionGroup for ArkSettings {
     }
 
     fn refusal(&self) -> (String, String) {
+        if *self == Self::with_auto_duration(None) {
+            return (
+                "`duration` -1 (the model chooses the length)".to_owned(),
+                "duration: pass 4 to 15 s; -1 exists on Ark's seedance-1-5-pro only.".to_owned(),
+            );
+        }
         (
             "the `ark` options".to_owned(),
             "Drop `ark`; they apply to BytePlus/Volcengine Ark only.".to_owned(),

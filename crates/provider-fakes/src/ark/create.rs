@@ -3,9 +3,19 @@
 //! combined. A body that passes becomes a [`TaskSpec`]: the resolved settings
 //! the task object reports and the usage it bills.
 //!
-//! Rules the notes leave open, decided here:
-//! - 1.x durations are 2..=12 s (one range for every 1.x model; 1.5 pro and
-//!   1.0 pro may really differ).
+//! The 1.x rules are the BytePlus Seedance skill's (seed 003), to the letter:
+//! - `duration` is 4..=12 s on 1.5 pro and 2..=12 s on the 1.0 models; `-1`
+//!   (the model chooses) exists on 1.5 pro only. The 2.0 models take 4..=15 s
+//!   and `-1`, as the research notes found.
+//! - 1.0 lite t2v takes text only; 1.0 pro fast takes a first frame but no
+//!   last frame; 1.5 pro, 1.0 pro and 1.0 lite i2v take first + last frames;
+//!   only 1.0 lite i2v takes reference images (1..=4), and it needs an image.
+//! - A final video made from a draft is `content: [draft_task]` plus
+//!   `resolution`: the draft already fixed the prompt, the length and the
+//!   framing, so a text item, `duration`, `frames`, `ratio`, `seed` and
+//!   `camera_fixed` are refused beside a `draft_task` item.
+//!
+//! Rules the seed and the notes leave open, decided here:
 //! - `frames` (1.0 models only) must be 29..=289 and of the form 25 + 4n,
 //!   as in the Ark docs for 1.0; it overrides `duration`.
 //! - `priority` is an integer 0..=9 and `output_format` is `mp4` or `mov`, as
@@ -13,14 +23,13 @@
 //!   non-empty string (its values differ between sources).
 //! - Seedance 2.0 mini (an id from a third-party catalogue) follows the 2.0
 //!   fast rules: 480p or 720p, references like 2.0.
-//! - Reference images: 1..=9 on the 2.0 models, 1..=4 on 1.0 lite i2v, and
-//!   none on the other 1.x models (they take first/last frames only);
-//!   1.0 lite t2v takes no image at all and 1.0 lite i2v needs one.
+//! - Reference images: 1..=9 on the 2.0 models.
 //! - `video_url` and `audio_url` items must say their role; only an image may
 //!   leave it out, and only when it is the single image (then it is the first
 //!   frame).
-//! - A `draft_task` item excludes image, video and audio items and
-//!   `draft: true`; a text item beside it is allowed.
+//! - A `draft_task` item also excludes image, video and audio items and
+//!   `draft: true`; options that only deliver the result (`watermark`,
+//!   `return_last_frame`, `service_tier`, ...) are taken beside it.
 //! - Audio data URLs must sniff as WAV or MP3 and be at most 15 MB decoded;
 //!   images at most 30 MB, sniffing as JPEG, PNG, WebP, BMP, GIF or TIFF.
 //!   Pixel sizes are not checked (the 300..=6000 px rule of the real service
@@ -85,7 +94,10 @@ const DEFAULT_EXPIRES_AFTER: i64 = 172_800;
 const SEED_RANGE: (i64, i64) = (-1, 4_294_967_295);
 const PRIORITY_RANGE: (i64, i64) = (0, 9);
 const V2_DURATION_RANGE: (i64, i64) = (4, 15);
+const V15_PRO_DURATION_RANGE: (i64, i64) = (4, 12);
 const V1_DURATION_RANGE: (i64, i64) = (2, 12);
+/// `duration: -1`: the model chooses the length.
+const MODEL_CHOOSES: i64 = -1;
 const FRAMES_RANGE: (i64, i64) = (29, 289);
 const MAX_SAFETY_IDENTIFIER_CHARS: usize = 64;
 const MAX_IMAGE_BYTES: usize = 30 * 1024 * 1024;
@@ -125,6 +137,15 @@ impl TaskSpec {
         } else {
             self.ratio
         }
+    }
+
+    /// A final video keeps what its draft fixed: length, framing and the seed
+    /// the draft ran with.
+    pub(super) fn finish_draft(&mut self, draft: &Self, seed: i64) {
+        self.duration = draft.duration;
+        self.frames = draft.frames;
+        self.ratio = draft.ratio;
+        self.seed = Some(seed);
     }
 
     /// W × H × frames / 1024, with frames = 24 × duration + 1 unless `frames`
@@ -796,6 +817,30 @@ fn check_content(kind: ArkModel, content: &Content, options: &Options) -> Result
                 "A task made from a draft_task cannot itself be a draft.",
             ));
         }
+        if let Some(&text) = content.texts.first() {
+            return Err(invalid(
+                item(text),
+                "A video made from a draft_task takes no text item: the draft's prompt is kept. \
+                 Send content: [draft_task] and, if wanted, resolution.",
+            ));
+        }
+        // The draft fixed what the clip shows, how long it runs and its framing.
+        let fixed = [
+            ("duration", options.duration.is_some()),
+            ("frames", options.frames.is_some()),
+            ("ratio", options.ratio.is_some()),
+            ("seed", options.seed.is_some()),
+            ("camera_fixed", options.camera_fixed.is_some()),
+        ];
+        if let Some((key, _)) = fixed.into_iter().find(|(_, set)| *set) {
+            return Err(invalid(
+                key,
+                format!(
+                    "`{key}` cannot be set for a video made from a draft_task: the draft fixed \
+                     it. Send content: [draft_task] and, if wanted, resolution."
+                ),
+            ));
+        }
     }
     if content.texts.len() > 1 {
         return Err(invalid(
@@ -826,6 +871,15 @@ fn check_images(kind: ArkModel, content: &Content) -> Result<(), ApiError> {
         return Err(invalid(
             item(index),
             "Seedance 1.0 lite t2v is text-to-video only; use the i2v model for images.",
+        ));
+    }
+    if kind == ArkModel::Seedance10ProFast
+        && let Some(&index) = content.last_frames.first()
+    {
+        return Err(invalid(
+            role_of(index),
+            "Seedance 1.0 pro fast takes a first frame only, not a last frame; use Seedance \
+             1.0 pro or 1.5 pro for first + last frames.",
         ));
     }
     if kind == ArkModel::Seedance10LiteI2v && content.image_count() == 0 {
@@ -1030,14 +1084,14 @@ fn check_options(
 fn check_duration(kind: ArkModel, options: &Options) -> Result<(), ApiError> {
     let name = kind.names().1;
     if let Some(duration) = options.duration {
-        let (min, max) = if kind.is_v2() {
-            V2_DURATION_RANGE
-        } else {
-            V1_DURATION_RANGE
+        let ((min, max), chooses) = match kind {
+            _ if kind.is_v2() => (V2_DURATION_RANGE, true),
+            ArkModel::Seedance15Pro => (V15_PRO_DURATION_RANGE, true),
+            _ => (V1_DURATION_RANGE, false),
         };
-        let model_decides = kind.is_v2() && duration == -1;
+        let model_decides = chooses && duration == MODEL_CHOOSES;
         if !model_decides && !(min..=max).contains(&duration) {
-            let auto = if kind.is_v2() {
+            let auto = if chooses {
                 ", or -1 to let the model choose"
             } else {
                 ""

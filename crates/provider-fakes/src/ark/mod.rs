@@ -187,17 +187,20 @@ impl ArkModel {
         Self::Seedance10LiteI2v,
     ];
 
-    /// The id each region spells its own way, and the name messages use.
+    /// The id each region spells its own way, and the name messages use. The
+    /// 1.x ids are exactly those of the BytePlus Seedance skill's model table
+    /// (seed 003); Volcengine prefixes them with `doubao-`. The 2.0 ids come
+    /// from the research notes, the seed being older than 2.0.
     fn names(self) -> (&'static str, &'static str) {
         match self {
             Self::Seedance2 => ("seedance-2-0-260128", "Seedance 2.0"),
             Self::Seedance2Fast => ("seedance-2-0-fast-260128", "Seedance 2.0 fast"),
             Self::Seedance2Mini => ("seedance-2-0-mini-260615", "Seedance 2.0 mini"),
             Self::Seedance15Pro => ("seedance-1-5-pro-251215", "Seedance 1.5 pro"),
-            Self::Seedance10Pro => ("seedance-1-0-pro-250528", "Seedance 1.0 pro"),
-            Self::Seedance10ProFast => ("seedance-1-0-pro-fast-251015", "Seedance 1.0 pro fast"),
-            Self::Seedance10LiteT2v => ("seedance-1-0-lite-t2v-250428", "Seedance 1.0 lite t2v"),
-            Self::Seedance10LiteI2v => ("seedance-1-0-lite-i2v-250428", "Seedance 1.0 lite i2v"),
+            Self::Seedance10Pro => ("seedance-1-0-pro-250428", "Seedance 1.0 pro"),
+            Self::Seedance10ProFast => ("seedance-1-0-pro-fast-250528", "Seedance 1.0 pro fast"),
+            Self::Seedance10LiteT2v => ("seedance-1-0-lite-t2v-250219", "Seedance 1.0 lite t2v"),
+            Self::Seedance10LiteI2v => ("seedance-1-0-lite-i2v-250219", "Seedance 1.0 lite i2v"),
         }
     }
 
@@ -715,9 +718,10 @@ fn beijing_stamp(unix_secs: u64) -> String {
 // ---------------------------------------------------------------------------
 
 fn create_task(state: &mut State<Ark>, body: &[u8]) -> Answer {
-    let plan = create::plan(body, state.api.config.region)?;
+    let mut plan = create::plan(body, state.api.config.region)?;
     if let Some(source) = &plan.draft_source {
-        check_draft_source(state, source)?;
+        let (draft, seed) = check_draft_source(state, source)?;
+        plan.spec.finish_draft(&draft, seed);
     }
     let now = now_secs();
     // `cgt-YYYYMMDDhhmmss-xxxxx`, unique among the tasks ever created here.
@@ -756,8 +760,12 @@ fn create_task(state: &mut State<Ark>, body: &[u8]) -> Answer {
 }
 
 /// A `draft_task` item must name a succeeded draft (made by 1.5 pro with
-/// `draft: true`) that this account still has.
-fn check_draft_source(state: &State<Ark>, source: &create::DraftSource) -> Result<(), ApiError> {
+/// `draft: true`) that this account still has; answers the draft's settings
+/// and the seed it ran with.
+fn check_draft_source(
+    state: &State<Ark>,
+    source: &create::DraftSource,
+) -> Result<(TaskSpec, i64), ApiError> {
     let refuse = |message: String| invalid(source.param.clone(), message);
     let id = &source.id;
     let draft = live_task(state, id)
@@ -774,7 +782,7 @@ fn check_draft_source(state: &State<Ark>, source: &create::DraftSource) -> Resul
             Ark::status(draft.phase)
         )));
     }
-    Ok(())
+    Ok((draft.data.spec.clone(), draft.data.seed))
 }
 
 // ---------------------------------------------------------------------------

@@ -423,6 +423,82 @@ async fn an_unknown_model_is_404_and_each_region_knows_only_its_own_ids() {
 }
 
 #[tokio::test]
+async fn the_1_x_models_answer_to_the_seed_s_ids_and_not_to_other_dates() {
+    let fake = FakeArk::start().await.unwrap();
+    let seed_ids = [
+        (ArkModel::Seedance15Pro, "seedance-1-5-pro-251215"),
+        (ArkModel::Seedance10Pro, "seedance-1-0-pro-250428"),
+        (ArkModel::Seedance10ProFast, "seedance-1-0-pro-fast-250528"),
+        (ArkModel::Seedance10LiteT2v, "seedance-1-0-lite-t2v-250219"),
+        (ArkModel::Seedance10LiteI2v, "seedance-1-0-lite-i2v-250219"),
+    ];
+    let first = image("https://example.com/a.png", "first_frame");
+    for (model, id) in seed_ids {
+        assert_eq!(fake.model_id(model), id);
+        let mut content = vec![text("a cat")];
+        if model != ArkModel::Seedance10LiteT2v {
+            content.push(first.clone());
+        }
+        create_ok(&fake, body(id, content, json!({}))).await;
+    }
+    for other_date in [
+        "seedance-1-0-pro-250528",
+        "seedance-1-0-pro-fast-251015",
+        "seedance-1-0-lite-t2v-250428",
+    ] {
+        let reply = create(&fake, prompt_only(other_date, json!({}))).await;
+        assert_error(&reply, 404, "InvalidEndpointOrModel.NotFound", "model");
+    }
+    let volc = volcengine().await;
+    create_ok(
+        &volc,
+        prompt_only("doubao-seedance-1-0-pro-250428", json!({})),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pro_fast_takes_a_first_frame_but_no_last_frame_and_lite_t2v_no_image() {
+    let fake = FakeArk::start().await.unwrap();
+    let fast = fake.model_id(ArkModel::Seedance10ProFast);
+    let first = image("https://example.com/first.png", "first_frame");
+    let last = image("https://example.com/last.png", "last_frame");
+    create_ok(
+        &fake,
+        body(&fast, vec![text("go"), first.clone()], json!({})),
+    )
+    .await;
+    let both = body(
+        &fast,
+        vec![text("go"), first.clone(), last.clone()],
+        json!({}),
+    );
+    invalid(&create(&fake, both).await, "content[2].role");
+    for model in [
+        ArkModel::Seedance15Pro,
+        ArkModel::Seedance10Pro,
+        ArkModel::Seedance10LiteI2v,
+    ] {
+        let both = body(
+            &fake.model_id(model),
+            vec![text("go"), first.clone(), last.clone()],
+            json!({}),
+        );
+        create_ok(&fake, both).await;
+    }
+    let t2v = fake.model_id(ArkModel::Seedance10LiteT2v);
+    invalid(
+        &create(
+            &fake,
+            body(&t2v, vec![text("go"), references(1)[0].clone()], json!({})),
+        )
+        .await,
+        "content[1]",
+    );
+    create_ok(&fake, prompt_only(&t2v, json!({ "duration": 2 }))).await;
+}
+
+#[tokio::test]
 async fn missing_model_or_content_is_a_missing_parameter_and_unknown_keys_are_named() {
     let fake = FakeArk::start().await.unwrap();
     let model = fake.model_id(ArkModel::Seedance2);
@@ -498,7 +574,10 @@ async fn ranges_accept_their_edges_and_reject_one_past_them() {
         (v2, "duration", json!(15), json!(16)),
         (v2_fast, "duration", json!(-1), json!(-2)),
         (pro, "duration", json!(2), json!(1)),
+        (pro, "duration", json!(12), json!(13)),
+        (pro15, "duration", json!(4), json!(3)),
         (pro15, "duration", json!(12), json!(13)),
+        (pro15, "duration", json!(-1), json!(-2)),
         (pro, "duration", json!(12), json!(-1)),
         (v2, "execution_expires_after", json!(3600), json!(3599)),
         (
@@ -1253,4 +1332,48 @@ fn task_id_stamps_use_beijing_time() {
     assert_eq!(beijing_stamp(1_778_754_737), "20260514183217");
     assert_eq!(beijing_stamp(0), "19700101080000");
     assert_eq!(beijing_stamp(951_782_400 - 8 * 3600), "20000229000000");
+}
+
+#[tokio::test]
+async fn a_video_from_a_draft_is_the_draft_task_plus_a_resolution_and_keeps_the_draft_s_clip() {
+    let fake = FakeArk::start().await.unwrap();
+    let pro15 = fake.model_id(ArkModel::Seedance15Pro);
+    let draft_id = create_ok(
+        &fake,
+        prompt_only(
+            &pro15,
+            json!({ "draft": true, "duration": 8, "ratio": "9:16" }),
+        ),
+    )
+    .await;
+    let (_, draft) = poll_to_end(&fake, &draft_id).await;
+    let draft_item = json!({ "type": "draft_task", "draft_task": { "id": draft_id } });
+
+    let with_text = body(&pro15, vec![draft_item.clone(), text("a cat")], json!({}));
+    invalid(&create(&fake, with_text).await, "content[1]");
+    let text_first = body(&pro15, vec![text("a cat"), draft_item.clone()], json!({}));
+    invalid(&create(&fake, text_first).await, "content[0]");
+    for (key, value) in [
+        ("duration", json!(8)),
+        ("frames", json!(121)),
+        ("ratio", json!("9:16")),
+        ("seed", json!(3)),
+        ("camera_fixed", json!(true)),
+    ] {
+        let restated = body(&pro15, vec![draft_item.clone()], json!({ key: value }));
+        invalid(&create(&fake, restated).await, key);
+    }
+    // `null` is absent, as everywhere.
+    let nulls = body(
+        &pro15,
+        vec![draft_item.clone()],
+        json!({ "duration": null, "ratio": null, "resolution": "720p" }),
+    );
+    let final_id = create_ok(&fake, nulls).await;
+    let (_, done) = poll_to_end(&fake, &final_id).await;
+    assert_eq!(done["resolution"], "720p");
+    assert_eq!(done["draft"], false);
+    for key in ["duration", "ratio", "seed"] {
+        assert_eq!(done[key], draft[key], "{key}");
+    }
 }
