@@ -115,7 +115,7 @@ impl SeedanceServer {
         description = "Start one paid Seedance 2.0 video (or Seedream image). Checked first: errors name \
                        the field and cost nothing; dry_run: true shows the cost. Returns task_id at once; \
                        then get_task with wait_seconds 45. Never call again to check a task: that pays twice. \
-                       Also takes xskill's {model_id, parameters} form.",
+                       Takes xskill's {model_id, parameters} too.",
         annotations(
             title = "Submit generation task",
             read_only_hint = false,

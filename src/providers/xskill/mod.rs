@@ -180,36 +180,6 @@ impl Dialect for Envelopes {
     }
 }
 
-/// A create xskill refused in so many words made no task; saying so keeps the
-/// agent from looking for one (or paying twice to find out).
-fn nothing_created(error: ProviderError) -> ProviderError {
-    let note = |message: String| format!("{message}; nothing was created");
-    match error {
-        ProviderError::InvalidRequest { provider, message } => ProviderError::InvalidRequest {
-            provider,
-            message: note(message),
-        },
-        ProviderError::ContentRejected { provider, message } => ProviderError::ContentRejected {
-            provider,
-            message: note(message),
-        },
-        ProviderError::Unauthenticated { provider, message } => ProviderError::Unauthenticated {
-            provider,
-            message: note(message),
-        },
-        ProviderError::NotFound {
-            provider,
-            what,
-            message,
-        } => ProviderError::NotFound {
-            provider,
-            what,
-            message: note(message),
-        },
-        other => other,
-    }
-}
-
 /// The xskill model id and, for Seedance, the speed tier name.
 fn model_ids(model: &ModelChoice, generation: &Generation) -> (String, &'static str) {
     let tier = match generation {
@@ -367,8 +337,7 @@ impl Provider for Xskill {
                 ApiRequest::write(Method::POST, call.url, format!("model {model}"))
                     .json(&call.body),
             )
-            .await
-            .map_err(nothing_created)?;
+            .await?;
         Ok(SubmittedTask {
             status: created
                 .status
