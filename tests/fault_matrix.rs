@@ -25,7 +25,7 @@ use seedance_mcp::{
     config::Settings,
     domain::{
         Balance, GenerationRequest, HostedImage, ImageUpload, OutputKind, ProviderId,
-        SubmittedTask, TaskRef, TaskSnapshot,
+        SubmittedTask, TaskRef, TaskSnapshot, TaskStatus,
     },
     error::ProviderError,
     journal::Journal,
@@ -542,6 +542,49 @@ async fn a_wait_on_a_failing_provider_answers_at_its_deadline_with_the_last_know
     );
 }
 
+/// A status word no one knows counts as running, shown in the provider's words,
+/// for a bounded time; after an hour the task is reported as it stands, so an
+/// agent is never left polling forever.
+#[tokio::test(start_paused = true)]
+async fn an_unknown_status_word_is_running_for_an_hour_then_reported_in_the_providers_words() {
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        sim_seconds: 3000.0,
+        ..settings(out.path())
+    };
+    let (sim, _) = common::service(&settings);
+    let strange = Arc::new(SlowTasks::new(sim));
+    strange.say("warming_up");
+    let journal = Journal::open(&out.path().join(".journal")).unwrap();
+    let service = Service::new(strange.clone(), out.path().to_owned(), journal);
+    let task_id = service
+        .submit(&serde_json::from_value(json!({"prompt": "an odd word", "duration": 4})).unwrap())
+        .await
+        .unwrap()
+        .task_id
+        .unwrap();
+    let early = service.get_task(&task_id).await.unwrap();
+    assert_eq!(early.status, TaskStatus::Running);
+    assert!(!early.finished);
+    assert_eq!(early.provider_status.as_deref(), Some("warming_up"));
+    assert!(
+        early.next_step.contains("warming_up"),
+        "{}",
+        early.next_step
+    );
+
+    tokio::time::advance(Duration::from_secs(61 * 60)).await;
+    let late = service.get_task(&task_id).await.unwrap();
+    assert_eq!(late.status, TaskStatus::Failed, "{late:?}");
+    assert!(late.finished);
+    let failure = late.failure.unwrap();
+    assert!(
+        failure.message.contains("warming_up") && failure.message.contains("dashboard"),
+        "{}",
+        failure.message
+    );
+}
+
 /// An MCP server over `provider`, journalling in `dir`.
 fn server_over(provider: Arc<dyn Provider>, dir: &std::path::Path) -> SeedanceServer {
     let journal = Journal::open(&dir.join(".journal")).unwrap();
@@ -557,6 +600,7 @@ struct SlowTasks {
     checks: AtomicUsize,
     failures_left: AtomicUsize,
     typical: Duration,
+    strange_word: std::sync::Mutex<Option<String>>,
 }
 
 impl SlowTasks {
@@ -567,7 +611,13 @@ impl SlowTasks {
             checks: AtomicUsize::new(0),
             failures_left: AtomicUsize::new(0),
             typical: Duration::from_secs(90),
+            strange_word: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Tasks answer with this status word, which no one knows.
+    fn say(&self, word: &str) {
+        *self.strange_word.lock().unwrap() = Some(word.to_owned());
     }
 
     /// Tasks of this provider usually take `typical` (the schedule follows it).
@@ -629,7 +679,11 @@ impl Provider for SlowTasks {
         }
         let delay = *self.delay.lock().unwrap();
         tokio::time::sleep(delay).await;
-        self.inner.task(task).await
+        let mut snapshot = self.inner.task(task).await?;
+        if let Some(word) = self.strange_word.lock().unwrap().clone() {
+            (snapshot.status, snapshot.provider_status) = TaskStatus::from_word(&word, |_| None);
+        }
+        Ok(snapshot)
     }
     async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError> {
         self.inner.upload_image(image).await

@@ -202,6 +202,7 @@ mod tests {
             usage_tokens: None,
             poll_after_seconds: None,
             provider_trouble: None,
+            provider_status: None,
             result: None,
             next_step: "Give the user the files.".into(),
         };

@@ -29,6 +29,20 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    /// Reads a provider's status word with its vocabulary `known`. A word it does
+    /// not know counts as running, so the task goes on being watched, and is kept
+    /// (second value) so that the provider's own words can be shown.
+    pub fn from_word(
+        word: &str,
+        known: impl Fn(&str) -> Option<TaskStatus>,
+    ) -> (TaskStatus, Option<String>) {
+        match known(word) {
+            Some(status) => (status, None),
+            None if word.trim().is_empty() => (Self::Running, Some("(no status given)".to_owned())),
+            None => (Self::Running, Some(word.to_owned())),
+        }
+    }
+
     /// Every status.
     pub const ALL: [TaskStatus; 6] = [
         Self::Queued,
@@ -192,6 +206,9 @@ pub struct TaskSnapshot {
     pub seed: Option<i64>,
     /// When the result URLs stop working (RFC 3339), when the provider says.
     pub urls_expire_at: Option<String>,
+    /// The provider's status word when it is none this server knows (`status` is
+    /// then `running`).
+    pub provider_status: Option<String>,
 }
 
 /// An account balance.

@@ -26,7 +26,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     clock,
-    domain::{OutputKind, ProviderId, TaskRef, TaskSnapshot, TaskStatus, ValidationError},
+    domain::{
+        FailureKind, OutputKind, ProviderId, TaskFailure, TaskRef, TaskSnapshot, TaskStatus,
+        ValidationError,
+    },
     error::ProviderError,
     journal::{Entry, Journal, StatusUpdate},
     providers::{Provider, http},
@@ -293,6 +296,7 @@ impl Service {
             urls_expire_at: snapshot.urls_expire_at,
             resource_uris,
             seed: snapshot.seed,
+            provider_status: snapshot.provider_status,
             poll_after_seconds: poll_after,
             provider_trouble: None,
             result,
@@ -375,7 +379,10 @@ impl Service {
             None => {
                 let patience = waiting.up_to.max(FIRST_CHECK_PATIENCE) + CHECK_GRACE;
                 match tokio::time::timeout(patience, self.check(task)).await {
-                    Ok(Ok(snapshot)) => (Some(snapshot), Instant::now()),
+                    Ok(Ok(snapshot)) => (
+                        Some(past_patience(snapshot, since.elapsed())),
+                        Instant::now(),
+                    ),
                     Ok(Err(e)) if rides_out(&e) => {
                         trouble = Some(e);
                         (known.and_then(journal_snapshot), Instant::now())
@@ -421,7 +428,7 @@ impl Service {
             let patience = deadline.saturating_duration_since(Instant::now()) + CHECK_GRACE;
             match tokio::time::timeout(patience, self.check(task)).await {
                 Ok(Ok(answer)) => {
-                    snapshot = Some(answer);
+                    snapshot = Some(past_patience(answer, since.elapsed()));
                     trouble = None;
                 }
                 Ok(Err(e)) if rides_out(&e) => {
@@ -560,6 +567,32 @@ impl Service {
     }
 }
 
+/// How long a task may go on answering with a status word this server does not
+/// know before it is reported as it stands: far past any real generation, so a
+/// provider's new word for "still working" does not end a task early, and a word
+/// for a dead end does not keep an agent polling forever.
+const UNKNOWN_STATUS_PATIENCE: Duration = Duration::from_secs(60 * 60);
+
+/// The task as reported: past [`UNKNOWN_STATUS_PATIENCE`], one still answering
+/// with an unknown word is reported as failed, in the provider's own word.
+fn past_patience(snapshot: TaskSnapshot, age: Duration) -> TaskSnapshot {
+    match &snapshot.provider_status {
+        Some(word) if !snapshot.status.is_terminal() && age >= UNKNOWN_STATUS_PATIENCE => {
+            let message = format!(
+                "after {} min the provider still reports this task as \"{word}\", a status this server does \
+                 not know; check the task in the provider's dashboard before paying for it again",
+                age.as_secs() / 60
+            );
+            TaskSnapshot {
+                status: TaskStatus::Failed,
+                failure: Some(TaskFailure::new(FailureKind::Unknown, None, message)),
+                ..snapshot
+            }
+        }
+        _ => snapshot,
+    }
+}
+
 /// What a wait saw: the last status, and what went wrong after it, if anything.
 struct Watched {
     snapshot: TaskSnapshot,
@@ -579,6 +612,7 @@ fn journal_snapshot(entry: &Entry) -> Option<TaskSnapshot> {
         usage_tokens: None,
         seed: None,
         urls_expire_at: None,
+        provider_status: None,
     })
 }
 
@@ -590,8 +624,11 @@ fn next_step(
 ) -> String {
     match snapshot.status {
         TaskStatus::Queued | TaskStatus::Running => format!(
-            "Still {}. Call get_task again in about {} s; meanwhile tell the user the task id.",
+            "Still {}{}. Call get_task again in about {} s; meanwhile tell the user the task id.",
             snapshot.status.as_str(),
+            snapshot.provider_status.as_ref().map_or(String::new(), |word| format!(
+                " (the provider says \"{word}\", a word this server does not know; it counts as running)"
+            )),
             poll_after.unwrap_or(30)
         ),
         TaskStatus::Succeeded => match (files, download_error) {

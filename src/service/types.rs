@@ -143,6 +143,9 @@ pub struct GetTaskOutput {
     /// Seconds to wait before asking again, while the task is unfinished.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_after_seconds: Option<u32>,
+    /// The provider's own status word when it is not one of ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_status: Option<String>,
     /// Why status reads failed in the wait; `status` is then the last known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_trouble: Option<String>,
@@ -321,6 +324,7 @@ mod tests {
             seed: None,
             usage_tokens: None,
             poll_after_seconds: None,
+            provider_status: None,
             provider_trouble: None,
             result: None,
             next_step: String::new(),

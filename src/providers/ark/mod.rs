@@ -283,7 +283,7 @@ impl Ark {
     /// The task as we report it. Whether it had reference videos changes the token
     /// price and Ark's task object does not say: the journal's facts do.
     fn snapshot(&self, task: wire::Task, facts: &TaskFacts) -> TaskSnapshot {
-        let status = status(&task.status);
+        let (status, provider_status) = TaskStatus::from_word(&task.status, status);
         let content = task.content.unwrap_or_default();
         let result_urls = content.video_url.or(content.file_url).into_iter().collect();
         let failure = match status {
@@ -323,6 +323,7 @@ impl Ark {
                         .map(|at| crate::clock::rfc3339(at + 24 * 3600))
                 })
                 .flatten(),
+            provider_status,
         }
     }
 
@@ -574,15 +575,16 @@ fn is_moderation(code: &str) -> bool {
         .is_some_and(|head| head.ends_with("SensitiveContentDetected"))
 }
 
-fn status(word: &str) -> TaskStatus {
-    match word {
+fn status(word: &str) -> Option<TaskStatus> {
+    Some(match word {
         "queued" | "pending" => TaskStatus::Queued,
+        "running" | "processing" => TaskStatus::Running,
         "succeeded" => TaskStatus::Succeeded,
         "failed" => TaskStatus::Failed,
         "cancelled" => TaskStatus::Cancelled,
         "expired" => TaskStatus::Expired,
-        _ => TaskStatus::Running,
-    }
+        _ => return None,
+    })
 }
 
 /// Ark's error codes decide the kind: `...SensitiveContentDetected.PrivacyInformation`

@@ -186,13 +186,14 @@ impl Dialect for Envelopes {
     }
 }
 
-fn status(word: &str) -> TaskStatus {
-    match word {
+fn status(word: &str) -> Option<TaskStatus> {
+    Some(match word {
         "pending" | "queued" => TaskStatus::Queued,
+        "processing" | "running" => TaskStatus::Running,
         "completed" | "succeeded" => TaskStatus::Succeeded,
         "failed" => TaskStatus::Failed,
-        _ => TaskStatus::Running,
-    }
+        _ => return None,
+    })
 }
 
 #[async_trait]
@@ -251,7 +252,11 @@ impl Provider for Seed2 {
         };
         Ok(SubmittedTask {
             task_id,
-            status: created.status.as_deref().map_or(TaskStatus::Queued, status),
+            status: created
+                .status
+                .as_deref()
+                .and_then(status)
+                .unwrap_or(TaskStatus::Queued),
             price: created.points_cost.map(|p| Amount::new(p, UNIT)),
             balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
         })
@@ -309,7 +314,8 @@ impl Provider for Seed2 {
             .send(ApiRequest::read(Method::GET, url, what))
             .await?;
         // A missing status word is read like an unknown one.
-        let status = status(task.status.as_deref().unwrap_or_default());
+        let (status, provider_status) =
+            TaskStatus::from_word(task.status.as_deref().unwrap_or_default(), status);
         let result = task.result.and_then(Maybe::known).unwrap_or_default();
         let failure = (status == TaskStatus::Failed).then(|| {
             let error = result.error.as_ref().or(task.error.as_ref());
@@ -335,6 +341,7 @@ impl Provider for Seed2 {
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,
+            provider_status,
         })
     }
 

@@ -144,7 +144,8 @@ impl Seedance2ai {
             .send(ApiRequest::read(Method::GET, url, what))
             .await?;
         // A missing status word is read like an unknown one.
-        let status = status(task.status.as_deref().unwrap_or_default());
+        let (status, provider_status) =
+            TaskStatus::from_word(task.status.as_deref().unwrap_or_default(), status);
         let mut seed = None;
         let (result_urls, last_frame_url) = match task.output {
             Some(wire::Output::Urls(entries)) => (
@@ -180,6 +181,7 @@ impl Seedance2ai {
             usage_tokens: None,
             seed,
             urls_expire_at: None,
+            provider_status,
         })
     }
 }
@@ -411,13 +413,14 @@ fn video_body<'a>(
     })
 }
 
-fn status(word: &str) -> TaskStatus {
-    match word {
+fn status(word: &str) -> Option<TaskStatus> {
+    Some(match word {
         "completed" | "succeeded" => TaskStatus::Succeeded,
         "failed" => TaskStatus::Failed,
         "queued" | "pending" => TaskStatus::Queued,
-        _ => TaskStatus::Running,
-    }
+        "processing" | "running" => TaskStatus::Running,
+        _ => return None,
+    })
 }
 
 fn failure(error: Option<&LooseError>) -> TaskFailure {
@@ -495,6 +498,8 @@ fn gather(task_id: &str, parts: Vec<Result<TaskSnapshot, String>>) -> TaskSnapsh
         usage_tokens: None,
         seed: None,
         urls_expire_at: None,
+        // A part's strange word is the batch's, so the batch is not stuck on it either.
+        provider_status: found.iter().find_map(|s| s.provider_status.clone()),
     }
 }
 
@@ -568,7 +573,8 @@ impl Provider for Seedance2ai {
             status: created
                 .status
                 .as_deref()
-                .map_or(TaskStatus::Running, status),
+                .and_then(status)
+                .unwrap_or(TaskStatus::Running),
             price: created.credits_used.map(|c| Amount::new(c, UNIT)),
             balance_after: created.remaining_credits.map(|c| Amount::new(c, UNIT)),
         })

@@ -380,6 +380,7 @@ impl Provider for Sim {
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,
+            provider_status: None,
         })
     }
 

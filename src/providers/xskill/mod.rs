@@ -255,16 +255,16 @@ fn image_params(image: &ImageRequest) -> wire::CreateParams<'_> {
 }
 
 /// xskill's status words.
-fn status(word: &str) -> TaskStatus {
-    match word.trim().to_ascii_lowercase().as_str() {
+fn status(word: &str) -> Option<TaskStatus> {
+    Some(match word.trim().to_ascii_lowercase().as_str() {
         "pending" | "queued" | "submitted" => TaskStatus::Queued,
+        "processing" | "running" | "generating" | "in_progress" => TaskStatus::Running,
         "completed" | "success" | "succeeded" => TaskStatus::Succeeded,
         "failed" | "error" | "fail" => TaskStatus::Failed,
         "cancelled" | "canceled" => TaskStatus::Cancelled,
         "expired" | "timeout" => TaskStatus::Expired,
-        // processing, running, generating and words not seen yet: still going.
-        _ => TaskStatus::Running,
-    }
+        _ => return None,
+    })
 }
 
 /// Failure text carries a numeric code as `错误码: 4011`, or the error object (or
@@ -343,7 +343,8 @@ impl Provider for Xskill {
             status: created
                 .status
                 .get()
-                .map_or(TaskStatus::Queued, |word| status(word)),
+                .and_then(|word| status(word))
+                .unwrap_or(TaskStatus::Queued),
             task_id: created.task_id,
             price: created.price.map(|p| Amount::new(p, UNIT)),
             balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
@@ -373,7 +374,7 @@ impl Provider for Xskill {
         )
         .json(&wire::QueryBody { task_id });
         let data: wire::QueryData = self.api.send(query).await?;
-        let status = status(&data.status);
+        let (status, provider_status) = TaskStatus::from_word(&data.status, status);
         let mut result_urls = data
             .result
             .into_inner()
@@ -397,6 +398,7 @@ impl Provider for Xskill {
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,
+            provider_status,
         })
     }
 
@@ -464,11 +466,15 @@ mod tests {
 
     #[test]
     fn status_words_map_to_the_common_vocabulary() {
-        assert_eq!(status("pending"), TaskStatus::Queued);
-        assert_eq!(status("processing"), TaskStatus::Running);
-        assert_eq!(status("something_new"), TaskStatus::Running);
-        assert_eq!(status("completed"), TaskStatus::Succeeded);
-        assert_eq!(status("failed"), TaskStatus::Failed);
+        assert_eq!(status("pending"), Some(TaskStatus::Queued));
+        assert_eq!(status("processing"), Some(TaskStatus::Running));
+        assert_eq!(status("completed"), Some(TaskStatus::Succeeded));
+        assert_eq!(status("failed"), Some(TaskStatus::Failed));
+        // A new word counts as running and is kept to be shown.
+        assert_eq!(
+            TaskStatus::from_word("rendering_v2", status),
+            (TaskStatus::Running, Some("rendering_v2".to_owned()))
+        );
     }
 
     #[test]
