@@ -111,7 +111,10 @@ fn the_registry_entry_names_exactly_the_declared_variables_and_marks_the_secrets
         let named: Vec<&str> = vars.iter().map(|v| v["name"].as_str().unwrap()).collect();
         let unique: BTreeSet<String> = named.iter().map(|s| (*s).to_owned()).collect();
         assert_eq!(unique.len(), named.len(), "{kind}: a variable twice");
-        assert_eq!(unique, declared, "{kind}: the variables differ from the code's");
+        assert_eq!(
+            unique, declared,
+            "{kind}: the variables differ from the code's"
+        );
         for var in vars {
             let name = var["name"].as_str().unwrap();
             assert!(
@@ -248,7 +251,12 @@ fn served_tools_and_prompts() -> (BTreeSet<String>, BTreeSet<(String, Vec<String
     let mut stdin = child.stdin.take().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut ask = |id: u64, method: &str, params: Value| -> Value {
-        writeln!(stdin, "{}", json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})).unwrap();
+        writeln!(
+            stdin,
+            "{}",
+            json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+        )
+        .unwrap();
         loop {
             let answer: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
             if answer["id"] == id {
@@ -297,13 +305,18 @@ fn the_bundle_manifest_asks_for_the_provider_the_keys_and_the_output_folder() {
     let server = &manifest["server"];
     assert_eq!(server["type"], "binary");
     assert_eq!(server["entry_point"], "server/seedance-mcp");
-    assert_eq!(server["mcp_config"]["command"], "${__dirname}/server/seedance-mcp");
+    assert_eq!(
+        server["mcp_config"]["command"],
+        "${__dirname}/server/seedance-mcp"
+    );
 
     let config = manifest["user_config"].as_object().unwrap();
     let env = server["mcp_config"]["env"].as_object().unwrap();
     let declared = declared_env_vars();
     let field_of = |var: &str| -> &Value {
-        let template = env[var].as_str().unwrap_or_else(|| panic!("env lacks {var}"));
+        let template = env[var]
+            .as_str()
+            .unwrap_or_else(|| panic!("env lacks {var}"));
         let key = template
             .strip_prefix("${user_config.")
             .and_then(|k| k.strip_suffix('}'))
@@ -323,7 +336,10 @@ fn the_bundle_manifest_asks_for_the_provider_the_keys_and_the_output_folder() {
     for var in registry::key_vars() {
         let field = field_of(var);
         assert_eq!(field["type"], "string", "{var}");
-        assert_eq!(field["sensitive"], true, "{var} must be kept in the keychain");
+        assert_eq!(
+            field["sensitive"], true,
+            "{var} must be kept in the keychain"
+        );
     }
     let provider = field_of(seedance_mcp::env_vars::SEEDANCE_PROVIDER);
     assert!(
@@ -364,7 +380,12 @@ fn the_bundle_manifest_asks_for_the_provider_the_keys_and_the_output_folder() {
                 .map(|a| a.as_str().unwrap().to_owned())
                 .collect();
             for arg in &args {
-                assert!(p["text"].as_str().unwrap().contains(&format!("${{arguments.{arg}}}")));
+                assert!(
+                    p["text"]
+                        .as_str()
+                        .unwrap()
+                        .contains(&format!("${{arguments.{arg}}}"))
+                );
             }
             args.sort();
             (p["name"].as_str().unwrap().to_owned(), args)
@@ -450,7 +471,11 @@ fn the_readme_install_lines_and_snippets_name_the_artifacts() {
         .map(|b| serde_json::from_str(&b[..b.find("```").unwrap()]).unwrap())
         .collect();
     assert_eq!(snippets.len(), 1);
-    assert_eq!(snippets[0], json("mcp.example.json"), "the README pastes mcp.example.json");
+    assert_eq!(
+        snippets[0],
+        json("mcp.example.json"),
+        "the README pastes mcp.example.json"
+    );
     let launcher_form = |server: &Value| {
         assert_eq!(server["command"], "uvx", "{server}");
         assert_eq!(server["args"], json!([pypi]), "{server}");
@@ -461,14 +486,25 @@ fn the_readme_install_lines_and_snippets_name_the_artifacts() {
     assert!(
         agents
             .lines()
-            .any(|l| l.starts_with("claude mcp add seedance ") && l.ends_with(&format!(" -- uvx {pypi}"))),
+            .any(|l| l.starts_with("claude mcp add seedance ")
+                && l.ends_with(&format!(" -- uvx {pypi}"))),
         "the Claude Code line runs the launcher"
     );
 }
 
 /// Runs packaging/build-all, failing with its output.
 fn build_all(args: &[&str]) {
-    let output = Command::new("python3")
+    let mut command = Command::new("python3");
+    // Without the variables cargo sets for a test: build scripts that watch one
+    // (ring watches CARGO_MANIFEST_DIR) would make maturin's cargo rebuild the
+    // release binary that a plain `cargo build --release` had left fresh.
+    for (var, _) in std::env::vars_os() {
+        let var = var.to_string_lossy();
+        if var.starts_with("CARGO_") && !matches!(&*var, "CARGO_HOME" | "CARGO_TARGET_DIR") {
+            command.env_remove(&*var);
+        }
+    }
+    let output = command
         .arg(root().join("packaging/build-all"))
         .args(args)
         .current_dir(root())
