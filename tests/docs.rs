@@ -31,7 +31,9 @@ fn declared_env_vars() -> Vec<String> {
 fn the_example_config_parses_and_uses_only_declared_variables() {
     let config: serde_json::Value = serde_json::from_str(&read("mcp.example.json")).unwrap();
     let server = &config["mcpServers"]["seedance"];
-    assert_eq!(server["command"], "seedance-mcp");
+    // The launcher form (tests/packaging.rs checks it names the published package).
+    assert_eq!(server["command"], "uvx");
+    assert_eq!(server["args"], serde_json::json!(["seedance-mcp"]));
     let declared = declared_env_vars();
     for key in server["env"].as_object().unwrap().keys() {
         assert!(declared.contains(key), "{key} is not read by the program");
@@ -70,7 +72,8 @@ fn the_client_configs_parse_and_name_only_declared_variables() {
     let vscode: serde_json::Value = serde_json::from_str(&read("clients/vscode.mcp.json")).unwrap();
     let server = &vscode["servers"]["seedance"];
     assert_eq!(server["type"], "stdio");
-    assert_eq!(server["command"], "seedance-mcp");
+    assert_eq!(server["command"], "uvx");
+    assert_eq!(server["args"], serde_json::json!(["seedance-mcp"]));
     for key in server["env"].as_object().unwrap().keys() {
         assert!(declared.contains(key), "{key} is not read by the program");
     }
