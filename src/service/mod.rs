@@ -10,7 +10,7 @@ pub mod media;
 pub mod resources;
 pub mod schedule;
 mod spend;
-mod submit;
+pub mod submit;
 mod tasks;
 pub mod types;
 
@@ -58,6 +58,8 @@ pub struct Service {
     allowed_dirs: Option<std::ffi::OsString>,
     /// Where calls without a scope of their own read local files.
     scope: media::LocalScope,
+    /// Test-only: media URLs at private addresses pass (the local fakes' URLs).
+    private_media_urls: bool,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -137,7 +139,15 @@ impl Service {
             spend: crate::config::SpendLimits::default(),
             allowed_dirs: None,
             scope: media::LocalScope::ClientRoots(Vec::new()),
+            private_media_urls: false,
         }
+    }
+
+    /// Test-only: lets media URLs at loopback or private addresses through, for
+    /// tests whose media come from local fakes. Never set by flags or variables.
+    pub fn with_private_media_urls(mut self, allowed: bool) -> Self {
+        self.private_media_urls = allowed;
+        self
     }
 
     /// The provider in use.
