@@ -85,12 +85,36 @@ fn without_comment(line: &str) -> &str {
     line
 }
 
+/// The program a line runs: its first word after any `NAME=value` assignments
+/// (values may be quoted and hold spaces).
+fn program_of(command: &str) -> &str {
+    let mut rest = command.trim_start();
+    loop {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        let Some((name, _)) = word.split_once('=') else {
+            return word;
+        };
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return word;
+        }
+        // Skip the value, quotes included.
+        let start = rest.len() - rest[name.len() + 1..].len();
+        let after = &rest[start..];
+        let consumed = match after.chars().next() {
+            Some(q @ ('"' | '\'')) => after[1..].find(q).map_or(after.len(), |i| i + 2),
+            _ => after.find(char::is_whitespace).unwrap_or(after.len()),
+        };
+        rest = after[consumed..].trim_start();
+        if rest.is_empty() {
+            return "";
+        }
+    }
+}
+
 /// Why a line is skipped, by the rule in the module header; `None` runs it.
 fn skip_reason(command: &str) -> Option<&'static str> {
-    let program = command
-        .split_whitespace()
-        .find(|word| !word.contains('=') || word.starts_with('-'))
-        .unwrap_or("");
+    let program = program_of(command);
     if program != "seedance-mcp" {
         return Some("not seedance-mcp");
     }
@@ -103,17 +127,15 @@ fn skip_reason(command: &str) -> Option<&'static str> {
     None
 }
 
-/// Drops `[optional]` parts.
+/// Drops optional flags written `[--flag value]`; other brackets (a `jq` filter's
+/// `[]`) stay.
 fn without_optional(command: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0;
-    for c in command.chars() {
-        match c {
-            '[' => depth += 1,
-            ']' if depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
+    let mut out = command.to_owned();
+    while let Some(open) = out.find(" [-") {
+        let Some(close) = out[open..].find(']') else {
+            break;
+        };
+        out.replace_range(open + 1..open + close + 1, "");
     }
     out
 }
