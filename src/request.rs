@@ -10,8 +10,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    domain::{ImageSize, Mode, Ratio, Resolution},
-    providers::{ark::options::ArkOptions, seedance2ai::options::Channel},
+    domain::{ImageRatio, ImageSize, Mode, Ratio, Resolution},
+    providers::{
+        ark::options::ArkOptions,
+        seedance2ai::options::{Channel, OutputFormat},
+    },
 };
 
 /// Arguments of `submit_task`.
@@ -43,8 +46,7 @@ pub struct SubmitTaskParams {
     #[schemars(length(max = 3))]
     #[arg(long = "video-file")]
     pub video_files: Vec<String>,
-    /// Reference audio (URL or path; mp3/wav, 2-15 s), at most 3, only beside an
-    /// image or video; @audio_file_N.
+    /// Reference audio (URL or path; mp3/wav, 2-15 s), at most 3; @audio_file_N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 3))]
     #[arg(long = "audio-file")]
@@ -57,9 +59,9 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub last_frame: Option<String>,
-    /// Aspect ratio of the video (default 16:9).
+    /// Aspect ratio (default 16:9); after `adaptive`: images only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<Ratio>")]
+    #[schemars(schema_with = "ratio_schema")]
     #[arg(long)]
     pub ratio: Option<String>,
     /// Seconds, 4 to 15 (default 5); the price grows with it.
@@ -118,11 +120,16 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub resubmit: Option<bool>,
-    /// seedance2ai.io: `standard` (default), `real` or `wild`.
+    /// seedance2ai.io (default `standard`); `real`/`wild` video, `economy` gpt-image-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Channel>")]
     #[arg(long)]
     pub channel: Option<String>,
+    /// nano-banana-pro (default png).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<OutputFormat>")]
+    #[arg(long)]
+    pub output_format: Option<String>,
     /// true: validate and show the exact request, its cost and the balance;
     /// nothing is sent or paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -132,4 +139,15 @@ pub struct SubmitTaskParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[arg(long)]
     pub confirm_cost: Option<f64>,
+}
+
+/// The schema of `ratio`: the video ratios, then the image models' others.
+fn ratio_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut words: Vec<&str> = Ratio::ALL.iter().map(|r| r.as_str()).collect();
+    for extra in ImageRatio::ALL.iter().map(|r| r.as_str()) {
+        if !words.contains(&extra) {
+            words.push(extra);
+        }
+    }
+    schemars::json_schema!({ "type": "string", "enum": words })
 }

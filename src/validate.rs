@@ -8,13 +8,13 @@ use base64::Engine;
 
 use crate::{
     domain::{
-        Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload, KnownModel, Mode,
-        ModelChoice, ProviderOptions, Ratio, Resolution, ValidationError, VideoInputs,
-        VideoRequest, VideoTier, one_of,
+        Generation, GenerationRequest, ImageRatio, ImageRequest, ImageSize, ImageUpload,
+        KnownModel, Mode, ModelChoice, ProviderOptions, Ratio, Resolution, ValidationError,
+        VideoInputs, VideoRequest, VideoTier, one_of,
     },
     providers::{
         ark::{self, options::ArkSettings},
-        seedance2ai::options::Channel,
+        seedance2ai::options::{Channel, OutputFormat},
     },
     request::SubmitTaskParams,
 };
@@ -66,8 +66,8 @@ pub fn submit(params: &SubmitTaskParams) -> Checked<GenerationRequest> {
         }
     };
     let (generation, options) = if wants_image {
-        let image = image_request(prompt, &model, params)?;
-        (Generation::Image(image), ProviderOptions::default())
+        let (image, options) = image_request(prompt, &model, params)?;
+        (Generation::Image(image), options)
     } else {
         let (video, options) = video_request(prompt, &model, params)?;
         (Generation::Video(video), options)
@@ -145,8 +145,15 @@ fn video_request(
     if let Some(ark) = ark {
         options.insert(ark);
     }
-    if let Some(channel) = Channel::from_argument(p.channel.as_deref())? {
+    if let Some(channel) = Channel::from_argument(p.channel.as_deref(), Channel::VIDEO, "video")? {
         options.insert(channel);
+    }
+    if p.output_format.is_some() {
+        return Err(ValidationError::new(
+            "output_format",
+            "it applies to nano-banana-pro images only",
+            "drop it; a video's format is the provider's",
+        ));
     }
     let mode = match p.mode.as_deref() {
         None => Mode::OmniReference,
@@ -274,13 +281,7 @@ fn omni_inputs(p: &SubmitTaskParams) -> Checked<VideoInputs> {
             "drop the least important references",
         ));
     }
-    if !p.audio_files.is_empty() && p.image_files.is_empty() && p.video_files.is_empty() {
-        return Err(ValidationError::new(
-            "audio_files",
-            "audio cannot be the only reference",
-            "add at least one image or video reference, or drop the audio",
-        ));
-    }
+    // Whether audio may go alone is the provider's rule (`Capabilities::audio_only_reference`).
     Ok(VideoInputs::Omni {
         images: p.image_files.clone(),
         videos: p.video_files.clone(),
@@ -482,12 +483,19 @@ fn check_references(prompt: &str, inputs: &VideoInputs) -> Checked<()> {
     Ok(())
 }
 
-fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Checked<ImageRequest> {
+/// An image request and the backend options that came with it.
+fn image_request(
+    prompt: &str,
+    model: &ModelChoice,
+    p: &SubmitTaskParams,
+) -> Checked<(ImageRequest, ProviderOptions)> {
     // Seedream sizes its output with image_size; the others with ratio + resolution.
     let seedream = !matches!(
         model,
         ModelChoice::Known(KnownModel::GptImage2 | KnownModel::NanoBananaPro)
     );
+    let gpt_image_2 = *model == ModelChoice::Known(KnownModel::GptImage2);
+    let nano_banana_pro = *model == ModelChoice::Known(KnownModel::NanoBananaPro);
     let video_fields = [
         ("mode", p.mode.is_some()),
         ("image_files", !p.image_files.is_empty()),
@@ -502,7 +510,11 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         ("return_last_frame", p.return_last_frame.is_some()),
         ("watermark", p.watermark.is_some()),
         ("ark", p.ark.is_some()),
-        ("channel", p.channel.is_some()),
+        ("channel", !gpt_image_2 && p.channel.is_some()),
+        (
+            "output_format",
+            !nano_banana_pro && p.output_format.is_some(),
+        ),
         ("ratio", seedream && p.ratio.is_some()),
         ("resolution", seedream && p.resolution.is_some()),
     ];
@@ -512,7 +524,8 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
                 field,
                 "it does not apply to this image model",
                 "drop it; Seedream takes prompt, image_size, num_images and image_urls; gpt-image-2 \
-                 and nano-banana-pro take prompt, ratio, resolution, num_images and image_urls",
+                 and nano-banana-pro take prompt, ratio, resolution, num_images and image_urls, \
+                 gpt-image-2 also channel and nano-banana-pro output_format",
             ));
         }
     }
@@ -532,8 +545,23 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
     let ratio = if seedream {
         None
     } else {
-        ratio(p.ratio.as_deref())?
+        one_of(
+            "ratio",
+            p.ratio.as_deref(),
+            image_ratio,
+            ImageRatio::allowed,
+        )?
     };
+    let mut options = ProviderOptions::default();
+    if gpt_image_2
+        && let Some(channel) =
+            Channel::from_argument(p.channel.as_deref(), Channel::GPT_IMAGE_2, "gpt-image-2")?
+    {
+        options.insert(channel);
+    }
+    if let Some(format) = OutputFormat::from_argument(p.output_format.as_deref())? {
+        options.insert(format);
+    }
     let resolution = if seedream {
         None
     } else {
@@ -568,7 +596,7 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         ));
     }
     check_list("image_urls", &p.image_urls, limits::MAX_EDIT_IMAGES)?;
-    Ok(ImageRequest {
+    let image = ImageRequest {
         prompt: prompt.to_owned(),
         edit,
         ratio,
@@ -576,7 +604,17 @@ fn image_request(prompt: &str, model: &ModelChoice, p: &SubmitTaskParams) -> Che
         image_size,
         num_images,
         image_urls: p.image_urls.clone(),
-    })
+    };
+    Ok((image, options))
+}
+
+/// An image ratio; the video word `adaptive` is taken for `auto`, which is what
+/// it always meant for images.
+fn image_ratio(text: &str) -> Option<ImageRatio> {
+    match text {
+        "adaptive" => Some(ImageRatio::Auto),
+        other => ImageRatio::parse(other),
+    }
 }
 
 /// Validates `upload_image` arguments: exactly one of a URL or base64 image bytes.

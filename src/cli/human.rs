@@ -223,6 +223,7 @@ mod tests {
             usage_tokens: None,
             poll_after_seconds: None,
             provider_trouble: None,
+            result: None,
             next_step: "Give the user the files.".into(),
         };
         let text = out.human();

@@ -18,8 +18,8 @@ pub(crate) use provider::test_id;
 pub use provider::{ProviderId, ProviderInfo};
 pub(crate) use request::string_enum;
 pub use request::{
-    Generation, GenerationRequest, ImageRequest, ImageSize, ImageUpload, KnownModel, Mode,
-    ModelChoice, OutputKind, Ratio, Resolution, VideoInputs, VideoRequest, VideoTier,
+    Generation, GenerationRequest, ImageRatio, ImageRequest, ImageSize, ImageUpload, KnownModel,
+    Mode, ModelChoice, OutputKind, Ratio, Resolution, VideoInputs, VideoRequest, VideoTier,
 };
 pub use task::{
     Amount, Balance, FailureKind, HostedImage, SubmittedTask, TaskFacts, TaskFailure, TaskRef,

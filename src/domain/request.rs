@@ -70,6 +70,45 @@ string_enum! {
 }
 
 string_enum! {
+    /// Aspect ratio of the image models sized by ratio (gpt-image-2 takes them
+    /// all; nano-banana-pro all but 2:1, 1:2, 3:1, 1:3 and 9:21).
+    ImageRatio {
+        /// Cinema wide.
+        Wide21x9 = "21:9",
+        /// Landscape 16:9.
+        Landscape16x9 = "16:9",
+        /// Landscape 4:3.
+        Landscape4x3 = "4:3",
+        /// Square.
+        Square = "1:1",
+        /// Portrait 3:4.
+        Portrait3x4 = "3:4",
+        /// Vertical 9:16.
+        Portrait9x16 = "9:16",
+        /// The model picks.
+        Auto = "auto",
+        /// Landscape 5:4.
+        Landscape5x4 = "5:4",
+        /// Portrait 4:5.
+        Portrait4x5 = "4:5",
+        /// Landscape 3:2.
+        Landscape3x2 = "3:2",
+        /// Portrait 2:3.
+        Portrait2x3 = "2:3",
+        /// Landscape 2:1.
+        Landscape2x1 = "2:1",
+        /// Portrait 1:2.
+        Portrait1x2 = "1:2",
+        /// Panorama 3:1.
+        Landscape3x1 = "3:1",
+        /// Tall 1:3.
+        Portrait1x3 = "1:3",
+        /// Tall 9:21.
+        Tall9x21 = "9:21",
+    }
+}
+
+string_enum! {
     /// Output size of the Seedream image models.
     ImageSize {
         /// Automatic, about 2K.
@@ -236,7 +275,7 @@ pub struct ImageRequest {
     /// True when input images are given (edit / image-to-image).
     pub edit: bool,
     /// Aspect ratio (gpt-image-2, nano-banana-pro).
-    pub ratio: Option<Ratio>,
+    pub ratio: Option<ImageRatio>,
     /// Resolution (gpt-image-2, nano-banana-pro).
     pub resolution: Option<Resolution>,
     /// Output size; `None` leaves the provider default.

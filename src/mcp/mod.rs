@@ -10,6 +10,7 @@ pub mod prompts;
 pub mod roots;
 pub mod schema;
 pub mod transport;
+pub mod xskill_compat;
 
 use std::time::Duration;
 
@@ -35,14 +36,11 @@ use rmcp::{
     tool, tool_handler, tool_router,
 };
 
-use crate::{
-    request::SubmitTaskParams,
-    service::{
-        BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
-        ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
-        ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
-        media::{self, LocalScope},
-    },
+use crate::service::{
+    BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
+    ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
+    ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
+    media::{self, LocalScope},
 };
 
 /// The MCP server: one [`Service`] plus the tool router and instructions built once.
@@ -116,7 +114,8 @@ impl SeedanceServer {
     #[tool(
         description = "Start one paid Seedance 2.0 video (or Seedream image). Checked first: errors name \
                        the field and cost nothing; dry_run: true shows the cost. Returns task_id at once; \
-                       then get_task with wait_seconds 45. Never call again to check a task: that pays twice.",
+                       then get_task with wait_seconds 45. Never call again to check a task: that pays twice. \
+                       Takes xskill's {model_id, parameters} too.",
         annotations(
             title = "Submit generation task",
             read_only_hint = false,
@@ -127,7 +126,7 @@ impl SeedanceServer {
     )]
     async fn submit_task(
         &self,
-        Parameters(args): Parameters<Args<SubmitTaskParams>>,
+        Parameters(args): Parameters<xskill_compat::SubmitArgs>,
         context: RequestContext<RoleServer>,
     ) -> Result<Json<SubmitTaskOutput>, ToolError> {
         let params = args.parsed()?;

@@ -1,7 +1,7 @@
 //! Compact tool schemas: the JSON schemas schemars derives are faithful but wordy
 //! (`$defs` and `$ref`, `anyOf` with `null`, one `oneOf` branch per enum value,
-//! integer formats). Every byte of `tools/list` is read by the agent's model on
-//! every turn, so the schemas are rewritten into the plain equivalent before they
+//! integer formats, doc-comment line breaks). Every byte of `tools/list` is read
+//! by the agent's model on every turn, so the schemas are rewritten into the plain equivalent before they
 //! are served: same fields, same types, same limits, same enum values. A type
 //! used in several places (an amount of money) stays a shared `$defs` entry; the
 //! rest are written in place.
@@ -17,7 +17,7 @@ pub enum Side {
     /// field that may be `null` keeps saying so. Optional fields are left out when
     /// empty, never sent as `null` (a test of the output types holds us to that).
     /// Descriptions are left out: the result itself carries `next_step`, and the
-    /// field names say the rest.
+    /// field names say the rest; so is the zero lower bound of unsigned counts.
     Output,
 }
 
@@ -69,6 +69,16 @@ fn compact_object(
     object.remove("format");
     if side == Side::Output {
         object.remove("description");
+        // An unsigned count's bound says nothing to a reader of results.
+        if object.get("minimum") == Some(&Value::from(0)) {
+            object.remove("minimum");
+        }
+    }
+    // Doc comments wrap lines; a wrapped line is not a new paragraph.
+    if let Some(Value::String(text)) = object.get_mut("description")
+        && text.contains('\n')
+    {
+        *text = text.replace('\n', " ");
     }
     if object.get("default") == Some(&Value::Null) {
         object.remove("default");
@@ -303,6 +313,22 @@ mod tests {
                     "cost": {"$ref": "#/$defs/Amount"}
                 }
             })
+        );
+    }
+
+    #[test]
+    fn wrapped_descriptions_join_and_result_counts_lose_their_zero_bound() {
+        let schema = json!({"type": "object", "properties": {
+            "duration": {"type": "integer", "minimum": 0, "description": "Seconds,\nat most 15."},
+            "seed": {"type": "integer", "minimum": -1}
+        }});
+        assert_eq!(
+            compacted(schema.clone(), Side::Input)["properties"]["duration"],
+            json!({"type": "integer", "minimum": 0, "description": "Seconds, at most 15."})
+        );
+        assert_eq!(
+            compacted(schema, Side::Output)["properties"],
+            json!({"duration": {"type": "integer"}, "seed": {"type": "integer", "minimum": -1}})
         );
     }
 

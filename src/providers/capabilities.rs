@@ -93,6 +93,8 @@ pub struct Capabilities {
     pub max_videos: usize,
     /// See `max_images`.
     pub max_audios: usize,
+    /// Takes reference audio with no image or video beside it.
+    pub audio_only_reference: bool,
     /// Media reference forms.
     pub media: MediaRules,
     /// Create requests carry an idempotency key the provider honours, so a create
@@ -161,9 +163,15 @@ impl Capabilities {
             BalanceSource::LastSeen => "last figure reported by a create",
             BalanceSource::Unavailable => "not available through the API",
         };
+        let audio_alone = match (self.max_audios, self.audio_only_reference) {
+            (0, _) => "",
+            (_, true) => " (audio may go alone)",
+            (_, false) => " (audio only beside an image or video)",
+        };
         format!(
             "Provider {provider}: models {models}; ratios {ratios}; resolutions {resolutions}; references up to \
-             {} images, {} videos, {} audio; supports {has};{lacks} balance {balance}. Pricing: {}",
+             {} images, {} videos, {} audio{audio_alone}; supports {has};{lacks} balance {balance}. \
+             Pricing: {}",
             self.max_images, self.max_videos, self.max_audios, self.pricing
         )
     }
@@ -207,6 +215,7 @@ impl Capabilities {
         match &request.generation {
             Generation::Video(video) => self.check_video(provider, video, &request.options),
             Generation::Image(image) => {
+                self.check_options(provider, &request.options)?;
                 for url in &image.image_urls {
                     self.check_media("image_urls", url, provider)?;
                 }
@@ -307,6 +316,17 @@ impl Capabilities {
                     for url in list {
                         self.check_media(field, url, provider)?;
                     }
+                }
+                if !audios.is_empty()
+                    && images.is_empty()
+                    && videos.is_empty()
+                    && !self.audio_only_reference
+                {
+                    return Err(unsupported(
+                        "`audio_files` as the only reference".to_owned(),
+                        "Pick one image or video reference to go with the audio, or drop the audio."
+                            .to_owned(),
+                    ));
                 }
             }
             VideoInputs::Frames { first, last } => {

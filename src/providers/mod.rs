@@ -12,6 +12,7 @@ pub mod ark;
 pub mod capabilities;
 pub mod http;
 pub mod inline;
+pub(crate) mod lenient;
 pub mod registry;
 pub mod safe_fetch;
 pub mod seed2;

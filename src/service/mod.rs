@@ -275,6 +275,11 @@ impl Service {
             None => Vec::new(),
         };
         let poll_after = (!snapshot.status.is_terminal()).then(|| self.poll_after_seconds());
+        let result = if snapshot.status == TaskStatus::Succeeded {
+            ResultBlock::of(&snapshot.result_urls)
+        } else {
+            None
+        };
         GetTaskOutput {
             next_step: next_step(
                 &snapshot,
@@ -300,6 +305,7 @@ impl Service {
             seed: snapshot.seed,
             poll_after_seconds: poll_after,
             provider_trouble: None,
+            result,
         }
     }
 

@@ -146,8 +146,39 @@ pub struct GetTaskOutput {
     /// Why status reads failed in the wait; `status` is then the last known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider_trouble: Option<String>,
+    /// On success, result_urls again where agents taught by the xskill skill look
+    /// for them (`result.output.images[0]`). Left out of the schema: those agents
+    /// never read it, and every byte of tools/list costs each turn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub result: Option<ResultBlock>,
     /// What to do next.
     pub next_step: String,
+}
+
+/// `result` of `get_task`: `{"output": {"images": [url, ...]}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ResultBlock {
+    /// The result URLs.
+    pub output: ResultOutput,
+}
+
+/// `result.output` of `get_task`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+pub struct ResultOutput {
+    /// Every result URL (a video too), in result_urls' order.
+    pub images: Vec<String>,
+}
+
+impl ResultBlock {
+    /// The block for a finished task's URLs; none without URLs.
+    pub fn of(urls: &[String]) -> Option<Self> {
+        (!urls.is_empty()).then(|| Self {
+            output: ResultOutput {
+                images: urls.to_vec(),
+            },
+        })
+    }
 }
 
 /// Result of `upload_image`.
@@ -290,6 +321,7 @@ mod tests {
             usage_tokens: None,
             poll_after_seconds: None,
             provider_trouble: None,
+            result: None,
             next_step: String::new(),
         };
         assert_no_null(&serde_json::to_value(get).unwrap());

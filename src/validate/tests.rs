@@ -93,10 +93,50 @@ fn twelve_files_in_all_is_the_limit() {
 }
 
 #[test]
-fn audio_alone_is_refused() {
+fn audio_alone_is_each_providers_call_and_only_seed2_takes_it() {
     let mut p = params("x");
     p.audio_files = urls(1, "a");
-    assert_eq!(field_of(&p), "audio_files");
+    let request = submit(&p).expect("validation leaves it to the provider");
+    for entry in crate::providers::registry::entries() {
+        let checked = entry.capabilities.check(entry.id, &request);
+        let summary = entry.capabilities.summary(entry.id);
+        if entry.id.as_str() == "seed2" {
+            assert!(checked.is_ok(), "its README sends audio alone: {checked:?}");
+            assert!(
+                summary.contains("3 audio (audio may go alone)"),
+                "{summary}"
+            );
+            continue;
+        }
+        if entry.capabilities.max_audios > 0 {
+            assert!(
+                summary.contains("audio (audio only beside an image or video)"),
+                "{summary}"
+            );
+        }
+        let err = checked.expect_err(entry.id.as_str());
+        assert_eq!(err.kind(), crate::error::ErrorKind::Unsupported, "{err}");
+        // seedance2ai.io takes no audio at all, which it says first.
+        if entry.capabilities.max_audios > 0 {
+            let text = err.to_string();
+            assert!(
+                text.contains("`audio_files` as the only reference"),
+                "{text}"
+            );
+        }
+    }
+    // Beside an image, every provider that takes audio at all takes it.
+    p.image_files = urls(1, "i");
+    let request = submit(&p).unwrap();
+    for entry in crate::providers::registry::entries() {
+        let checked = entry.capabilities.check(entry.id, &request);
+        assert_eq!(
+            checked.is_ok(),
+            entry.capabilities.max_audios > 0,
+            "{}",
+            entry.id
+        );
+    }
 }
 
 #[test]
@@ -282,4 +322,93 @@ fn uploads_need_exactly_one_source_and_real_image_bytes() {
     assert!(upload(Some("ftp://x/a.png"), None).is_err());
     // A local path passes by form; the service confines it before reading.
     assert!(upload(Some("/etc/passwd"), None).is_ok());
+}
+
+#[test]
+fn the_image_models_take_their_own_ratios_channel_and_format() {
+    let image = |model: &str, extra: serde_json::Value| {
+        let mut args = serde_json::json!({"prompt": "a lantern", "model": model});
+        args.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        submit(&serde_json::from_value(args).unwrap())
+    };
+    let ratio_of = |request: &GenerationRequest| match &request.generation {
+        Generation::Image(i) => i.ratio,
+        Generation::Video(_) => panic!("an image request"),
+    };
+    // gpt-image-2: every documented ratio, and the economy channel.
+    for word in ["9:21", "2:1", "1:3", "5:4", "auto"] {
+        let request = image("gpt-image-2", serde_json::json!({ "ratio": word })).unwrap();
+        assert_eq!(ratio_of(&request).map(ImageRatio::as_str), Some(word));
+    }
+    let adaptive = image("gpt-image-2", serde_json::json!({"ratio": "adaptive"})).unwrap();
+    assert_eq!(ratio_of(&adaptive), Some(ImageRatio::Auto));
+    let economy = image("gpt-image-2", serde_json::json!({"channel": "economy"})).unwrap();
+    assert_eq!(economy.options.get::<Channel>(), Some(&Channel::Economy));
+    let real = image("gpt-image-2", serde_json::json!({"channel": "real"})).unwrap_err();
+    assert_eq!(real.field, "channel");
+    assert!(real.fix.contains("standard or economy"), "{real}");
+    // nano-banana-pro: output_format, but no channel.
+    let jpeg = image(
+        "nano-banana-pro",
+        serde_json::json!({"output_format": "jpeg"}),
+    )
+    .unwrap();
+    assert_eq!(
+        jpeg.options.get::<OutputFormat>(),
+        Some(&OutputFormat::Jpeg)
+    );
+    let gif = image(
+        "nano-banana-pro",
+        serde_json::json!({"output_format": "gif"}),
+    )
+    .unwrap_err();
+    assert_eq!(gif.field, "output_format");
+    let field = |model: &str, extra| image(model, extra).unwrap_err().field;
+    assert_eq!(
+        field("nano-banana-pro", serde_json::json!({"channel": "economy"})),
+        "channel"
+    );
+    assert_eq!(
+        field("gpt-image-2", serde_json::json!({"output_format": "png"})),
+        "output_format"
+    );
+    assert_eq!(
+        field("gpt-image-2", serde_json::json!({"ratio": "7:5"})),
+        "ratio"
+    );
+    // Video keeps its own words.
+    let mut p = params("x");
+    p.ratio = Some("5:4".into());
+    assert_eq!(field_of(&p), "ratio");
+    let mut p = params("x");
+    p.channel = Some("economy".into());
+    let err = submit(&p).unwrap_err();
+    assert_eq!(err.field, "channel");
+    assert!(err.fix.contains("standard, real or wild"), "{err}");
+    let mut p = params("x");
+    p.output_format = Some("png".into());
+    assert_eq!(field_of(&p), "output_format");
+    // A backend with the model but not the option refuses the option, for
+    // images as for video.
+    let seedance2ai = crate::providers::registry::find("seedance2ai").unwrap();
+    let without_options = crate::providers::Capabilities {
+        options: &[],
+        ..seedance2ai.capabilities.clone()
+    };
+    let err = without_options.check(seedance2ai.id, &economy).unwrap_err();
+    assert!(err.to_string().contains("`channel`"), "{err}");
+    assert!(
+        seedance2ai
+            .capabilities
+            .check(seedance2ai.id, &economy)
+            .is_ok()
+    );
+    assert!(
+        seedance2ai
+            .capabilities
+            .check(seedance2ai.id, &jpeg)
+            .is_ok()
+    );
 }

@@ -54,6 +54,11 @@ pub enum Fault {
     DropAfterForwarding,
     /// Forward, then send only the first half of the answer's body and drop.
     CutBodyHalfway,
+    /// Forward (the provider acts), then merge this into the JSON answer as a
+    /// JSON Merge Patch (RFC 7396): objects merge member by member, `null`
+    /// removes a member, anything else replaces. A real answer with one field
+    /// odd, added or missing, in shapes the provider's documents do not show.
+    Patch(serde_json::Value),
 }
 
 #[derive(Debug)]
@@ -186,6 +191,16 @@ async fn handle(State(state): State<Arc<Mutex<ProxyState>>>, request: Request) -
                     let half = body.len() / 2;
                     broken(status, content_type, body, half)
                 }
+                (Ok((status, content_type, body)), Some(Fault::Patch(patch))) => {
+                    match serde_json::from_slice::<serde_json::Value>(&body) {
+                        Ok(mut answer) => {
+                            merge_patch(&mut answer, &patch);
+                            plain(status, &content_type, answer.to_string().into_bytes())
+                        }
+                        // Not JSON: nothing to patch, so the answer goes as it came.
+                        Err(_) => plain(status, &content_type, body.to_vec()),
+                    }
+                }
                 (Ok((status, content_type, body)), _) => {
                     let mut response = plain(status, &content_type, body.to_vec());
                     if let Ok(length) = HeaderValue::from_str(&body.len().to_string()) {
@@ -230,6 +245,27 @@ async fn forward(
     Ok((status, content_type, body))
 }
 
+/// RFC 7396: `patch` merged into `target`.
+fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(members) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(fields) = target {
+        for (key, value) in members {
+            if value.is_null() {
+                fields.remove(key);
+            } else {
+                merge_patch(fields.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
 fn plain(status: u16, content_type: &str, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
@@ -259,4 +295,29 @@ fn broken(status: u16, content_type: String, body: Bytes, keep: usize) -> Respon
             .insert(header::CONTENT_LENGTH, length);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::merge_patch;
+
+    #[test]
+    fn a_patch_merges_objects_removes_on_null_and_replaces_the_rest() {
+        let mut answer =
+            json!({"code": 200, "data": {"status": "pending", "price": 10, "tags": [1]}});
+        merge_patch(
+            &mut answer,
+            &json!({"message": null, "data": {"price": null, "tags": {"a": 1}, "extra": "x"}}),
+        );
+        assert_eq!(
+            answer,
+            json!({"code": 200, "data": {"status": "pending", "tags": {"a": 1}, "extra": "x"}})
+        );
+        merge_patch(&mut answer, &json!(["whole"]));
+        assert_eq!(answer, json!(["whole"]));
+    }
 }

@@ -122,6 +122,7 @@ const fn capabilities(pricing: &'static str) -> Capabilities {
         max_images: 9,
         max_videos: 3,
         max_audios: 3,
+        audio_only_reference: false,
         media: MediaRules {
             data_urls: true,
             asset_ids: true,

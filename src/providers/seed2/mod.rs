@@ -16,12 +16,13 @@ use crate::{
         KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, SubmittedTask, TaskFailure,
         TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoTier,
     },
-    error::ProviderError,
+    error::{ErrorKind, ProviderError},
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
         api::{self, Answer, ApiClient, ApiRequest, Dialect, Refusal},
         capabilities::{BalanceSource, FIXED_RATIOS, LocalFiles, MediaRules},
         http::ApiResponse,
+        lenient::{LooseError, Maybe, Scalar},
         registry::Entry,
     },
 };
@@ -62,6 +63,8 @@ static CAPABILITIES: Capabilities = Capabilities {
     max_images: 9,
     max_videos: 3,
     max_audios: 3,
+    // Its README's "Audio Sync" example sends audio_files alone.
+    audio_only_reference: true,
     media: MediaRules {
         data_urls: false,
         asset_ids: false,
@@ -102,8 +105,10 @@ fn unsupported(feature: &str, alternative: &str) -> ProviderError {
 }
 
 /// seed2.io's answers: a `{code, message, data}` envelope where `code` 0 means
-/// success and an error code's first three digits are an HTTP-like status
-/// (40101 → 401); the HTTP status decides when they are missing.
+/// success. Failure codes are not published: one whose first three digits (or
+/// whole value) are an HTTP-like status takes that status's kind (40101 → 401),
+/// else the HTTP status decides; an envelope that says the call failed without
+/// either is a refusal all the same, in the provider's words.
 #[derive(Debug)]
 struct Envelopes;
 
@@ -121,22 +126,63 @@ impl Dialect for Envelopes {
                 }));
             }
         };
-        if response.status.is_success() && envelope.code == 0 && envelope.data.is_some() {
+        // Code 0 is success. So is a code that is itself a success status (200),
+        // as some envelopes write it: calling a paid create refused when it was
+        // not would invite paying twice. No code at all succeeds unless the
+        // answer carries an error.
+        let succeeded = match &envelope.code {
+            Some(code) => code
+                .integer()
+                .is_some_and(|c| c == 0 || (200..300).contains(&c)),
+            None => envelope.error.is_none(),
+        };
+        if response.status.is_success() && succeeded {
             return api::data(envelope.data.as_deref());
         }
-        let from_code = (envelope.code >= 10_000)
-            .then_some(envelope.code / 100)
+        let from_code = envelope
+            .code
+            .as_ref()
+            .and_then(Scalar::integer)
+            .map(|c| if c >= 10_000 { c / 100 } else { c })
             .and_then(|c| u16::try_from(c).ok())
             .filter(|c| (400..600).contains(c));
         // A success status with an error code (or no data) names no kind.
         let number = from_code
             .or(Some(status))
             .filter(|n| !(200..300).contains(n));
+        let code = envelope
+            .code
+            .as_ref()
+            .and_then(Scalar::text)
+            .or_else(|| envelope.error.as_ref().and_then(LooseError::code));
+        let words = [&envelope.message, &envelope.msg, &envelope.detail]
+            .into_iter()
+            .flatten()
+            .find(|m| !m.is_empty())
+            .cloned()
+            .or_else(|| envelope.error.as_ref().and_then(LooseError::message));
+        let message = match (words, &code) {
+            (Some(words), Some(code)) if !words.contains(code.as_str()) => {
+                format!("{words} (code {code})")
+            }
+            (Some(words), _) => words,
+            (None, Some(code)) => format!("error code {code}"),
+            (None, None) => response.snippet(),
+        };
         Ok(Answer::Refused(Refusal {
             number,
-            code: Some(envelope.code.to_string()),
-            message: envelope.message.unwrap_or_else(|| response.snippet()),
+            code,
+            message,
         }))
+    }
+
+    fn special(&self, refusal: &mut Refusal, _: &ApiResponse) -> Option<ErrorKind> {
+        // The envelope said the call failed and named no status: the provider
+        // refused it, whatever its code means.
+        refusal
+            .number
+            .is_none()
+            .then_some(ErrorKind::InvalidRequest)
     }
 }
 
@@ -195,8 +241,16 @@ impl Provider for Seed2 {
         if let Some(left) = created.balance {
             self.last_balance.record(left);
         }
+        let Some(task_id) = created.task_id.or(created.id) else {
+            // Accepted, but we cannot tell which task: it may exist and be paid.
+            return Err(ProviderError::Upstream {
+                provider: ID,
+                status: None,
+                message: "the create answer names no task id".to_owned(),
+            });
+        };
         Ok(SubmittedTask {
-            task_id: created.task_id.to_string(),
+            task_id,
             status: created.status.as_deref().map_or(TaskStatus::Queued, status),
             price: created.points_cost.map(|p| Amount::new(p, UNIT)),
             balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
@@ -254,18 +308,20 @@ impl Provider for Seed2 {
             .api
             .send(ApiRequest::read(Method::GET, url, what))
             .await?;
-        let status = status(&task.status);
-        let result = task.result.unwrap_or_default();
+        // A missing status word is read like an unknown one.
+        let status = status(task.status.as_deref().unwrap_or_default());
+        let result = task.result.and_then(Maybe::known).unwrap_or_default();
         let failure = (status == TaskStatus::Failed).then(|| {
-            let message = result
-                .error
-                .clone()
-                .filter(|e| !e.is_empty())
+            let error = result.error.as_ref().or(task.error.as_ref());
+            let code = error.and_then(LooseError::code);
+            let message = error
+                .and_then(LooseError::message)
+                .or_else(|| code.as_ref().map(|code| format!("error code {code}")))
                 .unwrap_or_else(|| "the provider gave no reason".to_owned());
-            TaskFailure::new(FailureKind::Unknown, None, message)
+            TaskFailure::new(FailureKind::Unknown, code, message)
         });
         Ok(TaskSnapshot {
-            task_id: task.id.to_string(),
+            task_id: number.to_string(),
             status,
             result_urls: result
                 .video_url
@@ -318,7 +374,45 @@ mod tests {
         assert_eq!(kind(200, 40001), K::InvalidRequest);
         assert_eq!(kind(200, 50001), K::Upstream);
         assert_eq!(kind(402, 7), K::InsufficientBalance);
-        let odd = read_answer(&Envelopes, 200, None, r#"{"code":7,"message":"odd"}"#).unwrap_err();
-        assert!(odd.to_string().contains("unexpected answer: odd"), "{odd}");
+        assert_eq!(kind(200, 404), K::NotFound);
+    }
+
+    #[test]
+    fn an_envelope_that_says_it_failed_is_a_refusal_in_its_words_whatever_the_code() {
+        use crate::{error::ErrorKind as K, providers::api::read_answer};
+        let cases = [
+            (r#"{"code":7,"message":"odd"}"#, "odd (code 7)"),
+            (
+                r#"{"code":"E_PARAM","msg":"bad ratio"}"#,
+                "bad ratio (code E_PARAM)",
+            ),
+            (
+                r#"{"code":1001,"error":{"message":"no credits left"}}"#,
+                "no credits left (code 1001)",
+            ),
+            (r#"{"code":-1,"data":null}"#, "error code -1"),
+            (r#"{"error":"prompt refused"}"#, "prompt refused"),
+            (r#"{"code":"3","detail":"3: busy"}"#, "3: busy"),
+        ];
+        for (body, words) in cases {
+            let error = read_answer(&Envelopes, 200, None, body).unwrap_err();
+            assert_eq!(error.kind(), K::InvalidRequest, "{body}: {error}");
+            let text = error.to_string();
+            assert!(text.contains(words), "{body}: {text}");
+            assert!(!text.contains("unexpected answer"), "{body}: {text}");
+        }
+        // Success: code 0 as a number or a string, or no code and no error.
+        for body in [
+            r#"{"code":0,"data":{"x":1}}"#,
+            r#"{"code":"0","message":"ok","data":{"x":1}}"#,
+            r#"{"data":{"x":1}}"#,
+            r#"{"code":200,"data":{"x":1}}"#,
+        ] {
+            assert_eq!(
+                read_answer(&Envelopes, 200, None, body).unwrap(),
+                r#"{"x":1}"#,
+                "{body}"
+            );
+        }
     }
 }

@@ -4,7 +4,13 @@
 //! Every POST carries an `Idempotency-Key`, the same for every attempt of one
 //! logical submission, so creates are retried safely on transient failures.
 //! `mode` is derived from the inputs; references are rewritten into plain words,
-//! as the provider asks. Media must be public https URLs.
+//! as the provider asks, and the prompt's length is checked on those words,
+//! against the limit of the endpoint it goes to. Media must be public https URLs.
+//!
+//! A gpt-image-2 batch (`batch_count` > 1) is one task per image on the
+//! provider's side. The caller gets one task id for the batch, the provider's
+//! ids joined with `+`; querying it asks for each image and gathers them, so
+//! every paid image is reported and saved.
 
 pub mod options;
 mod wire;
@@ -15,10 +21,10 @@ use serde::de::DeserializeOwned;
 
 use crate::{
     domain::{
-        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageRequest,
-        ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, Resolution,
-        SubmittedTask, TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest,
-        VideoTier,
+        Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageRatio,
+        ImageRequest, ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio,
+        Resolution, SubmittedTask, TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs,
+        VideoRequest, VideoTier,
     },
     error::{ErrorKind, ProviderError},
     providers::{
@@ -26,12 +32,13 @@ use crate::{
         api::{self, Answer, ApiClient, ApiRequest, Dialect, Refusal},
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
         http::ApiResponse,
+        lenient::{LooseError, Maybe},
         registry::Entry,
     },
     references::{self, MediaKind},
 };
 
-use options::Channel;
+use options::{Channel, OutputFormat};
 
 static INFO: ProviderInfo = ProviderInfo {
     name: "seedance2ai",
@@ -54,7 +61,7 @@ const UNIT: &str = "credits";
 
 static CAPABILITIES: Capabilities = Capabilities {
     simulated: false,
-    options: &[options::ARGUMENT],
+    options: &[options::ARGUMENT, options::OUTPUT_FORMAT],
     models: &[
         KnownModel::SeedanceFast,
         KnownModel::Seedance,
@@ -85,6 +92,7 @@ static CAPABILITIES: Capabilities = Capabilities {
     max_videos: 3,
     // media_urls takes images and videos only.
     max_audios: 0,
+    audio_only_reference: false,
     media: MediaRules {
         data_urls: false,
         asset_ids: false,
@@ -92,10 +100,21 @@ static CAPABILITIES: Capabilities = Capabilities {
         local: LocalFiles::Refused,
     },
     idempotent_create: true,
-    prompt_chars: Some((3, 10_000)),
+    // The limit is the endpoint's (see `PROMPT_CHARS`), counted on the prompt as sent.
+    prompt_chars: None,
     pricing: "Credits per task, reported when it is created (about 6 credits per second for standard 720p \
               video); failed tasks are refunded.",
 };
+
+/// Shortest prompt every endpoint takes, in characters.
+const MIN_PROMPT_CHARS: usize = 3;
+/// Longest prompt of the video and nano-banana-pro endpoints.
+const PROMPT_CHARS: usize = 10_000;
+/// Longest prompt of gpt-image-2.
+const GPT_IMAGE_2_PROMPT_CHARS: usize = 20_000;
+/// Joins the provider's ids of one gpt-image-2 batch into the caller's task id.
+/// It never appears in the provider's ids (`sd2_…`, `gpt2_…`, `nbp_…`).
+const BATCH_JOIN: char = '+';
 
 /// The seedance2ai.io client.
 #[derive(Debug)]
@@ -115,6 +134,54 @@ impl Seedance2ai {
             last_balance: super::LastSeenBalance::default(),
         })
     }
+
+    /// One provider task, as it stands.
+    async fn one_task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
+        let url = format!("{}/tasks/{task_id}", self.base_url);
+        let what = format!("task {task_id}");
+        let task: wire::Task = self
+            .api
+            .send(ApiRequest::read(Method::GET, url, what))
+            .await?;
+        // A missing status word is read like an unknown one.
+        let status = status(task.status.as_deref().unwrap_or_default());
+        let mut seed = None;
+        let (result_urls, last_frame_url) = match task.output {
+            Some(wire::Output::Urls(entries)) => (
+                entries
+                    .into_iter()
+                    .filter_map(wire::ImageEntry::url)
+                    .collect(),
+                None,
+            ),
+            Some(wire::Output::Url(url)) => (vec![url], None),
+            Some(wire::Output::Fields(f)) => {
+                seed = f.seed;
+                let images = f.images.and_then(Maybe::known).unwrap_or_default();
+                let mut urls: Vec<String> = f.video_url.into_iter().chain(f.image_urls).collect();
+                urls.extend(images.into_iter().filter_map(wire::ImageEntry::url));
+                (urls, f.last_frame_url)
+            }
+            Some(wire::Output::Other(_)) | None => (Vec::new(), None),
+        };
+        let used = task.credits_used.unwrap_or(0.0) - task.credits_refunded.unwrap_or(0.0);
+        Ok(TaskSnapshot {
+            task_id: task_id.to_owned(),
+            status,
+            result_urls: if status == TaskStatus::Succeeded {
+                result_urls
+            } else {
+                Vec::new()
+            },
+            last_frame_url: last_frame_url.filter(|_| status == TaskStatus::Succeeded),
+            failure: (status == TaskStatus::Failed).then(|| failure(task.error.as_ref())),
+            progress: None,
+            price: task.credits_used.map(|_| Amount::new(used, UNIT)),
+            usage_tokens: None,
+            seed,
+            urls_expire_at: None,
+        })
+    }
 }
 
 fn unsupported(feature: &str, alternative: &str) -> ProviderError {
@@ -127,36 +194,28 @@ fn unsupported(feature: &str, alternative: &str) -> ProviderError {
 
 /// seedance2ai.io's answers: data as the body; errors as `{"error": {code,
 /// message}}` with the documented HTTP status, and the credits asked and left
-/// beside an insufficient-credits error.
+/// beside an insufficient-credits error. An error is read in any form, and a
+/// success status whose body carries an error of its own (not a task's) or
+/// `success: false` is the refusal it says it is.
 #[derive(Debug)]
 struct ErrorObjects;
 
 impl Dialect for ErrorObjects {
     fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
+        if response.status.is_success()
+            && let Some(refusal) = refused_in_band(response)
+        {
+            return Ok(Answer::Refused(refusal));
+        }
         api::plain_json(response, |response| {
-            let Ok(envelope) = serde_json::from_slice::<wire::ErrorEnvelope>(&response.body) else {
-                return Refusal {
-                    number: Some(response.status.as_u16()),
+            let number = Some(response.status.as_u16());
+            match serde_json::from_slice::<wire::ErrorEnvelope>(&response.body) {
+                Ok(envelope) => refusal(&envelope, number, response),
+                Err(_) => Refusal {
+                    number,
                     code: None,
                     message: response.snippet(),
-                };
-            };
-            let mut message = envelope.error.message.clone().unwrap_or_default();
-            let required = envelope
-                .error
-                .required_credits
-                .or(envelope.required_credits);
-            let available = envelope
-                .error
-                .available_credits
-                .or(envelope.available_credits);
-            if let (Some(required), Some(available)) = (required, available) {
-                message = format!("{message} (needs {required} credits, {available} available)");
-            }
-            Refusal {
-                number: Some(response.status.as_u16()),
-                code: envelope.error.code,
-                message,
+                },
             }
         })
     }
@@ -169,9 +228,96 @@ impl Dialect for ErrorObjects {
             (Some(409), _) => Some(ErrorKind::Upstream),
             // Busy with a time to come back: a rate limit in all but name.
             (Some(503), _) if response.retry_after.is_some() => Some(ErrorKind::RateLimited),
+            // The answer says the call failed, with a code nobody documented: the
+            // provider refused it, in its own words.
+            (None, _) => Some(ErrorKind::InvalidRequest),
             _ => None,
         }
     }
+}
+
+/// A success status whose body says the call failed: an `error` with no task
+/// `id` or `status` beside it, or `success: false`. A documented code stands
+/// for its documented HTTP status.
+fn refused_in_band(response: &ApiResponse) -> Option<Refusal> {
+    let envelope: wire::ErrorEnvelope = serde_json::from_slice(&response.body).ok()?;
+    let said_so = matches!(&envelope.success, Some(Maybe::Known(false)));
+    let own_error = envelope.error.is_some() && envelope.id.is_none() && envelope.status.is_none();
+    if !(said_so || own_error) {
+        return None;
+    }
+    let number = envelope
+        .error
+        .as_ref()
+        .and_then(LooseError::code)
+        .and_then(|code| documented_status(&code));
+    Some(refusal(&envelope, number, response))
+}
+
+/// The HTTP status the error table pairs with each code.
+fn documented_status(code: &str) -> Option<u16> {
+    Some(match code {
+        "invalid_request" => 400,
+        "unauthorized" => 401,
+        "insufficient_credits" => 402,
+        "not_found" => 404,
+        "idempotency_conflict" => 409,
+        "rate_limited" => 429,
+        "internal_error" => 500,
+        "service_busy" => 503,
+        _ => return None,
+    })
+}
+
+/// The refusal an error envelope states, in the provider's words.
+fn refusal(envelope: &wire::ErrorEnvelope, number: Option<u16>, response: &ApiResponse) -> Refusal {
+    let code = envelope.error.as_ref().and_then(LooseError::code);
+    let mut message = envelope
+        .error
+        .as_ref()
+        .and_then(LooseError::message)
+        .or_else(|| envelope.message.clone())
+        .or_else(|| code.as_ref().map(|code| format!("error {code}")))
+        .unwrap_or_else(|| response.snippet());
+    // Unknown codes go into the words: they are all the caller will see of them.
+    if let Some(code) = code.as_deref().filter(|c| documented_status(c).is_none())
+        && !message.contains(code)
+    {
+        message = format!("{message} ({code})");
+    }
+    let inner = serde_json::from_slice::<wire::CreditsInError>(&response.body)
+        .ok()
+        .and_then(|c| c.error)
+        .and_then(Maybe::known)
+        .unwrap_or_default();
+    let required = inner.required_credits.or(envelope.required_credits);
+    let available = inner.available_credits.or(envelope.available_credits);
+    if let (Some(required), Some(available)) = (required, available) {
+        message = format!("{message} (needs {required} credits, {available} available)");
+    }
+    Refusal {
+        number,
+        code,
+        message,
+    }
+}
+
+/// The prompt as it will be sent, if the endpoint takes its length; `rewritten`
+/// says references were put into words (they count as sent).
+fn sent_prompt(prompt: String, max: usize, rewritten: bool) -> Result<String, ProviderError> {
+    let chars = prompt.chars().count();
+    if (MIN_PROMPT_CHARS..=max).contains(&chars) {
+        return Ok(prompt);
+    }
+    let feature = if rewritten {
+        format!("a prompt of {chars} characters once its references are written out in words")
+    } else {
+        format!("a prompt of {chars} characters")
+    };
+    Err(unsupported(
+        &feature,
+        &format!("Write {MIN_PROMPT_CHARS} to {max} characters."),
+    ))
 }
 
 fn tier(video: &VideoRequest, model: &ModelChoice) -> &'static str {
@@ -201,6 +347,12 @@ fn video_body<'a>(
     }
     if video.resolution == Some(Resolution::P480) {
         return Err(unsupported("480p", "Use 720p (the lowest here)."));
+    }
+    if let Some(channel) = channel.filter(|c| !Channel::VIDEO.contains(c)) {
+        return Err(unsupported(
+            &format!("the `{}` channel for video", channel.as_str()),
+            &format!("Use channel {}.", options::words(Channel::VIDEO)),
+        ));
     }
     let real = channel == Some(Channel::Real);
     if video.seed.is_some() && (real || quality_tier == "mini") {
@@ -241,11 +393,12 @@ fn video_body<'a>(
         MediaKind::Video => format!("reference video {n} (media {})", images + n),
         MediaKind::Audio => format!("reference audio {n}"),
     });
+    let rewritten = prompt != video.prompt;
     Ok(wire::VideoBody {
         mode,
         quality_tier,
         channel: channel.map(Channel::as_str),
-        prompt,
+        prompt: sent_prompt(prompt, PROMPT_CHARS, rewritten)?,
         aspect_ratio: video.ratio.map(Ratio::as_str),
         duration: video.duration.to_string(),
         resolution: video.resolution.map(Resolution::as_str),
@@ -267,14 +420,82 @@ fn status(word: &str) -> TaskStatus {
     }
 }
 
-fn failure(error: Option<&wire::ErrorBody>) -> TaskFailure {
-    let code = error.and_then(|e| e.code.clone());
+fn failure(error: Option<&LooseError>) -> TaskFailure {
+    let code = error.and_then(LooseError::code);
     let message = error
-        .and_then(|e| e.message.clone())
-        .filter(|m| !m.is_empty())
+        .and_then(LooseError::message)
+        .or_else(|| code.as_ref().map(|code| format!("error {code}")))
         .unwrap_or_else(|| "the provider gave no reason".to_owned());
     // The provider documents no failure codes yet; keep its words, give generic advice.
     TaskFailure::new(FailureKind::Unknown, code, message)
+}
+
+/// The images of one gpt-image-2 batch as one task: unfinished while any image
+/// is, succeeded with every image that came, and saying which did not and why.
+/// `parts` holds each image's snapshot, or its id where the provider no longer
+/// knows it.
+fn gather(task_id: &str, parts: Vec<Result<TaskSnapshot, String>>) -> TaskSnapshot {
+    let total = parts.len();
+    let found: Vec<&TaskSnapshot> = parts.iter().filter_map(|p| p.as_ref().ok()).collect();
+    let unfinished = found.iter().any(|s| !s.status.is_terminal());
+    let status = if unfinished {
+        if found.iter().all(|s| s.status == TaskStatus::Queued) {
+            TaskStatus::Queued
+        } else {
+            TaskStatus::Running
+        }
+    } else if found.iter().any(|s| s.status == TaskStatus::Succeeded) {
+        TaskStatus::Succeeded
+    } else {
+        found.first().map_or(TaskStatus::Failed, |s| s.status)
+    };
+    let mut result_urls: Vec<String> = Vec::new();
+    for part in found.iter().filter(|s| s.status == TaskStatus::Succeeded) {
+        for url in &part.result_urls {
+            if !result_urls.contains(url) {
+                result_urls.push(url.clone());
+            }
+        }
+    }
+    let lost: Vec<String> = parts
+        .iter()
+        .filter_map(|part| match part {
+            Ok(s) if s.status.is_terminal() && s.status != TaskStatus::Succeeded => {
+                let why = s.failure.as_ref().map_or("no reason given", |f| &f.message);
+                Some(format!("{}: {why}", s.task_id))
+            }
+            Ok(_) => None,
+            Err(id) => Some(format!("{id}: the provider no longer knows it")),
+        })
+        .collect();
+    let failure = (!unfinished && !lost.is_empty()).then(|| {
+        let first = found.iter().find_map(|s| s.failure.as_ref());
+        TaskFailure::new(
+            first.map_or(FailureKind::Unknown, |f| f.kind),
+            first.and_then(|f| f.code.clone()),
+            format!(
+                "{} of {total} images failed: {}",
+                lost.len(),
+                lost.join("; ")
+            ),
+        )
+    });
+    let prices: Vec<f64> = found
+        .iter()
+        .filter_map(|s| s.price.as_ref().map(|p| p.amount))
+        .collect();
+    TaskSnapshot {
+        task_id: task_id.to_owned(),
+        status,
+        result_urls,
+        last_frame_url: None,
+        failure,
+        progress: None,
+        price: (!prices.is_empty()).then(|| Amount::new(prices.iter().sum(), UNIT)),
+        usage_tokens: None,
+        seed: None,
+        urls_expire_at: None,
+    }
 }
 
 #[async_trait]
@@ -333,8 +554,17 @@ impl Provider for Seedance2ai {
         if let Some(left) = created.remaining_credits {
             self.last_balance.record(left);
         }
+        let ids = created.task_ids();
+        if ids.is_empty() {
+            // Accepted, but we cannot tell which task: it may exist and be paid.
+            return Err(ProviderError::Upstream {
+                provider: ID,
+                status: None,
+                message: "the create answer names no task id".to_owned(),
+            });
+        }
         Ok(SubmittedTask {
-            task_id: created.id,
+            task_id: ids.join(&BATCH_JOIN.to_string()),
             status: created
                 .status
                 .as_deref()
@@ -346,17 +576,38 @@ impl Provider for Seedance2ai {
 
     fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
         let url = |path: &str| format!("{}{path}", self.base_url);
+        let channel = request.options.get::<Channel>().copied();
+        let format = request.options.get::<OutputFormat>().copied();
+        let model = match &request.model {
+            ModelChoice::Known(model) => model.as_str(),
+            ModelChoice::Native(id) => id.as_str(),
+        };
+        // An option the endpoint does not take would be refused there, after the
+        // check that should have caught it: refuse it here, before sending.
+        let foreign = match (&request.generation, &request.model) {
+            (Generation::Video(_), _) => format.map(|_| options::OUTPUT_FORMAT),
+            (Generation::Image(_), ModelChoice::Known(KnownModel::GptImage2)) => {
+                format.map(|_| options::OUTPUT_FORMAT)
+            }
+            (Generation::Image(_), _) => channel.map(|_| options::ARGUMENT),
+        };
+        if let Some(argument) = foreign {
+            return Err(unsupported(
+                &format!("`{argument}` with {model}"),
+                &format!("Drop `{argument}`."),
+            ));
+        }
         let mut call = match (&request.generation, &request.model) {
             (Generation::Video(video), model) => {
-                let channel = request.options.get::<Channel>().copied();
                 let body = video_body(video, model, channel)?;
                 CreateCall::post(ID, url("/video/seedance2"), &body)?
             }
             (Generation::Image(image), ModelChoice::Known(KnownModel::NanoBananaPro)) => {
-                CreateCall::post(ID, url("/image/nano-banana-pro"), &nano_banana(image)?)?
+                let body = nano_banana(image, format)?;
+                CreateCall::post(ID, url("/image/nano-banana-pro"), &body)?
             }
             (Generation::Image(image), ModelChoice::Known(KnownModel::GptImage2)) => {
-                CreateCall::post(ID, url("/image/gpt-image-2"), &gpt_image(image)?)?
+                CreateCall::post(ID, url("/image/gpt-image-2"), &gpt_image(image, channel)?)?
             }
             (Generation::Image(_), _) => {
                 return Err(unsupported(
@@ -374,46 +625,32 @@ impl Provider for Seedance2ai {
     }
 
     async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
-        let task_id = task.id.as_str();
-        let url = format!("{}/tasks/{task_id}", self.base_url);
-        let what = format!("task {task_id}");
-        let task: wire::Task = self
-            .api
-            .send(ApiRequest::read(Method::GET, url, what))
-            .await?;
-        let status = status(&task.status);
-        let seed = match &task.output {
-            Some(wire::Output::Fields(f)) => f.seed,
-            _ => None,
-        };
-        let (result_urls, last_frame_url) = match task.output {
-            Some(wire::Output::Urls(urls)) => (urls, None),
-            Some(wire::Output::Fields(f)) => {
-                let mut urls: Vec<String> = f.video_url.into_iter().chain(f.image_urls).collect();
-                urls.extend(f.images.into_iter().map(|i| match i {
-                    wire::ImageEntry::Url(url) | wire::ImageEntry::Object { url } => url,
-                }));
-                (urls, f.last_frame_url)
+        let ids: Vec<&str> = task
+            .id
+            .split(BATCH_JOIN)
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .collect();
+        if ids.len() < 2 {
+            return self.one_task(task.id.trim()).await;
+        }
+        // A batch: every image is asked for, so none is lost because another is.
+        let mut parts = Vec::with_capacity(ids.len());
+        for id in ids {
+            match self.one_task(id).await {
+                Ok(snapshot) => parts.push(Ok(snapshot)),
+                Err(ProviderError::NotFound { .. }) => parts.push(Err(id.to_owned())),
+                Err(e) => return Err(e),
             }
-            None => (Vec::new(), None),
-        };
-        let used = task.credits_used.unwrap_or(0.0) - task.credits_refunded.unwrap_or(0.0);
-        Ok(TaskSnapshot {
-            task_id: task.id,
-            status,
-            result_urls: if status == TaskStatus::Succeeded {
-                result_urls
-            } else {
-                Vec::new()
-            },
-            last_frame_url: last_frame_url.filter(|_| status == TaskStatus::Succeeded),
-            failure: (status == TaskStatus::Failed).then(|| failure(task.error.as_ref())),
-            progress: None,
-            price: task.credits_used.map(|_| Amount::new(used, UNIT)),
-            usage_tokens: None,
-            seed,
-            urls_expire_at: None,
-        })
+        }
+        if parts.iter().all(Result::is_err) {
+            return Err(ProviderError::NotFound {
+                provider: ID,
+                what: format!("task {}", task.id),
+                message: "the provider knows none of the batch's images".to_owned(),
+            });
+        }
+        Ok(gather(&task.id, parts))
     }
 
     async fn upload_image(&self, _image: &ImageUpload) -> Result<HostedImage, ProviderError> {
@@ -441,27 +678,46 @@ fn image_kind(image: &ImageRequest) -> &'static str {
     }
 }
 
-fn gpt_image(image: &ImageRequest) -> Result<wire::GptImageBody<'_>, ProviderError> {
+fn gpt_image(
+    image: &ImageRequest,
+    channel: Option<Channel>,
+) -> Result<wire::GptImageBody<'_>, ProviderError> {
     if image.num_images > 4 {
         return Err(unsupported(
             "more than 4 images per gpt-image-2 task",
             "Ask for 1 to 4.",
         ));
     }
+    if let Some(channel) = channel.filter(|c| !Channel::GPT_IMAGE_2.contains(c)) {
+        return Err(unsupported(
+            &format!("the `{}` channel for gpt-image-2", channel.as_str()),
+            &format!("Use channel {}.", options::words(Channel::GPT_IMAGE_2)),
+        ));
+    }
     Ok(wire::GptImageBody {
         kind: image_kind(image),
-        prompt: &image.prompt,
+        prompt: sent_prompt(image.prompt.clone(), GPT_IMAGE_2_PROMPT_CHARS, false)?,
         resolution: image.resolution.map_or("1K", Resolution::as_str),
-        aspect_ratio: image
-            .ratio
-            .filter(|r| *r != Ratio::Adaptive)
-            .map_or("auto", Ratio::as_str),
+        aspect_ratio: image.ratio.map_or("auto", ImageRatio::as_str),
+        channel: channel.map(Channel::as_str),
         batch_count: image.num_images,
         image_urls: &image.image_urls,
     })
 }
 
-fn nano_banana(image: &ImageRequest) -> Result<wire::NanoBananaBody<'_>, ProviderError> {
+/// The ratios gpt-image-2 takes and nano-banana-pro does not.
+const GPT_IMAGE_2_ONLY: &[ImageRatio] = &[
+    ImageRatio::Landscape2x1,
+    ImageRatio::Portrait1x2,
+    ImageRatio::Landscape3x1,
+    ImageRatio::Portrait1x3,
+    ImageRatio::Tall9x21,
+];
+
+fn nano_banana(
+    image: &ImageRequest,
+    format: Option<OutputFormat>,
+) -> Result<wire::NanoBananaBody<'_>, ProviderError> {
     if image.num_images > 1 {
         return Err(unsupported(
             "several images per nano-banana-pro task",
@@ -474,13 +730,25 @@ fn nano_banana(image: &ImageRequest) -> Result<wire::NanoBananaBody<'_>, Provide
             "Keep at most 8.",
         ));
     }
+    if let Some(ratio) = image.ratio.filter(|r| GPT_IMAGE_2_ONLY.contains(r)) {
+        let offered: Vec<&str> = ImageRatio::ALL
+            .iter()
+            .filter(|r| !GPT_IMAGE_2_ONLY.contains(r))
+            .map(|r| r.as_str())
+            .collect();
+        return Err(unsupported(
+            &format!("ratio `{}` for nano-banana-pro", ratio.as_str()),
+            &format!(
+                "Pick one of {} (or use gpt-image-2, which takes it).",
+                offered.join(", ")
+            ),
+        ));
+    }
     Ok(wire::NanoBananaBody {
         kind: image_kind(image),
-        prompt: &image.prompt,
-        image_size: image
-            .ratio
-            .filter(|r| *r != Ratio::Adaptive)
-            .map(Ratio::as_str),
+        prompt: sent_prompt(image.prompt.clone(), PROMPT_CHARS, false)?,
+        image_size: image.ratio.map(ImageRatio::as_str),
+        output_format: format.map(OutputFormat::as_str),
         resolution: image.resolution.map(Resolution::as_str),
         image_urls: &image.image_urls,
     })

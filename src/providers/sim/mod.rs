@@ -55,8 +55,12 @@ pub(super) static ENTRY: Entry = Entry {
 /// rehearsed whatever provider it will run on.
 static CAPABILITIES: Capabilities = Capabilities {
     simulated: true,
-    // seedance2ai.io's channel is rehearsed; Ark's options are refused, as every other provider does.
-    options: &[super::seedance2ai::options::ARGUMENT],
+    // seedance2ai.io's channel and output format are rehearsed; Ark's options are refused, as
+    // every other provider does.
+    options: &[
+        super::seedance2ai::options::ARGUMENT,
+        super::seedance2ai::options::OUTPUT_FORMAT,
+    ],
     models: KnownModel::ALL,
     upload: true,
     balance: BalanceSource::Endpoint,
@@ -73,6 +77,8 @@ static CAPABILITIES: Capabilities = Capabilities {
     max_images: 9,
     max_videos: 3,
     max_audios: 3,
+    // Only seed2.io takes audio alone; rehearsals keep the rule every other provider has.
+    audio_only_reference: false,
     media: MediaRules {
         data_urls: true,
         asset_ids: true,

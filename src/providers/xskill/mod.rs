@@ -17,7 +17,7 @@ use crate::{
         ImageUpload, KnownModel, ModelChoice, ProviderId, ProviderInfo, Ratio, SubmittedTask,
         TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoRequest, VideoTier,
     },
-    error::ProviderError,
+    error::{ErrorKind, ProviderError},
     providers::{
         Capabilities, CreateCall, Download, Provider, ProviderConfig, SubmissionKey,
         api::{self, Answer, ApiClient, ApiRequest, Dialect, Refusal},
@@ -69,6 +69,7 @@ static CAPABILITIES: Capabilities = Capabilities {
     max_images: 9,
     max_videos: 3,
     max_audios: 3,
+    audio_only_reference: false,
     // Undocumented whether data: URLs work; refusing is the cheap mistake.
     media: MediaRules {
         data_urls: false,
@@ -104,14 +105,20 @@ impl Xskill {
 }
 
 /// xskill's answers: a `{code, message, data}` envelope, with errors signalled by
-/// the HTTP status, by a `code` other than 200 in a 200 answer, or both.
+/// the HTTP status, by a `code` other than 200 in a 200 answer, or both. The guide
+/// shows only successes, so an envelope also says it failed with `success: false`,
+/// or with an `error` or `detail` and no `data`.
 #[derive(Debug)]
 struct Envelopes;
+
+/// The envelope's own codes with a meaning of their own (seen in failure texts).
+const FACE_CODE: &str = "4011";
+const INVALID_PARAMETER_CODE: &str = "1000";
 
 impl Dialect for Envelopes {
     fn read<T: DeserializeOwned>(&self, response: &ApiResponse) -> Result<Answer<T>, String> {
         let http_error = (!response.status.is_success()).then(|| response.status.as_u16());
-        let envelope: wire::Envelope = match serde_json::from_slice(&response.body) {
+        let envelope = match wire::Envelope::from_json(&response.body) {
             Ok(envelope) => envelope,
             Err(e) => {
                 return match http_error {
@@ -124,25 +131,53 @@ impl Dialect for Envelopes {
                 };
             }
         };
-        if http_error.is_none() && envelope.code.is_none_or(|c| c == 200) {
+        let code = envelope.code.get().and_then(wire::Code::number);
+        let failed = match (envelope.code.get(), code) {
+            // The guide's rule: 200 is success, any other number is not.
+            (_, Some(number)) => number != 200,
+            // A code in words of its own is a failure only when no data came with it.
+            (Some(_), None) => envelope.data.is_none(),
+            (None, None) => {
+                envelope.success.get() == Some(&false)
+                    || (envelope.data.is_none()
+                        && (envelope.error.is_some() || envelope.detail.is_some()))
+            }
+        };
+        if http_error.is_none() && !failed {
             return api::data(envelope.data.as_deref());
         }
         // The envelope code decides when it names an HTTP-like status.
-        let number = envelope
-            .code
+        let number = code
             .and_then(|c| u16::try_from(c).ok())
             .filter(|c| (400..600).contains(c))
             .or(http_error);
-        let message = match (&envelope.message, &envelope.detail) {
-            (Some(m), _) if !m.is_empty() => m.clone(),
-            (_, Some(detail)) => detail.get().to_owned(),
-            _ => "no message".to_owned(),
+        let own_code = envelope.code_text();
+        let words = envelope
+            .words()
+            .unwrap_or_else(|| "no reason given".to_owned());
+        // A code of xskill's own (not an HTTP status) is kept in the words.
+        let message = match &own_code {
+            Some(c) if number.is_none_or(|n| n.to_string() != *c) => format!("{words} (code {c})"),
+            _ => words,
         };
         Ok(Answer::Refused(Refusal {
             number,
-            code: envelope.code.map(|c| c.to_string()),
+            code: own_code,
             message,
         }))
+    }
+
+    /// A refusal that names no HTTP-like status still says, in xskill's own
+    /// envelope, that the call failed: nothing was done, so it is the request
+    /// that was refused (a face in the media by its own code), never an
+    /// ambiguous upstream failure.
+    fn special(&self, refusal: &mut Refusal, _response: &ApiResponse) -> Option<ErrorKind> {
+        match refusal.code.as_deref() {
+            Some(FACE_CODE) => Some(ErrorKind::ContentRejected),
+            Some(INVALID_PARAMETER_CODE) => Some(ErrorKind::InvalidRequest),
+            _ if refusal.number.is_none() => Some(ErrorKind::InvalidRequest),
+            _ => None,
+        }
     }
 }
 
@@ -168,6 +203,15 @@ fn model_ids(model: &ModelChoice, generation: &Generation) -> (String, &'static 
 fn video_params<'a>(video: &'a VideoRequest, tier: &'a str) -> wire::CreateParams<'a> {
     const NONE: &[String] = &[];
     let (function_mode, images, videos, audios, file_paths) = match &video.inputs {
+        // The API guide files text to video under first_last_frames with no
+        // filePaths; omni_reference is for mixing the reference arrays.
+        VideoInputs::Omni {
+            images,
+            videos,
+            audios,
+        } if images.is_empty() && videos.is_empty() && audios.is_empty() => {
+            ("first_last_frames", NONE, NONE, NONE, Vec::new())
+        }
         VideoInputs::Omni {
             images,
             videos,
@@ -223,20 +267,16 @@ fn status(word: &str) -> TaskStatus {
     }
 }
 
-/// Failure text carries a numeric code as `错误码: 4011`; the number decides the kind.
-fn failure(error: Option<&wire::ErrorText>) -> TaskFailure {
-    let (message, code) = match error {
-        Some(wire::ErrorText::Text(text)) => (text.clone(), embedded_code(text)),
-        Some(wire::ErrorText::Object { message, code }) => {
-            let message = message.clone().unwrap_or_default();
-            let code = code.clone().or_else(|| embedded_code(&message));
-            (message, code)
-        }
-        None => (String::new(), None),
-    };
+/// Failure text carries a numeric code as `错误码: 4011`, or the error object (or
+/// a bare number) carries it; the number decides the kind.
+fn failure(error: Option<&wire::Said>) -> TaskFailure {
+    let message = error.and_then(wire::Said::words).unwrap_or_default();
+    let code = error
+        .and_then(wire::Said::code)
+        .or_else(|| embedded_code(&message));
     let kind = match code.as_deref() {
-        Some("4011") => FailureKind::FaceDetected,
-        Some("1000") => FailureKind::InvalidInput,
+        Some(FACE_CODE) => FailureKind::FaceDetected,
+        Some(INVALID_PARAMETER_CODE) => FailureKind::InvalidInput,
         _ => FailureKind::Unknown,
     };
     let message = if message.is_empty() {
@@ -300,7 +340,10 @@ impl Provider for Xskill {
             )
             .await?;
         Ok(SubmittedTask {
-            status: created.status.as_deref().map_or(TaskStatus::Queued, status),
+            status: created
+                .status
+                .get()
+                .map_or(TaskStatus::Queued, |word| status(word)),
             task_id: created.task_id,
             price: created.price.map(|p| Amount::new(p, UNIT)),
             balance_after: created.balance.map(|b| Amount::new(b, UNIT)),
@@ -333,10 +376,11 @@ impl Provider for Xskill {
         let status = status(&data.status);
         let mut result_urls = data
             .result
-            .and_then(|r| r.output)
+            .into_inner()
+            .and_then(|r| r.output.into_inner())
             .unwrap_or_default()
             .urls();
-        for url in data.output.unwrap_or_default().urls() {
+        for url in data.output.into_inner().unwrap_or_default().urls() {
             if !result_urls.contains(&url) {
                 result_urls.push(url);
             }
@@ -348,7 +392,7 @@ impl Provider for Xskill {
             result_urls,
             last_frame_url: None,
             failure,
-            progress: data.progress.and_then(|p| p.describe()),
+            progress: data.progress.get().and_then(wire::Progress::describe),
             price: data.price.map(|p| Amount::new(p, UNIT)),
             usage_tokens: None,
             seed: None,
@@ -429,14 +473,14 @@ mod tests {
 
     #[test]
     fn an_embedded_error_code_decides_the_failure_kind() {
-        let face = failure(Some(&wire::ErrorText::Text(
+        let face = failure(Some(&wire::Said::Text(
             "生成失败，错误码: 4011，检测到人脸".into(),
         )));
         assert_eq!(
             (face.kind, face.code.as_deref()),
             (FailureKind::FaceDetected, Some("4011"))
         );
-        let other = failure(Some(&wire::ErrorText::Text("Dreamina task failed".into())));
+        let other = failure(Some(&wire::Said::Text("Dreamina task failed".into())));
         assert_eq!((other.kind, other.code), (FailureKind::Unknown, None));
     }
 
@@ -466,6 +510,167 @@ mod tests {
             kind(404, r#"{"code":404,"message":"任务不存在"}"#),
             K::NotFound
         );
+    }
+
+    #[test]
+    fn an_envelope_that_says_it_failed_is_a_refusal_in_its_own_words_whatever_its_shape() {
+        use crate::{error::ErrorKind as K, providers::api::read_answer};
+        let cases: &[(u16, &str, K, &[&str])] = &[
+            (
+                200,
+                r#"{"code":1001,"message":"参数错误"}"#,
+                K::InvalidRequest,
+                &["参数错误", "code 1001"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"msg":"bad ratio","data":null}"#,
+                K::InvalidRequest,
+                &["bad ratio"],
+            ),
+            (
+                200,
+                r#"{"code":"E_PARAM","error":"bad prompt"}"#,
+                K::InvalidRequest,
+                &["bad prompt", "E_PARAM"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"message":{"detail":"nested words"}}"#,
+                K::InvalidRequest,
+                &["nested words"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"message":7}"#,
+                K::InvalidRequest,
+                &["7"],
+            ),
+            (
+                200,
+                r#"{"code":1001,"message":"","msg":["one",{"msg":"two"}]}"#,
+                K::InvalidRequest,
+                &["one; two"],
+            ),
+            (
+                200,
+                r#"{"success":false,"error":{"code":"NO_KEY","message":"key expired"}}"#,
+                K::InvalidRequest,
+                &["key expired", "NO_KEY"],
+            ),
+            (
+                200,
+                r#"{"error":"quota gone"}"#,
+                K::InvalidRequest,
+                &["quota gone"],
+            ),
+            (
+                200,
+                r#"{"code":1001}"#,
+                K::InvalidRequest,
+                &["no reason given", "1001"],
+            ),
+            (
+                200,
+                r#"{"code":"4011","message":"face"}"#,
+                K::ContentRejected,
+                &["face"],
+            ),
+            (
+                200,
+                r#"{"code":"402","message":"余额不足"}"#,
+                K::InsufficientBalance,
+                &["余额不足"],
+            ),
+            (
+                422,
+                r#"{"detail":[{"loc":["body","prompt"],"msg":"field required"}]}"#,
+                K::InvalidRequest,
+                &["field required"],
+            ),
+            (
+                400,
+                r#"{"code":400,"message":null,"detail":{"error":"too long"}}"#,
+                K::InvalidRequest,
+                &["too long"],
+            ),
+            (
+                401,
+                r#"{"code":401,"message":{"text":"?"},"error":12}"#,
+                K::Unauthenticated,
+                &["12"],
+            ),
+        ];
+        for (status, body, kind, words) in cases {
+            let error = read_answer(&Envelopes, *status, None, body).unwrap_err();
+            let text = error.to_string();
+            assert_eq!(error.kind(), *kind, "{body}: {text}");
+            for word in *words {
+                assert!(text.contains(word), "{body}: `{text}` lacks {word}");
+            }
+            assert!(!text.contains("unexpected answer"), "{body}: {text}");
+        }
+    }
+
+    #[test]
+    fn odd_or_missing_optional_fields_never_sink_an_answer() {
+        let created: wire::CreateData =
+            serde_json::from_str(r#"{"task_id":42,"status":7,"price":{},"balance":"12.5"}"#)
+                .unwrap();
+        assert_eq!(created.task_id, "42");
+        assert_eq!(created.balance, Some(12.5));
+        assert!(created.price.is_none() && created.status.get().is_none());
+        let query: wire::QueryData = serde_json::from_str(
+            r#"{"status":"completed","result":{"output":{"images":[null,{"uri":"x"},"https://c/v.mp4"],
+                "videos":null,"video_url":5}},"output":"odd","error":{"msg":{"detail":"x"}},
+                "progress":{"stage":3,"message":["y"]},"price":[1]}"#,
+        )
+        .unwrap();
+        let urls = query
+            .result
+            .into_inner()
+            .and_then(|r| r.output.into_inner())
+            .unwrap()
+            .urls();
+        assert_eq!(urls, ["https://c/v.mp4"]);
+        assert!(query.output.get().is_none() && query.price.is_none());
+        assert_eq!(failure(query.error.as_ref()).message, "x");
+        let bare: wire::QueryData = serde_json::from_str(r#"{"status":"pending"}"#).unwrap();
+        assert!(bare.result.get().is_none() && bare.error.is_none());
+        let numbered = failure(Some(&serde_json::from_str("4011").unwrap()));
+        assert_eq!(numbered.kind, FailureKind::FaceDetected);
+    }
+
+    #[test]
+    fn text_to_video_goes_out_as_first_last_frames_without_files() {
+        let request = |inputs| VideoRequest {
+            prompt: "p".into(),
+            tier: VideoTier::Fast,
+            inputs,
+            ratio: None,
+            duration: 5,
+            resolution: None,
+            generate_audio: None,
+            seed: None,
+            camera_fixed: None,
+            return_last_frame: false,
+            watermark: None,
+        };
+        let body = |inputs| serde_json::to_value(video_params(&request(inputs), "t")).unwrap();
+        let empty = VideoInputs::Omni {
+            images: vec![],
+            videos: vec![],
+            audios: vec![],
+        };
+        let text = body(empty);
+        assert_eq!(text["functionMode"], "first_last_frames", "{text}");
+        assert!(text.get("filePaths").is_none() && text.get("image_files").is_none());
+        let with_image = body(VideoInputs::Omni {
+            images: vec!["https://c/a.png".into()],
+            videos: vec![],
+            audios: vec![],
+        });
+        assert_eq!(with_image["functionMode"], "omni_reference");
     }
 
     #[test]

@@ -35,10 +35,8 @@
 //!   each point at an existing entry (1-based, numbered per list). Only the
 //!   image form is documented; the other two follow the same Seedance
 //!   convention other providers document.
-//! - `audio_files` without any image or video is rejected. The README's
-//!   "Audio Sync" example sends audio alone, but Ark (ByteDance's own API for
-//!   the same model) documents that audio cannot be the only reference, so the
-//!   fake takes the stricter line.
+//! - `audio_files` may go alone, as the README's "Audio Sync" example sends
+//!   them (other providers of the same model refuse that; this one documents it).
 //! - `video_files` must hold at most 3 URLs; their total duration (documented
 //!   limit 15 s) cannot be known from URLs and is not checked.
 //! - Wrong methods on known paths, and any path outside the two routes, are
@@ -48,6 +46,9 @@
 //! - Task ids are sequential integers starting at [`FIRST_TASK_ID`].
 //! - The task query keeps reporting the charged `points_cost` after a failure
 //!   (the refund shows in the balance, not in the task).
+//! - A failed task says why in `result.error`, as the official SDK reads it,
+//!   as a string; [`FakeSeed2::report_failures_as`] makes every failed task
+//!   carry any other form a test names, since the README shows none.
 //! - [`crate::TaskOutcome::Expire`] ends as `failed` with a timeout message:
 //!   seed2.io has no expired state.
 //! - A consumed scripted failure does not advance any task.
@@ -162,6 +163,16 @@ pub type FakeSeed2 = Fake<Seed2>;
 /// The seed2.io API: its configuration.
 pub struct Seed2 {
     config: FakeSeed2Config,
+    /// The `result.error` every failed task reports, when a test chose one.
+    failure_error: Option<Value>,
+}
+
+impl FakeSeed2 {
+    /// From now on every failed task reports `error` as its `result.error`,
+    /// exactly as given (words, a number, an object), instead of the text.
+    pub fn report_failures_as(&self, error: Value) {
+        self.state().api.failure_error = Some(error);
+    }
 }
 
 /// What validation of a create request decided, kept with the task.
@@ -201,7 +212,11 @@ impl Api for Seed2 {
     fn open(config: Self::Config) -> (Self, String, Option<i64>, (u32, u32)) {
         let (key, balance) = (config.api_key.clone(), Some(config.initial_points));
         let reads = (config.pending_polls, config.processing_polls);
-        (Seed2 { config }, key, balance, reads)
+        let api = Seed2 {
+            config,
+            failure_error: None,
+        };
+        (api, key, balance, reads)
     }
 
     fn snapshot(task: &Task<Self::Task>) -> Self::Snapshot {
@@ -340,12 +355,6 @@ fn plan_task(fields: &Fields<'_>) -> Result<(Plan, i64), ApiError> {
     let videos = count("video_files", MAX_VIDEOS)?;
     let audios = count("audio_files", MAX_AUDIOS)?;
 
-    if audios > 0 && images == 0 && videos == 0 {
-        return Err(ApiError::bad_request(
-            "invalid params: audio_files cannot be sent alone; add at least one image_files \
-             or video_files entry",
-        ));
-    }
     check_references(prompt, "image_file", "image_files", images)?;
     check_references(prompt, "video_file", "video_files", videos)?;
     check_references(prompt, "audio_file", "audio_files", audios)?;
@@ -410,13 +419,14 @@ fn get_task(state: &mut State<Seed2>, raw_id: &str) -> Answer {
         .and_then(|index| state.ledger.read(index))
         .map(|(task, _)| task.clone())
         .ok_or_else(|| ApiError::not_found(format!("not found: task {id} does not exist")))?;
-    let result = match (task.phase, &task.outcome) {
-        (Phase::Succeeded, _) => json!({
+    let result = match (task.phase, &task.outcome, &state.api.failure_error) {
+        (Phase::Succeeded, ..) => json!({
             "video_url": format!("{}/cdn/videos/{id}.mp4", state.origin),
             "duration": task.data.duration,
         }),
-        (Phase::Failed, TaskOutcome::Fail(message)) => json!({ "error": message }),
-        (Phase::Failed, _) => json!({ "error": TIMEOUT_ERROR }),
+        (Phase::Failed, _, Some(error)) => json!({ "error": error }),
+        (Phase::Failed, TaskOutcome::Fail(message), None) => json!({ "error": message }),
+        (Phase::Failed, ..) => json!({ "error": TIMEOUT_ERROR }),
         _ => Value::Null,
     };
     success(json!({

@@ -211,19 +211,21 @@ async fn four_videos_four_audios_and_non_http_urls_are_rejected() {
 }
 
 #[tokio::test]
-async fn audio_files_alone_are_rejected_but_accepted_with_an_image_or_a_video() {
+async fn audio_files_alone_are_accepted_as_the_readmes_audio_sync_sends_them() {
     let fake = FakeSeed2::start_with(FakeSeed2Config {
         initial_points: 100_000,
         ..FakeSeed2Config::default()
     })
     .await
     .unwrap();
-    let alone = generate(&fake, json!({ "prompt": "a DJ", "audio_files": [AUDIO] })).await;
-    assert_error(
-        &alone,
-        400,
-        CODE_INVALID_PARAMS,
-        "audio_files cannot be sent alone",
+    // The README's "Audio Sync" example: a prompt, 10 s, one audio file, nothing else.
+    let sync =
+        json!({ "prompt": "A DJ mixing at a nightclub", "duration": 10, "audio_files": [AUDIO] });
+    let alone = generate(&fake, sync).await;
+    assert_eq!(alone.status, 200, "{}", alone.body);
+    assert_eq!(
+        alone.body["data"]["points_cost"], 11_600,
+        "fast with audio: 1160 per second"
     );
     let with_image = generate(
         &fake,
@@ -237,6 +239,20 @@ async fn audio_files_alone_are_rejected_but_accepted_with_an_image_or_a_video() 
     )
     .await;
     assert_eq!(with_video.status, 200, "{}", with_video.body);
+}
+
+#[tokio::test]
+async fn a_failed_task_reports_its_reason_in_the_form_a_test_names() {
+    let fake = FakeSeed2::start().await.unwrap();
+    fake.script_next_outcome(TaskOutcome::Fail("face detected".into()));
+    let id = created_id(&generate(&fake, json!({ "prompt": "a cat" })).await);
+    let (_, data) = poll_to_end(&fake, id).await;
+    assert_eq!(data["result"]["error"], "face detected");
+    let form = json!({ "code": 4011, "msg": "face detected" });
+    fake.report_failures_as(form.clone());
+    let (_, data) = poll_to_end(&fake, id).await;
+    assert_eq!(data["status"], "failed");
+    assert_eq!(data["result"]["error"], form);
 }
 
 #[tokio::test]

@@ -63,7 +63,10 @@
 //! - [`crate::TaskOutcome::Fail`] with a single word (no whitespace) uses it as the
 //!   error `code`; any other text becomes the `message` under the code
 //!   `generation_failed`. [`crate::TaskOutcome::Expire`] fails with
-//!   `generation_timeout` (the API has no expired state).
+//!   `generation_timeout` (the API has no expired state). The documents show
+//!   no failed task, so [`FakeSeedance2ai::report_failures_as`] makes every
+//!   failed task carry any other `error` a test names (words, a number, an
+//!   object with other keys).
 //! - Every error's `code` is the one the API documents for its status
 //!   (`invalid_request` for other 4xx, `internal_error` for other 5xx);
 //!   scripted errors carry only `code` and `message`.
@@ -264,6 +267,17 @@ pub struct Seedance2ai {
     idempotency: HashMap<String, RememberedCreate>,
     /// Admission times inside the current rate window, oldest first.
     admitted: VecDeque<Instant>,
+    /// The `error` every failed task reports, when a test chose one.
+    failure_error: Option<Value>,
+}
+
+impl FakeSeedance2ai {
+    /// From now on every failed task reports `error` as its `error`, exactly as
+    /// given, instead of `{"code", "message"}`: the documents show no failed
+    /// task, so a client must read whatever form the real service uses.
+    pub fn report_failures_as(&self, error: Value) {
+        self.state().api.failure_error = Some(error);
+    }
 }
 
 impl Seedance2ai {
@@ -381,6 +395,7 @@ impl Api for Seedance2ai {
             config,
             idempotency,
             admitted,
+            failure_error: None,
         };
         (api, key, balance, reads)
     }
@@ -986,7 +1001,13 @@ fn task_json(state: &State<Seedance2ai>, task: &Task<TaskData>) -> Value {
     }
     match task.phase {
         Phase::Succeeded => data["output"] = task_output(state, task),
-        Phase::Failed => data["error"] = failure_error(&task.outcome),
+        Phase::Failed => {
+            data["error"] = state
+                .api
+                .failure_error
+                .clone()
+                .unwrap_or_else(|| failure_error(&task.outcome));
+        }
         _ => {}
     }
     data

@@ -780,3 +780,23 @@ async fn ids_are_distinct_and_timestamps_advance_per_task() {
     assert_eq!(rfc3339_millis(951_782_400), "2000-02-29T00:00:00.000Z");
     assert_eq!(rfc3339_millis(1_767_225_599), "2025-12-31T23:59:59.000Z");
 }
+
+#[tokio::test]
+async fn a_failed_task_reports_its_error_in_the_form_a_test_names() {
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    fake.script_next_outcome(TaskOutcome::Fail("nsfw_output".into()));
+    let id = id_of(&create_video(&fake, json!({ "prompt": "a cat" })).await);
+    let (_, failed) = poll_to_end(&fake, &id).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["error"]["code"], "nsfw_output");
+    for form in [
+        json!("refused by moderation"),
+        json!(4011),
+        json!({ "msg": "busy" }),
+    ] {
+        fake.report_failures_as(form.clone());
+        let (_, failed) = poll_to_end(&fake, &id).await;
+        assert_eq!(failed["error"], form);
+        assert_eq!(failed["credits_refunded"], failed["credits_used"]);
+    }
+}

@@ -21,6 +21,10 @@
 //! - `image_url` uploads are not fetched (tests never touch the internet); the
 //!   hosted URL serves a built-in 1×1 PNG.
 //! - xskill has no expired state: [`crate::TaskOutcome::Expire`] fails the task.
+//! - `omni_reference` (also when `functionMode` is left out) with no reference
+//!   at all is refused: the guide describes that mode only as mixing the
+//!   reference arrays, and files text to video under `first_last_frames` with
+//!   zero `filePaths`.
 
 use axum::http::{Method, StatusCode};
 use base64::Engine as _;
@@ -434,6 +438,14 @@ fn plan_seedance(params: &Fields<'_>) -> Result<TaskPlan, ApiError> {
             return Err(ApiError::bad_request(
                 "filePaths is only allowed when functionMode is first_last_frames; \
                  use image_files in omni_reference mode",
+            ));
+        }
+        // The guide's mode table gives omni_reference the three reference arrays
+        // and files text to video (no assets) under first_last_frames only.
+        if images.is_empty() && videos.is_empty() && audios.is_empty() {
+            return Err(ApiError::bad_request(
+                "omni_reference needs at least one of image_files, video_files or audio_files; \
+                 for text to video set functionMode to first_last_frames with no filePaths",
             ));
         }
         if !audios.is_empty() && images.is_empty() && videos.is_empty() {

@@ -28,7 +28,7 @@ impl Provider for Xskill {
         json!({
             "key": "sk-fake-xskill-key", "balance": 10_000, "price": 50,
             "create": "/api/v3/tasks/create", "params": "/params", "idempotent": false,
-            "body": { "model": SEEDANCE_MODEL, "params": { "prompt": "a cat" } },
+            "body": { "model": SEEDANCE_MODEL, "params": text_to_video(json!({})) },
             "read": ["POST", "/api/v3/tasks/query", { "task_id": "{id}" }],
             "id": "/data/task_id", "task": "/data", "status": "/status", "message": "/message",
             "video": "/result/output/images/0", "video_at": "/cdn/{id}.mp4", "signed": false,
@@ -59,7 +59,7 @@ impl Provider for Xskill {
             "not_json": refusal(400, "invalid request body"),
             "nulls": {
                 "model": SEEDANCE_MODEL, "channel": null, "callback_url": null,
-                "params": { "prompt": "a cat", "ratio": null },
+                "params": { "prompt": "a cat", "functionMode": "first_last_frames", "ratio": null },
             },
         })
     }
@@ -89,6 +89,15 @@ async fn create(fake: &FakeXskill, model: &str, params: Value) -> Reply {
         json!({ "model": model, "params": params }),
     )
     .await
+}
+
+/// `extra` over a text-to-video request (prompt "a cat", first_last_frames, no filePaths).
+fn text_to_video(extra: Value) -> Value {
+    let mut params = json!({ "prompt": "a cat", "functionMode": "first_last_frames" });
+    if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), extra) {
+        params.extend(extra);
+    }
+    params
 }
 
 async fn create_video(fake: &FakeXskill, params: Value) -> Reply {
@@ -136,7 +145,7 @@ async fn a_task_is_pending_then_processing_then_completed_in_every_result_shape(
             ..FakeXskillConfig::default()
         };
         let fake = FakeXskill::start_with(config).await.unwrap();
-        let created = create_video(&fake, json!({ "prompt": "a cat", "duration": 6 })).await;
+        let created = create_video(&fake, text_to_video(json!({ "duration": 6 }))).await;
         assert_eq!(created.status, 200, "{}", created.body);
         assert_eq!(created.body["code"], 200);
         assert_eq!(created.body["message"], "任务创建成功");
@@ -170,7 +179,7 @@ async fn a_task_is_pending_then_processing_then_completed_in_every_result_shape(
 #[tokio::test]
 async fn processing_answers_carry_a_progress_object() {
     let fake = FakeXskill::start().await.unwrap();
-    let created = create_video(&fake, json!({ "prompt": "a cat" })).await;
+    let created = create_video(&fake, text_to_video(json!({}))).await;
     let task_id = created.body["data"]["task_id"].as_str().unwrap().to_owned();
     let first = query(&fake, &task_id).await;
     assert_eq!(first.body["data"]["status"], "pending");
@@ -238,6 +247,30 @@ async fn first_last_frames_accepts_two_file_paths_but_not_omni_arrays() {
 }
 
 #[tokio::test]
+async fn text_to_video_is_first_last_frames_without_file_paths_and_omni_needs_a_reference() {
+    let fake = FakeXskill::start().await.unwrap();
+    // The guide's text-to-video row: first_last_frames, no assets; filePaths may
+    // be left out or empty ("0 items: text-to-video").
+    for params in [
+        text_to_video(json!({})),
+        text_to_video(json!({ "filePaths": [] })),
+    ] {
+        let reply = create_video(&fake, params.clone()).await;
+        assert_eq!(reply.status, 200, "{params}: {}", reply.body);
+    }
+    // omni_reference, named or by default, is for the reference arrays.
+    for params in [
+        json!({ "prompt": "a cat" }),
+        json!({ "prompt": "a cat", "functionMode": "omni_reference" }),
+        json!({ "prompt": "a cat", "functionMode": "omni_reference", "image_files": [] }),
+    ] {
+        let reply = create_video(&fake, params.clone()).await;
+        assert_error(&reply, 400, "first_last_frames");
+    }
+    assert_eq!(fake.created_tasks().len(), 2);
+}
+
+#[tokio::test]
 async fn audio_files_alone_are_rejected() {
     let fake = FakeXskill::start().await.unwrap();
     let audio = ["https://example.com/a.mp3"];
@@ -269,13 +302,13 @@ async fn prices_follow_tier_duration_and_video_input() {
     let fake = FakeXskill::start().await.unwrap();
     let video = ["https://example.com/v.mp4"];
     let cases = [
-        (json!({ "prompt": "p", "duration": 4 }), 40),
+        (text_to_video(json!({ "duration": 4 })), 40),
         (
             json!({ "prompt": "p", "duration": 4, "video_files": video }),
             80,
         ),
         (
-            json!({ "prompt": "p", "model": "seedance_2.0", "duration": 10 }),
+            text_to_video(json!({ "model": "seedance_2.0", "duration": 10 })),
             200,
         ),
         (
