@@ -30,7 +30,10 @@ const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 fn main() -> ExitCode {
     let matches = seedance_mcp::cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    init_logging(cli.verbose);
+    // A server's stderr is its client's log: it keeps INFO (the address served, tasks
+    // reconciled); a command run by hand shows INFO only with -v.
+    let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
+    init_logging(cli.verbose || serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

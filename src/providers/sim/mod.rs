@@ -314,7 +314,7 @@ impl Provider for Sim {
                 "model": model,
                 "prompt": i.prompt,
                 "count": i.num_images,
-                "ratio": i.ratio.map(Ratio::as_str),
+                "ratio": i.ratio.map(|r| r.as_str()),
                 "resolution": i.resolution.map(Resolution::as_str),
                 "image_size": i.image_size.map(|s| s.as_str()),
                 "image_files": i.image_urls,
