@@ -224,3 +224,18 @@ async fn media_urls_no_cloud_provider_can_fetch_are_refused_before_sending() {
     )
     .await;
 }
+
+/// A failed task whose provider refunds failures says its price was refunded (the
+/// simulator refunds, as seed2's documents say it does).
+#[tokio::test(start_paused = true)]
+async fn a_failed_task_shows_its_refund() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server(&settings(out.path()))).await;
+    let task =
+        common::submit_and_wait(&client, json!({"prompt": "a storm #simulate-failure"})).await;
+    assert_eq!(task.status, seedance_mcp::domain::TaskStatus::Failed);
+    assert!(task.price.is_some(), "{task:?}");
+    assert!(task.next_step.contains("refunded"), "{}", task.next_step);
+    use seedance_mcp::cli::human::Human;
+    assert!(task.human().contains("(refunded)"), "{}", task.human());
+}

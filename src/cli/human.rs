@@ -111,7 +111,12 @@ impl Human for GetTaskOutput {
             );
         }
         if let Some(price) = &self.price {
-            let _ = writeln!(out, "Cost: {price}");
+            let refunded = if self.next_step.contains(crate::service::REFUNDED) {
+                " (refunded)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "Cost: {price}{refunded}");
         }
         if !self.finished {
             let _ = writeln!(out, "Next: {}", self.next_step);

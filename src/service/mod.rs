@@ -280,13 +280,21 @@ impl Service {
         } else {
             None
         };
+        let mut next = next_step(
+            &snapshot,
+            &local_files,
+            download_error.as_deref(),
+            poll_after,
+        );
+        if snapshot.status == TaskStatus::Failed
+            && snapshot.price.is_some()
+            && self.provider.refunds_failures()
+        {
+            next.push(' ');
+            next.push_str(REFUNDED);
+        }
         GetTaskOutput {
-            next_step: next_step(
-                &snapshot,
-                &local_files,
-                download_error.as_deref(),
-                poll_after,
-            ),
+            next_step: next,
             task_id: snapshot.task_id,
             provider: self.provider.id(),
             simulated: self.simulated(),
@@ -591,6 +599,9 @@ fn journal_snapshot(entry: &Entry) -> Option<TaskSnapshot> {
         urls_expire_at: None,
     })
 }
+
+/// Said of a failed task's price where the provider refunds failures.
+pub const REFUNDED: &str = "Its price was refunded: the provider does not charge failed tasks.";
 
 fn next_step(
     snapshot: &TaskSnapshot,

@@ -250,6 +250,11 @@ impl Provider for Sim {
         ID
     }
 
+    // Like the real providers, a failed simulated task is refunded (see `task`).
+    fn refunds_failures(&self) -> bool {
+        true
+    }
+
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
     }
