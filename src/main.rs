@@ -1,9 +1,9 @@
 //! Entry point: parse flags, set up logging on stderr, run the command.
 
-use std::{process::ExitCode, time::Duration};
+use std::{io::IsTerminal, process::ExitCode, time::Duration};
 
 use anyhow::Context;
-use clap::Parser;
+use clap::FromArgMatches;
 use seedance_mcp::{
     cli::{
         Cli, Command, OutputMode, SkillAction,
@@ -28,8 +28,12 @@ use tracing_subscriber::{filter::Targets, layer::SubscriberExt, util::Subscriber
 const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_logging();
+    let matches = seedance_mcp::cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // A server's stderr is its client's log: it keeps INFO (the address served, tasks
+    // reconciled); a command run by hand shows INFO only with -v.
+    let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
+    init_logging(cli.verbose || serving);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,15 +54,18 @@ fn main() -> ExitCode {
 }
 
 /// stdout belongs to JSON-RPC (stdio) or to command output: logs go to stderr.
-fn init_logging() {
+fn init_logging(verbose: bool) {
     // `target=level` lists (`Targets`), e.g. `info` or `seedance_mcp=debug,warn`;
     // a value that does not parse leaves the default.
     let filter = std::env::var(env_vars::SEEDANCE_LOG)
         .ok()
         .and_then(|value| value.parse::<Targets>().ok())
         .unwrap_or_else(|| {
+            // INFO is for `-v` and for servers (whose stderr is a client's log), not
+            // for a person at a terminal running one command.
+            let ours = if verbose { Level::INFO } else { Level::WARN };
             Targets::new()
-                .with_target("seedance_mcp", Level::INFO)
+                .with_target("seedance_mcp", ours)
                 .with_default(Level::WARN)
         });
     tracing_subscriber::registry()
@@ -79,7 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_settings(&cli.settings)?;
     let notice = config.simulation_notice();
     let provider = config.build_provider()?;
-    let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
+    let journal = open_journal(&config.data_dir)
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
     // The CLI reads local files in the current folder (and SEEDANCE_ALLOWED_DIRS); the
     // MCP server replaces this per call with the client's roots or the HTTP rule.
@@ -92,11 +99,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         access: HttpSettings::default(),
     });
     let mode = OutputMode::detect(cli.json);
-    if let Some(notice) = &notice {
-        tracing::warn!("{notice}");
+    match (&notice, &command) {
+        // A server's stderr is a client's log: the notice goes there as a log line.
+        (Some(notice), Command::Serve { .. }) => tracing::warn!("{notice}"),
+        // A command at a terminal or in a script: once, plainly.
+        (Some(notice), _) => eprintln!("{notice}"),
+        (None, _) => {}
     }
     match command {
         Command::Serve { http, access } => {
+            if http.is_none() && std::io::stdin().is_terminal() {
+                eprintln!(
+                    "seedance-mcp is an MCP server: it waits for an MCP client on stdin (JSON-RPC). \
+                     Add it to your agent (see README), or run `seedance-mcp --help` for the CLI. \
+                     Stop it with Ctrl-C or Ctrl-D."
+                );
+            }
             let http_config = access.resolve()?;
             // Finish what an earlier run left unanswered, without delaying start-up.
             let reconciling = service.clone();
@@ -128,7 +146,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if mode == OutputMode::Json {
                         eprintln!("submitted {task_id}; waiting");
                     } else {
-                        eprint!("{}", out.human());
+                        eprint!("{}", out.human_while_waiting());
                     }
                     finish(mode, wait_for(&service, &task_id).await)
                 }
@@ -170,6 +188,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     })
                     .await,
             )
+        }
+    }
+}
+
+/// Opens the journal, trying again for about a second: two processes starting at
+/// once on a new journal (two clients, two commands) can find it briefly locked
+/// while the other sets it up.
+fn open_journal(
+    dir: &std::path::Path,
+) -> Result<seedance_mcp::journal::Journal, seedance_mcp::journal::JournalError> {
+    let mut attempt = 0;
+    loop {
+        match seedance_mcp::journal::Journal::open(dir) {
+            Err(_) if attempt < 10 => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            result => return result,
         }
     }
 }

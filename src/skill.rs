@@ -11,6 +11,8 @@ pub struct SkillFile {
     pub path: &'static str,
     /// Markdown text.
     pub text: &'static str,
+    /// What the file is for, in a line (the MCP resource's description).
+    pub description: &'static str,
 }
 
 /// Every file of the skill. A test checks this matches the folder, so a new
@@ -19,22 +21,27 @@ pub const FILES: &[SkillFile] = &[
     SkillFile {
         path: "SKILL.md",
         text: include_str!("../skills/seedance/SKILL.md"),
+        description: "The storyboard workflow: plan timed shots, dry run with the cost, submit once, wait, deliver",
     },
     SkillFile {
         path: "references/storyboard-templates.md",
         text: include_str!("../skills/seedance/references/storyboard-templates.md"),
+        description: "Seven fill-in storyboard plans (narrative, product ad, action, scenic, extension, edit, first/last frame)",
     },
     SkillFile {
         path: "references/camera-and-mood.md",
         text: include_str!("../skills/seedance/references/camera-and-mood.md"),
+        description: "Camera and mood vocabulary: shot sizes, moves, light and mood words Seedance follows",
     },
     SkillFile {
         path: "references/prompt-checklist.md",
         text: include_str!("../skills/seedance/references/prompt-checklist.md"),
+        description: "The pre-submit checklist (mirrors the server's checks and lint) and fixes for failures",
     },
     SkillFile {
         path: "references/worked-examples.md",
         text: include_str!("../skills/seedance/references/worked-examples.md"),
+        description: "Worked examples from idea to delivered clip",
     },
 ];
 

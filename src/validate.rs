@@ -290,47 +290,31 @@ fn omni_inputs(p: &SubmitTaskParams) -> Checked<VideoInputs> {
 }
 
 fn frame_inputs(p: &SubmitTaskParams) -> Checked<VideoInputs> {
+    // The frames go in their own fields; a file list here is refused on every
+    // backend (the simulator too), so a rehearsal refuses what a real run would.
     for (field, list) in [
+        ("image_files", &p.image_files),
         ("video_files", &p.video_files),
         ("audio_files", &p.audio_files),
     ] {
         if !list.is_empty() {
             return Err(ValidationError::new(
                 field,
-                "first_last_frames mode takes no video or audio",
-                "drop it, or use mode omni_reference to mix reference media",
+                "first_last_frames mode takes no file lists",
+                "pass the opening image as first_frame (and the closing one as last_frame), or use \
+                 mode omni_reference for reference media",
             ));
         }
     }
-    let (first, last) = match (&p.first_frame, &p.last_frame, p.image_files.as_slice()) {
-        (None, None, []) => (None, None),
-        (None, None, [first]) => (Some(first.clone()), None),
-        (None, None, [first, last]) => (Some(first.clone()), Some(last.clone())),
-        (None, None, more) => {
-            return Err(ValidationError::new(
-                "image_files",
-                format!(
-                    "{} images given; first_last_frames takes at most 2",
-                    more.len()
-                ),
-                "pass first_frame and last_frame instead, or use mode omni_reference",
-            ));
-        }
-        (_, _, [_, ..]) => {
-            return Err(ValidationError::new(
-                "image_files",
-                "given together with first_frame/last_frame",
-                "in first_last_frames mode pass only first_frame and last_frame",
-            ));
-        }
-        (None, Some(_), []) => {
+    let (first, last) = match (&p.first_frame, &p.last_frame) {
+        (None, Some(_)) => {
             return Err(ValidationError::new(
                 "last_frame",
                 "a last frame needs a first frame",
                 "add first_frame, or pass the image as first_frame instead",
             ));
         }
-        (first, last, []) => (first.clone(), last.clone()),
+        (first, last) => (first.clone(), last.clone()),
     };
     for (field, url) in [("first_frame", &first), ("last_frame", &last)] {
         if let Some(url) = url {
@@ -381,6 +365,64 @@ fn check_url(field: String, value: &str) -> Checked<()> {
             "pass a public https URL, a data: URL, or the path of a file on this machine",
         )),
     }
+}
+
+/// Refuses media URLs no cloud provider can fetch: `localhost` and addresses that
+/// are loopback, private, link-local (cloud metadata) or otherwise not public. The
+/// provider would accept the task, charge it, and fail fetching; here it costs
+/// nothing. Judged by the host as written: names are not resolved (the provider
+/// does that, and its own fetch refuses what resolves privately).
+pub fn public_media(p: &SubmitTaskParams) -> Checked<()> {
+    for (field, list) in [
+        ("image_files", &p.image_files),
+        ("video_files", &p.video_files),
+        ("audio_files", &p.audio_files),
+        ("image_urls", &p.image_urls),
+    ] {
+        for (i, url) in list.iter().enumerate() {
+            public_url(format!("{field}[{i}]"), url)?;
+        }
+    }
+    for (field, url) in [
+        ("first_frame", &p.first_frame),
+        ("last_frame", &p.last_frame),
+    ] {
+        if let Some(url) = url {
+            public_url(field.to_owned(), url)?;
+        }
+    }
+    Ok(())
+}
+
+/// One media URL, as [`public_media`] judges it; anything but http(s) passes.
+pub fn public_url(field: String, value: &str) -> Checked<()> {
+    let Ok(url) = reqwest::Url::parse(value.trim()) else {
+        return Ok(());
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Ok(());
+    }
+    let Some(host) = url.host_str() else {
+        return Ok(());
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    let unreachable = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => !crate::providers::safe_fetch::is_public(ip),
+        Err(_) => name == "localhost" || name.ends_with(".localhost"),
+    };
+    if unreachable {
+        return Err(ValidationError::new(
+            field,
+            format!(
+                "`{}` points at this machine or a private network (loopback, private, link-local \
+                 or localhost), which no cloud provider can fetch",
+                shorten(value.trim())
+            ),
+            "pass a public https URL, or the file's local path (the server reads and delivers it)",
+        ));
+    }
+    Ok(())
 }
 
 /// The URL scheme `value` starts with (`https`, `data`, `file`, ...), if any. A

@@ -293,3 +293,113 @@ fn at_a_terminal_the_cli_prints_lines_for_people_and_json_on_request() {
     let listed: Value = serde_json::from_str(&json[start..]).unwrap();
     assert_eq!(listed["tasks"][0]["status"], "succeeded", "{listed}");
 }
+
+/// At a terminal the simulator notice is said once, plainly (no log timestamp or
+/// level), INFO lines wait for `-v`, a `--wait` submit does not tell the user to
+/// run `wait` next, and a dry run's next step speaks of the CLI, not a tool.
+#[test]
+fn at_a_terminal_the_cli_is_quiet_and_speaks_cli() {
+    let out = tempfile::tempdir().unwrap();
+    let waited = at_a_terminal(
+        out.path(),
+        "submit --prompt 'a paper boat' --duration 4 --wait",
+    );
+    assert_eq!(
+        waited.matches("SIMULATED PROVIDER").count(),
+        1,
+        "the notice once: {waited}"
+    );
+    assert!(!waited.contains(" WARN "), "no log line: {waited}");
+    assert!(!waited.contains(" INFO "), "INFO only with -v: {waited}");
+    assert!(
+        !waited.contains("Next: seedance-mcp wait"),
+        "already waiting: {waited}"
+    );
+    let dry = at_a_terminal(out.path(), "submit --prompt 'a kite' --dry-run true");
+    assert!(!dry.contains("submit_task"), "CLI words: {dry}");
+    assert!(dry.contains("without --dry-run"), "{dry}");
+    let verbose = at_a_terminal(out.path(), "-v submit --prompt 'a kite'");
+    assert!(verbose.contains("INFO"), "-v shows INFO: {verbose}");
+}
+
+fn help(args: &[&str]) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let output = command(out.path()).args(args).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Help is current: `--provider` names every provider of the registry, `get` lists
+/// its aliases once, and flags appear only under the commands they change.
+#[test]
+fn help_names_every_provider_and_shows_flags_only_where_they_matter() {
+    let top = help(&["--help"]);
+    for entry in seedance_mcp::providers::registry::entries() {
+        assert!(
+            top.contains(entry.id.as_str()),
+            "{}: {top}",
+            entry.id.as_str()
+        );
+    }
+    assert_eq!(
+        top.matches("download").count(),
+        1,
+        "`get` aliases once: {top}"
+    );
+    let skill = help(&["skill", "install", "--help"]);
+    for flag in [
+        "--provider",
+        "--daily-budget",
+        "--xskill-api-key",
+        "--sim-seconds",
+    ] {
+        assert!(
+            !skill.contains(flag),
+            "{flag} does not change skill: {skill}"
+        );
+    }
+    let submit = help(&["submit", "--help"]);
+    for flag in [
+        "--provider",
+        "--daily-budget",
+        "--max-cost-per-task",
+        "--sim-seconds",
+    ] {
+        assert!(submit.contains(flag), "{flag} changes submit: {submit}");
+    }
+    let balance = help(&["balance", "--help"]);
+    for flag in ["--daily-budget", "--sim-seconds", "--allowed-dirs"] {
+        assert!(
+            !balance.contains(flag),
+            "{flag} does not change balance: {balance}"
+        );
+    }
+    assert!(balance.contains("--provider"), "{balance}");
+}
+
+/// `--provider foo` with no variable set blames the flag, not `SEEDANCE_PROVIDER`.
+#[test]
+fn an_unknown_provider_flag_is_named_as_the_flag() {
+    let out = tempfile::tempdir().unwrap();
+    let output = command(out.path())
+        .args(["--provider", "foo", "balance"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--provider foo is not a provider"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SEEDANCE_PROVIDER=foo"), "{stderr}");
+    let output = command(out.path())
+        .env("SEEDANCE_PROVIDER", "foo")
+        .arg("balance")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("SEEDANCE_PROVIDER=foo is not a provider"),
+        "{stderr}"
+    );
+}

@@ -18,8 +18,14 @@ pub trait Human {
     }
 }
 
-impl Human for SubmitTaskOutput {
-    fn human(&self) -> String {
+impl SubmitTaskOutput {
+    /// The lines of a submit followed by a wait: without the "Next:" line, since the
+    /// CLI is already doing it.
+    pub fn human_while_waiting(&self) -> String {
+        self.lines(false)
+    }
+
+    fn lines(&self, with_next: bool) -> String {
         let simulated = if self.simulated { " (simulated)" } else { "" };
         let mut out = match (&self.task_id, self.status) {
             (Some(task_id), Some(status)) => format!(
@@ -50,6 +56,7 @@ impl Human for SubmitTaskOutput {
             let _ = writeln!(out, "Warning: {warning}");
         }
         match (&self.task_id, self.poll_after_seconds) {
+            _ if !with_next => {}
             (Some(task_id), Some(after)) => {
                 let _ = writeln!(
                     out,
@@ -57,10 +64,24 @@ impl Human for SubmitTaskOutput {
                 );
             }
             _ => {
-                let _ = writeln!(out, "{}", self.next_step);
+                // The service speaks to agents (tools and arguments); here a person
+                // runs commands.
+                let next = self
+                    .next_step
+                    .replace(crate::service::submit::GO_AHEAD, CLI_GO_AHEAD);
+                let _ = writeln!(out, "{next}");
             }
         }
         out
+    }
+}
+
+/// The dry run's way ahead on the CLI.
+const CLI_GO_AHEAD: &str = "to go ahead, run the same command again without --dry-run.";
+
+impl Human for SubmitTaskOutput {
+    fn human(&self) -> String {
+        self.lines(true)
     }
 }
 
@@ -90,7 +111,12 @@ impl Human for GetTaskOutput {
             );
         }
         if let Some(price) = &self.price {
-            let _ = writeln!(out, "Cost: {price}");
+            let refunded = if self.next_step.contains(crate::service::REFUNDED) {
+                " (refunded)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "Cost: {price}{refunded}");
         }
         if !self.finished {
             let _ = writeln!(out, "Next: {}", self.next_step);

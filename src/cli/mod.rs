@@ -32,9 +32,54 @@ pub struct Cli {
     /// Print results as JSON even at a terminal (the default when stdout is piped).
     #[arg(long, global = true)]
     pub json: bool,
+    /// Also log what happens (INFO lines on stderr); SEEDANCE_LOG overrides.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// What to do; without one, serve MCP over stdio.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// The command line with each shared flag shown only in the help of the commands it
+/// changes. Clap copies a global flag into every subcommand that lacks one of the
+/// same id; giving a subcommand a hidden copy first keeps it out of that help while
+/// the value still reaches the shared settings.
+pub fn command() -> clap::Command {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    let spend = ["max_cost_per_task", "daily_budget"];
+    let everything: Vec<&str> = globals.iter().map(|a| a.get_id().as_str()).collect();
+    let hidden: [(&str, Vec<&str>); 7] = [
+        ("skill", everything),
+        (
+            "balance",
+            [&spend[..], &["sim_seconds", "allowed_dirs", "output_dir"]].concat(),
+        ),
+        (
+            "cancel",
+            [&spend[..], &["sim_seconds", "allowed_dirs", "output_dir"]].concat(),
+        ),
+        (
+            "upload",
+            [&spend[..], &["sim_seconds", "output_dir"]].concat(),
+        ),
+        ("list", [&spend[..], &["allowed_dirs"]].concat()),
+        ("get", [&spend[..], &["allowed_dirs"]].concat()),
+        ("wait", [&spend[..], &["allowed_dirs"]].concat()),
+    ];
+    for (name, ids) in hidden {
+        let copies: Vec<clap::Arg> = globals
+            .iter()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect();
+        command = command.mut_subcommand(name, |sub| sub.args(copies));
+    }
+    command
 }
 
 /// Subcommands.
@@ -58,7 +103,7 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
-    /// Show a task's status; saves the results once it succeeded (aliases: status, download).
+    /// Show a task's status; saves the results once it succeeded.
     #[command(visible_aliases = ["status", "download"])]
     Get {
         /// The task id that submit printed.

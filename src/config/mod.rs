@@ -26,9 +26,8 @@ use crate::{
 /// Flags and environment variables shared by every subcommand.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Settings {
-    /// Provider backend (xskill, byteplus, volcengine, seedance2ai, seed2 or sim).
-    /// Default: the first provider whose key is set, else sim.
-    #[arg(long, global = true, env = env::SEEDANCE_PROVIDER)]
+    /// Provider backend; without one, the first provider whose key is set, else sim.
+    #[arg(long, global = true, env = env::SEEDANCE_PROVIDER, help = provider_help())]
     pub provider: Option<String>,
     /// Folder where finished videos and images are saved [default: ./seedance-output].
     #[arg(long, global = true, env = env::SEEDANCE_OUTPUT_DIR)]
@@ -56,6 +55,18 @@ pub struct Settings {
     /// Seconds a simulated task takes to finish.
     #[arg(long, global = true, env = env::SEEDANCE_SIM_SECONDS, default_value_t = DEFAULT_SIM_SECONDS)]
     pub sim_seconds: f64,
+    /// Test-only, never a flag or variable: media URLs at loopback or private
+    /// addresses pass validation (tests whose media come from local fakes).
+    #[arg(skip)]
+    pub private_media_urls: bool,
+}
+
+/// `--provider`'s help, naming every provider of the registry.
+fn provider_help() -> String {
+    format!(
+        "Provider backend: {}. Default: the first provider whose key is set, else sim",
+        registry::names_with_or()
+    )
 }
 
 /// Default of `SEEDANCE_API_TIMEOUT_SECS`.
@@ -76,6 +87,7 @@ impl Default for Settings {
             max_cost_per_task: None,
             daily_budget: None,
             sim_seconds: DEFAULT_SIM_SECONDS,
+            private_media_urls: false,
         }
     }
 }
@@ -163,13 +175,12 @@ pub struct SpendLimits {
 /// A setting that cannot work.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// `SEEDANCE_PROVIDER` names no provider.
-    #[error("{var}={value} is not a provider; use one of: {allowed}")]
+    /// `--provider` or `SEEDANCE_PROVIDER` names no provider.
+    #[error("{setting} is not a provider; use one of: {allowed}")]
     UnknownProvider {
-        /// The env var.
-        var: &'static str,
-        /// What it held.
-        value: String,
+        /// Where the name came from, as the user wrote it (`--provider foo` or
+        /// `SEEDANCE_PROVIDER=foo`).
+        setting: String,
         /// The names that work.
         allowed: String,
     },
@@ -230,8 +241,7 @@ impl Config {
         let (entry, selection) = match settings.provider.as_deref().map(str::trim) {
             Some(name) if !name.is_empty() => {
                 let entry = registry::find(name).ok_or_else(|| ConfigError::UnknownProvider {
-                    var: env::SEEDANCE_PROVIDER,
-                    value: name.to_owned(),
+                    setting: provider_setting(name),
                     allowed: registry::names(),
                 })?;
                 (entry, Selection::Explicit)
@@ -302,6 +312,15 @@ impl Config {
                  placeholder clips, not real generations. Set one of {vars} to use a real provider."
             )
         })
+    }
+}
+
+/// How the user set the provider `name`: the variable when it holds that name,
+/// else the flag (clap fills `provider` from either, the flag winning).
+fn provider_setting(name: &str) -> String {
+    match std::env::var(env::SEEDANCE_PROVIDER) {
+        Ok(value) if value.trim() == name => format!("{}={name}", env::SEEDANCE_PROVIDER),
+        _ => format!("--provider {name}"),
     }
 }
 

@@ -130,9 +130,9 @@ fn text_warnings(prompt: &str) -> Vec<String> {
     }
     if asks_for_text(prompt) {
         warnings.push(
-            "The prompt asks for written text in the picture (a sign, caption or logo words): \
-             generated lettering is often garbled. Leave it out and add text in editing, or keep \
-             it to one or two short words."
+            "The prompt asks for written text in the picture (a sign, caption or logo words; even \
+             \"no text\" names it): generated lettering is often garbled. Leave it out of the prompt \
+             entirely and add text in editing, or keep it to one or two short words."
                 .to_owned(),
         );
     }
@@ -169,11 +169,9 @@ fn asks_for_text(prompt: &str) -> bool {
         || prompt.contains("reads \"")
         || prompt.contains("that says")
         || prompt.contains("with the words");
-    // "no text", "without captions" ask for the opposite.
-    let asked = words.iter().enumerate().any(|(i, w)| {
-        textual.contains(&w.as_str())
-            && !(i > 0 && matches!(words[i - 1].as_str(), "no" | "without" | "avoid"))
-    });
+    // "no text" and "without captions" count too: the model draws what the prompt
+    // names, negated or not, so the skill says to leave the subject out entirely.
+    let asked = words.iter().any(|w| textual.contains(&w.as_str()));
     quoted_words || asked
 }
 
@@ -225,11 +223,44 @@ fn character_count(prompt: &str) -> Option<u32> {
         "soldiers",
         "students",
         "workers",
+        "baristas",
+        "chefs",
+        "waiters",
+        "waitresses",
+        "singers",
+        "actors",
+        "athletes",
+        "runners",
+        "nurses",
+        "doctors",
+        "teenagers",
+        "adults",
+        "guests",
+        "customers",
+        "monks",
+        "knights",
+        "warriors",
+        "pirates",
+        "astronauts",
+        "villagers",
+        "brothers",
+        "sisters",
+        "teachers",
+        "farmers",
+        "cowboys",
+        "ninjas",
     ];
+    // Roles named by these endings are people too: guitarists, musicians, baristas.
+    let is_people = |word: &str| {
+        people.contains(&word)
+            || ["ists", "istas", "ians"]
+                .iter()
+                .any(|end| word.len() > end.len() + 2 && word.ends_with(end))
+    };
     let words = words(prompt);
     words
         .windows(2)
-        .filter(|pair| people.contains(&pair[1].as_str()))
+        .filter(|pair| is_people(pair[1].as_str()))
         .filter_map(|pair| {
             pair[0].parse::<u32>().ok().or_else(|| {
                 numbers

@@ -99,7 +99,6 @@ fn text_in_the_picture_is_a_warning() {
             .any(|w| w.contains("garbled"))
     );
     assert!(warnings("a quiet street at night", 0).is_empty());
-    assert!(warnings("a quiet street at night, no text, without captions", 0).is_empty());
 }
 
 #[test]
@@ -145,4 +144,201 @@ fn image_prompts_get_the_text_warnings_only() {
     .unwrap();
     let w = lint(&request).unwrap();
     assert_eq!(w.len(), 1, "{w:?}");
+}
+
+// Each claim the skill makes about the linter, quoted from the skill, with the
+// linter doing what it says: if either side changes, one of these goes red.
+
+const SKILL: &str = include_str!("../../skills/seedance/SKILL.md");
+const CHECKLIST: &str = include_str!("../../skills/seedance/references/prompt-checklist.md");
+const TEMPLATES: &str = include_str!("../../skills/seedance/references/storyboard-templates.md");
+
+fn says(doc: &str, claim: &str) {
+    let flat = doc.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains(claim), "the skill no longer says: {claim}");
+}
+
+fn flags_text(prompt: &str) -> bool {
+    warnings(prompt, 0).iter().any(|w| w.contains("garbled"))
+}
+
+#[test]
+fn claim_writing_no_text_trips_the_lettering_warning() {
+    says(SKILL, "even writing \"no text\" trips the warning");
+    says(CHECKLIST, "writing \"no text\" trips it as well");
+    for prompt in [
+        "a quiet street, no text",
+        "a quiet street, no text on screen",
+        "a quiet street, no subtitles",
+        "a quiet street without captions",
+    ] {
+        assert!(flags_text(prompt), "{prompt}");
+    }
+}
+
+#[test]
+fn claim_the_lettering_words_and_phrases_are_flagged() {
+    says(
+        CHECKLIST,
+        "The linter flags the words caption(s), subtitle(s), headline, lettering, slogan, typography and text",
+    );
+    says(
+        TEMPLATES,
+        "keep words such as caption, slogan or \"text\" out of the prompt altogether (the linter flags them)",
+    );
+    for word in [
+        "caption",
+        "captions",
+        "subtitle",
+        "subtitles",
+        "headline",
+        "lettering",
+        "slogan",
+        "typography",
+        "text",
+    ] {
+        assert!(
+            flags_text(&format!("a poster with {word} in red")),
+            "{word}"
+        );
+    }
+    says(
+        CHECKLIST,
+        "`saying \"`, `reads \"`, `that says`, `with the words`",
+    );
+    for phrase in [
+        "a man saying \"hi\"",
+        "a sign that reads \"OPEN\"",
+        "a sign that says open",
+        "a banner with the words sale",
+    ] {
+        assert!(flags_text(phrase), "{phrase}");
+    }
+    assert!(!flags_text("a quiet street at night"));
+}
+
+#[test]
+fn claim_real_people_are_flagged_with_an_image_attached() {
+    says(
+        CHECKLIST,
+        "With an image attached, the linter flags selfie, headshot, celebrity, \"real person/people\", \"photo of\", \"my face\", portrait with real or photo, and photorealistic with person, face, man or woman",
+    );
+    let flagged = |p: &str, images| {
+        warnings(p, images)
+            .iter()
+            .any(|w| w.contains("face_detected"))
+    };
+    for prompt in [
+        "a selfie at the beach",
+        "a headshot in soft light",
+        "a celebrity waves",
+        "a real person walks",
+        "real people dance",
+        "a photo of Anna walks",
+        "my face smiles",
+        "a real portrait",
+        "a photo portrait",
+        "a photorealistic woman walks",
+        "a photorealistic man walks",
+        "a photorealistic person walks",
+        "a photorealistic face turns",
+    ] {
+        assert!(flagged(prompt, 1), "{prompt}");
+        assert!(!flagged(prompt, 0), "only with an image: {prompt}");
+    }
+}
+
+#[test]
+fn claim_more_than_three_characters_warns() {
+    says(
+        CHECKLIST,
+        "At most three characters in one clip (\"four dancers\", \"5 friends\" warns)",
+    );
+    says(SKILL, "at most three characters in one clip");
+    let crowded = |p: &str| {
+        warnings(p, 0)
+            .iter()
+            .any(|w| w.contains("characters in one clip"))
+    };
+    for prompt in [
+        "four dancers on a stage",
+        "5 friends at a table",
+        "four baristas behind a counter",
+        "six musicians play",
+        "four guitarists jam",
+    ] {
+        assert!(crowded(prompt), "{prompt}");
+    }
+    for prompt in [
+        "three dancers on a stage",
+        "four cups on a table",
+        "five towers",
+    ] {
+        assert!(!crowded(prompt), "{prompt}");
+    }
+}
+
+#[test]
+fn claim_long_prompts_warn_past_1000_words_or_500_chinese_characters() {
+    says(
+        CHECKLIST,
+        "Prompt under about 1000 words or 500 Chinese characters",
+    );
+    assert!(
+        !warnings(&"word ".repeat(1000), 0)
+            .iter()
+            .any(|w| w.contains("long"))
+    );
+    assert!(
+        warnings(&"word ".repeat(1001), 0)
+            .iter()
+            .any(|w| w.contains("long"))
+    );
+    assert!(
+        !warnings(&"猫".repeat(500), 0)
+            .iter()
+            .any(|w| w.contains("long"))
+    );
+    assert!(
+        warnings(&"猫".repeat(501), 0)
+            .iter()
+            .any(|w| w.contains("long"))
+    );
+}
+
+#[test]
+fn claim_shot_ranges_are_written_these_ways_at_the_start_of_a_line() {
+    says(
+        CHECKLIST,
+        "Every shot line starts with its range: `0-3s:`, `0–3 s:`, `[3-6s]`, `- 6-9s:` or `9-10秒：`",
+    );
+    says(
+        CHECKLIST,
+        "a range not at the start of a line is not a shot",
+    );
+    let prompt = "0-3s: a\n3–6 s: b\n[6-8s] c\n- 8-9s: d\n9-10秒：e";
+    assert_eq!(timed_shots(prompt).len(), 5);
+    assert!(lint(&video(prompt, 10, 0)).is_ok());
+    assert!(timed_shots("a cat, then 0-3s: a dog").is_empty());
+    assert!(timed_shots("0-3: no unit").is_empty());
+}
+
+#[test]
+fn claim_broken_timelines_are_refused_and_gaps_warn() {
+    says(
+        CHECKLIST,
+        "no shot starts before the previous one ends (refused)",
+    );
+    says(
+        CHECKLIST,
+        "The last shot ends **exactly** at `duration` (refused otherwise",
+    );
+    says(
+        CHECKLIST,
+        "The first shot starts at 0 and there are no gaps (otherwise a warning",
+    );
+    assert!(lint(&video("0-5s: a\n4-10s: b", 10, 0)).is_err());
+    assert!(lint(&video("0-5s: a\n5-9s: b", 10, 0)).is_err());
+    assert!(lint(&video("3-5s: a\n5-10s: b", 10, 0)).is_ok_and(|w| !w.is_empty()));
+    assert!(lint(&video("0-4s: a\n5-10s: b", 10, 0)).is_ok_and(|w| !w.is_empty()));
 }

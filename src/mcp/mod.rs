@@ -215,8 +215,7 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Cancel a task that is still queued, where the provider allows it (a running task \
-                       cannot be stopped and is billed).",
+        description = "Cancel a still-queued task where the provider allows it (a running one is billed).",
         annotations(
             title = "Cancel queued task",
             read_only_hint = false,
@@ -322,7 +321,7 @@ impl ServerHandler for SeedanceServer {
                 format!("skill/{}", file.path),
             )
             .with_mime_type("text/markdown")
-            .with_description("The storyboard workflow skill (how to plan, price and make a clip)")
+            .with_description(file.description)
             .with_size(file.text.len() as u64)
         });
         let resources = files

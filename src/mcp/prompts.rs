@@ -93,9 +93,9 @@ pub fn storyboard_text(args: &StoryboardArgs) -> Result<String, String> {
          2. Settle five dimensions in a line each: subject, action, scene, camera, style and mood.\n\
          3. Write the prompt as one establishing sentence and then timed shots that start at 0, follow \
          each other without overlap and end exactly at {duration}s, e.g.\n{beats}\n\
-         4. For the user's images: upload_image, then list the URLs in image_files and name them in \
-         the prompt as @image_file_1, @image_file_2... Avoid real people's faces and written text in \
-         the picture.\n\
+         4. For the user's images: list their local paths (or https URLs) in image_files as they are \
+         and name them in the prompt as @image_file_1, @image_file_2... Avoid real people's faces and \
+         written text in the picture.\n\
          5. Call submit_task with model seedance-2.0-fast, duration {duration}, ratio {ratio} and \
          dry_run: true. Show the user the cost (estimated_price) and any warnings; fix what the \
          warnings point at.\n\

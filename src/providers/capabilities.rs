@@ -147,13 +147,17 @@ impl Capabilities {
                 .map(|(name, _)| *name)
                 .collect(),
         );
-        let lacks = join(
-            flags
-                .iter()
-                .filter(|(_, on)| !*on)
-                .map(|(name, _)| *name)
-                .collect(),
-        );
+        let lacking: Vec<&str> = flags
+            .iter()
+            .filter(|(_, on)| !*on)
+            .map(|(name, _)| *name)
+            .collect();
+        // Nothing missing is said by saying nothing (not "not none").
+        let lacks = if lacking.is_empty() {
+            String::new()
+        } else {
+            format!(" not {};", lacking.join(", "))
+        };
         let balance = match self.balance {
             BalanceSource::Endpoint => "live",
             BalanceSource::LastSeen => "last figure reported by a create",
@@ -166,7 +170,7 @@ impl Capabilities {
         };
         format!(
             "Provider {provider}: models {models}; ratios {ratios}; resolutions {resolutions}; references up to \
-             {} images, {} videos, {} audio{audio_alone}; supports {has}; not {lacks}; balance {balance}. \
+             {} images, {} videos, {} audio{audio_alone}; supports {has};{lacks} balance {balance}. \
              Pricing: {}",
             self.max_images, self.max_videos, self.max_audios, self.pricing
         )

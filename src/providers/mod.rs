@@ -196,6 +196,12 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// Fetches one of the task's result URLs.
     async fn download(&self, url: &str) -> Result<Download, ProviderError>;
 
+    /// True where a failed task's price goes back to the account (the provider's
+    /// documents say so), so a failed task's price can be shown as refunded.
+    fn refunds_failures(&self) -> bool {
+        false
+    }
+
     /// Cancels a task that has not started (where the provider can).
     async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
         let _ = task_id;

@@ -61,21 +61,38 @@ pub enum SaveError {
 /// a few words of the prompt, so a folder of results reads like a list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Naming {
-    /// `YYYYMMDD` of the submission.
+    /// `YYYYMMDD-HHMMSS` of the submission, so clips of one story sort in order.
     pub date: String,
-    /// A few lowercase words of the prompt, ASCII letters and digits joined by `-`.
+    /// A few lowercase words of the prompt's first timed shot (else of the prompt),
+    /// ASCII letters and digits joined by `-`: chained clips of one story share
+    /// their opening Style line but not their first shot.
     pub slug: String,
 }
 
 impl Naming {
     /// From the submission time (RFC 3339) and the prompt.
     pub fn new(submitted_at: &str, prompt: &str) -> Self {
-        let date: String = submitted_at
+        let day: String = submitted_at
             .chars()
             .take(10)
             .filter(char::is_ascii_digit)
             .collect();
-        let words: Vec<String> = prompt
+        let time: String = submitted_at
+            .chars()
+            .skip(11)
+            .take(8)
+            .filter(char::is_ascii_digit)
+            .collect();
+        let date = if day.len() == 8 && time.len() == 6 {
+            format!("{day}-{time}")
+        } else {
+            day
+        };
+        let source = prompt
+            .lines()
+            .find(|line| !crate::lint::timed_shots(line).is_empty())
+            .unwrap_or(prompt);
+        let words: Vec<String> = source
             .split(|c: char| !c.is_ascii_alphanumeric())
             // Words starting with a digit are timecodes ("3s") or numbers: noise in a name.
             .filter(|w| w.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
@@ -130,9 +147,10 @@ pub async fn save_results(
     Ok(saved)
 }
 
-/// `xskill-task-abc` or `sim-sim-101x-1-2`: the part of a name that identifies the
+/// `xskill-task-abc` or `sim-101x-1-2`: the part of a name that identifies the
 /// file, built only from characters safe in every file system (and no `_`, which
-/// separates the parts of a name).
+/// separates the parts of a name). A task id that already starts with the
+/// provider's name is not prefixed again.
 fn file_key(provider: ProviderId, task_id: &str, index: usize, count: usize) -> String {
     let safe: String = task_id
         .chars()
@@ -145,10 +163,15 @@ fn file_key(provider: ProviderId, task_id: &str, index: usize, count: usize) -> 
         })
         .take(100)
         .collect();
-    if count > 1 {
-        format!("{provider}-{safe}-{}", index + 1)
+    let named = if safe.starts_with(&format!("{provider}-")) {
+        safe
     } else {
         format!("{provider}-{safe}")
+    };
+    if count > 1 {
+        format!("{named}-{}", index + 1)
+    } else {
+        named
     }
 }
 
@@ -269,7 +292,8 @@ mod tests {
         );
         assert_eq!(
             file_key(crate::domain::test_id("sim"), "sim-1", 1, 2),
-            "sim-sim-1-2"
+            "sim-1-2",
+            "the provider is not repeated"
         );
     }
 
@@ -279,8 +303,19 @@ mod tests {
             "2026-11-28T03:25:28Z",
             "0-3s: A slow push-in on a steaming cup of coffee, 4K!",
         );
-        assert_eq!(naming.date, "20261128");
+        assert_eq!(naming.date, "20261128-032528");
         assert_eq!(naming.slug, "a-slow-push-in-on-a");
+        // Chained clips of one story: the same Style line, different first shots.
+        let first = Naming::new(
+            "2026-11-28T03:25:28Z",
+            "Style: watercolour.\n0-5s: a fox wakes",
+        );
+        let second = Naming::new(
+            "2026-11-28T03:26:02Z",
+            "Style: watercolour.\n0-5s: the fox runs",
+        );
+        assert_eq!(first.slug, "a-fox-wakes");
+        assert_ne!((first.date, first.slug), (second.date, second.slug));
         assert_eq!(Naming::new("", "雨中的城市").slug, "");
     }
 

@@ -10,7 +10,7 @@ pub mod media;
 pub mod resources;
 pub mod schedule;
 mod spend;
-mod submit;
+pub mod submit;
 mod tasks;
 pub mod types;
 
@@ -61,6 +61,8 @@ pub struct Service {
     allowed_dirs: Option<std::ffi::OsString>,
     /// Where calls without a scope of their own read local files.
     scope: media::LocalScope,
+    /// Test-only: media URLs at private addresses pass (the local fakes' URLs).
+    private_media_urls: bool,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -140,7 +142,15 @@ impl Service {
             spend: crate::config::SpendLimits::default(),
             allowed_dirs: None,
             scope: media::LocalScope::ClientRoots(Vec::new()),
+            private_media_urls: false,
         }
+    }
+
+    /// Test-only: lets media URLs at loopback or private addresses through, for
+    /// tests whose media come from local fakes. Never set by flags or variables.
+    pub fn with_private_media_urls(mut self, allowed: bool) -> Self {
+        self.private_media_urls = allowed;
+        self
     }
 
     /// The provider in use.
@@ -273,13 +283,21 @@ impl Service {
         } else {
             None
         };
+        let mut next = next_step(
+            &snapshot,
+            &local_files,
+            download_error.as_deref(),
+            poll_after,
+        );
+        if snapshot.status == TaskStatus::Failed
+            && snapshot.price.is_some()
+            && self.provider.refunds_failures()
+        {
+            next.push(' ');
+            next.push_str(REFUNDED);
+        }
         GetTaskOutput {
-            next_step: next_step(
-                &snapshot,
-                &local_files,
-                download_error.as_deref(),
-                poll_after,
-            ),
+            next_step: next,
             task_id: snapshot.task_id,
             provider: self.provider.id(),
             simulated: self.simulated(),
@@ -615,6 +633,9 @@ fn journal_snapshot(entry: &Entry) -> Option<TaskSnapshot> {
         provider_status: None,
     })
 }
+
+/// Said of a failed task's price where the provider refunds failures.
+pub const REFUNDED: &str = "Its price was refunded: the provider does not charge failed tasks.";
 
 fn next_step(
     snapshot: &TaskSnapshot,

@@ -12,13 +12,17 @@ use super::{
 };
 use crate::{
     clock::unix_now,
-    domain::{Amount, Generation, SubmittedTask, TaskFacts, TaskRef, ValidationError},
+    domain::{Amount, Generation, SubmittedTask, TaskFacts, TaskRef},
     error::ProviderError,
     journal::{Claim, Entry, NewSubmission, SubmitState},
     providers::{CreateCall, SubmissionKey},
     request::SubmitTaskParams,
     validate,
 };
+
+/// How a dry run tells an agent to go ahead (the CLI words it for people).
+pub const GO_AHEAD: &str =
+    "to go ahead, call submit_task again with the same arguments and without dry_run.";
 
 /// Identical submissions within this window are refused unless `resubmit` is set.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(30 * 60);
@@ -43,6 +47,9 @@ impl Service {
         scope: &LocalScope,
     ) -> Result<SubmitTaskOutput, ToolError> {
         let validated = validate::submit(params)?;
+        if !self.private_media_urls {
+            validate::public_media(params)?;
+        }
         let mut local = self
             .check_local(media::wants(params), self.access(scope))
             .await?;
@@ -56,15 +63,24 @@ impl Service {
         let estimate = self.provider.estimate(&request);
         // Built now so that what a provider cannot encode fails before anything is journalled.
         let mut call = self.provider.create_call(&request)?;
-        if params.dry_run.unwrap_or(false) {
-            local.preview(&mut call.body);
-            return Ok(self.dry_run(call, estimate, warnings, params).await);
-        }
-        self.check_spend(estimate.as_ref(), params.confirm_cost)
-            .await?;
         let fingerprint = fingerprint(self.provider.id().as_str(), params, &local.hashes());
         let duplicates_since = (!params.resubmit.unwrap_or(false))
             .then(|| unix_now() - DUPLICATE_WINDOW.as_secs() as i64);
+        if params.dry_run.unwrap_or(false) {
+            local.preview(&mut call.body);
+            // The dry run predicts the duplicate refusal the real submit would meet.
+            let twin = match duplicates_since {
+                Some(since) => self
+                    .journal
+                    .recent_duplicate(self.provider.id(), fingerprint, since)
+                    .await?
+                    .map(|earlier| duplicate(&earlier)),
+                None => None,
+            };
+            return Ok(self.dry_run(call, estimate, warnings, params, twin).await);
+        }
+        self.check_spend(estimate.as_ref(), params.confirm_cost)
+            .await?;
         if let Some(since) = duplicates_since
             && let Some(earlier) = self
                 .journal
@@ -153,6 +169,7 @@ impl Service {
         estimate: Option<Amount>,
         mut warnings: Vec<String>,
         params: &SubmitTaskParams,
+        twin: Option<ToolError>,
     ) -> SubmitTaskOutput {
         let balance = match self.provider.balance().await {
             Ok(balance) => Some(balance.available),
@@ -161,22 +178,22 @@ impl Service {
                 None
             }
         };
-        let guard = self
-            .check_spend(estimate.as_ref(), params.confirm_cost)
-            .await
-            .err();
+        let guard = match twin {
+            Some(duplicate) => Some(duplicate),
+            None => self
+                .check_spend(estimate.as_ref(), params.confirm_cost)
+                .await
+                .err(),
+        };
         let cost = estimate
             .as_ref()
             .map_or_else(|| "an unknown cost".to_owned(), ToString::to_string);
         let next_step = match &guard {
             Some(refusal) => format!(
-                "Nothing was sent. Submitting would be refused: {}",
-                refusal.message
+                "Nothing was sent. Submitting would be refused ({}): {}",
+                refusal.kind, refusal.message
             ),
-            None => format!(
-                "Nothing was sent. Show the user the cost ({cost}); to go ahead, call submit_task again \
-                 with the same arguments and without dry_run."
-            ),
+            None => format!("Nothing was sent. Show the user the cost ({cost}); {GO_AHEAD}"),
         };
         SubmitTaskOutput {
             task_id: None,
@@ -380,40 +397,34 @@ impl Service {
 }
 
 fn duplicate(earlier: &Entry) -> ToolError {
-    if earlier.submit_state == SubmitState::Rejected {
+    // Not an invalid field: the whole request repeats an earlier one, and this
+    // refusal itself costs nothing.
+    let message = if earlier.submit_state == SubmitState::Rejected {
         // The twin it raced was refused meanwhile: nothing exists to follow.
-        let validation = ValidationError {
-            field: "prompt".into(),
-            problem: format!(
-                "an identical request sent at the same moment was refused by the provider ({}); nothing was \
-                 created or charged",
-                earlier.error.as_deref().unwrap_or("no reason given")
+        format!(
+            "an identical request sent at the same moment was refused by the provider ({}); nothing was \
+             created or charged. Fix what the refusal names, then submit once.",
+            earlier.error.as_deref().unwrap_or("no reason given")
+        )
+    } else {
+        let what = match (&earlier.task_id, earlier.status) {
+            (Some(id), Some(status)) => format!("task \"{id}\" ({})", status.as_str()),
+            (Some(id), None) => format!("task \"{id}\""),
+            (None, _) => format!(
+                "local submission {} (outcome not yet known)",
+                earlier.local_id
             ),
-            fix: "fix what the refusal names, then submit once".into(),
         };
-        return ToolError {
-            kind: crate::service::ToolErrorKind::DuplicateSubmission,
-            message: validation.to_string(),
-        };
-    }
-    let what = match (&earlier.task_id, earlier.status) {
-        (Some(id), Some(status)) => format!("task \"{id}\" ({})", status.as_str()),
-        (Some(id), None) => format!("task \"{id}\""),
-        (None, _) => format!(
-            "local submission {} (outcome not yet known)",
-            earlier.local_id
-        ),
-    };
-    let validation = ValidationError {
-        field: "prompt".into(),
-        problem: format!("the same request was submitted at {} as {what}", earlier.created_at),
-        fix: "call get_task for that task instead of paying again; to make another, deliberately identical \
-              clip, pass resubmit: true"
-            .into(),
+        format!(
+            "this exact request was already submitted at {} as {what}; this call sent nothing and \
+             charged nothing. Call get_task for that task instead of paying again; to make another, \
+             deliberately identical clip, pass resubmit: true.",
+            earlier.created_at
+        )
     };
     ToolError {
         kind: crate::service::ToolErrorKind::DuplicateSubmission,
-        message: validation.to_string(),
+        message,
     }
 }
 

@@ -265,8 +265,7 @@ pub struct TaskSummary {
     /// Cost, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Amount>,
-    /// Saved result files.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// Saved result files (always listed, for scripts).
     pub local_files: Vec<PathBuf>,
     /// Failure reason or advice.
     #[serde(skip_serializing_if = "Option::is_none")]

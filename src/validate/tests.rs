@@ -190,8 +190,13 @@ fn first_last_frames_takes_frames_but_no_video_or_audio() {
     p.mode = Some("first_last_frames".into());
     p.image_files = urls(3, "i");
     assert_eq!(field_of(&p), "image_files");
-    p.image_files = urls(2, "i");
-    assert!(submit(&p).is_ok());
+    // No file list at all, not even one or two images: the frames have their fields.
+    for n in [1, 2] {
+        p.image_files = urls(n, "i");
+        assert_eq!(field_of(&p), "image_files");
+        assert!(submit(&p).unwrap_err().fix.contains("first_frame"));
+    }
+    p.image_files.clear();
     let mut p = params("x");
     p.mode = Some("first_last_frames".into());
     p.last_frame = Some("https://c.example/b.png".into());

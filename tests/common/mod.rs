@@ -32,6 +32,8 @@ pub fn settings(out: &Path) -> Settings {
         output_dir: Some(out.to_owned()),
         data_dir: Some(out.join(".journal")),
         sim_seconds: SIM_SECONDS,
+        // The fakes serve media at 127.0.0.1, which real providers could not fetch.
+        private_media_urls: true,
         ..Settings::default()
     }
 }
@@ -71,6 +73,7 @@ pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
     (
         provider.clone(),
         Service::new(provider, config.output_dir, journal)
+            .with_private_media_urls(settings.private_media_urls)
             .with_spend_limits(config.spend)
             .with_local_files(config.allowed_dirs, LocalScope::ClientRoots(Vec::new())),
     )

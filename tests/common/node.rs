@@ -104,17 +104,7 @@ fn install(root: &Path, package: &str, lock: &str, node: &Path) -> Result<(), St
     write("package.json", package)?;
     write("package-lock.json", lock)?;
     let started = Instant::now();
-    let output = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(root)
-        .output()
-        .map_err(|e| format!("npm ci (is npm installed?): {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "npm ci failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
+    npm_ci("npm", root)?;
     let version = Command::new(node)
         .arg("--version")
         .output()
@@ -128,5 +118,27 @@ fn install(root: &Path, package: &str, lock: &str, node: &Path) -> Result<(), St
         root.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Runs `npm ci` in `root` with `npm`, saying plainly what is missing when it cannot.
+pub fn npm_ci(npm: &str, root: &Path) -> Result<(), String> {
+    let output = Command::new(npm)
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| {
+            format!(
+                "`{npm}` is missing ({e}): `cargo test` installs Node 22 and the MCP conformance \
+                 suite (about 236 MB) with npm; install Node.js with npm (any version)"
+            )
+        })?;
+    if !output.status.success() {
+        return Err(format!(
+            "npm ci failed; these tests need access to the npm registry (registry.npmjs.org or the \
+             mirror in your npm config): {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
     Ok(())
 }

@@ -60,7 +60,7 @@ pub fn python() -> PathBuf {
 
 fn install(root: &Path, interpreter: &Path, wanted: &str, stamp: &Path) -> Result<(), String> {
     if !interpreter.exists() {
-        run(Command::new("python3").args(["-m", "venv"]).arg(root))?;
+        make_venv("python3", root)?;
     }
     run(Command::new(interpreter)
         .args([
@@ -71,8 +71,30 @@ fn install(root: &Path, interpreter: &Path, wanted: &str, stamp: &Path) -> Resul
             "--disable-pip-version-check",
             "-r",
         ])
-        .arg(requirements()))?;
+        .arg(requirements()))
+    .map_err(|e| {
+        format!(
+            "{e}\npip installs the MCP Python SDK and PyAV from PyPI: these tests need access to \
+             pypi.org (or a PyPI mirror set in pip's configuration)"
+        )
+    })?;
     std::fs::write(stamp, wanted).map_err(|e| e.to_string())
+}
+
+/// Makes the venv at `root` with `python`, saying plainly which tool is missing.
+pub fn make_venv(python: &str, root: &Path) -> Result<(), String> {
+    if Command::new(python).arg("--version").output().is_err() {
+        return Err(format!(
+            "`{python}` is missing: `cargo test` runs the official MCP Python SDK and needs Python 3 \
+             with its venv module (e.g. `apt-get install python3 python3-venv`)"
+        ));
+    }
+    run(Command::new(python).args(["-m", "venv"]).arg(root)).map_err(|e| {
+        format!(
+            "`{python} -m venv` failed: install Python's venv module (e.g. `apt-get install \
+             python3-venv`). {e}"
+        )
+    })
 }
 
 fn run(command: &mut Command) -> Result<(), String> {

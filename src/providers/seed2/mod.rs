@@ -202,6 +202,11 @@ impl Provider for Seed2 {
         ID
     }
 
+    // seed2's documents: a failed task's credits are refunded automatically.
+    fn refunds_failures(&self) -> bool {
+        true
+    }
+
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
     }

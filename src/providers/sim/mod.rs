@@ -23,8 +23,8 @@ use futures_util::StreamExt;
 use crate::{
     domain::{
         Amount, Balance, FailureKind, Generation, GenerationRequest, HostedImage, ImageUpload,
-        KnownModel, OutputKind, ProviderId, ProviderInfo, Ratio, Resolution, SubmittedTask,
-        TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoTier,
+        KnownModel, ModelChoice, OutputKind, ProviderId, ProviderInfo, Ratio, Resolution,
+        SubmittedTask, TaskFailure, TaskRef, TaskSnapshot, TaskStatus, VideoInputs, VideoTier,
     },
     error::ProviderError,
     providers::{
@@ -65,7 +65,8 @@ static CAPABILITIES: Capabilities = Capabilities {
     upload: true,
     balance: BalanceSource::Endpoint,
     list: false,
-    cancel: false,
+    // Cancelled while queued, like Ark's tasks, so the flow can be rehearsed.
+    cancel: true,
     last_frame: true,
     audio_switch: true,
     seed: true,
@@ -115,6 +116,8 @@ struct SimTask {
     fails: bool,
     last_frame: bool,
     price: f64,
+    /// Cancelled while queued.
+    cancelled: bool,
 }
 
 #[derive(Debug)]
@@ -157,6 +160,9 @@ impl Sim {
     }
 
     fn status_at(&self, task: &SimTask, now: Instant) -> TaskStatus {
+        if task.cancelled {
+            return TaskStatus::Cancelled;
+        }
         let total = self.task_time;
         let elapsed = now.saturating_duration_since(task.created);
         if elapsed >= total {
@@ -244,6 +250,11 @@ impl Provider for Sim {
         ID
     }
 
+    // Like the real providers, a failed simulated task is refunded (see `task`).
+    fn refunds_failures(&self) -> bool {
+        true
+    }
+
     fn capabilities(&self) -> &'static Capabilities {
         &CAPABILITIES
     }
@@ -258,17 +269,60 @@ impl Provider for Sim {
 
     fn create_call(&self, request: &GenerationRequest) -> Result<CreateCall, ProviderError> {
         // Nothing leaves the machine; the "request" is what the simulator renders.
+        // It shows everything it was given, so a rehearsal can check chaining settings
+        // (frames, references, last frame, seed) before a real provider is paid.
+        let model = match &request.model {
+            ModelChoice::Known(known) => known.as_str().to_owned(),
+            ModelChoice::Native(id) => id.clone(),
+        };
         let body = match &request.generation {
-            Generation::Video(v) => serde_json::json!({
-                "render": "placeholder clip",
-                "prompt": v.prompt,
-                "duration": v.duration,
-                "ratio": v.ratio.map_or("16:9", Ratio::as_str),
-            }),
+            Generation::Video(v) => {
+                let mut body = serde_json::json!({
+                    "render": "placeholder clip",
+                    "model": model,
+                    "prompt": v.prompt,
+                    "duration": v.duration,
+                    "ratio": v.ratio.map_or("16:9", Ratio::as_str),
+                    "resolution": v.resolution.map(Resolution::as_str),
+                    "generate_audio": v.generate_audio,
+                    "seed": v.seed,
+                    "camera_fixed": v.camera_fixed,
+                    "return_last_frame": v.return_last_frame,
+                    "watermark": v.watermark,
+                });
+                let inputs = match &v.inputs {
+                    VideoInputs::Omni {
+                        images,
+                        videos,
+                        audios,
+                    } => serde_json::json!({
+                        "mode": "omni_reference",
+                        "image_files": images,
+                        "video_files": videos,
+                        "audio_files": audios,
+                    }),
+                    VideoInputs::Frames { first, last } => serde_json::json!({
+                        "mode": "first_last_frames",
+                        "first_frame": first,
+                        "last_frame": last,
+                    }),
+                };
+                if let (Some(body), serde_json::Value::Object(inputs)) =
+                    (body.as_object_mut(), inputs)
+                {
+                    body.extend(inputs);
+                }
+                body
+            }
             Generation::Image(i) => serde_json::json!({
                 "render": "placeholder images",
+                "model": model,
                 "prompt": i.prompt,
                 "count": i.num_images,
+                "ratio": i.ratio.map(|r| r.as_str()),
+                "resolution": i.resolution.map(Resolution::as_str),
+                "image_size": i.image_size.map(|s| s.as_str()),
+                "image_files": i.image_urls,
             }),
         };
         Ok(CreateCall {
@@ -330,6 +384,7 @@ impl Provider for Sim {
                 fails: prompt.contains(FAILURE_MARKER),
                 last_frame: matches!(&request.generation, Generation::Video(v) if v.return_last_frame),
                 price,
+                cancelled: false,
             },
         );
         Ok(SubmittedTask {
@@ -382,6 +437,31 @@ impl Provider for Sim {
             urls_expire_at: None,
             provider_status: None,
         })
+    }
+
+    async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
+        let now = Instant::now();
+        let mut state = self.state();
+        let Some(task) = state.tasks.get(task_id).cloned() else {
+            return Err(not_found(format!("task {task_id}")));
+        };
+        let status = self.status_at(&task, now);
+        if status != TaskStatus::Queued {
+            return Err(ProviderError::InvalidRequest {
+                provider: ID,
+                message: format!(
+                    "task {task_id} is {} and can no longer be cancelled",
+                    status.as_str()
+                ),
+            });
+        }
+        // A cancelled task costs nothing: its price goes back, as a real refund would.
+        if let Some(t) = state.tasks.get_mut(task_id) {
+            t.cancelled = true;
+            let refund = std::mem::take(&mut t.price);
+            state.balance += refund;
+        }
+        Ok(())
     }
 
     async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError> {

@@ -87,6 +87,9 @@ impl Service {
         let delivery = self.provider.capabilities().media.local;
         let url = match upload {
             ImageUpload::Url(url) if is_remote(&url) => {
+                if !self.private_media_urls {
+                    validate::public_url("image_url".to_owned(), &url)?;
+                }
                 return match delivery {
                     // The endpoint takes bytes only: fetch them here, guarded.
                     LocalFiles::Upload { urls: false } => self.upload_fetched(&url).await,
