@@ -86,7 +86,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_settings(&cli.settings)?;
     let notice = config.simulation_notice();
     let provider = config.build_provider()?;
-    let journal = open_journal(&config.data_dir)
+    let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
         .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
     // The CLI reads local files in the current folder (and SEEDANCE_ALLOWED_DIRS); the
     // MCP server replaces this per call with the client's roots or the HTTP rule.
@@ -188,24 +188,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     })
                     .await,
             )
-        }
-    }
-}
-
-/// Opens the journal, trying again for about a second: two processes starting at
-/// once on a new journal (two clients, two commands) can find it briefly locked
-/// while the other sets it up.
-fn open_journal(
-    dir: &std::path::Path,
-) -> Result<seedance_mcp::journal::Journal, seedance_mcp::journal::JournalError> {
-    let mut attempt = 0;
-    loop {
-        match seedance_mcp::journal::Journal::open(dir) {
-            Err(_) if attempt < 10 => {
-                attempt += 1;
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            result => return result,
         }
     }
 }

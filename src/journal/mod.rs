@@ -206,7 +206,7 @@ impl Journal {
         // waited for, not reported as "database is locked".
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL + FULL: a committed row survives a crash or power loss.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        set_wal(&conn)?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&mut conn)?;
         Ok(Self {
@@ -508,6 +508,28 @@ fn unreadable(row: &rusqlite::Row<'_>, column: &str, why: String) -> rusqlite::E
         rusqlite::types::Type::Text,
         format!("column {column}: {why}").into(),
     )
+}
+
+/// Switches a file to WAL. SQLite answers "locked" at once, without the busy
+/// handler, when another process is switching the same new file, so this alone
+/// waits and tries again for about a second.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if attempt < 10
+                    && matches!(
+                        e.code,
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                    ) =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            result => return result,
+        }
+    }
 }
 
 /// The newest live submission (not refused, not finished badly) of a request.
