@@ -41,6 +41,25 @@ pub fn client() -> Result<reqwest::Client, reqwest::Error> {
         .build()
 }
 
+/// Characters left as they are in a path segment: RFC 3986's unreserved set.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A task id (or any caller-given text) made safe to put in a URL path as one
+/// segment. Task ids come from the agent: unescaped, `../balance` or `x?y=1`
+/// would send the API key to another endpoint than the task's.
+pub fn path_segment(text: &str) -> String {
+    // `.` and `..` are unreserved yet mean "this/parent folder" to URL parsers.
+    match text {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        _ => percent_encoding::utf8_percent_encode(text, PATH_SEGMENT).to_string(),
+    }
+}
+
 /// A response read into memory, with the bits error mapping needs.
 #[derive(Debug)]
 pub struct ApiResponse {
@@ -310,6 +329,15 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+
+    #[test]
+    fn a_path_segment_cannot_climb_or_add_a_query() {
+        assert_eq!(path_segment("cgt-2025_a.b~c"), "cgt-2025_a.b~c");
+        assert_eq!(path_segment("../balance"), "..%2Fbalance");
+        assert_eq!(path_segment(".."), "%2E%2E");
+        assert_eq!(path_segment("a?b=1#c"), "a%3Fb%3D1%23c");
+        assert_eq!(path_segment("id+batch 2"), "id%2Bbatch%202");
+    }
 
     fn unavailable() -> ProviderError {
         ProviderError::Upstream {

@@ -693,7 +693,7 @@ impl Provider for Ark {
     async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
         let task_id = &task.id;
         let facts = task.facts;
-        let url = self.url(&format!("/{task_id}"));
+        let url = self.url(&format!("/{}", super::http::path_segment(task_id)));
         let task: wire::Task = self
             .api
             .send(ApiRequest::read(
@@ -761,7 +761,7 @@ impl Provider for Ark {
     }
 
     async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
-        let url = self.url(&format!("/{task_id}"));
+        let url = self.url(&format!("/{}", super::http::path_segment(task_id)));
         let cancel =
             ApiRequest::write(Method::DELETE, url, format!("task {task_id}")).json(&wire::Empty {});
         let _: Nothing = self.api.send(cancel).await?;

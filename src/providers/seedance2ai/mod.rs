@@ -137,7 +137,11 @@ impl Seedance2ai {
 
     /// One provider task, as it stands.
     async fn one_task(&self, task_id: &str) -> Result<TaskSnapshot, ProviderError> {
-        let url = format!("{}/tasks/{task_id}", self.base_url);
+        let url = format!(
+            "{}/tasks/{}",
+            self.base_url,
+            super::http::path_segment(task_id)
+        );
         let what = format!("task {task_id}");
         let task: wire::Task = self
             .api
