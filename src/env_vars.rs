@@ -39,3 +39,6 @@ pub const SEEDANCE_HTTP_ALLOWED_ORIGINS: &str = "SEEDANCE_HTTP_ALLOWED_ORIGINS";
 pub const SEEDANCE_HTTP_MAX_SESSIONS: &str = "SEEDANCE_HTTP_MAX_SESSIONS";
 /// Seconds of idleness after which an HTTP session is closed (default 3600).
 pub const SEEDANCE_HTTP_SESSION_IDLE_SECS: &str = "SEEDANCE_HTTP_SESSION_IDLE_SECS";
+/// Serve streamable HTTP without sessions: every request stands alone, so
+/// replicas behind a load balancer need no sticky sessions.
+pub const SEEDANCE_HTTP_STATELESS: &str = "SEEDANCE_HTTP_STATELESS";

@@ -16,6 +16,13 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 async fn start(out: &std::path::Path) -> (SocketAddr, CancellationToken) {
+    start_with(out, Default::default()).await
+}
+
+async fn start_with(
+    out: &std::path::Path,
+    http: seedance_mcp::config::http::HttpConfig,
+) -> (SocketAddr, CancellationToken) {
     let shutdown = CancellationToken::new();
     let (tx, rx) = tokio::sync::oneshot::channel();
     let server = common::server(&common::settings(out));
@@ -24,7 +31,7 @@ async fn start(out: &std::path::Path) -> (SocketAddr, CancellationToken) {
         serve_http(
             server,
             "127.0.0.1:0".parse().unwrap(),
-            Default::default(),
+            http,
             token,
             Some(tx),
         )
@@ -151,4 +158,78 @@ async fn non_loopback_addresses_are_refused_without_a_token() {
         matches!(result, Err(TransportError::TokenRequired(_))),
         "{result:?}"
     );
+}
+
+/// POSTs one JSON-RPC message with no session id, as a load balancer might send
+/// it to any replica, and returns the status, the session header and the body.
+async fn post_alone(addr: SocketAddr, message: serde_json::Value) -> (u16, bool, String) {
+    let response = reqwest::Client::new()
+        .post(format!("http://{addr}/mcp"))
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", "2025-06-18")
+        .body(message.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let session = response.headers().contains_key("mcp-session-id");
+    (status, session, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_stateless_server_answers_each_request_alone_and_streams_progress_on_the_waiting_one() {
+    let out = tempfile::tempdir().unwrap();
+    let http = seedance_mcp::config::http::HttpConfig {
+        stateless: true,
+        ..Default::default()
+    };
+    let (addr, shutdown) = start_with(out.path(), http).await;
+    let (status, session, _) = post_alone(
+        addr,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"}}}),
+    )
+    .await;
+    assert_eq!((status, session), (200, false), "no session is handed out");
+    // Submit and wait arrive as strangers; both are served.
+    let call = |id: u32, name: &str, arguments: serde_json::Value| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+            "name": name, "arguments": arguments, "_meta": {"progressToken": id}}})
+    };
+    let (status, _, body) = post_alone(
+        addr,
+        call(2, "submit_task", json!({"prompt": "a lighthouse at dusk"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let task_id = body
+        .split("\"task_id\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no task_id in {body}"))
+        .to_owned();
+    let (status, _, body) = post_alone(
+        addr,
+        call(
+            3,
+            "get_task",
+            json!({"task_id": task_id, "wait_seconds": 30}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let progress = body.find("notifications/progress");
+    let result = body.find("\"succeeded\"");
+    assert!(
+        matches!((progress, result), (Some(p), Some(r)) if p < r),
+        "progress streams before the result on the waiting request: {body}"
+    );
+    // The same tool call with the session mode on is refused without a session.
+    let (addr, stateful) = start(out.path()).await;
+    let (status, _, _) = post_alone(addr, call(4, "list_tasks", json!({}))).await;
+    assert_ne!(status, 200, "a stateful server wants its session id");
+    stateful.cancel();
+    shutdown.cancel();
 }

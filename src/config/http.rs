@@ -1,4 +1,4 @@
-//! The settings of `serve --http`: the bearer token, the session cap, and the
+//! The settings of `serve --http`: the bearer token, the session cap and mode, and the
 //! Host and Origin allow-lists (parsed here, enforced by `mcp::access`).
 
 use std::{fmt, net::SocketAddr, str::FromStr, time::Duration};
@@ -32,6 +32,10 @@ pub struct HttpSettings {
     /// Seconds an idle MCP session is kept.
     #[arg(long, env = env::SEEDANCE_HTTP_SESSION_IDLE_SECS, default_value_t = DEFAULT_HTTP_SESSION_IDLE_SECS)]
     pub http_session_idle_secs: u64,
+    /// Keep no MCP session between requests (each POST stands alone, answered on its own
+    /// stream), so replicas behind a load balancer need no sticky sessions.
+    #[arg(long, env = env::SEEDANCE_HTTP_STATELESS)]
+    pub http_stateless: bool,
 }
 
 impl Default for HttpSettings {
@@ -43,6 +47,7 @@ impl Default for HttpSettings {
             http_allowed_origins: Vec::new(),
             http_max_sessions: DEFAULT_HTTP_MAX_SESSIONS,
             http_session_idle_secs: DEFAULT_HTTP_SESSION_IDLE_SECS,
+            http_stateless: false,
         }
     }
 }
@@ -60,6 +65,8 @@ pub struct HttpConfig {
     pub max_sessions: usize,
     /// Idle time after which a session is closed.
     pub session_idle: Duration,
+    /// No sessions: each request is served by a fresh server and forgotten.
+    pub stateless: bool,
 }
 
 impl Default for HttpConfig {
@@ -70,6 +77,7 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_sessions: DEFAULT_HTTP_MAX_SESSIONS,
             session_idle: Duration::from_secs(DEFAULT_HTTP_SESSION_IDLE_SECS),
+            stateless: false,
         }
     }
 }
@@ -112,6 +120,7 @@ impl HttpSettings {
             )?,
             max_sessions: self.http_max_sessions,
             session_idle: Duration::from_secs(self.http_session_idle_secs),
+            stateless: self.http_stateless,
         })
     }
 }

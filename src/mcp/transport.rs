@@ -8,6 +8,8 @@
 //! HTTP: `/mcp` (streamable HTTP) behind [`access::check`], and `/healthz`, which
 //! stays open for probes. A loopback bind accepts loopback Host/Origin values only;
 //! any other bind needs a bearer token and accepts the configured hosts and origins.
+//! In stateless mode no session outlives its request, so any replica can answer
+//! any request.
 
 use std::{net::SocketAddr, sync::Arc};
 
@@ -175,6 +177,7 @@ pub async fn serve_http(
         address = %local,
         token = http.token.is_some(),
         max_sessions = http.max_sessions,
+        stateless = http.stateless,
         "serving MCP over streamable HTTP at /mcp"
     );
     if let Some(bound) = bound {
@@ -182,7 +185,10 @@ pub async fn serve_http(
     }
     let mut config = StreamableHttpServerConfig::default()
         .with_max_request_body_bytes(MAX_REQUEST_BYTES)
-        .with_cancellation_token(shutdown.child_token());
+        .with_cancellation_token(shutdown.child_token())
+        // Stateless: rmcp serves each POST with a fresh server from the factory
+        // below and answers on that request's own stream (progress included).
+        .with_legacy_session_mode(!http.stateless);
     config = match &exposure {
         Exposure::Loopback => config
             .with_allowed_hosts(LOOPBACK_HOSTS)
