@@ -16,6 +16,13 @@ pub const SEEDANCE_OUTPUT_DIR: &str = "SEEDANCE_OUTPUT_DIR";
 pub const SEEDANCE_ALLOWED_DIRS: &str = "SEEDANCE_ALLOWED_DIRS";
 /// Folder of the task journal (default: the platform data folder + `seedance-mcp`).
 pub const SEEDANCE_DATA_DIR: &str = "SEEDANCE_DATA_DIR";
+/// `postgres://…`: keep the task journal in this PostgreSQL database instead of
+/// the data folder's SQLite file, so several server replicas share it.
+pub const SEEDANCE_DATABASE_URL: &str = "SEEDANCE_DATABASE_URL";
+
+/// The general variables whose values are secrets (the providers' keys are
+/// declared by the registry): never logged, marked secret wherever listed.
+pub static SECRET_VARS: [&str; 2] = [SEEDANCE_HTTP_TOKEN, SEEDANCE_DATABASE_URL];
 /// Log filter for stderr: a level, or `target=level` pairs with an optional default
 /// level, e.g. `info` or `seedance_mcp=debug,warn`.
 pub const SEEDANCE_LOG: &str = "SEEDANCE_LOG";

@@ -86,8 +86,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_settings(&cli.settings)?;
     let notice = config.simulation_notice();
     let provider = config.build_provider()?;
-    let journal = seedance_mcp::journal::Journal::open(&config.data_dir)
-        .with_context(|| format!("opening the task journal in {}", config.data_dir.display()))?;
+    let journal = match &config.database_url {
+        Some(url) => seedance_mcp::journal::Journal::connect(url.expose())
+            .await
+            .with_context(|| {
+                format!(
+                    "connecting to the task journal database ({})",
+                    seedance_mcp::env_vars::SEEDANCE_DATABASE_URL
+                )
+            })?,
+        None => seedance_mcp::journal::Journal::open(&config.data_dir).with_context(|| {
+            format!("opening the task journal in {}", config.data_dir.display())
+        })?,
+    };
     // The CLI reads local files in the current folder (and SEEDANCE_ALLOWED_DIRS); the
     // MCP server replaces this per call with the client's roots or the HTTP rule.
     let cwd = std::env::current_dir().context("reading the current folder")?;

@@ -229,73 +229,104 @@ async fn identical_parallel_calls_in_one_session_create_one_task() {
 #[tokio::test]
 async fn identical_submits_from_two_processes_on_one_journal_create_one_task() {
     for run in 0..10 {
-        let fake = FakeArk::start().await.unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let spawn = || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"))
-                .args([
-                    "--json",
-                    "submit",
-                    "--prompt",
-                    "a lighthouse at dusk",
-                    "--duration",
-                    "5",
-                ])
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("SEEDANCE_PROVIDER", "byteplus")
-                .env("ARK_API_KEY", fake.api_key())
-                .env("ARK_BASE_URL", fake.base_url())
-                .env("SEEDANCE_OUTPUT_DIR", dir.path().join("out"))
-                .env("SEEDANCE_DATA_DIR", dir.path().join("data"))
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        };
-        let (first, second) = (spawn(), spawn());
-        let (first, second) = tokio::task::spawn_blocking(move || {
-            (
-                first.wait_with_output().unwrap(),
-                second.wait_with_output().unwrap(),
-            )
-        })
-        .await
-        .unwrap();
-        let said = |o: &std::process::Output| {
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            )
-        };
-        assert_eq!(
-            fake.create_calls(),
-            1,
-            "run {run}: {} / {}",
-            said(&first),
-            said(&second)
-        );
-        let successes = [&first, &second]
-            .iter()
-            .filter(|o| o.status.success())
-            .count();
-        assert_eq!(
-            successes,
-            1,
-            "run {run}: {} / {}",
-            said(&first),
-            said(&second)
-        );
-        let refused = if first.status.success() {
-            &second
-        } else {
-            &first
-        };
-        assert!(
-            said(refused).contains("duplicate_submission"),
-            "run {run}: {}",
-            said(refused)
-        );
+        let data = dir.path().join("data");
+        let data = data.to_str().unwrap();
+        let journals = [("SEEDANCE_DATA_DIR", data), ("SEEDANCE_DATA_DIR", data)];
+        submit_twice_at_once(run, journals, None).await;
     }
+}
+
+/// Two replicas of a team server, each with its own data folder, share one
+/// PostgreSQL journal and receive the same request at the same moment: the
+/// database lets one create through.
+#[tokio::test]
+async fn identical_submits_from_two_replicas_on_one_database_create_one_task() {
+    for run in 0..10 {
+        let Some(url) = common::postgres_url().await else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+        let journals = [("SEEDANCE_DATA_DIR", a), ("SEEDANCE_DATA_DIR", b)];
+        submit_twice_at_once(run, journals, Some(&url)).await;
+    }
+}
+
+/// Starts two CLI submits of one request at once, each with its own data folder
+/// (and the shared database, if any), and checks that exactly one created a task
+/// and the other was told it is a duplicate.
+async fn submit_twice_at_once(run: usize, journals: [(&str, &str); 2], database: Option<&str>) {
+    let fake = FakeArk::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let spawn = |journal: (&str, &str)| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"));
+        command
+            .args([
+                "--json",
+                "submit",
+                "--prompt",
+                "a lighthouse at dusk",
+                "--duration",
+                "5",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SEEDANCE_PROVIDER", "byteplus")
+            .env("ARK_API_KEY", fake.api_key())
+            .env("ARK_BASE_URL", fake.base_url())
+            .env("SEEDANCE_OUTPUT_DIR", out.path())
+            .env(journal.0, journal.1)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        if let Some(url) = database {
+            command.env("SEEDANCE_DATABASE_URL", url);
+        }
+        command.spawn().unwrap()
+    };
+    let (first, second) = (spawn(journals[0]), spawn(journals[1]));
+    let (first, second) = tokio::task::spawn_blocking(move || {
+        (
+            first.wait_with_output().unwrap(),
+            second.wait_with_output().unwrap(),
+        )
+    })
+    .await
+    .unwrap();
+    let said = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    assert_eq!(
+        fake.create_calls(),
+        1,
+        "run {run}: {} / {}",
+        said(&first),
+        said(&second)
+    );
+    let successes = [&first, &second]
+        .iter()
+        .filter(|o| o.status.success())
+        .count();
+    assert_eq!(
+        successes,
+        1,
+        "run {run}: {} / {}",
+        said(&first),
+        said(&second)
+    );
+    let refused = if first.status.success() {
+        &second
+    } else {
+        &first
+    };
+    assert!(
+        said(refused).contains("duplicate_submission"),
+        "run {run}: {}",
+        said(refused)
+    );
 }

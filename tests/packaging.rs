@@ -57,7 +57,7 @@ fn declared_env_vars() -> BTreeSet<String> {
 fn secret_env_vars() -> BTreeSet<String> {
     registry::key_vars()
         .into_iter()
-        .chain([seedance_mcp::env_vars::SEEDANCE_HTTP_TOKEN])
+        .chain(seedance_mcp::env_vars::SECRET_VARS)
         .map(str::to_owned)
         .collect()
 }

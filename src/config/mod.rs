@@ -21,6 +21,7 @@ use crate::{
         Provider, ProviderConfig,
         registry::{self, Entry},
     },
+    secret::Secret,
 };
 
 /// Flags and environment variables shared by every subcommand.
@@ -39,6 +40,10 @@ pub struct Settings {
     /// Folder of the task journal [default: the platform data folder, e.g. ~/.local/share/seedance-mcp].
     #[arg(long, global = true, env = env::SEEDANCE_DATA_DIR)]
     pub data_dir: Option<PathBuf>,
+    /// PostgreSQL database for the task journal (postgres://USER@HOST/DB), shared by a team
+    /// server's replicas [default: journal.sqlite3 in the data folder]. Set it in the environment.
+    #[arg(long, global = true, env = env::SEEDANCE_DATABASE_URL, hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<Secret>,
     /// Each provider's API key and base URL.
     #[command(flatten)]
     pub providers: ProviderFlags,
@@ -82,6 +87,7 @@ impl Default for Settings {
             output_dir: None,
             allowed_dirs: None,
             data_dir: None,
+            database_url: None,
             providers: ProviderFlags::default(),
             api_timeout_secs: DEFAULT_API_TIMEOUT_SECS,
             max_cost_per_task: None,
@@ -155,8 +161,10 @@ pub struct Config {
     pub backend: ProviderConfig,
     /// Where results are saved.
     pub output_dir: PathBuf,
-    /// Where the task journal lives.
+    /// Where the task journal lives (and, on PostgreSQL, the kept answers).
     pub data_dir: PathBuf,
+    /// The PostgreSQL journal, when set; `None`: the SQLite file in `data_dir`.
+    pub database_url: Option<Secret>,
     /// `SEEDANCE_ALLOWED_DIRS`: folders local media may be read from.
     pub allowed_dirs: Option<std::ffi::OsString>,
     /// How much the server may spend without the caller confirming.
@@ -276,6 +284,7 @@ impl Config {
             backend: settings.backend(entry, &data_dir),
             output_dir: settings.output_dir(),
             data_dir,
+            database_url: settings.database_url.clone().filter(|url| !url.is_empty()),
             allowed_dirs: settings.allowed_dirs.clone().filter(|d| !d.is_empty()),
             spend: SpendLimits {
                 per_task: spend_limit(settings.max_cost_per_task, env::SEEDANCE_MAX_COST_PER_TASK)?,

@@ -6,12 +6,16 @@
 //! `Service::reconcile`), so a paid task is never lost and never paid twice by
 //! accident. The same file also remembers which file contents a provider already
 //! hosts (`uploads`). Blocking SQLite calls run on the blocking thread pool.
+//!
+//! A team server keeps the same journal in PostgreSQL instead ([`postgres`]),
+//! chosen by `SEEDANCE_DATABASE_URL`; every method below answers the same on both.
 
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
 };
 
+pub mod postgres;
 mod schema;
 mod uploads;
 
@@ -143,6 +147,26 @@ pub enum JournalError {
     /// SQLite said no.
     #[error("task journal: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL said no (its messages never carry the connection URL).
+    #[error("task journal database: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// The database could not be reached or its pool failed.
+    #[error("task journal database: {0}")]
+    Database(String),
+    /// `SEEDANCE_DATABASE_URL` is not a PostgreSQL URL.
+    #[error(
+        "{var} is not a PostgreSQL URL ({0}); write it as postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
+        var = crate::env_vars::SEEDANCE_DATABASE_URL
+    )]
+    DatabaseUrl(String),
+    /// A stored value this build cannot read.
+    #[error("task journal: column {column}: {why}")]
+    Unreadable {
+        /// The column.
+        column: &'static str,
+        /// Why.
+        why: String,
+    },
     /// The folder could not be created.
     #[error("task journal folder {path}: {source}")]
     Folder {
@@ -179,8 +203,19 @@ pub enum Claim {
 /// The journal handle; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Journal {
-    conn: Arc<Mutex<Connection>>,
-    path: PathBuf,
+    backend: Backend,
+}
+
+/// Where the rows live.
+#[derive(Debug, Clone)]
+enum Backend {
+    /// `journal.sqlite3` in the data folder: one user, any number of processes.
+    Sqlite {
+        conn: Arc<Mutex<Connection>>,
+        path: PathBuf,
+    },
+    /// A PostgreSQL database shared by a team server's replicas.
+    Postgres(Arc<postgres::PgJournal>),
 }
 
 /// The journal's file name inside the data folder.
@@ -210,22 +245,51 @@ impl Journal {
         conn.pragma_update(None, "synchronous", "FULL")?;
         schema::migrate(&mut conn)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-            path,
+            backend: Backend::Sqlite {
+                conn: Arc::new(Mutex::new(conn)),
+                path,
+            },
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Connects to the PostgreSQL journal at `url` (migrating it if needed).
+    pub async fn connect(url: &str) -> Result<Self, JournalError> {
+        let journal = postgres::PgJournal::connect(url).await?;
+        Ok(Self {
+            backend: Backend::Postgres(Arc::new(journal)),
+        })
     }
 
+    /// The SQLite file, or `None` on PostgreSQL.
+    pub fn path(&self) -> Option<&Path> {
+        match &self.backend {
+            Backend::Sqlite { path, .. } => Some(path),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL journal, when that is where the rows live.
+    fn postgres(&self) -> Option<&postgres::PgJournal> {
+        match &self.backend {
+            Backend::Postgres(pg) => Some(pg),
+            Backend::Sqlite { .. } => None,
+        }
+    }
+
+    /// Runs `work` on the SQLite connection. Every public method answers from
+    /// [`Self::postgres`] first when that is the backend, so reaching here on
+    /// PostgreSQL is a missing branch, reported rather than panicking.
     async fn run<T, F>(&self, work: F) -> Result<T, JournalError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        let Backend::Sqlite { conn, .. } = &self.backend else {
+            return Err(JournalError::Database(
+                "this journal operation has no PostgreSQL form in this build".into(),
+            ));
+        };
+        let conn = Arc::clone(conn);
         tokio::task::spawn_blocking(move || {
             let guard = crate::sync::lock(&conn);
             work(&guard).map_err(JournalError::from)
@@ -254,6 +318,9 @@ impl Journal {
         new: NewSubmission,
         duplicates_since: Option<i64>,
     ) -> Result<Claim, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.claim(new, duplicates_since).await;
+        }
         let now = crate::clock::now_rfc3339();
         let unix = unix_now();
         self.run(move |c| {
@@ -287,6 +354,9 @@ impl Journal {
         provider: ProviderId,
         since_unix: i64,
     ) -> Result<f64, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.spent_since(provider, since_unix).await;
+        }
         self.run(move |c| {
             c.query_row(
                 "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0) FROM submissions \
@@ -306,6 +376,9 @@ impl Journal {
         status: TaskStatus,
         price: Option<Amount>,
     ) -> Result<(), JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.mark_created(local_id, task_id, status, price).await;
+        }
         let now = crate::clock::now_rfc3339();
         self.run(move |c| {
             c.execute(
@@ -325,6 +398,9 @@ impl Journal {
         state: SubmitState,
         error: String,
     ) -> Result<(), JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.mark_failed_submit(local_id, state, error).await;
+        }
         let now = crate::clock::now_rfc3339();
         self.run(move |c| {
             c.execute(
@@ -338,6 +414,9 @@ impl Journal {
 
     /// Stores a task's latest state; adopts tasks submitted elsewhere. Returns the local id.
     pub async fn record_status(&self, update: StatusUpdate) -> Result<i64, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.record_status(update).await;
+        }
         let now = crate::clock::now_rfc3339();
         let unix = unix_now();
         self.run(move |c| {
@@ -384,6 +463,9 @@ impl Journal {
         fingerprint: String,
         since_unix: i64,
     ) -> Result<Option<Entry>, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.recent_duplicate(provider, fingerprint, since_unix).await;
+        }
         self.run(move |c| live_duplicate(c, provider, &fingerprint, since_unix))
             .await
     }
@@ -391,6 +473,9 @@ impl Journal {
     /// Rows that need attention after a restart: creates without an answer, and
     /// tasks not finished when last seen.
     pub async fn unfinished(&self, provider: ProviderId) -> Result<Vec<Entry>, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.unfinished(provider).await;
+        }
         self.run(move |c| {
             let mut statement = c.prepare(&format!(
                 "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND (submit_state = 'sending' \
@@ -404,6 +489,9 @@ impl Journal {
 
     /// Newest first, filtered and paged.
     pub async fn list(&self, filter: ListFilter) -> Result<Vec<Entry>, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.list(filter).await;
+        }
         self.run(move |c| {
             let mut statement = c.prepare(&format!(
                 "SELECT {COLUMNS} FROM submissions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR provider = ?2) \
@@ -426,6 +514,9 @@ impl Journal {
 
     /// A row by local id.
     pub async fn by_local_id(&self, local_id: i64) -> Result<Option<Entry>, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.by_local_id(local_id).await;
+        }
         self.run(move |c| {
             c.query_row(
                 &format!("SELECT {COLUMNS} FROM submissions WHERE local_id = ?1"),
@@ -443,6 +534,9 @@ impl Journal {
         provider: ProviderId,
         task_id: String,
     ) -> Result<Option<Entry>, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.by_task(provider, task_id).await;
+        }
         self.run(move |c| {
             c.query_row(
                 &format!("SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND task_id = ?2 ORDER BY local_id DESC LIMIT 1"),
@@ -479,6 +573,12 @@ fn kind_word(kind: OutputKind) -> &'static str {
         OutputKind::Video => "video",
         OutputKind::Image => "image",
     }
+}
+
+fn parse_kind(word: &str) -> Option<OutputKind> {
+    [OutputKind::Video, OutputKind::Image]
+        .into_iter()
+        .find(|kind| kind_word(*kind) == word)
 }
 
 /// A text column parsed with `parse`; a word it does not know is an error that
@@ -572,11 +672,7 @@ fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         prompt: row.get("prompt")?,
         model: row.get("model")?,
         facts: TaskFacts {
-            kind: parsed(row, "output_kind", |word| match word {
-                "video" => Some(OutputKind::Video),
-                "image" => Some(OutputKind::Image),
-                _ => None,
-            })?,
+            kind: parsed(row, "output_kind", parse_kind)?,
             reference_video: row.get("reference_video")?,
         },
         submit_state: parsed(row, "submit_state", SubmitState::parse)?,
@@ -592,8 +688,56 @@ fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Where a test's journal lives: every test runs on each backend.
+    pub(crate) enum Place {
+        File(tempfile::TempDir),
+        Database(String),
+    }
+
+    impl Place {
+        pub(crate) async fn open(&self) -> Journal {
+            match self {
+                Self::File(dir) => Journal::open(dir.path()).unwrap(),
+                Self::Database(url) => Journal::connect(url).await.unwrap(),
+            }
+        }
+
+        /// Writes a value this build would never write.
+        async fn corrupt(&self, journal: &Journal, local_id: i64) {
+            let sql = format!(
+                "UPDATE submissions SET submit_state = 'teleported' WHERE local_id = {local_id}"
+            );
+            match journal.postgres() {
+                Some(pg) => {
+                    pg.execute_raw(&sql).await.unwrap();
+                }
+                None => {
+                    journal.run(move |c| c.execute(&sql, [])).await.unwrap();
+                }
+            }
+        }
+    }
+
+    /// A SQLite file, and a fresh PostgreSQL schema where the test server answers
+    /// (a missing server fails the run where `SEEDANCE_REQUIRE_POSTGRES` is set).
+    pub(crate) async fn places() -> Vec<Place> {
+        let mut places = vec![Place::File(tempfile::tempdir().unwrap())];
+        match postgres::testing::fresh().await {
+            Ok(db) => places.push(Place::Database(db.url)),
+            Err(e) if postgres::testing::required() => panic!("{e}"),
+            // Straight to stderr, past the test harness's capture, so the skip shows.
+            Err(e) => {
+                let _ = std::io::Write::write_all(
+                    &mut std::io::stderr(),
+                    format!("journal test SKIPPED on PostgreSQL: {e}\n").as_bytes(),
+                );
+            }
+        }
+        places
+    }
 
     fn new(key: &str, fingerprint: &str) -> NewSubmission {
         NewSubmission {
@@ -613,133 +757,129 @@ mod tests {
 
     #[tokio::test]
     async fn a_submission_goes_from_sending_to_created_and_survives_reopening() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(dir.path()).unwrap();
-        let id = journal.begin(new("k1", "f1")).await.unwrap();
-        assert_eq!(
+        for place in places().await {
+            let journal = place.open().await;
+            let id = journal.begin(new("k1", "f1")).await.unwrap();
+            assert_eq!(
+                journal
+                    .unfinished(crate::domain::test_id("sim"))
+                    .await
+                    .unwrap()[0]
+                    .submit_state,
+                SubmitState::Sending
+            );
             journal
-                .unfinished(crate::domain::test_id("sim"))
+                .mark_created(
+                    id,
+                    "t1".into(),
+                    TaskStatus::Queued,
+                    Some(Amount::new(40.0, "credits")),
+                )
                 .await
-                .unwrap()[0]
-                .submit_state,
-            SubmitState::Sending
-        );
-        journal
-            .mark_created(
-                id,
-                "t1".into(),
-                TaskStatus::Queued,
-                Some(Amount::new(40.0, "credits")),
-            )
-            .await
-            .unwrap();
-        drop(journal);
-        let journal = Journal::open(dir.path()).unwrap();
-        let row = journal
-            .by_task(crate::domain::test_id("sim"), "t1".into())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            (row.local_id, row.submit_state, row.status),
-            (id, SubmitState::Created, Some(TaskStatus::Queued))
-        );
-        assert_eq!(row.price, Some(Amount::new(40.0, "credits")));
-        assert_eq!(row.facts, new("k1", "f1").facts, "facts survive reopening");
+                .unwrap();
+            drop(journal);
+            let journal = place.open().await;
+            let row = journal
+                .by_task(crate::domain::test_id("sim"), "t1".into())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (row.local_id, row.submit_state, row.status),
+                (id, SubmitState::Created, Some(TaskStatus::Queued))
+            );
+            assert_eq!(row.price, Some(Amount::new(40.0, "credits")));
+            assert_eq!(row.facts, new("k1", "f1").facts, "facts survive reopening");
+        }
     }
 
     #[tokio::test]
     async fn a_row_with_a_word_this_build_does_not_know_is_an_error_not_a_default() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(dir.path()).unwrap();
-        let id = journal.begin(new("k1", "f1")).await.unwrap();
-        journal
-            .run(move |c| {
-                c.execute(
-                    "UPDATE submissions SET submit_state = 'teleported' WHERE local_id = ?1",
-                    params![id],
-                )
-            })
-            .await
-            .unwrap();
-        let err = journal.by_local_id(id).await.unwrap_err().to_string();
-        assert!(
-            err.contains("submit_state") && err.contains("teleported"),
-            "{err}"
-        );
+        for place in places().await {
+            let journal = place.open().await;
+            let id = journal.begin(new("k1", "f1")).await.unwrap();
+            place.corrupt(&journal, id).await;
+            let err = journal.by_local_id(id).await.unwrap_err().to_string();
+            assert!(
+                err.contains("submit_state") && err.contains("teleported"),
+                "{err}"
+            );
+        }
     }
 
     #[tokio::test]
     async fn duplicates_are_found_until_the_task_fails() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(dir.path()).unwrap();
-        let id = journal.begin(new("k1", "same")).await.unwrap();
-        journal
-            .mark_created(id, "t1".into(), TaskStatus::Queued, None)
-            .await
-            .unwrap();
-        assert!(
+        for place in places().await {
+            let journal = place.open().await;
+            let id = journal.begin(new("k1", "same")).await.unwrap();
             journal
-                .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
+                .mark_created(id, "t1".into(), TaskStatus::Queued, None)
                 .await
-                .unwrap()
-                .is_some()
-        );
-        assert!(
-            journal
-                .recent_duplicate(crate::domain::test_id("sim"), "other".into(), 0)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        let update = StatusUpdate {
-            provider: crate::domain::test_id("sim"),
-            task_id: "t1".into(),
-            status: TaskStatus::Failed,
-            price: None,
-            result_urls: vec![],
-            local_files: vec![],
-            error: Some("moderation".into()),
-        };
-        journal.record_status(update).await.unwrap();
-        assert!(
-            journal
-                .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
-                .await
-                .unwrap()
-                .is_none()
-        );
+                .unwrap();
+            assert!(
+                journal
+                    .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            assert!(
+                journal
+                    .recent_duplicate(crate::domain::test_id("sim"), "other".into(), 0)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+            let update = StatusUpdate {
+                provider: crate::domain::test_id("sim"),
+                task_id: "t1".into(),
+                status: TaskStatus::Failed,
+                price: None,
+                result_urls: vec![],
+                local_files: vec![],
+                error: Some("moderation".into()),
+            };
+            journal.record_status(update).await.unwrap();
+            assert!(
+                journal
+                    .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        }
     }
 
     #[tokio::test]
     async fn unknown_tasks_are_adopted_and_listed_newest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(dir.path()).unwrap();
-        journal.begin(new("k1", "f")).await.unwrap();
-        let update = StatusUpdate {
-            provider: crate::domain::test_id("xskill"),
-            task_id: "elsewhere".into(),
-            status: TaskStatus::Running,
-            price: None,
-            result_urls: vec![],
-            local_files: vec![],
-            error: None,
-        };
-        journal.record_status(update).await.unwrap();
-        let all = journal
-            .list(ListFilter {
+        for place in places().await {
+            let journal = place.open().await;
+            journal.begin(new("k1", "f")).await.unwrap();
+            let update = StatusUpdate {
+                provider: crate::domain::test_id("xskill"),
+                task_id: "elsewhere".into(),
+                status: TaskStatus::Running,
+                price: None,
+                result_urls: vec![],
+                local_files: vec![],
+                error: None,
+            };
+            journal.record_status(update).await.unwrap();
+            let all = journal
+                .list(ListFilter {
+                    limit: 10,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(all.len(), 2);
+            assert_eq!(all[0].task_id.as_deref(), Some("elsewhere"));
+            let running = ListFilter {
+                status: Some(TaskStatus::Running),
                 limit: 10,
                 ..Default::default()
-            })
-            .await
-            .unwrap();
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[0].task_id.as_deref(), Some("elsewhere"));
-        let running = ListFilter {
-            status: Some(TaskStatus::Running),
-            limit: 10,
-            ..Default::default()
-        };
-        assert_eq!(journal.list(running).await.unwrap().len(), 1);
+            };
+            assert_eq!(journal.list(running).await.unwrap().len(), 1);
+        }
     }
 }

@@ -14,6 +14,9 @@ impl Journal {
         sha256: String,
         since_unix: i64,
     ) -> Result<Option<String>, JournalError> {
+        if let Some(pg) = self.postgres() {
+            return pg.cached_upload(provider, sha256, since_unix).await;
+        }
         self.run(move |c| {
             c.query_row(
                 "SELECT url FROM uploads WHERE provider = ?1 AND sha256 = ?2 AND created_unix >= ?3",
@@ -34,6 +37,9 @@ impl Journal {
         size: u64,
     ) -> Result<(), JournalError> {
         let size = i64::try_from(size).unwrap_or(i64::MAX);
+        if let Some(pg) = self.postgres() {
+            return pg.record_upload(provider, sha256, url, size).await;
+        }
         self.run(move |c| {
             c.execute(
                 "INSERT OR REPLACE INTO uploads (provider, sha256, url, size, created_unix) \
@@ -52,39 +58,40 @@ mod tests {
 
     #[tokio::test]
     async fn an_upload_is_found_by_provider_and_content_until_it_is_too_old() {
-        let dir = tempfile::tempdir().unwrap();
-        let journal = Journal::open(dir.path()).unwrap();
-        let sha = "ab".repeat(32);
-        let cached = |p, since| journal.cached_upload(p, sha.clone(), since);
-        assert_eq!(
-            cached(crate::domain::test_id("xskill"), 0).await.unwrap(),
-            None
-        );
-        journal
-            .record_upload(
-                crate::domain::test_id("xskill"),
-                sha.clone(),
-                "https://cdn/1.png".into(),
-                10,
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            cached(crate::domain::test_id("xskill"), 0)
+        for place in crate::journal::tests::places().await {
+            let journal = place.open().await;
+            let sha = "ab".repeat(32);
+            let cached = |p, since| journal.cached_upload(p, sha.clone(), since);
+            assert_eq!(
+                cached(crate::domain::test_id("xskill"), 0).await.unwrap(),
+                None
+            );
+            journal
+                .record_upload(
+                    crate::domain::test_id("xskill"),
+                    sha.clone(),
+                    "https://cdn/1.png".into(),
+                    10,
+                )
                 .await
-                .unwrap()
-                .as_deref(),
-            Some("https://cdn/1.png")
-        );
-        assert_eq!(
-            cached(crate::domain::test_id("sim"), 0).await.unwrap(),
-            None
-        );
-        assert_eq!(
-            cached(crate::domain::test_id("xskill"), unix_now() + 10)
-                .await
-                .unwrap(),
-            None
-        );
+                .unwrap();
+            assert_eq!(
+                cached(crate::domain::test_id("xskill"), 0)
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("https://cdn/1.png")
+            );
+            assert_eq!(
+                cached(crate::domain::test_id("sim"), 0).await.unwrap(),
+                None
+            );
+            assert_eq!(
+                cached(crate::domain::test_id("xskill"), unix_now() + 10)
+                    .await
+                    .unwrap(),
+                None
+            );
+        }
     }
 }

@@ -326,3 +326,22 @@ impl Drop for HttpBinary {
         let _ = self.child.wait();
     }
 }
+
+/// A URL to a fresh, empty PostgreSQL schema for one test, or `None` (after
+/// saying so on stderr) where no server answers. Where `.ci/run` requires
+/// PostgreSQL, a missing server fails the test instead.
+pub async fn postgres_url() -> Option<String> {
+    use seedance_mcp::journal::postgres::testing;
+    match testing::fresh().await {
+        Ok(db) => Some(db.url),
+        Err(e) if testing::required() => panic!("{e}"),
+        Err(e) => {
+            // Past the harness's capture, so the skip is seen.
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("SKIPPED on PostgreSQL: {e}\n").as_bytes(),
+            );
+            None
+        }
+    }
+}
