@@ -1,6 +1,8 @@
 //! The binary is SIGKILLed at each step of a submit against a provider fake, then
 //! restarted: every task the fake created (and charged) is in the journal, and
-//! no task is ever created twice.
+//! no task is ever created twice. Each scenario runs on the SQLite journal (the
+//! same process restarted) and on PostgreSQL, where another replica, with a data
+//! folder of its own, takes over from the killed one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -140,14 +142,45 @@ impl Drop for Server {
 
 const POINTS: [&str; 2] = ["after_journal_write", "after_create_answer"];
 
+/// Every crash point on every journal, each with a fresh database.
+async fn scenarios() -> Vec<(&'static str, Option<String>)> {
+    let mut all = Vec::new();
+    for point in POINTS {
+        for database in journals().await {
+            all.push((point, database));
+        }
+    }
+    all
+}
+
+/// Where the journal lives in a scenario: `None` is the data folder's SQLite
+/// file; a URL is a fresh PostgreSQL schema (skipped, saying so, without a server).
+async fn journals() -> Vec<Option<String>> {
+    let mut journals = vec![None];
+    if let Some(url) = common::postgres_url().await {
+        journals.push(Some(url));
+    }
+    journals
+}
+
 /// Runs a submit that is SIGKILLed at `point`, calls `at_crash` while the process
-/// is dead, restarts the server and returns its settled journal.
+/// is dead, restarts the server (on PostgreSQL: another replica, with its own
+/// folders) and returns its settled journal.
 async fn kill_then_restart(
-    env: Vec<(String, String)>,
+    mut env: Vec<(String, String)>,
+    database: Option<String>,
     point: &'static str,
     at_crash: impl FnOnce(),
 ) -> Vec<TaskSummary> {
     let out = tempfile::tempdir().unwrap();
+    let replica = tempfile::tempdir().unwrap();
+    let restart_in = match &database {
+        Some(url) => {
+            env.push(("SEEDANCE_DATABASE_URL".to_owned(), url.clone()));
+            replica.path().to_owned()
+        }
+        None => out.path().to_owned(),
+    };
     let (dir, first_env) = (out.path().to_owned(), env.clone());
     tokio::task::spawn_blocking(move || {
         let server = Server::start(&first_env, &dir, Some(point));
@@ -156,80 +189,86 @@ async fn kill_then_restart(
     .await
     .unwrap();
     at_crash();
-    let dir = out.path().to_owned();
-    tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).settled_tasks())
+    tokio::task::spawn_blocking(move || Server::start(&env, &restart_in, None).settled_tasks())
         .await
         .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_submit_on_an_idempotent_provider_is_completed_after_restart_and_paid_once() {
-    for point in POINTS {
+    for (point, database) in scenarios().await {
         let fake = FakeSeedance2ai::start().await.unwrap();
         let env = vec![
             ("SEEDANCE2AI_API_KEY".to_owned(), fake.api_key().to_owned()),
             ("SEEDANCE2AI_BASE_URL".to_owned(), fake.base_url()),
         ];
-        let tasks = kill_then_restart(env, point, || {
+        let tasks = kill_then_restart(env, database.clone(), point, || {
             let charged = fake.created_tasks().len();
             assert_eq!(
                 charged,
                 usize::from(point == "after_create_answer"),
-                "{point}"
+                "{point} {database:?}"
             );
         })
         .await;
         let created = fake.created_tasks();
-        assert_eq!(created.len(), 1, "{point}: exactly one task, never two");
-        assert_eq!(tasks.len(), 1, "{point}: {tasks:?}");
+        assert_eq!(
+            created.len(),
+            1,
+            "{point} {database:?}: exactly one task, never two"
+        );
+        assert_eq!(tasks.len(), 1, "{point} {database:?}: {tasks:?}");
         assert_eq!(
             tasks[0].submit_state,
             SubmitState::Created,
-            "{point}: {tasks:?}"
+            "{point} {database:?}: {tasks:?}"
         );
         assert_eq!(
             tasks[0].task_id.as_deref(),
             Some(created[0].id.as_str()),
-            "{point}: the journal knows the paid task"
+            "{point} {database:?}: the journal knows the paid task"
         );
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_submit_elsewhere_is_kept_as_outcome_unknown_and_never_resent() {
-    for point in POINTS {
+    for (point, database) in scenarios().await {
         let fake = FakeXskill::start().await.unwrap();
         let env = vec![
             ("XSKILL_API_KEY".to_owned(), fake.api_key().to_owned()),
             ("XSKILL_BASE_URL".to_owned(), fake.base_url()),
         ];
         let mut charged = 0;
-        let tasks = kill_then_restart(env, point, || charged = fake.created_tasks().len()).await;
+        let tasks = kill_then_restart(env, database.clone(), point, || {
+            charged = fake.created_tasks().len();
+        })
+        .await;
         assert_eq!(
             charged,
             usize::from(point == "after_create_answer"),
-            "{point}"
+            "{point} {database:?}"
         );
         assert_eq!(
             fake.created_tasks().len(),
             charged,
-            "{point}: nothing re-sent blindly"
+            "{point} {database:?}: nothing re-sent blindly"
         );
-        assert_eq!(fake.create_calls(), charged, "{point}");
+        assert_eq!(fake.create_calls(), charged, "{point} {database:?}");
         assert_eq!(
             tasks.len(),
             1,
-            "{point}: the submission is journalled: {tasks:?}"
+            "{point} {database:?}: the submission is journalled: {tasks:?}"
         );
         assert_eq!(
             tasks[0].submit_state,
             SubmitState::OutcomeUnknown,
-            "{point}: {tasks:?}"
+            "{point} {database:?}: {tasks:?}"
         );
         let note = tasks[0].note.as_deref().unwrap();
         assert!(
             note.contains("before submitting the same request again"),
-            "{point}: {note}"
+            "{point} {database:?}: {note}"
         );
     }
 }
