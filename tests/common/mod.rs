@@ -68,8 +68,24 @@ pub fn xskill_settings(fake: &FakeXskill, out: &Path) -> Settings {
 /// The provider and service the settings select.
 pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
     let config = Config::from_settings(settings).unwrap();
-    let provider = config.build_provider().unwrap();
     let journal = seedance_mcp::journal::Journal::open(&config.data_dir).unwrap();
+    service_on(settings, journal)
+}
+
+/// A server as a team server replica runs it: its journal in the PostgreSQL
+/// database at `url` (see [`postgres_url`]).
+pub async fn replica(settings: &Settings, url: &str) -> SeedanceServer {
+    let journal = seedance_mcp::journal::Journal::connect(url).await.unwrap();
+    let config = Config::from_settings(settings).unwrap();
+    SeedanceServer::new(service_on(settings, journal).1, config.simulation_notice())
+}
+
+fn service_on(
+    settings: &Settings,
+    journal: seedance_mcp::journal::Journal,
+) -> (Arc<dyn Provider>, Service) {
+    let config = Config::from_settings(settings).unwrap();
+    let provider = config.build_provider().unwrap();
     (
         provider.clone(),
         Service::new(provider, config.output_dir, journal)
