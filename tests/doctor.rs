@@ -1,8 +1,11 @@
 //! `seedance-mcp doctor`, run as a child process with a made-up home and
 //! project folder: what it reports and its exit code for a good setup, a wrong
 //! key, an unreachable host, a strange answer, broken local state, and MCP
-//! client configs found or missing. Keys never appear in its output.
+//! client configs found or missing, and a PostgreSQL journal. Keys and database
+//! passwords never appear in its output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -422,4 +425,37 @@ fn help_states_the_exit_codes() {
     ] {
         assert!(help.contains(line), "{line} missing:\n{help}");
     }
+}
+
+#[tokio::test]
+async fn a_postgresql_journal_is_reported_by_its_url_without_the_password() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let machine = Machine::new();
+    // The test server trusts local users: any password is accepted and must never show.
+    let with_password = url.replacen("postgres://root@", "postgres://root:hunter2@", 1);
+    let run = doctor(&machine, &[], &[("SEEDANCE_DATABASE_URL", &with_password)]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let journal = &run.report["journal"];
+    assert_eq!(
+        journal["database"], "postgres://root@127.0.0.1:5432/test",
+        "{journal}"
+    );
+    assert_eq!(journal["exists"], false, "{journal}");
+    run.never_shows("hunter2");
+    // Once a replica has started on it, its schema is read.
+    seedance_mcp::journal::Journal::connect(&url).await.unwrap();
+    let run = doctor(&machine, &[], &[("SEEDANCE_DATABASE_URL", &with_password)]).await;
+    let journal = &run.report["journal"];
+    assert_eq!(
+        journal["schema_version"], journal["known_schema_version"],
+        "{journal}"
+    );
+    // A database that does not answer is a local problem (exit 1), named without the password.
+    let closed = "postgres://root:hunter2@127.0.0.1:1/test";
+    let run = doctor(&machine, &[], &[("SEEDANCE_DATABASE_URL", closed)]).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert_eq!(run.report["journal"]["status"], "fail");
+    run.never_shows("hunter2");
 }

@@ -246,8 +246,11 @@ pub struct Folder {
 /// The task journal.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalCheck {
-    /// The file.
+    /// The file (unused while `database` is set).
     pub path: PathBuf,
+    /// The PostgreSQL journal of `SEEDANCE_DATABASE_URL`, without its password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     /// Whether it exists yet.
     pub exists: bool,
     /// `ok`, or what SQLite's integrity check found.
@@ -262,6 +265,15 @@ pub struct JournalCheck {
     pub status: Status,
     /// In a sentence.
     pub detail: String,
+}
+
+impl JournalCheck {
+    /// The database, or else the file.
+    fn location(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| self.path.display().to_string())
+    }
 }
 
 /// Where local media may be read from.
@@ -366,7 +378,10 @@ pub async fn run(settings: &Settings, args: &DoctorArgs) -> Report {
             folder(FolderRole::Output, &output_dir, LOW_SPACE_OUTPUT),
             folder(FolderRole::Data, &data_dir, LOW_SPACE_DATA),
         ],
-        journal: journal_check(&data_dir),
+        journal: match settings.database_url.as_ref().filter(|url| !url.is_empty()) {
+            Some(url) => database_check(url.expose()).await,
+            None => journal_check(&data_dir),
+        },
         allowed_folders: allowed_folders(settings, &output_dir),
         clients,
         client_status,
@@ -624,6 +639,7 @@ fn journal_check(data_dir: &Path) -> JournalCheck {
     let mut check = JournalCheck {
         exists: path.is_file(),
         path,
+        database: None,
         integrity: None,
         schema_version: None,
         known_schema_version: journal::SCHEMA_VERSION,
@@ -671,6 +687,57 @@ fn journal_check(data_dir: &Path) -> JournalCheck {
                 )
             } else {
                 (Status::Ok, format!("sound; schema {version}"))
+            };
+        }
+    }
+    check
+}
+
+/// The PostgreSQL journal: reachable, and of a schema this build can use.
+async fn database_check(url: &str) -> JournalCheck {
+    let known = journal::postgres::SCHEMA_VERSION;
+    let mut check = JournalCheck {
+        path: PathBuf::new(),
+        database: Some(
+            journal::postgres::shown_url(url).unwrap_or_else(|| "(unreadable URL)".to_owned()),
+        ),
+        exists: false,
+        integrity: None,
+        schema_version: None,
+        known_schema_version: known,
+        status: Status::Ok,
+        detail: String::new(),
+    };
+    match journal::postgres::PgJournal::inspect(url, PROBE_TIMEOUT).await {
+        Err(e) => {
+            check.status = Status::Fail;
+            check.detail = format!(
+                "cannot be reached: {e}; check {} and that the server accepts this machine",
+                env_vars::SEEDANCE_DATABASE_URL
+            );
+        }
+        Ok(None) => {
+            check.detail =
+                "reachable; no journal tables yet: the first command creates them".to_owned();
+        }
+        Ok(Some(version)) => {
+            check.exists = true;
+            check.schema_version = Some(version);
+            (check.status, check.detail) = if version > known {
+                (
+                    Status::Fail,
+                    format!(
+                        "written by a newer seedance-mcp (schema {version}; this build knows up to \
+                         {known}): update every replica to the same version"
+                    ),
+                )
+            } else if version < known {
+                (
+                    Status::Ok,
+                    format!("reachable; schema {version}, upgraded to {known} at the next start"),
+                )
+            } else {
+                (Status::Ok, format!("reachable; schema {version}"))
             };
         }
     }
@@ -881,11 +948,7 @@ fn problems(report: &Report) -> Vec<Problem> {
     add(
         report.journal.status,
         "journal",
-        format!(
-            "{}: {}",
-            report.journal.path.display(),
-            report.journal.detail
-        ),
+        format!("{}: {}", report.journal.location(), report.journal.detail),
     );
     for skipped in &report.allowed_folders.skipped {
         add(
@@ -1007,13 +1070,7 @@ impl Human for Report {
         }
         let j = &self.journal;
         let _ = writeln!(out, "\nJournal");
-        let _ = writeln!(
-            out,
-            "  {} {}: {}",
-            j.status.tag(),
-            j.path.display(),
-            j.detail
-        );
+        let _ = writeln!(out, "  {} {}: {}", j.status.tag(), j.location(), j.detail);
         let a = &self.allowed_folders;
         let _ = writeln!(out, "\nAllowed folders for local media");
         let listed = if a.folders.is_empty() {

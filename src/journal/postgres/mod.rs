@@ -11,6 +11,9 @@
 mod schema;
 pub mod testing;
 
+/// The schema version this build writes to PostgreSQL.
+pub const SCHEMA_VERSION: u32 = schema::VERSION as u32;
+
 use deadpool_postgres::{GenericClient, Pool};
 use tokio_postgres::Row;
 
@@ -350,11 +353,69 @@ impl PgJournal {
         Ok(())
     }
 
+    /// The schema version of the database at `url` (`None`: no journal there yet),
+    /// read without changing anything, within `timeout`: for `doctor`.
+    pub async fn inspect(
+        url: &str,
+        timeout: std::time::Duration,
+    ) -> Result<Option<u32>, JournalError> {
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e: tokio_postgres::Error| JournalError::DatabaseUrl(e.to_string()))?;
+        config.connect_timeout(timeout);
+        let look = async {
+            let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
+            let driver = tokio::spawn(connection);
+            let present: bool = client
+                .query_one("SELECT to_regclass('journal_schema') IS NOT NULL", &[])
+                .await?
+                .try_get(0)?;
+            let version: Option<i32> = if present {
+                Some(
+                    client
+                        .query_one("SELECT version FROM journal_schema", &[])
+                        .await?
+                        .try_get(0)?,
+                )
+            } else {
+                None
+            };
+            drop(client);
+            let _ = driver.await;
+            Ok::<_, JournalError>(version.map(|v| u32::try_from(v).unwrap_or(0)))
+        };
+        tokio::time::timeout(timeout, look).await.map_err(|_| {
+            JournalError::Database(format!("no answer within {} s", timeout.as_secs()))
+        })?
+    }
+
     /// Runs one statement as it is; tests use it to write rows this build would not.
     #[doc(hidden)]
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, JournalError> {
         Ok(self.client().await?.execute(sql, &[]).await?)
     }
+}
+
+/// `url` as it may be shown: user, hosts, ports and database, never the password
+/// or options; `None` when it does not parse.
+pub fn shown_url(url: &str) -> Option<String> {
+    let config: tokio_postgres::Config = url.parse().ok()?;
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .zip(config.get_ports().iter().chain(std::iter::repeat(&5432)))
+        .map(|(host, port)| match host {
+            tokio_postgres::config::Host::Tcp(name) => format!("{name}:{port}"),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let user = config
+        .get_user()
+        .map(|u| format!("{u}@"))
+        .unwrap_or_default();
+    let database = config.get_dbname().unwrap_or_default();
+    Some(format!("postgres://{user}{}/{database}", hosts.join(",")))
 }
 
 /// The newest live submission (not refused, not finished badly) of a request.
