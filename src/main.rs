@@ -10,10 +10,12 @@ use seedance_mcp::{
         doctor::{self, DoctorArgs},
         human::Human,
         progress::StderrProgress,
+        tokens::TokenAction,
     },
     config::{Config, Settings, http::HttpSettings},
     env_vars,
     error::ErrorKind,
+    journal::{Journal, tokens::NewToken},
     mcp,
     service::{
         GetTaskOutput, ListTasksParams, Service, ToolError, ToolErrorKind, UploadImageParams,
@@ -30,6 +32,15 @@ const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 fn main() -> ExitCode {
     let matches = seedance_mcp::cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(limit) = token_limit_given(&matches) {
+        // Stored but not applied would be a promise broken: refuse until it is applied.
+        eprintln!(
+            "error: `token create --{limit}` is not supported yet: per-user spend limits are not \
+             enforced by this build, and a limit it would not apply is not stored; the server's \
+             SEEDANCE_MAX_COST_PER_TASK and SEEDANCE_DAILY_BUDGET apply to every user"
+        );
+        return ExitCode::from(exit::BAD_INPUT);
+    }
     // A server's stderr is its client's log: it keeps INFO (the address served, tasks
     // reconciled); a command run by hand shows INFO only with -v.
     let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
@@ -51,6 +62,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The spend flag given on the command line to `token create`, if any (the same
+/// flags set through the environment are the server's own limits, not the token's).
+fn token_limit_given(matches: &clap::ArgMatches) -> Option<&'static str> {
+    let create = matches
+        .subcommand_matches("token")?
+        .subcommand_matches("create")?;
+    [
+        ("daily_budget", "daily-budget"),
+        ("max_cost_per_task", "max-cost-per-task"),
+    ]
+    .into_iter()
+    .find(|(id, _)| create.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+    .map(|(_, flag)| flag)
 }
 
 /// stdout belongs to JSON-RPC (stdio) or to command output: logs go to stderr.
@@ -84,21 +110,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return doctor(&cli.settings, cli.json, args).await;
     }
     let config = Config::from_settings(&cli.settings)?;
+    if let Some(Command::Token { action }) = &cli.command {
+        let journal = open_journal(&config).await?;
+        return manage_tokens(&journal, action, OutputMode::detect(cli.json)).await;
+    }
     let notice = config.simulation_notice();
     let provider = config.build_provider()?;
-    let journal = match &config.database_url {
-        Some(url) => seedance_mcp::journal::Journal::connect(url.expose())
-            .await
-            .with_context(|| {
-                format!(
-                    "connecting to the task journal database ({})",
-                    seedance_mcp::env_vars::SEEDANCE_DATABASE_URL
-                )
-            })?,
-        None => seedance_mcp::journal::Journal::open(&config.data_dir).with_context(|| {
-            format!("opening the task journal in {}", config.data_dir.display())
-        })?,
-    };
+    let journal = open_journal(&config).await?;
     // The CLI reads local files in the current folder (and SEEDANCE_ALLOWED_DIRS); the
     // MCP server replaces this per call with the client's roots or the HTTP rule.
     let cwd = std::env::current_dir().context("reading the current folder")?;
@@ -186,6 +204,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cancel { task_id } => finish(mode, service.cancel_task(&task_id).await),
         Command::Skill { action } => install_skill(action),
         Command::Doctor(args) => doctor(&cli.settings, cli.json, &args).await,
+        // Answered above, before any provider is built; kept whole here all the same.
+        Command::Token { action } => {
+            manage_tokens(&open_journal(&config).await?, &action, mode).await
+        }
         Command::Upload { file, url } => {
             // A file is read like any local path: inside the current folder or
             // SEEDANCE_ALLOWED_DIRS, checked by content, uploaded once per content.
@@ -228,6 +250,60 @@ fn install_skill(action: SkillAction) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(exit::BAD_INPUT))
         }
     }
+}
+
+/// The journal the settings name: PostgreSQL, or the data folder's SQLite file.
+async fn open_journal(config: &Config) -> anyhow::Result<Journal> {
+    Ok(match &config.database_url {
+        Some(url) => Journal::connect(url.expose()).await.with_context(|| {
+            format!(
+                "connecting to the task journal database ({})",
+                env_vars::SEEDANCE_DATABASE_URL
+            )
+        })?,
+        None => Journal::open(&config.data_dir).with_context(|| {
+            format!("opening the task journal in {}", config.data_dir.display())
+        })?,
+    })
+}
+
+async fn manage_tokens(
+    journal: &Journal,
+    action: &TokenAction,
+    mode: OutputMode,
+) -> anyhow::Result<ExitCode> {
+    use seedance_mcp::cli::{print_result, tokens};
+    // `Human::ended_badly` marks a revoke that found nothing; the code follows it.
+    match action {
+        TokenAction::Create { user } => {
+            let user = user.trim();
+            if user.is_empty() {
+                eprintln!("error: `--user` is empty: name the person the token is for");
+                return Ok(ExitCode::from(exit::BAD_INPUT));
+            }
+            let (listed, token) = journal
+                .create_token(NewToken {
+                    user: user.to_owned(),
+                    daily_budget: None,
+                    max_cost_per_task: None,
+                })
+                .await?;
+            print_result(&tokens::TokenCreated { listed, token }, mode)?;
+        }
+        TokenAction::List => {
+            let listed = journal.tokens().await?;
+            print_result(&tokens::TokenList { tokens: listed }, mode)?;
+        }
+        TokenAction::Revoke { id_or_user } => {
+            let revoked = journal.revoke_tokens(id_or_user.trim().to_owned()).await?;
+            let result = tokens::TokensRevoked { revoked };
+            print_result(&result, mode)?;
+            if result.ended_badly() {
+                return Ok(ExitCode::from(exit::REFUSED));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn doctor(settings: &Settings, json: bool, args: &DoctorArgs) -> anyhow::Result<ExitCode> {

@@ -347,3 +347,104 @@ async fn the_binary_never_logs_the_token_even_at_trace_level() {
     );
     assert!(!log.contains(TOKEN), "the token is in the log");
 }
+
+/// Serves a journal that holds users' tokens (made as `seedance-mcp token create`
+/// makes them); returns the tokens of "ana" and "bo".
+async fn start_with_users(
+    bind: &str,
+    http: HttpConfig,
+) -> (
+    SocketAddr,
+    CancellationToken,
+    [String; 2],
+    seedance_mcp::journal::Journal,
+) {
+    let out = tempfile::tempdir().unwrap();
+    let settings = common::settings(out.path());
+    let journal = seedance_mcp::journal::Journal::open(&out.path().join(".journal")).unwrap();
+    let mut tokens = Vec::new();
+    for user in ["ana", "bo"] {
+        let new = seedance_mcp::journal::tokens::NewToken {
+            user: user.into(),
+            daily_budget: None,
+            max_cost_per_task: None,
+        };
+        tokens.push(journal.create_token(new).await.unwrap().1);
+    }
+    let server = common::server(&settings);
+    let shutdown = CancellationToken::new();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let stop = shutdown.clone();
+    let bind = bind.parse().unwrap();
+    tokio::spawn(async move {
+        let _out = out;
+        serve_http(server, bind, http, stop, Some(tx)).await
+    });
+    let [ana, bo]: [String; 2] = tokens.try_into().unwrap();
+    (rx.await.unwrap(), shutdown, [ana, bo], journal)
+}
+
+#[tokio::test]
+async fn users_tokens_let_their_users_in_until_revoked_and_the_shared_token_still_works() {
+    let (addr, shutdown, [ana, bo], journal) = start_with_users("127.0.0.1:0", with_token()).await;
+    let bearer = |token: &str| format!("Bearer {token}");
+    assert_eq!(initialize(addr, &[]).await.status(), 401);
+    assert_eq!(
+        initialize(addr, &[("Authorization", &bearer(&ana))])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        initialize(addr, &[("Authorization", &bearer(&bo))])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        initialize(addr, &[("Authorization", &bearer(TOKEN))])
+            .await
+            .status(),
+        200
+    );
+    let guess = format!("{ana}x");
+    assert_eq!(
+        initialize(addr, &[("Authorization", &bearer(&guess))])
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(journal.revoke_tokens("ana".into()).await.unwrap(), 1);
+    assert_eq!(
+        initialize(addr, &[("Authorization", &bearer(&ana))])
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        initialize(addr, &[("Authorization", &bearer(&bo))])
+            .await
+            .status(),
+        200
+    );
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn with_users_and_no_shared_token_a_loopback_server_asks_everyone_for_a_token() {
+    let (addr, shutdown, [ana, _], journal) =
+        start_with_users("127.0.0.1:0", HttpConfig::default()).await;
+    assert_eq!(initialize(addr, &[]).await.status(), 401);
+    let with_ana = format!("Bearer {ana}");
+    assert_eq!(
+        initialize(addr, &[("Authorization", &with_ana)])
+            .await
+            .status(),
+        200
+    );
+    // Once no user is left, a loopback server is open again, as without users.
+    assert_eq!(journal.revoke_tokens("ana".into()).await.unwrap(), 1);
+    assert_eq!(journal.revoke_tokens("bo".into()).await.unwrap(), 1);
+    assert_eq!(initialize(addr, &[]).await.status(), 200);
+    shutdown.cancel();
+}

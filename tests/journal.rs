@@ -330,3 +330,49 @@ async fn submit_twice_at_once(run: usize, journals: [(&str, &str); 2], database:
         said(refused)
     );
 }
+
+/// `seedance-mcp token …` on a data folder: made, listed without its text,
+/// revoked by user; a limit it would not enforce is refused, not stored.
+#[test]
+fn tokens_are_made_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"))
+            .arg("--json")
+            .args(args)
+            .env_clear()
+            .env("SEEDANCE_DATA_DIR", dir.path())
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        (
+            output.status.code().unwrap(),
+            stdout,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, made, _) = run(&["token", "create", "--user", "ana"]);
+    assert_eq!(code, 0, "{made}");
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    let token = made["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("sdm_"), "{made}");
+    let (code, listed, _) = run(&["token", "list"]);
+    assert_eq!(code, 0);
+    assert!(
+        listed.contains("\"ana\"") && listed.contains(made["id"].as_str().unwrap()),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(&token),
+        "the token itself is never listed: {listed}"
+    );
+    let (code, _, said) = run(&["token", "create", "--user", "bo", "--daily-budget", "5"]);
+    assert_eq!(code, 2, "{said}");
+    assert!(said.contains("not supported yet"), "{said}");
+    assert_eq!(run(&["token", "revoke", "ana"]).0, 0);
+    assert_eq!(
+        run(&["token", "revoke", "ana"]).0,
+        1,
+        "nothing left to revoke"
+    );
+}

@@ -8,6 +8,7 @@
 pub mod doctor;
 pub mod human;
 pub mod progress;
+pub mod tokens;
 
 use std::{
     io::{IsTerminal, Write},
@@ -53,8 +54,12 @@ pub fn command() -> clap::Command {
         .collect();
     let spend = ["max_cost_per_task", "daily_budget"];
     let everything: Vec<&str> = globals.iter().map(|a| a.get_id().as_str()).collect();
-    let hidden: [(&str, Vec<&str>); 7] = [
+    let hidden: [(&str, Vec<&str>); 8] = [
         ("skill", everything),
+        (
+            "token",
+            [&spend[..], &["sim_seconds", "allowed_dirs", "output_dir"]].concat(),
+        ),
         (
             "balance",
             [&spend[..], &["sim_seconds", "allowed_dirs", "output_dir"]].concat(),
@@ -140,6 +145,12 @@ pub enum Command {
     /// MCP client configs on this machine; --live also calls each provider (free calls only).
     #[command(after_help = doctor::EXIT_CODES)]
     Doctor(doctor::DoctorArgs),
+    /// Bearer tokens of a team server's users (serve --http): create, list, revoke.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: tokens::TokenAction,
+    },
     /// Host an image with the provider and print its URL.
     Upload {
         /// A local image file.

@@ -17,6 +17,7 @@ use std::{
 
 pub mod postgres;
 mod schema;
+pub mod tokens;
 mod uploads;
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -703,6 +704,19 @@ pub(crate) mod tests {
                 Self::File(dir) => Journal::open(dir.path()).unwrap(),
                 Self::Database(url) => Journal::connect(url).await.unwrap(),
             }
+        }
+
+        /// Everything in the SQLite folder's files, as text (empty on PostgreSQL).
+        pub(crate) fn raw_text(&self) -> String {
+            let Self::File(dir) = self else {
+                return String::new();
+            };
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|f| {
+                    String::from_utf8_lossy(&std::fs::read(f.unwrap().path()).unwrap()).into_owned()
+                })
+                .collect()
         }
 
         /// Writes a value this build would never write.

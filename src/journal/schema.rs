@@ -11,7 +11,7 @@ use super::JournalError;
 type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every step, in order; the schema version is their count.
-const STEPS: &[Step] = &[tables, estimates, task_facts];
+const STEPS: &[Step] = &[tables, estimates, task_facts, user_tokens];
 
 /// The version this build writes.
 pub(crate) const VERSION: u32 = STEPS.len() as u32;
@@ -91,6 +91,20 @@ fn task_facts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "ALTER TABLE submissions ADD COLUMN output_kind TEXT NOT NULL DEFAULT 'video';
          ALTER TABLE submissions ADD COLUMN reference_video INTEGER NOT NULL DEFAULT 0;",
+    )
+}
+
+/// Version 4: users' bearer tokens for a team server (hashes only, see `tokens`).
+fn user_tokens(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE tokens (
+            hash TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL,
+            daily_budget REAL,
+            max_cost_per_task REAL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );",
     )
 }
 

@@ -110,6 +110,11 @@ pub struct Gate {
     pub exposure: Exposure,
     /// The bearer token, when one is configured.
     pub token: Option<Secret>,
+    /// Where users' tokens are looked up (`seedance-mcp token create`).
+    pub journal: crate::journal::Journal,
+    /// Whether every request needs a token, whatever the journal holds: a
+    /// non-loopback bind (so revoking the last user never opens the server).
+    pub always_authenticate: bool,
     /// rmcp's session table, read to count open sessions.
     pub sessions: Arc<LocalSessionManager>,
     /// Most sessions open at once.
@@ -164,6 +169,51 @@ fn unauthorized(challenge: &'static str) -> Response {
     response
 }
 
+/// The user a request's token belongs to (set on the request by [`check`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedUser(pub String);
+
+/// Who the bearer token says the caller is: `Ok(None)` for the shared token or
+/// where no token is needed, the user for a user's live token, else a 401.
+async fn authenticate(
+    gate: &Gate,
+    given: Option<&str>,
+) -> Result<Option<AuthenticatedUser>, Box<Response>> {
+    let invalid = || {
+        Box::new(unauthorized(
+            "Bearer realm=\"seedance-mcp\", error=\"invalid_token\"",
+        ))
+    };
+    if let (Some(given), Some(token)) = (given, &gate.token)
+        && same_token(given.as_bytes(), token.expose().as_bytes())
+    {
+        return Ok(None);
+    }
+    let looked_up = match given {
+        Some(given) => gate.journal.token_user(given).await,
+        None => Ok(None),
+    };
+    match looked_up {
+        Ok(Some(user)) => return Ok(Some(AuthenticatedUser(user.user))),
+        Ok(None) => {}
+        Err(error) => {
+            tracing::error!(%error, "could not look up a user token");
+            return Err(Box::new(plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service Unavailable: the task journal cannot be read; try again shortly",
+            )));
+        }
+    }
+    let needed = gate.token.is_some()
+        || gate.always_authenticate
+        || gate.journal.has_users().await.unwrap_or(true);
+    match (needed, given) {
+        (false, _) => Ok(None),
+        (true, None) => Err(Box::new(unauthorized("Bearer realm=\"seedance-mcp\""))),
+        (true, Some(_)) => Err(invalid()),
+    }
+}
+
 /// The axum middleware in front of `/mcp`.
 pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Next) -> Response {
     match gate.exposure.check(&request) {
@@ -187,16 +237,14 @@ pub async fn check(State(gate): State<Arc<Gate>>, mut request: Request, next: Ne
             );
         }
     }
-    if let Some(token) = &gate.token {
-        match bearer(request.headers()) {
-            None => return unauthorized("Bearer realm=\"seedance-mcp\""),
-            Some(given) if !same_token(given.as_bytes(), token.expose().as_bytes()) => {
-                return unauthorized("Bearer realm=\"seedance-mcp\", error=\"invalid_token\"");
-            }
-            Some(_) => {}
+    match authenticate(&gate, bearer(request.headers())).await {
+        Ok(None) => {}
+        Ok(Some(user)) => {
+            request.extensions_mut().insert(user);
         }
-        request.headers_mut().remove(header::AUTHORIZATION);
+        Err(response) => return *response,
     }
+    request.headers_mut().remove(header::AUTHORIZATION);
     if request.method() != Method::POST || request.headers().contains_key("mcp-session-id") {
         return next.run(request).await;
     }

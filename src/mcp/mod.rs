@@ -87,6 +87,11 @@ impl SeedanceServer {
         }
     }
 
+    /// The task journal, for the HTTP gate's user tokens.
+    pub fn journal(&self) -> &crate::journal::Journal {
+        self.service.journal()
+    }
+
     /// The same server for clients on other machines (HTTP): their roots are
     /// ignored and local files are read only inside `SEEDANCE_ALLOWED_DIRS`.
     pub fn for_remote_clients(mut self) -> Self {

@@ -57,7 +57,8 @@ pub enum TransportError {
     #[error(
         "refusing to serve on {0}: a non-loopback address needs a bearer token, because the server \
          spends money on behalf of whoever can reach it; set {var} (clients then send \
-         `Authorization: Bearer <token>`) or bind 127.0.0.1",
+         `Authorization: Bearer <token>`), or give each user a token with `seedance-mcp token \
+         create --user NAME`, or bind 127.0.0.1",
         var = env_vars::SEEDANCE_HTTP_TOKEN
     )]
     TokenRequired(SocketAddr),
@@ -163,7 +164,10 @@ pub async fn serve_http(
     bound: Option<tokio::sync::oneshot::Sender<SocketAddr>>,
 ) -> Result<(), TransportError> {
     let public = !addr.ip().is_loopback();
-    if public && http.token.is_none() {
+    // Users' tokens count as well as the shared one (read once here: the gate
+    // itself keeps asking on a public bind whatever happens to the tokens).
+    let users = server.journal().has_users().await.unwrap_or(false);
+    if public && http.token.is_none() && !users {
         return Err(TransportError::TokenRequired(addr));
     }
     let listener = tokio::net::TcpListener::bind(addr)
@@ -206,6 +210,8 @@ pub async fn serve_http(
     let gate = Arc::new(Gate {
         exposure,
         token: http.token,
+        journal: server.journal().clone(),
+        always_authenticate: public,
         sessions: sessions.clone(),
         max_sessions: http.max_sessions,
         session_idle: http.session_idle,

@@ -131,6 +131,11 @@ pub const MAX_WAIT_SECONDS: u32 = 50;
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 impl Service {
+    /// The task journal (also where a team server's user tokens live).
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
     /// A service over `provider`, saving results into `output_dir`.
     pub fn new(provider: Arc<dyn Provider>, output_dir: PathBuf, journal: Journal) -> Self {
         Self {

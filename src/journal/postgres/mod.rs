@@ -10,6 +10,7 @@
 
 mod schema;
 pub mod testing;
+mod tokens;
 
 /// The schema version this build writes to PostgreSQL.
 pub const SCHEMA_VERSION: u32 = schema::VERSION as u32;

@@ -4,7 +4,7 @@
 //! a version to resume from. A database newer than this build is refused.
 //!
 //! Version 1 is the SQLite journal's version 3 (see `super::super::schema`), with
-//! PostgreSQL's types.
+//! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4).
 
 use deadpool_postgres::Transaction;
 
@@ -17,7 +17,8 @@ const MIGRATION_LOCK: i64 = 0x5eed_a11c_e000_0001;
 pub(super) const VERSION: i32 = STEPS.len() as i32;
 
 /// Every step, in order, as SQL.
-const STEPS: &[&str] = &["CREATE TABLE submissions (
+const STEPS: &[&str] = &[
+    "CREATE TABLE submissions (
         local_id BIGSERIAL PRIMARY KEY,
         provider TEXT NOT NULL,
         submission_key TEXT NOT NULL UNIQUE,
@@ -49,7 +50,16 @@ const STEPS: &[&str] = &["CREATE TABLE submissions (
         size BIGINT NOT NULL,
         created_unix BIGINT NOT NULL,
         PRIMARY KEY (provider, sha256)
-    );"];
+    );",
+    "CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL,
+        daily_budget DOUBLE PRECISION,
+        max_cost_per_task DOUBLE PRECISION,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );",
+];
 
 /// Brings the database to [`VERSION`].
 pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<(), JournalError> {

@@ -1,0 +1,118 @@
+//! Users' tokens on PostgreSQL: the same rows and answers as on SQLite (see
+//! `crate::journal::tokens`, which owns the token format and hashing).
+
+use super::PgJournal;
+use crate::journal::{
+    JournalError,
+    tokens::{ID_LEN as TOKEN_ID_LEN, UserToken},
+};
+
+impl PgJournal {
+    /// See [`crate::journal::Journal::create_token`].
+    pub(in crate::journal) async fn insert_token(
+        &self,
+        hash: &str,
+        token: &UserToken,
+    ) -> Result<(), JournalError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO tokens (hash, user_name, daily_budget, max_cost_per_task, created_at) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    &hash,
+                    &token.user,
+                    &token.daily_budget,
+                    &token.max_cost_per_task,
+                    &token.created_at,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// See [`crate::journal::Journal::tokens`].
+    pub(in crate::journal) async fn tokens(&self) -> Result<Vec<UserToken>, JournalError> {
+        let rows = self
+            .client()
+            .await?
+            .query(
+                "SELECT hash, user_name, daily_budget, max_cost_per_task, created_at, revoked_at \
+                 FROM tokens ORDER BY created_at DESC, hash",
+                &[],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let hash: String = row.try_get("hash")?;
+                Ok(UserToken {
+                    id: hash.get(..TOKEN_ID_LEN).unwrap_or_default().to_owned(),
+                    user: row.try_get("user_name")?,
+                    daily_budget: row.try_get("daily_budget")?,
+                    max_cost_per_task: row.try_get("max_cost_per_task")?,
+                    created_at: row.try_get("created_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// See [`crate::journal::Journal::revoke_tokens`].
+    pub(in crate::journal) async fn revoke_tokens(
+        &self,
+        id_or_user: &str,
+        now: &str,
+    ) -> Result<usize, JournalError> {
+        let id_len = i32::try_from(TOKEN_ID_LEN).unwrap_or(i32::MAX);
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                "UPDATE tokens SET revoked_at = $2 WHERE revoked_at IS NULL \
+                 AND (user_name = $1 OR (length($1) = $3 AND substr(hash, 1, $3) = $1))",
+                &[&id_or_user, &now, &id_len],
+            )
+            .await?;
+        Ok(usize::try_from(changed).unwrap_or(usize::MAX))
+    }
+
+    /// See [`crate::journal::Journal::token_user`].
+    pub(in crate::journal) async fn token_user(
+        &self,
+        hash: &str,
+    ) -> Result<Option<UserToken>, JournalError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT user_name, daily_budget, max_cost_per_task, created_at FROM tokens \
+                 WHERE hash = $1 AND revoked_at IS NULL",
+                &[&hash],
+            )
+            .await?;
+        row.map(|row| {
+            Ok(UserToken {
+                id: hash.get(..TOKEN_ID_LEN).unwrap_or_default().to_owned(),
+                user: row.try_get("user_name")?,
+                daily_budget: row.try_get("daily_budget")?,
+                max_cost_per_task: row.try_get("max_cost_per_task")?,
+                created_at: row.try_get("created_at")?,
+                revoked_at: None,
+            })
+        })
+        .transpose()
+    }
+
+    /// See [`crate::journal::Journal::has_users`].
+    pub(in crate::journal) async fn has_users(&self) -> Result<bool, JournalError> {
+        let row = self
+            .client()
+            .await?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM tokens WHERE revoked_at IS NULL)",
+                &[],
+            )
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+}

@@ -1,0 +1,240 @@
+//! Users' bearer tokens for a team server (`seedance-mcp token …`). A token is
+//! shown once, when it is made; the journal keeps only its SHA-256, so a copy of
+//! the database lets nobody in. Tokens are 256 random bits, which is why a plain
+//! hash (not a slow password hash) is enough. Each token belongs to one user and
+//! may carry that user's spend limits.
+
+use rusqlite::{OptionalExtension, params};
+use sha2::Digest;
+
+use super::{Backend, Journal, JournalError};
+
+/// What a token's text starts with, so it is recognised in a config file.
+pub const TOKEN_PREFIX: &str = "sdm_";
+
+/// A user's token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct UserToken {
+    /// Short id (the start of the token's hash), for `token revoke`.
+    pub id: String,
+    /// Whose it is.
+    pub user: String,
+    /// Most this user's tasks of the last 24 hours may cost together.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily_budget: Option<f64>,
+    /// Most one of this user's tasks may cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_cost_per_task: Option<f64>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; a revoked token lets nobody in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+/// A new token's owner and limits.
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    /// The user name.
+    pub user: String,
+    /// Daily budget, in the provider's unit.
+    pub daily_budget: Option<f64>,
+    /// Per-task cap, in the provider's unit.
+    pub max_cost_per_task: Option<f64>,
+}
+
+/// Length of a token's listed id, in hex digits of its hash.
+pub(super) const ID_LEN: usize = 12;
+
+/// A fresh token's text: the prefix and 32 random bytes, base64url.
+fn mint() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "{TOKEN_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+/// The stored form of a token.
+pub(super) fn digest(token: &str) -> String {
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Journal {
+    /// Makes a token for `new.user`; returns it as listed and its text, which is
+    /// never stored and cannot be shown again.
+    pub async fn create_token(&self, new: NewToken) -> Result<(UserToken, String), JournalError> {
+        let secret = mint();
+        let hash = digest(&secret);
+        let listed = UserToken {
+            id: hash[..ID_LEN].to_owned(),
+            user: new.user,
+            daily_budget: new.daily_budget,
+            max_cost_per_task: new.max_cost_per_task,
+            created_at: crate::clock::now_rfc3339(),
+            revoked_at: None,
+        };
+        if let Backend::Postgres(pg) = &self.backend {
+            pg.insert_token(&hash, &listed).await?;
+            return Ok((listed, secret));
+        }
+        let row = listed.clone();
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO tokens (hash, user_name, daily_budget, max_cost_per_task, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    hash,
+                    row.user,
+                    row.daily_budget,
+                    row.max_cost_per_task,
+                    row.created_at
+                ],
+            )
+        })
+        .await?;
+        Ok((listed, secret))
+    }
+
+    /// Every token, newest first, revoked ones included.
+    pub async fn tokens(&self) -> Result<Vec<UserToken>, JournalError> {
+        if let Backend::Postgres(pg) = &self.backend {
+            return pg.tokens().await;
+        }
+        self.run(|c| {
+            let mut statement = c.prepare(
+                "SELECT hash, user_name, daily_budget, max_cost_per_task, created_at, revoked_at \
+                 FROM tokens ORDER BY created_at DESC, hash",
+            )?;
+            let rows = statement.query_map([], |row| {
+                let hash: String = row.get("hash")?;
+                Ok(UserToken {
+                    id: hash.get(..ID_LEN).unwrap_or_default().to_owned(),
+                    user: row.get("user_name")?,
+                    daily_budget: row.get("daily_budget")?,
+                    max_cost_per_task: row.get("max_cost_per_task")?,
+                    created_at: row.get("created_at")?,
+                    revoked_at: row.get("revoked_at")?,
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Revokes the live tokens whose id is `id_or_user` or whose user is; returns
+    /// how many.
+    pub async fn revoke_tokens(&self, id_or_user: String) -> Result<usize, JournalError> {
+        let now = crate::clock::now_rfc3339();
+        if let Backend::Postgres(pg) = &self.backend {
+            return pg.revoke_tokens(&id_or_user, &now).await;
+        }
+        self.run(move |c| {
+            c.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE revoked_at IS NULL \
+                 AND (user_name = ?1 OR (length(?1) = ?3 AND substr(hash, 1, ?3) = ?1))",
+                params![id_or_user, now, ID_LEN as i64],
+            )
+        })
+        .await
+    }
+
+    /// The live token whose text is `token`, if any.
+    pub async fn token_user(&self, token: &str) -> Result<Option<UserToken>, JournalError> {
+        let hash = digest(token);
+        if let Backend::Postgres(pg) = &self.backend {
+            return pg.token_user(&hash).await;
+        }
+        self.run(move |c| {
+            c.query_row(
+                "SELECT user_name, daily_budget, max_cost_per_task, created_at FROM tokens \
+                 WHERE hash = ?1 AND revoked_at IS NULL",
+                params![hash],
+                |row| {
+                    Ok(UserToken {
+                        id: hash[..ID_LEN].to_owned(),
+                        user: row.get("user_name")?,
+                        daily_budget: row.get("daily_budget")?,
+                        max_cost_per_task: row.get("max_cost_per_task")?,
+                        created_at: row.get("created_at")?,
+                        revoked_at: None,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    /// Whether any live token exists: then HTTP requests must carry one.
+    pub async fn has_users(&self) -> Result<bool, JournalError> {
+        if let Backend::Postgres(pg) = &self.backend {
+            return pg.has_users().await;
+        }
+        self.run(|c| {
+            c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM tokens WHERE revoked_at IS NULL)",
+                [],
+                |row| row.get(0),
+            )
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_token_lets_its_user_in_until_it_is_revoked_and_only_its_hash_is_kept() {
+        for place in crate::journal::tests::places().await {
+            let journal = place.open().await;
+            assert!(!journal.has_users().await.unwrap());
+            let (listed, secret) = journal
+                .create_token(NewToken {
+                    user: "ana".into(),
+                    daily_budget: Some(500.0),
+                    max_cost_per_task: None,
+                })
+                .await
+                .unwrap();
+            assert!(
+                secret.starts_with(TOKEN_PREFIX) && secret.len() > 40,
+                "{secret}"
+            );
+            assert!(journal.has_users().await.unwrap());
+            let found = journal.token_user(&secret).await.unwrap().unwrap();
+            assert_eq!(
+                (found.user.as_str(), found.daily_budget),
+                ("ana", Some(500.0))
+            );
+            assert_eq!(found.id, listed.id);
+            assert!(journal.token_user("sdm_guess").await.unwrap().is_none());
+            let (_, other) = journal
+                .create_token(NewToken {
+                    user: "bo".into(),
+                    daily_budget: None,
+                    max_cost_per_task: Some(50.0),
+                })
+                .await
+                .unwrap();
+            assert_eq!(journal.tokens().await.unwrap().len(), 2);
+            // Revoking by id touches that token only; by user, all of the user's.
+            assert_eq!(journal.revoke_tokens(listed.id.clone()).await.unwrap(), 1);
+            assert!(journal.token_user(&secret).await.unwrap().is_none());
+            assert!(journal.token_user(&other).await.unwrap().is_some());
+            assert_eq!(journal.revoke_tokens("bo".into()).await.unwrap(), 1);
+            assert!(!journal.has_users().await.unwrap());
+            let listed = journal.tokens().await.unwrap();
+            assert!(listed.iter().all(|t| t.revoked_at.is_some()), "{listed:?}");
+            // Neither token's text is stored: not in the SQLite files, not in a listing.
+            let stored = format!("{listed:?}{}", place.raw_text());
+            assert!(!stored.contains(&secret) && !stored.contains(&other));
+        }
+    }
+}
