@@ -11,7 +11,7 @@ use super::JournalError;
 type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every step, in order; the schema version is their count.
-const STEPS: &[Step] = &[tables, estimates, task_facts];
+const STEPS: &[Step] = &[tables, estimates, task_facts, stories];
 
 /// The version this build writes.
 pub(crate) const VERSION: u32 = STEPS.len() as u32;
@@ -91,6 +91,17 @@ fn task_facts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "ALTER TABLE submissions ADD COLUMN output_kind TEXT NOT NULL DEFAULT 'video';
          ALTER TABLE submissions ADD COLUMN reference_video INTEGER NOT NULL DEFAULT 0;",
+    )
+}
+
+/// Version 4: stories (`submit_story`). A story is one row of its own (its id in
+/// `task_id`, `story_id` equal to it, no `clip_index`); each clip is an ordinary
+/// submission row that names its story and its place in it.
+fn stories(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE submissions ADD COLUMN story_id TEXT;
+         ALTER TABLE submissions ADD COLUMN clip_index INTEGER;
+         CREATE INDEX IF NOT EXISTS submissions_by_story ON submissions(story_id, clip_index);",
     )
 }
 

@@ -1,0 +1,123 @@
+//! Stories in the journal: a story (`submit_story`) is one row of its own, and
+//! each of its clips an ordinary submission row naming the story and its place.
+//!
+//! Clip rows go through the same claim as any create (`Journal::claim`), keyed by
+//! a fingerprint unique to the story and the clip, so however many drivers look
+//! at a story (a restart, a second process), each clip is created at most once.
+
+use std::path::PathBuf;
+
+use rusqlite::params;
+
+use super::{COLUMNS, Entry, Journal, JournalError, entry};
+use crate::domain::{ProviderId, TaskStatus};
+
+/// What a row is to a story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoryPart {
+    /// The story itself; its id is also the row's task id.
+    Whole {
+        /// The story's id.
+        story_id: String,
+    },
+    /// One of its clips.
+    Clip {
+        /// The story's id.
+        story_id: String,
+        /// From 0, in story order.
+        index: u32,
+    },
+}
+
+/// The SQL condition that picks story rows (as opposed to tasks and clips).
+pub(super) const STORY_ROW: &str = "(story_id IS NOT NULL AND clip_index IS NULL)";
+
+/// The `story_id` and `clip_index` columns of a row.
+pub(super) fn columns(part: Option<&StoryPart>) -> (Option<&str>, Option<u32>) {
+    match part {
+        None => (None, None),
+        Some(StoryPart::Whole { story_id }) => (Some(story_id), None),
+        Some(StoryPart::Clip { story_id, index }) => (Some(story_id), Some(*index)),
+    }
+}
+
+/// A row's part in a story, from its columns.
+pub(super) fn part(story_id: Option<String>, clip_index: Option<u32>) -> Option<StoryPart> {
+    let story_id = story_id?;
+    Some(match clip_index {
+        None => StoryPart::Whole { story_id },
+        Some(index) => StoryPart::Clip { story_id, index },
+    })
+}
+
+impl Journal {
+    /// The story's row, when `story_id` names a story of this provider.
+    pub async fn story(
+        &self,
+        provider: ProviderId,
+        story_id: String,
+    ) -> Result<Option<Entry>, JournalError> {
+        self.run(move |c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND task_id = ?2 AND {STORY_ROW}"
+            ))?;
+            let mut rows = statement.query_map(params![provider.as_str(), story_id], entry)?;
+            rows.next().transpose()
+        })
+        .await
+    }
+
+    /// The rows of a story's clips, in story order; a clip refused and claimed
+    /// again has several rows, the newest last.
+    pub async fn story_clips(&self, story_id: String) -> Result<Vec<Entry>, JournalError> {
+        self.run(move |c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM submissions WHERE story_id = ?1 AND clip_index IS NOT NULL \
+                 ORDER BY clip_index, local_id"
+            ))?;
+            let rows = statement.query_map(params![story_id], entry)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Stories of this provider not yet finished, to resume after a restart.
+    pub async fn unfinished_stories(
+        &self,
+        provider: ProviderId,
+    ) -> Result<Vec<Entry>, JournalError> {
+        self.run(move |c| {
+            let mut statement = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND {STORY_ROW} \
+                 AND status IN ('queued', 'running') ORDER BY local_id"
+            ))?;
+            let rows = statement.query_map(params![provider.as_str()], entry)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Stores where a story stands. A story already finished keeps its ending:
+    /// a cancel and a last clip finishing at once cannot undo each other.
+    pub async fn update_story(
+        &self,
+        story_id: String,
+        status: TaskStatus,
+        local_files: Vec<PathBuf>,
+        note: Option<String>,
+    ) -> Result<(), JournalError> {
+        let now = crate::clock::now_rfc3339();
+        self.run(move |c| {
+            let files = serde_json::to_string(&local_files).unwrap_or_else(|_| "[]".into());
+            c.execute(
+                &format!(
+                    "UPDATE submissions SET status = ?2, local_files = ?3, error = ?4, updated_at = ?5 \
+                     WHERE task_id = ?1 AND {STORY_ROW} AND status IN ('queued', 'running')"
+                ),
+                params![story_id, status.as_str(), files, note, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
