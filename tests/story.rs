@@ -53,7 +53,8 @@ impl StoryMedia for VideoDouble {
         self.joined.lock().unwrap().push(inputs.to_vec());
         let mut bytes = Vec::new();
         for input in inputs {
-            bytes.extend(std::fs::read(input).map_err(|e| StoryMediaError::Refused(e.to_string()))?);
+            bytes
+                .extend(std::fs::read(input).map_err(|e| StoryMediaError::Refused(e.to_string()))?);
         }
         std::fs::write(out, bytes).map_err(|e| StoryMediaError::Refused(e.to_string()))?;
         Ok(Joined {
@@ -131,8 +132,15 @@ async fn three_chained_clips_on_ark_make_one_job_and_one_joined_file() {
         let body = task.request.to_string();
         assert_eq!(body.contains("\"first_frame\""), n > 0, "clip {n}: {body}");
         assert_eq!(body.contains("data:image/png;base64,"), n > 0, "clip {n}");
-        assert_eq!(body.contains("return_last_frame"), n < 2, "clip {n}: {body}");
-        assert!(body.contains("the same red kite"), "style on every clip: {body}");
+        assert_eq!(
+            body.contains("return_last_frame"),
+            n < 2,
+            "clip {n}: {body}"
+        );
+        assert!(
+            body.contains("the same red kite"),
+            "style on every clip: {body}"
+        );
     }
     assert!(
         media.frames_from.lock().unwrap().is_empty(),
@@ -192,7 +200,11 @@ async fn a_provider_without_last_frames_chains_through_the_video_library() {
 async fn without_a_video_library_a_provider_without_last_frames_is_refused_before_paying() {
     let fake = FakeXskill::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let client = connect(server_with(&common::xskill_settings(&fake, out.path()), None)).await;
+    let client = connect(server_with(
+        &common::xskill_settings(&fake, out.path()),
+        None,
+    ))
+    .await;
     let err = call_err(&client, "submit_story", three_clips()).await;
     assert!(err.contains("chain: false"), "{err}");
     assert_eq!(fake.create_calls(), 0);
