@@ -321,6 +321,43 @@ async fn cancelling_a_story_stops_it_before_the_next_clip() {
     );
 }
 
+// On tokio's paused clock, as above.
+#[tokio::test(start_paused = true)]
+async fn a_story_cancelled_while_a_clip_runs_submits_no_further_clip() {
+    let out = tempfile::tempdir().unwrap();
+    let slow = Settings {
+        sim_seconds: 600.0,
+        ..settings(out.path())
+    };
+    let client = connect(server_with(&slow, Some(Arc::default()))).await;
+    let mut story = three_clips();
+    story["chain"] = json!(false);
+    let submitted: SubmitStoryOutput = call_ok(&client, "submit_story", story).await;
+    let story_id = submitted.story_id.unwrap();
+    let _: GetTaskOutput = call_ok(&client, "get_task", json!({ "task_id": story_id })).await;
+    // Past the simulator's queue: the clip runs, and running clips cannot be cancelled.
+    tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+    let running: GetTaskOutput = call_ok(&client, "get_task", json!({ "task_id": story_id })).await;
+    let clip = running.story.unwrap().clip_tasks[0].clone();
+    assert_eq!(clip.status, Some(TaskStatus::Running));
+    let cancelled: TaskSummary =
+        call_ok(&client, "cancel_task", json!({ "task_id": story_id })).await;
+    assert_eq!(cancelled.status, Some(TaskStatus::Cancelled));
+    assert!(cancelled.note.unwrap().contains("goes on"));
+    // The running clip finishes; the story makes nothing after it.
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    let clip_id = clip.task_id.unwrap();
+    let finished: GetTaskOutput = call_ok(&client, "get_task", json!({ "task_id": clip_id })).await;
+    assert_eq!(finished.status, TaskStatus::Succeeded);
+    let later: GetTaskOutput = call_ok(&client, "get_task", json!({ "task_id": story_id })).await;
+    assert_eq!(later.status, TaskStatus::Cancelled);
+    assert_eq!(
+        later.story.unwrap().clip_tasks.len(),
+        1,
+        "no clip after the cancel"
+    );
+}
+
 /// Awaits the simulator's real-size last frames (the media helper's work): the
 /// sim's saved frame is 180x320 today and is rightly refused as first_frame.
 #[tokio::test]
