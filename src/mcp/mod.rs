@@ -136,10 +136,9 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Start a story longer than one clip: 2-12 clips (4-15 s each) made one after another, \
-                       each from the last frame of the one before (chain), then joined into one file. \
-                       One paid job; dry_run: true prices all of it. Returns story_id for get_task \
-                       (wait_seconds 45), list_tasks and cancel_task.",
+        description = "A video over 15 s: 2-12 clips made in turn, each from the previous clip's last \
+                       frame, joined into one file; shared model/ratio/resolution/generate_audio/seed. One \
+                       paid job; dry_run: true prices it all. Then get_task on story_id (wait_seconds 45).",
         annotations(
             title = "Submit multi-clip story",
             read_only_hint = false,

@@ -13,34 +13,31 @@ use crate::domain::{Amount, ProviderId, TaskStatus};
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitStoryParams {
-    /// The clips, in order (2 to 12).
+    /// In order. Media as in submit_task; with chain, on the first clip only.
     #[schemars(length(min = 2, max = 12))]
     pub clips: Vec<StoryClip>,
-    /// As in submit_task, for every clip.
+    // The next five are submit_task's, shared by every clip; left without schema
+    // text, which the tool's description covers (tools/list size budget).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
-    /// As in submit_task, for every clip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<String>,
-    /// As in submit_task, for every clip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<String>,
-    /// As in submit_task, for every clip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_audio: Option<bool>,
-    /// As in submit_task, for every clip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<i64>,
-    /// Words added to every clip's prompt (look, characters), kept identical.
+    /// Added to every clip's prompt: look and characters, word for word.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub style: Option<String>,
-    /// Default true: each clip starts from the last frame of the one before.
+    /// Default true: each clip starts from the previous clip's last frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<bool>,
     /// true: check and price the whole story; nothing is sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
-    /// The total a spend_limit refusal quoted, once the user accepts it.
+    /// The total a spend_limit refusal quoted, once accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirm_cost: Option<f64>,
 }
@@ -49,22 +46,18 @@ pub struct SubmitStoryParams {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoryClip {
-    /// This clip's shots, as in submit_task.
+    // Fields as in submit_task, without schema text (the size budget again).
     pub prompt: String,
-    /// Seconds, 4 to 15 (default 5).
+    /// Seconds (default 5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 4, max = 15))]
     pub duration: Option<i64>,
-    /// As in submit_task (with chain: first clip only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub image_files: Vec<String>,
-    /// As in submit_task (with chain: first clip only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub video_files: Vec<String>,
-    /// As in submit_task (with chain: first clip only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub audio_files: Vec<String>,
-    /// First clip only: its opening frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_frame: Option<String>,
 }
