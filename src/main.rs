@@ -159,7 +159,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             confirm_cost,
             wait,
         } => {
-            let text = if file.as_os_str() == "-" {
+            let inline = file.to_str().filter(|t| t.trim_start().starts_with('{'));
+            let text = if let Some(json) = inline {
+                json.to_owned()
+            } else if file.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin()).context("reading the story from stdin")?
             } else {
                 std::fs::read_to_string(&file)

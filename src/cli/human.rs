@@ -277,6 +277,7 @@ mod tests {
             provider_trouble: None,
             provider_status: None,
             result: None,
+            story: None,
             next_step: "Give the user the files.".into(),
         };
         let text = out.human();

@@ -103,10 +103,11 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
-    /// Submit a story of several clips (a JSON file of submit_story's arguments,
-    /// `-` for stdin) and print its id; `wait` (or a running server) carries it on.
+    /// Submit a story of several clips (submit_story's arguments as JSON) and print
+    /// its id; `wait` (or a running server) carries it on.
     Story {
-        /// The JSON file: {"clips": [{"prompt": ..., "duration": 10}, ...], "ratio": ...}.
+        /// A JSON file, `-` for stdin, or the JSON itself:
+        /// {"clips": [{"prompt": ..., "duration": 10}, ...], "ratio": ...}.
         file: PathBuf,
         /// Check and price the whole story; send nothing.
         #[arg(long)]

@@ -36,7 +36,7 @@ pub struct Joined {
 pub enum StoryMediaError {
     /// This build has no in-process video library.
     #[error(
-        "this build cannot decode or join videos in-process; the clip files are saved, join them with a video editor"
+        "this build cannot decode or join videos in-process; join the saved clips with a video editor."
     )]
     Unavailable,
     /// The library refused the files (and says why).
