@@ -121,3 +121,82 @@ impl Journal {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        domain::TaskFacts,
+        journal::{Claim, NewSubmission},
+    };
+
+    fn row(story: StoryPart, fingerprint: &str, created_as: Option<&str>) -> NewSubmission {
+        NewSubmission {
+            provider: crate::domain::test_id("sim"),
+            submission_key: format!("key-{fingerprint}"),
+            fingerprint: fingerprint.into(),
+            request_json: "{}".into(),
+            prompt: "p".into(),
+            model: "m".into(),
+            facts: TaskFacts::default(),
+            estimate: None,
+            story: Some(story),
+            created_as: created_as.map(str::to_owned),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_story_row_is_kept_apart_from_tasks_and_its_clips_are_claimed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let sim = crate::domain::test_id("sim");
+        let whole = StoryPart::Whole {
+            story_id: "story-1".into(),
+        };
+        journal
+            .claim(row(whole.clone(), "s", Some("story-1")), None)
+            .await
+            .unwrap();
+        let clip = StoryPart::Clip {
+            story_id: "story-1".into(),
+            index: 0,
+        };
+        let first = journal
+            .claim(row(clip.clone(), "story-1/clip/0", None), Some(0))
+            .await
+            .unwrap();
+        assert!(matches!(first, Claim::Claimed(_)));
+        // The same clip again (a restart, a second driver) finds the first claim.
+        let again = journal
+            .claim(row(clip.clone(), "story-1/clip/0", None), Some(0))
+            .await
+            .unwrap();
+        assert!(matches!(again, Claim::Duplicate(_)));
+
+        let story = journal.story(sim, "story-1".into()).await.unwrap().unwrap();
+        assert_eq!(
+            (story.story, story.status),
+            (Some(whole), Some(TaskStatus::Queued))
+        );
+        let clips = journal.story_clips("story-1".into()).await.unwrap();
+        assert_eq!(clips.len(), 1);
+        assert_eq!(clips[0].story, Some(clip));
+        // The provider is never asked about the story itself after a restart.
+        let unfinished = journal.unfinished(sim).await.unwrap();
+        assert_eq!(unfinished.len(), 1, "only the clip: {unfinished:?}");
+        assert_eq!(journal.unfinished_stories(sim).await.unwrap().len(), 1);
+
+        // An ended story keeps its ending.
+        journal
+            .update_story("story-1".into(), TaskStatus::Cancelled, vec![], None)
+            .await
+            .unwrap();
+        journal
+            .update_story("story-1".into(), TaskStatus::Succeeded, vec![], None)
+            .await
+            .unwrap();
+        let story = journal.story(sim, "story-1".into()).await.unwrap().unwrap();
+        assert_eq!(story.status, Some(TaskStatus::Cancelled));
+        assert!(journal.unfinished_stories(sim).await.unwrap().is_empty());
+    }
+}
