@@ -358,6 +358,51 @@ async fn a_story_cancelled_while_a_clip_runs_submits_no_further_clip() {
     );
 }
 
+// On tokio's paused clock: three simulated 30 s clips take no real time.
+#[tokio::test(start_paused = true)]
+async fn a_waiting_get_task_follows_the_story_across_its_clips_with_progress() {
+    let out = tempfile::tempdir().unwrap();
+    let slow = Settings {
+        sim_seconds: 30.0,
+        ..settings(out.path())
+    };
+    let recorder = common::ProgressRecorder::default();
+    let client =
+        common::connect_with(server_with(&slow, Some(Arc::default())), recorder.clone()).await;
+    let mut story = three_clips();
+    story["chain"] = json!(false);
+    let submitted: SubmitStoryOutput = call_ok(&client, "submit_story", story).await;
+    let story_id = submitted.story_id.unwrap();
+    let mut calls = 0;
+    let done = loop {
+        calls += 1;
+        let polled: GetTaskOutput = call_ok(
+            &client,
+            "get_task",
+            json!({"task_id": story_id, "wait_seconds": 50}),
+        )
+        .await;
+        if polled.finished || calls == 10 {
+            break polled;
+        }
+    };
+    assert_eq!(done.status, TaskStatus::Succeeded, "{done:?}");
+    assert!(calls <= 4, "about 90 s of clips in {calls} waits of 50 s");
+    let messages: Vec<String> = recorder
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.message.clone())
+        .collect();
+    for clip in ["clip 1 of 3", "clip 2 of 3", "clip 3 of 3"] {
+        assert!(
+            messages.iter().any(|m| m.starts_with(clip)),
+            "no progress for {clip}: {messages:?}"
+        );
+    }
+}
+
 /// Awaits the simulator's real-size last frames (the media helper's work): the
 /// sim's saved frame is 180x320 today and is rightly refused as first_frame.
 #[tokio::test]
