@@ -180,12 +180,31 @@ impl Service {
         self.check_spend(estimate.as_ref(), params.confirm_cost)
             .await?;
         let story_id = self.journal_story(&plan, estimate.as_ref()).await?;
+        // The first clip is sent before answering, as submit_task does: a caller
+        // that exits at once (the CLI without --wait) never cuts a create short.
+        if let Err(e) = self.story_step_alone(&story_id).await {
+            tracing::warn!(story_id, error = %e, "the story's first step failed; it is retried");
+        }
         self.drive_story(story_id.clone());
-        Ok(SubmitStoryOutput {
-            next_step: format!(
+        let stopped = match self
+            .journal
+            .story(self.provider.id(), story_id.clone())
+            .await
+        {
+            Ok(Some(row)) if row.status == Some(crate::domain::TaskStatus::Failed) => row.error,
+            _ => None,
+        };
+        let next_step = match stopped {
+            Some(why) => format!(
+                "The story stopped before anything was made: {why} Fix that clip and submit the story again."
+            ),
+            None => format!(
                 "Story submitted: {count} clips, made one after another. Call get_task with task_id \
                  \"{story_id}\" and wait_seconds 45, again until finished; do not submit again."
             ),
+        };
+        Ok(SubmitStoryOutput {
+            next_step,
             story_id: Some(story_id),
             dry_run: false,
             provider: self.provider.id(),
