@@ -403,6 +403,30 @@ async fn a_waiting_get_task_follows_the_story_across_its_clips_with_progress() {
     }
 }
 
+#[tokio::test]
+async fn a_failed_clip_stops_the_story_with_its_reason_and_nothing_after_it_is_paid() {
+    let fake = FakeXskill::start().await.unwrap();
+    fake.script_next_outcome(provider_fakes::TaskOutcome::Fail(
+        provider_fakes::xskill::FACE_DETECTED_ERROR.into(),
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let client = connect(server_with(
+        &common::xskill_settings(&fake, out.path()),
+        Some(Arc::default()),
+    ))
+    .await;
+    let submitted: SubmitStoryOutput = call_ok(&client, "submit_story", three_clips()).await;
+    let done = wait_story(&client, &submitted.story_id.unwrap()).await;
+    assert_eq!(done.status, TaskStatus::Failed, "{done:?}");
+    assert_eq!(done.story.unwrap().clip_tasks.len(), 1);
+    assert!(
+        done.next_step.contains("Clip 1 of 3 failed") && done.next_step.contains("stylised"),
+        "{}",
+        done.next_step
+    );
+    assert_eq!(fake.tasks_created(), 1, "nothing after the failed clip");
+}
+
 /// Awaits the simulator's real-size last frames (the media helper's work): the
 /// sim's saved frame is 180x320 today and is rightly refused as first_frame.
 #[tokio::test]
