@@ -387,3 +387,34 @@ async fn a_story_killed_inside_its_second_create_resends_it_with_its_key_and_pay
         "the interrupted create was answered with its first task, never a second"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_story_killed_inside_a_create_without_idempotency_stops_there_and_never_resends_it() {
+    let fake = provider_fakes::ark::FakeArk::start_with(provider_fakes::ark::FakeArkConfig {
+        last_frame_bytes: common::media::png(640, 360),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let env = vec![
+        ("ARK_API_KEY".to_owned(), fake.api_key().to_owned()),
+        ("ARK_BASE_URL".to_owned(), fake.base_url()),
+    ];
+    let story = story_killed_then_finished(env, "story_clip_2_after_create_answer", true, || {
+        assert_eq!(
+            fake.created_tasks().len(),
+            2,
+            "the second create was answered"
+        );
+    })
+    .await;
+    // The answer was lost with the process: the clip may have been paid, so it is
+    // never sent again, and the story stops there saying why.
+    assert_eq!(story.status, TaskStatus::Failed, "{story:?}");
+    assert!(
+        story.next_step.contains("Outcome unknown"),
+        "{}",
+        story.next_step
+    );
+    assert_eq!(fake.create_calls(), 2, "nothing re-sent blindly");
+}
