@@ -427,6 +427,30 @@ async fn a_failed_clip_stops_the_story_with_its_reason_and_nothing_after_it_is_p
     assert_eq!(fake.tasks_created(), 1, "nothing after the failed clip");
 }
 
+// On tokio's paused clock: the clips stay queued while the budget is checked.
+#[tokio::test(start_paused = true)]
+async fn a_running_story_holds_its_whole_price_against_the_daily_budget_until_it_ends() {
+    let out = tempfile::tempdir().unwrap();
+    let budgeted = Settings {
+        sim_seconds: 600.0,
+        daily_budget: Some(350.0),
+        ..settings(out.path())
+    };
+    let client = connect(server_with(&budgeted, Some(Arc::default()))).await;
+    let mut story = three_clips();
+    story["chain"] = json!(false);
+    let submitted: SubmitStoryOutput = call_ok(&client, "submit_story", story).await;
+    assert_eq!(submitted.estimated_price.unwrap().amount, 300.0);
+    // Only the first clip is made so far, yet all three are counted.
+    let one_more = json!({"prompt": "0-10s: a gull glides", "duration": 10});
+    let err = call_err(&client, "submit_task", one_more.clone()).await;
+    assert!(err.starts_with("spend_limit"), "{err}");
+    let story_id = submitted.story_id.unwrap();
+    let _: TaskSummary = call_ok(&client, "cancel_task", json!({ "task_id": story_id })).await;
+    // Cancelled, the story holds nothing more than its one clip.
+    let _: SubmitTaskOutput = call_ok(&client, "submit_task", one_more).await;
+}
+
 /// Awaits the simulator's real-size last frames (the media helper's work): the
 /// sim's saved frame is 180x320 today and is rightly refused as first_frame.
 #[tokio::test]

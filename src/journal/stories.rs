@@ -97,8 +97,24 @@ impl Journal {
         .await
     }
 
+    /// What the story still holds against the daily budget: the estimates of
+    /// its clips not yet claimed.
+    pub async fn hold_for_story(&self, story_id: String, amount: f64) -> Result<(), JournalError> {
+        self.run(move |c| {
+            c.execute(
+                &format!(
+                    "UPDATE submissions SET estimate_amount = ?2 WHERE task_id = ?1 AND {STORY_ROW}"
+                ),
+                params![story_id, amount],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     /// Stores where a story stands. A story already finished keeps its ending:
-    /// a cancel and a last clip finishing at once cannot undo each other.
+    /// a cancel and a last clip finishing at once cannot undo each other. An
+    /// ending releases what the story held against the budget.
     pub async fn update_story(
         &self,
         story_id: String,
@@ -111,7 +127,8 @@ impl Journal {
             let files = serde_json::to_string(&local_files).unwrap_or_else(|_| "[]".into());
             c.execute(
                 &format!(
-                    "UPDATE submissions SET status = ?2, local_files = ?3, error = ?4, updated_at = ?5 \
+                    "UPDATE submissions SET status = ?2, local_files = ?3, error = ?4, updated_at = ?5, \
+                     estimate_amount = CASE WHEN ?2 IN ('queued', 'running') THEN estimate_amount ELSE 0 END \
                      WHERE task_id = ?1 AND {STORY_ROW} AND status IN ('queued', 'running')"
                 ),
                 params![story_id, status.as_str(), files, note, now],

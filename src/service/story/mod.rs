@@ -47,6 +47,10 @@ const FRAME_PLACEHOLDER: &str = "https://frames.invalid/previous-clip-last-frame
 struct StoryPlan {
     params: SubmitStoryParams,
     scope: LocalScope,
+    /// Each clip's estimate: what the story holds against the daily budget
+    /// until its clips are claimed (and carry their own).
+    #[serde(default)]
+    estimates: Vec<f64>,
 }
 
 /// How a chained clip gets the last frame of the clip before it.
@@ -137,9 +141,10 @@ impl Service {
             )
             .into());
         }
-        let plan = StoryPlan {
+        let mut plan = StoryPlan {
             params: params.clone(),
             scope: scope.clone(),
+            estimates: Vec::new(),
         };
         let source = if plan.chain() {
             Some(self.frame_source()?)
@@ -154,6 +159,8 @@ impl Service {
             let (estimate, clip_seconds, clip_warnings) =
                 self.check_clip(&plan, index, source).await?;
             seconds += clip_seconds;
+            plan.estimates
+                .push(estimate.as_ref().map_or(0.0, |a| a.amount));
             warnings.extend(
                 clip_warnings
                     .into_iter()
@@ -394,9 +401,9 @@ impl Service {
                 .clone()
                 .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
             facts: TaskFacts::default(),
-            // The clips carry their own estimates as they are claimed; the story's
-            // row must not count them a second time.
-            estimate: None,
+            // Held against the daily budget for the clips not yet claimed; each
+            // claimed clip carries its own (see `run::submit_clip`).
+            estimate: estimate.map(|e| e.amount),
             story: Some(StoryPart::Whole {
                 story_id: story_id.clone(),
             }),

@@ -234,6 +234,14 @@ impl Service {
             .await
         {
             Ok(_) => {
+                let unclaimed = plan.estimates.iter().skip(index + 1).sum::<f64>();
+                if let Err(e) = self
+                    .journal
+                    .hold_for_story(story_id.to_owned(), unclaimed)
+                    .await
+                {
+                    tracing::warn!(story_id, error = %e, "could not update the story's reserve");
+                }
                 self.note_story(story_id, index, count, TaskStatus::Queued)
                     .await;
                 Ok(Step::Again(self.story_poll()))
