@@ -443,18 +443,18 @@ pub fn reads_files(params: &SubmitStoryParams) -> bool {
 fn unchainable(service: &Service, why: &str) -> ToolError {
     let provider = service.provider.id();
     let alternative = if service.provider.capabilities().max_videos > 0 {
-        "set chain: false (clips made independently, then joined); or continue from the previous clip \
-         as a video reference: make the clips one by one with submit_task, each with the previous \
+        "Set chain: false (the clips are made independently, then joined); or continue from the previous \
+         clip as a video reference: make the clips one by one with submit_task, each with the previous \
          clip's result URL in video_files (\"continue @video_file_1\"); or use a provider that returns \
          the last frame"
     } else {
-        "set chain: false (the clips are then made independently and joined), or use a provider \
-         that returns the last frame"
+        "Set chain: false (the clips are made independently, then joined), or use a provider that \
+         returns the last frame"
     };
     ToolError::from(ProviderError::Unsupported {
         provider,
         feature: format!("chained clips ({why})"),
-        alternative: format!("{}.", sentences("Nothing was sent", alternative)),
+        alternative: sentences(alternative, "Nothing was sent or charged."),
     })
 }
 
