@@ -56,7 +56,9 @@ impl Service {
                 return Ok(output);
             }
             if let Some(sink) = waiting.progress {
-                let typical = self.provider.typical_duration(OutputKind::Video);
+                // The whole story's age against all its clips' usual time.
+                let clips = output.story.as_ref().map_or(1, |s| s.clips.max(1));
+                let typical = self.provider.typical_duration(OutputKind::Video) * clips;
                 let age = clock::parse_utc(&story.created_at)
                     .map(|t| (clock::unix_now() - t).max(0) as u64)
                     .unwrap_or(0);
