@@ -19,7 +19,7 @@ use seedance_mcp::{
     mcp,
     service::{
         GetTaskOutput, ListTasksParams, Service, ToolError, ToolErrorKind, UploadImageParams,
-        Waiting, media::LocalScope,
+        Waiting, media::LocalScope, story::SubmitStoryParams,
     },
 };
 use tokio_util::sync::CancellationToken;
@@ -178,6 +178,49 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         eprint!("{}", out.human_while_waiting());
                     }
                     finish(mode, wait_for(&service, &task_id).await)
+                }
+                result => finish(mode, result),
+            }
+        }
+        Command::Story {
+            file,
+            dry_run,
+            confirm_cost,
+            wait,
+        } => {
+            let inline = file.to_str().filter(|t| t.trim_start().starts_with('{'));
+            let text = if let Some(json) = inline {
+                json.to_owned()
+            } else if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading the story from stdin")?
+            } else {
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading the story {}", file.display()))?
+            };
+            let mut params: SubmitStoryParams = match serde_json::from_str(&text) {
+                Ok(params) => params,
+                Err(e) => {
+                    eprintln!(
+                        "error: invalid_argument: the story file is not submit_story's arguments: {e}"
+                    );
+                    return Ok(ExitCode::from(exit::BAD_INPUT));
+                }
+            };
+            if dry_run {
+                params.dry_run = Some(true);
+            }
+            if confirm_cost.is_some() {
+                params.confirm_cost = confirm_cost;
+            }
+            let cwd = std::env::current_dir().context("reading the current folder")?;
+            let submitted = service
+                .submit_story_in(&params, &LocalScope::Folder(cwd))
+                .await;
+            match submitted {
+                Ok(out) if wait && out.story_id.is_some() => {
+                    let story_id = out.story_id.clone().unwrap_or_default();
+                    eprintln!("submitted story {story_id}; waiting");
+                    finish(mode, wait_for(&service, &story_id).await)
                 }
                 result => finish(mode, result),
             }

@@ -16,8 +16,9 @@ use std::{
 
 use provider_fakes::{FakeControl, seedance2ai::FakeSeedance2ai, xskill::FakeXskill};
 use seedance_mcp::{
+    domain::TaskStatus,
     journal::SubmitState,
-    service::{ListTasksOutput, TaskSummary},
+    service::{GetTaskOutput, ListTasksOutput, TaskSummary},
     test_hooks::CRASH_AT_ENV,
 };
 use serde_json::{Value, json};
@@ -271,4 +272,188 @@ async fn a_killed_submit_elsewhere_is_kept_as_outcome_unknown_and_never_resent()
             "{point} {database:?}: {note}"
         );
     }
+}
+
+/// Three clips of ten seconds: a story of 30 s.
+fn story_args(chain: bool) -> Value {
+    json!({
+        "clips": [
+            {"prompt": "0-10s: a lantern is lit in a dark cave", "duration": 10},
+            {"prompt": "0-10s: the lantern light finds a painted wall", "duration": 10},
+            {"prompt": "0-10s: the painted deer seem to run", "duration": 10}
+        ],
+        "chain": chain
+    })
+}
+
+impl Server {
+    /// Submits a story, then keeps asking about it (each question moves it on)
+    /// until the process reports that it stopped at `point`, and SIGKILLs it there.
+    fn story_killed_at_crash_point(mut self, arguments: Value) -> String {
+        let submitted = self.call("submit_story", arguments);
+        let story_id = submitted["structuredContent"]["story_id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("submit_story failed: {submitted}"))
+            .to_owned();
+        // The answers are left unread: a few dozen fit in the pipe, and the point
+        // comes within a few questions.
+        let stderr = BufReader::new(self.child.stderr.take().unwrap());
+        let (lines, seen) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut log = Vec::new();
+        let mut id = 1000;
+        loop {
+            if id < 1025 {
+                id += 1;
+                self.send(json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                    "params": {"name": "get_task", "arguments": {"task_id": story_id}}}));
+            }
+            match seen.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) if line.contains("CRASH POINT REACHED") => break,
+                Ok(line) => log.push(line),
+                Err(_) if Instant::now() > deadline => {
+                    panic!("crash point never reached; stderr:\n{}", log.join("\n"))
+                }
+                Err(_) => {}
+            }
+        }
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+        story_id
+    }
+
+    /// Asks about the story until it has finished.
+    fn finished_story(&mut self, story_id: &str) -> GetTaskOutput {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answer = self.call("get_task", json!({ "task_id": story_id }));
+            let content = answer
+                .get("structuredContent")
+                .unwrap_or_else(|| panic!("get_task failed: {answer}"));
+            let story = common::typed::<GetTaskOutput>(content);
+            if story.finished {
+                return story;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the story never finished: {story:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Runs a story SIGKILLed at `point`, restarts the server and lets it finish.
+async fn story_killed_then_finished(
+    env: Vec<(String, String)>,
+    point: &'static str,
+    chain: bool,
+    at_crash: impl FnOnce(),
+) -> GetTaskOutput {
+    let out = tempfile::tempdir().unwrap();
+    let (dir, first_env) = (out.path().to_owned(), env.clone());
+    let story_id = tokio::task::spawn_blocking(move || {
+        Server::start(&first_env, &dir, Some(point)).story_killed_at_crash_point(story_args(chain))
+    })
+    .await
+    .unwrap();
+    at_crash();
+    let dir = out.path().to_owned();
+    tokio::task::spawn_blocking(move || Server::start(&env, &dir, None).finished_story(&story_id))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_story_killed_while_its_second_clip_runs_finishes_after_restart_paying_each_clip_once() {
+    let fake = provider_fakes::ark::FakeArk::start_with(provider_fakes::ark::FakeArkConfig {
+        last_frame_bytes: common::media::png(640, 360),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let env = vec![
+        ("ARK_API_KEY".to_owned(), fake.api_key().to_owned()),
+        ("ARK_BASE_URL".to_owned(), fake.base_url()),
+    ];
+    let story = story_killed_then_finished(env, "story_clip_2_created", true, || {
+        assert_eq!(
+            fake.created_tasks().len(),
+            2,
+            "killed with the second clip made"
+        );
+    })
+    .await;
+    assert_eq!(story.status, TaskStatus::Succeeded, "{story:?}");
+    let clips = story.story.unwrap().clip_tasks;
+    assert_eq!(clips.len(), 3);
+    assert!(
+        clips
+            .iter()
+            .all(|c| c.status == Some(TaskStatus::Succeeded))
+    );
+    assert_eq!(fake.created_tasks().len(), 3, "exactly one create per clip");
+    assert_eq!(fake.create_calls(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_story_killed_inside_its_second_create_resends_it_with_its_key_and_pays_once() {
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    let env = vec![
+        ("SEEDANCE2AI_API_KEY".to_owned(), fake.api_key().to_owned()),
+        ("SEEDANCE2AI_BASE_URL".to_owned(), fake.base_url()),
+    ];
+    let story = story_killed_then_finished(env, "story_clip_2_after_create_answer", false, || {
+        assert_eq!(
+            fake.created_tasks().len(),
+            2,
+            "killed as the second create was answered"
+        );
+    })
+    .await;
+    assert_eq!(story.status, TaskStatus::Succeeded, "{story:?}");
+    assert_eq!(story.story.unwrap().clip_tasks.len(), 3);
+    assert_eq!(
+        fake.created_tasks().len(),
+        3,
+        "the interrupted create was answered with its first task, never a second"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_story_killed_inside_a_create_without_idempotency_stops_there_and_never_resends_it() {
+    let fake = provider_fakes::ark::FakeArk::start_with(provider_fakes::ark::FakeArkConfig {
+        last_frame_bytes: common::media::png(640, 360),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let env = vec![
+        ("ARK_API_KEY".to_owned(), fake.api_key().to_owned()),
+        ("ARK_BASE_URL".to_owned(), fake.base_url()),
+    ];
+    let story = story_killed_then_finished(env, "story_clip_2_after_create_answer", true, || {
+        assert_eq!(
+            fake.created_tasks().len(),
+            2,
+            "the second create was answered"
+        );
+    })
+    .await;
+    // The answer was lost with the process: the clip may have been paid, so it is
+    // never sent again, and the story stops there saying why.
+    assert_eq!(story.status, TaskStatus::Failed, "{story:?}");
+    assert!(
+        story.next_step.contains("Outcome unknown"),
+        "{}",
+        story.next_step
+    );
+    assert_eq!(fake.create_calls(), 2, "nothing re-sent blindly");
 }

@@ -46,6 +46,7 @@ async fn every_tool_is_listed_with_schemas_and_truthful_annotations() {
             "get_balance",
             "get_task",
             "list_tasks",
+            "submit_story",
             "submit_task",
             "upload_image"
         ]
@@ -218,16 +219,18 @@ async fn an_xskill_failure_is_explained_in_actionable_words() {
 }
 
 #[tokio::test]
-async fn the_tool_list_stays_under_twelve_kilobytes() {
+async fn the_tool_list_stays_under_fifteen_kilobytes() {
     // Some clients cap what they read of tools/list; the schemas are kept compact.
     // Twelve KiB: 12,000 bytes until seedance2ai.io's image options (channel,
-    // output_format, the image ratios) took the last of them.
+    // output_format, the image ratios) took the last of them. Fifteen since
+    // submit_story (about 2.4 KB) and the story part of get_task's result (0.4 KB):
+    // 15,015 bytes then.
     let out = tempfile::tempdir().unwrap();
     let client = connect(server(&settings(out.path()))).await;
     let tools = client.list_all_tools().await.unwrap();
     let response = json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": tools}}).to_string();
     assert!(
-        response.len() < 12 * 1024,
+        response.len() < 15 * 1024,
         "tools/list is {} bytes",
         response.len()
     );

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use crate::service::{
-    BalanceOutput, GetTaskOutput, ListTasksOutput, SubmitTaskOutput, TaskSummary, UploadImageOutput,
+    BalanceOutput, GetTaskOutput, ListTasksOutput, SubmitTaskOutput, TaskSummary,
+    UploadImageOutput, story::SubmitStoryOutput,
 };
 
 /// A result that has a human rendering.
@@ -85,6 +86,45 @@ impl Human for SubmitTaskOutput {
     }
 }
 
+impl Human for SubmitStoryOutput {
+    fn human(&self) -> String {
+        let simulated = if self.simulated { " (simulated)" } else { "" };
+        let mut out = match &self.story_id {
+            Some(id) => format!(
+                "Submitted story {id} on {}{simulated}\n",
+                self.provider.as_str()
+            ),
+            None => format!(
+                "Dry run on {}{simulated}: nothing was sent.\n",
+                self.provider.as_str()
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "{} clips, {} s; {}",
+            self.clips, self.total_seconds, self.chaining
+        );
+        if let Some(price) = &self.estimated_price {
+            let _ = writeln!(out, "Cost: {price}");
+        }
+        if let Some(balance) = &self.balance {
+            let _ = writeln!(out, "Balance: {balance}");
+        }
+        for warning in &self.warnings {
+            let _ = writeln!(out, "Warning: {warning}");
+        }
+        match &self.story_id {
+            Some(id) => {
+                let _ = writeln!(out, "Next: seedance-mcp wait {id}");
+            }
+            None => {
+                let _ = writeln!(out, "{}", self.next_step);
+            }
+        }
+        out
+    }
+}
+
 impl Human for GetTaskOutput {
     fn human(&self) -> String {
         let mut out = format!("Task {}: {}", self.task_id, self.status.as_str());
@@ -92,6 +132,13 @@ impl Human for GetTaskOutput {
             let _ = write!(out, " ({progress})");
         }
         out.push('\n');
+        if let Some(story) = &self.story {
+            for (n, clip) in story.clip_tasks.iter().enumerate() {
+                let status = clip.status.map_or("sending", |s| s.as_str());
+                let id = clip.task_id.as_deref().unwrap_or("-");
+                let _ = writeln!(out, "Clip {} of {}: {id} {status}", n + 1, story.clips);
+            }
+        }
         for file in &self.local_files {
             let _ = writeln!(out, "Saved: {}", file.display());
         }
@@ -230,6 +277,7 @@ mod tests {
             provider_trouble: None,
             provider_status: None,
             result: None,
+            story: None,
             next_step: "Give the user the files.".into(),
         };
         let text = out.human();

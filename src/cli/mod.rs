@@ -108,6 +108,22 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
+    /// Submit a story of several clips (submit_story's arguments as JSON) and print
+    /// its id; `wait` (or a running server) carries it on.
+    Story {
+        /// A JSON file, `-` for stdin, or the JSON itself:
+        /// {"clips": [{"prompt": ..., "duration": 10}, ...], "ratio": ...}.
+        file: PathBuf,
+        /// Check and price the whole story; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The total a spend-limit refusal quoted, once accepted.
+        #[arg(long)]
+        confirm_cost: Option<f64>,
+        /// Wait for every clip and the joined file.
+        #[arg(long)]
+        wait: bool,
+    },
     /// Show a task's status; saves the results once it succeeded.
     #[command(visible_aliases = ["status", "download"])]
     Get {

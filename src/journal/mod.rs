@@ -17,8 +17,12 @@ use std::{
 
 pub mod postgres;
 mod schema;
+mod stories;
 pub mod tokens;
 mod uploads;
+
+use stories::STORY_ROW;
+pub use stories::StoryPart;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -103,6 +107,8 @@ pub struct Entry {
     pub created_at: String,
     /// RFC 3339.
     pub updated_at: String,
+    /// The story this row is, or is a clip of (`submit_story`).
+    pub story: Option<StoryPart>,
 }
 
 /// What is stored about a new submission before it is sent.
@@ -125,6 +131,11 @@ pub struct NewSubmission {
     /// The cost estimated before sending, in the provider's unit (spend limits
     /// count it until the provider reports the real price).
     pub estimate: Option<f64>,
+    /// The story this row is, or is a clip of.
+    pub story: Option<StoryPart>,
+    /// A job with no create request of its own (a story) is written as created
+    /// at once, under this id.
+    pub created_as: Option<String>,
 }
 
 /// Filters of `list_tasks`.
@@ -227,7 +238,7 @@ pub const SCHEMA_VERSION: u32 = schema::VERSION;
 
 const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
-    local_files, error, created_at, updated_at";
+    local_files, error, created_at, updated_at, story_id, clip_index";
 
 impl Journal {
     /// Opens (or creates) `journal.sqlite3` in `dir`.
@@ -331,13 +342,18 @@ impl Journal {
             {
                 return Ok(Claim::Duplicate(Box::new(earlier)));
             }
+            let (story_id, clip_index) = stories::columns(new.story.as_ref());
+            let state = if new.created_as.is_some() { "created" } else { "sending" };
+            let status = new.created_as.as_ref().map(|_| TaskStatus::Queued.as_str());
             tx.execute(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
-                 output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'sending', ?9, ?10, ?10, ?11)",
+                 output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount, \
+                 story_id, clip_index, task_id, status) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?10, ?11, ?13, ?14, ?15, ?16)",
                 params![
                     new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt,
-                    new.model, kind_word(new.facts.kind), new.facts.reference_video, unix, now, new.estimate
+                    new.model, kind_word(new.facts.kind), new.facts.reference_video, unix, now, new.estimate,
+                    state, story_id, clip_index, new.created_as, status
                 ],
             )?;
             let local_id = tx.last_insert_rowid();
@@ -472,7 +488,8 @@ impl Journal {
     }
 
     /// Rows that need attention after a restart: creates without an answer, and
-    /// tasks not finished when last seen.
+    /// tasks not finished when last seen (stories apart: their provider does not
+    /// know them; see [`Journal::unfinished_stories`]).
     pub async fn unfinished(&self, provider: ProviderId) -> Result<Vec<Entry>, JournalError> {
         if let Some(pg) = self.postgres() {
             return pg.unfinished(provider).await;
@@ -480,7 +497,8 @@ impl Journal {
         self.run(move |c| {
             let mut statement = c.prepare(&format!(
                 "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND (submit_state = 'sending' \
-                 OR (submit_state = 'created' AND (status IS NULL OR status IN ('queued', 'running')))) ORDER BY local_id"
+                 OR (submit_state = 'created' AND (status IS NULL OR status IN ('queued', 'running')))) \
+                 AND NOT {STORY_ROW} ORDER BY local_id"
             ))?;
             let rows = statement.query_map(params![provider.as_str()], entry)?;
             rows.collect()
@@ -685,6 +703,7 @@ fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         error: row.get("error")?,
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
+        story: stories::part(row.get("story_id")?, row.get("clip_index")?),
     })
 }
 
@@ -766,6 +785,8 @@ pub(crate) mod tests {
                 reference_video: true,
             },
             estimate: None,
+            story: None,
+            created_as: None,
         }
     }
 

@@ -11,7 +11,7 @@ use super::JournalError;
 type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every step, in order; the schema version is their count.
-const STEPS: &[Step] = &[tables, estimates, task_facts, user_tokens];
+const STEPS: &[Step] = &[tables, estimates, task_facts, user_tokens, stories];
 
 /// The version this build writes.
 pub(crate) const VERSION: u32 = STEPS.len() as u32;
@@ -105,6 +105,17 @@ fn user_tokens(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             created_at TEXT NOT NULL,
             revoked_at TEXT
         );",
+    )
+}
+
+/// Version 5: stories (`submit_story`). A story is one row of its own (its id in
+/// `task_id`, `story_id` equal to it, no `clip_index`); each clip is an ordinary
+/// submission row that names its story and its place in it.
+fn stories(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE submissions ADD COLUMN story_id TEXT;
+         ALTER TABLE submissions ADD COLUMN clip_index INTEGER;
+         CREATE INDEX IF NOT EXISTS submissions_by_story ON submissions(story_id, clip_index);",
     )
 }
 

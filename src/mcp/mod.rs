@@ -41,6 +41,7 @@ use crate::service::{
     ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
     ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
     media::{self, LocalScope},
+    story::{self, SubmitStoryOutput, SubmitStoryParams},
 };
 
 /// The MCP server: one [`Service`] plus the tool router and instructions built once.
@@ -137,6 +138,31 @@ impl SeedanceServer {
         let params = args.parsed()?;
         let scope = self.scope(&context.peer, media::reads_files(&params)).await;
         self.service.submit_in(&params, &scope).await.map(Json)
+    }
+
+    #[tool(
+        description = "A video over 15 s: 2-12 clips made in turn, each from the previous clip's last \
+                       frame, joined into one file; shared model/ratio/resolution/generate_audio/seed. One \
+                       paid job; dry_run: true prices it all. Then get_task on story_id (wait_seconds 45).",
+        annotations(
+            title = "Submit multi-clip story",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn submit_story(
+        &self,
+        Parameters(args): Parameters<Args<SubmitStoryParams>>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<SubmitStoryOutput>, ToolError> {
+        let params = args.parsed()?;
+        let scope = self.scope(&context.peer, story::reads_files(&params)).await;
+        self.service
+            .submit_story_in(&params, &scope)
+            .await
+            .map(Json)
     }
 
     #[tool(
@@ -276,7 +302,8 @@ const INSTRUCTIONS: &str = "Generate Seedance 2.0 videos and Seedream 4.5 images
 @video_file_N / @audio_file_N), or use the `storyboard` prompt; (3) submit_task with dry_run: true and show \
 the user the cost and warnings; (4) submit_task once; (5) get_task with wait_seconds 45, again until finished \
 (video takes 1-10 min; never resubmit to check); (6) give the user local_files. Local files: pass their \
-paths (inside the client's roots) in the media fields; they are checked by content. Longer stories: chain 15 s clips with return_last_frame, the last frame starting the next clip. The \
+paths (inside the client's roots) in the media fields; they are checked by content. Longer than 15 s: one \
+submit_story of chained clips (dry_run first), then get_task on its story_id until the joined file is ready. The \
 full workflow is the resource seedance://skill/SKILL.md.";
 
 #[tool_handler(router = self.tool_router)]

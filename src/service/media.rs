@@ -34,8 +34,9 @@ use crate::{
 /// say how long it hosts uploads; a day is well inside what has been observed.
 const UPLOAD_REUSE_SECS: i64 = 24 * 60 * 60;
 
-/// Where local files may be read from, for one call.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where local files may be read from, for one call (kept with a story, whose
+/// later clips are submitted after the call that made it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum LocalScope {
     /// The CLI: this folder (the working directory) is the first root.
     Folder(PathBuf),

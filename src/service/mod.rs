@@ -10,6 +10,7 @@ pub mod media;
 pub mod resources;
 pub mod schedule;
 mod spend;
+pub mod story;
 pub mod submit;
 mod tasks;
 pub mod types;
@@ -63,6 +64,16 @@ pub struct Service {
     scope: media::LocalScope,
     /// Test-only: media URLs at private addresses pass (the local fakes' URLs).
     private_media_urls: bool,
+    /// Frames and joins for stories (the video library, or a double in tests).
+    story_media: Arc<dyn story::StoryMedia>,
+    /// Stories this process is making, each by one background driver.
+    stories_driven: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Keeps two steps of stories from running at once in this process.
+    story_steps: Arc<tokio::sync::Mutex<()>>,
+    /// Told after every story step, for get_task calls waiting on a story.
+    story_changed: Arc<tokio::sync::Notify>,
+    /// Wakes sleeping story drivers when someone asks about a story.
+    story_poke: Arc<tokio::sync::Notify>,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -87,19 +98,25 @@ pub struct WaitProgress {
     pub up_to: Duration,
     /// What went wrong at the last check, when the provider is having trouble.
     pub trouble: Option<String>,
+    /// For a story: which clip is under way, e.g. "clip 2 of 3".
+    pub part: Option<String>,
 }
 
 impl WaitProgress {
     /// A sentence for people, e.g. "running for 40 s (this kind usually takes about 90 s)".
     pub fn message(&self) -> String {
-        let mut message = format!(
+        let mut message = self
+            .part
+            .as_ref()
+            .map_or_else(String::new, |part| format!("{part}: "));
+        message.push_str(&format!(
             "{} for {} s (this kind usually takes about {} s); waited {} of {} s",
             self.status.as_str(),
             self.age.as_secs(),
             self.typical.as_secs(),
             self.waited.as_secs(),
             self.up_to.as_secs()
-        );
+        ));
         if let Some(trouble) = &self.trouble {
             message.push_str(&format!(
                 "; the provider is having trouble answering ({trouble}), still waiting"
@@ -148,6 +165,11 @@ impl Service {
             allowed_dirs: None,
             scope: media::LocalScope::ClientRoots(Vec::new()),
             private_media_urls: false,
+            story_media: Arc::new(story::NoVideoLibrary),
+            stories_driven: Arc::default(),
+            story_steps: Arc::default(),
+            story_changed: Arc::default(),
+            story_poke: Arc::default(),
         }
     }
 
@@ -222,6 +244,28 @@ impl Service {
             }
             .into());
         }
+        if let Some(story) = self.story_entry(task_id).await? {
+            return self.story_waiting(story, waiting).await;
+        }
+        self.task_waiting(task_id, waiting).await
+    }
+
+    /// A provider task's status (not a story's), answered at once.
+    pub(crate) async fn provider_task(&self, task_id: &str) -> Result<GetTaskOutput, ToolError> {
+        let never = CancellationToken::new();
+        let waiting = Waiting {
+            up_to: Duration::ZERO,
+            cancel: &never,
+            progress: None,
+        };
+        self.task_waiting(task_id, waiting).await
+    }
+
+    async fn task_waiting(
+        &self,
+        task_id: &str,
+        waiting: Waiting<'_>,
+    ) -> Result<GetTaskOutput, ToolError> {
         let known = self.journal_entry(task_id).await;
         // A task that succeeded and whose files are on disk needs no request at all:
         // the journal answers (providers forget tasks; the simulator after a restart).
@@ -323,6 +367,7 @@ impl Service {
             poll_after_seconds: poll_after,
             provider_trouble: None,
             result,
+            story: None,
         }
     }
 
@@ -431,6 +476,7 @@ impl Service {
                         waited: started.elapsed(),
                         up_to: waiting.up_to,
                         trouble: trouble.as_ref().map(ToString::to_string),
+                        part: None,
                     };
                     sink.report(&progress).await;
                 }

@@ -14,7 +14,7 @@ use crate::{
     clock::unix_now,
     domain::{Amount, Generation, SubmittedTask, TaskFacts, TaskRef},
     error::ProviderError,
-    journal::{Claim, Entry, NewSubmission, SubmitState},
+    journal::{Claim, Entry, NewSubmission, StoryPart, SubmitState},
     providers::{CreateCall, SubmissionKey},
     request::SubmitTaskParams,
     validate,
@@ -46,6 +46,18 @@ impl Service {
         params: &SubmitTaskParams,
         scope: &LocalScope,
     ) -> Result<SubmitTaskOutput, ToolError> {
+        self.submit_as(params, scope, None).await
+    }
+
+    /// Submits one task, or (`clip` set) one clip of a story: a clip was priced and
+    /// approved with its story, and is claimed under a fingerprint of its own place
+    /// in the story, so it is created once however often its story is resumed.
+    pub(super) async fn submit_as(
+        &self,
+        params: &SubmitTaskParams,
+        scope: &LocalScope,
+        clip: Option<StoryPart>,
+    ) -> Result<SubmitTaskOutput, ToolError> {
         let validated = validate::submit(params)?;
         if !self.private_media_urls {
             validate::public_media(params)?;
@@ -63,10 +75,15 @@ impl Service {
         let estimate = self.provider.estimate(&request);
         // Built now so that what a provider cannot encode fails before anything is journalled.
         let mut call = self.provider.create_call(&request)?;
-        let fingerprint = fingerprint(self.provider.id().as_str(), params, &local.hashes());
-        let duplicates_since = (!params.resubmit.unwrap_or(false))
-            .then(|| unix_now() - DUPLICATE_WINDOW.as_secs() as i64);
-        if params.dry_run.unwrap_or(false) {
+        let (fingerprint, duplicates_since) = match &clip {
+            Some(part) => (clip_fingerprint(part), Some(0)),
+            None => (
+                fingerprint(self.provider.id().as_str(), params, &local.hashes()),
+                (!params.resubmit.unwrap_or(false))
+                    .then(|| unix_now() - DUPLICATE_WINDOW.as_secs() as i64),
+            ),
+        };
+        if params.dry_run.unwrap_or(false) && clip.is_none() {
             local.preview(&mut call.body);
             // The dry run predicts the duplicate refusal the real submit would meet.
             let twin = match duplicates_since {
@@ -79,9 +96,12 @@ impl Service {
             };
             return Ok(self.dry_run(call, estimate, warnings, params, twin).await);
         }
-        self.check_spend(estimate.as_ref(), params.confirm_cost)
-            .await?;
+        if clip.is_none() {
+            self.check_spend(estimate.as_ref(), params.confirm_cost)
+                .await?;
+        }
         if let Some(since) = duplicates_since
+            && clip.is_none()
             && let Some(earlier) = self
                 .journal
                 .recent_duplicate(self.provider.id(), fingerprint.clone(), since)
@@ -110,6 +130,8 @@ impl Service {
                 .unwrap_or_else(|| "seedance-2.0-fast".to_owned()),
             facts: TaskFacts::of(&request),
             estimate: estimate.as_ref().map(|e| e.amount),
+            story: clip.clone(),
+            created_as: None,
         };
         // The look above is a courtesy that refuses before any upload; this claim is
         // the guarantee: identical calls racing here (parallel tool calls, two
@@ -120,12 +142,12 @@ impl Service {
                 return Err(duplicate(&self.once_answered(*earlier).await));
             }
         };
-        crate::test_hooks::crash_point("after_journal_write");
+        crash_point("after_journal_write", clip.as_ref());
         let result = self
             .provider
             .submit_with(&request, &key, &attachments)
             .await;
-        crate::test_hooks::crash_point("after_create_answer");
+        crash_point("after_create_answer", clip.as_ref());
         let submitted = match result {
             Ok(submitted) => submitted,
             Err(e) => return Err(self.record_failed_submit(local_id, e).await),
@@ -138,6 +160,9 @@ impl Service {
                 submitted.price.clone(),
             )
             .await?;
+        if clip.is_some() {
+            crash_point("created", clip.as_ref());
+        }
         tracing::info!(provider = %self.provider.id(), task_id = %submitted.task_id, local_id, "task submitted");
         self.remember(&submitted, &request.generation);
         let mut output = self.submitted_output(submitted, &request.generation);
@@ -316,6 +341,12 @@ impl Service {
     /// (it returns the original task, never a second one), otherwise marked as
     /// outcome unknown with advice; unfinished tasks are queried again.
     pub async fn reconcile(&self) -> Result<usize, ToolError> {
+        let settled = self.reconcile_tasks().await?;
+        // Stories last: their clips' rows are settled by now.
+        Ok(settled + self.resume_stories().await?)
+    }
+
+    async fn reconcile_tasks(&self) -> Result<usize, ToolError> {
         let rows = self.journal.unfinished(self.provider.id()).await?;
         let mut settled = 0;
         let mut pending = Vec::new();
@@ -396,6 +427,25 @@ impl Service {
     }
 }
 
+/// A crash point of a task's submit; a story's clip has its own, numbered
+/// from 1 (`story_clip_2_after_journal_write`), so a test can stop at one clip.
+fn crash_point(name: &str, clip: Option<&StoryPart>) {
+    match clip {
+        Some(StoryPart::Clip { index, .. }) => {
+            crate::test_hooks::crash_point(&format!("story_clip_{}_{name}", index + 1));
+        }
+        _ => crate::test_hooks::crash_point(name),
+    }
+}
+
+/// The fingerprint a story's clip is claimed under: one per place in one story.
+pub(super) fn clip_fingerprint(part: &StoryPart) -> String {
+    match part {
+        StoryPart::Clip { story_id, index } => format!("{story_id}/clip/{index}"),
+        StoryPart::Whole { story_id } => story_id.clone(),
+    }
+}
+
 fn duplicate(earlier: &Entry) -> ToolError {
     // Not an invalid field: the whole request repeats an earlier one, and this
     // refusal itself costs nothing.
@@ -438,7 +488,11 @@ fn usd(amount: &Amount) -> Option<f64> {
 
 /// A stable hash of what would be sent: the provider, the arguments and the
 /// contents of local files (the same path with new contents is a new request).
-fn fingerprint(provider: &str, params: &SubmitTaskParams, files: &[(String, String)]) -> String {
+pub(super) fn fingerprint(
+    provider: &str,
+    params: &SubmitTaskParams,
+    files: &[(String, String)],
+) -> String {
     let mut canonical = params.clone();
     canonical.resubmit = None;
     canonical.confirm_cost = None;

@@ -74,6 +74,17 @@ impl Service {
     /// Cancels a task that has not started, where the provider allows it.
     pub async fn cancel_task(&self, task_id: &str) -> Result<TaskSummary, ToolError> {
         let task_id = task_id.trim();
+        if let Some(story) = self.story_entry(task_id).await? {
+            return self.cancel_story(story).await;
+        }
+        self.cancel_provider_task(task_id).await
+    }
+
+    /// Cancels one provider task (not a story).
+    pub(super) async fn cancel_provider_task(
+        &self,
+        task_id: &str,
+    ) -> Result<TaskSummary, ToolError> {
         if !self.provider.capabilities().cancel {
             return Err(ProviderIdError::cannot_cancel(self.provider.id()));
         }
@@ -182,7 +193,7 @@ fn since(text: &str) -> Option<i64> {
     Some(i64::try_from(now).ok()? - amount * unit)
 }
 
-fn summary(entry: Entry) -> TaskSummary {
+pub(super) fn summary(entry: Entry) -> TaskSummary {
     let prompt: String = entry.prompt.chars().take(100).collect();
     TaskSummary {
         local_id: entry.local_id,

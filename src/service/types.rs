@@ -155,6 +155,9 @@ pub struct GetTaskOutput {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(skip)]
     pub result: Option<ResultBlock>,
+    /// For a story (submit_story): its clips and the joined file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub story: Option<super::story::StoryProgress>,
     /// What to do next.
     pub next_step: String,
 }
@@ -326,6 +329,7 @@ mod tests {
             provider_status: None,
             provider_trouble: None,
             result: None,
+            story: None,
             next_step: String::new(),
         };
         assert_no_null(&serde_json::to_value(get).unwrap());

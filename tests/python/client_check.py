@@ -14,7 +14,7 @@ import time
 
 from mcp import Client, StdioServerParameters
 
-EXPECTED_TOOLS = {"submit_task", "get_task", "upload_image", "get_balance", "list_tasks", "cancel_task"}
+EXPECTED_TOOLS = {"submit_task", "submit_story", "get_task", "upload_image", "get_balance", "list_tasks", "cancel_task"}
 
 
 def fail(message):

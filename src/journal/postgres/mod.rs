@@ -9,6 +9,7 @@
 //! know is an error naming the column, as on SQLite.
 
 mod schema;
+mod stories;
 pub mod testing;
 mod tokens;
 
@@ -21,6 +22,7 @@ use tokio_postgres::Row;
 use super::{
     Claim, Entry, JournalError, ListFilter, NewSubmission, StatusUpdate, SubmitState, kind_word,
     parse_kind,
+    stories::{STORY_ROW, columns as story_columns, part as story_part},
 };
 use crate::{
     clock::unix_now,
@@ -31,9 +33,9 @@ use crate::{
 /// replicas together should stay well under PostgreSQL's default 100.
 const POOL_SIZE: usize = 8;
 
-const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
+pub(super) const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
-    local_files, error, created_at, updated_at";
+    local_files, error, created_at, updated_at, story_id, clip_index";
 
 /// The journal's PostgreSQL database.
 pub struct PgJournal {
@@ -102,15 +104,25 @@ impl PgJournal {
             }
         }
         let now = crate::clock::now_rfc3339();
+        let (story_id, clip_index) = story_columns(new.story.as_ref());
+        let clip_index = clip_index.map(i64::from);
+        // A job with no create of its own (a story) is written as created at once.
+        let state = if new.created_as.is_some() {
+            "created"
+        } else {
+            "sending"
+        };
+        let status = new.created_as.as_ref().map(|_| TaskStatus::Queued.as_str());
         let row = tx
             .query_one(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
-                 output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'sending', $9, $10, $10, $11) RETURNING local_id",
+                 output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount, \
+                 story_id, clip_index, task_id, status) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $10, $11, $13, $14, $15, $16) RETURNING local_id",
                 &[
                     &new.provider.as_str(), &new.submission_key, &new.fingerprint, &new.request_json,
                     &new.prompt, &new.model, &kind_word(new.facts.kind), &new.facts.reference_video,
-                    &unix_now(), &now, &new.estimate,
+                    &unix_now(), &now, &new.estimate, &state, &story_id, &clip_index, &new.created_as, &status,
                 ],
             )
             .await?;
@@ -252,7 +264,7 @@ impl PgJournal {
                 &format!(
                     "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND (submit_state = 'sending' \
                      OR (submit_state = 'created' AND (status IS NULL OR status IN ('queued', 'running')))) \
-                     ORDER BY local_id"
+                     AND NOT {STORY_ROW} ORDER BY local_id"
                 ),
                 &[&provider.as_str()],
             )
@@ -464,7 +476,7 @@ fn json_list<T: serde::de::DeserializeOwned>(
     })
 }
 
-fn entry(row: &Row) -> Result<Entry, JournalError> {
+pub(super) fn entry(row: &Row) -> Result<Entry, JournalError> {
     let amount: Option<f64> = row.try_get("price_amount")?;
     let unit: Option<String> = row.try_get("price_unit")?;
     let status = match row.try_get::<_, Option<String>>("status")? {
@@ -497,5 +509,16 @@ fn entry(row: &Row) -> Result<Entry, JournalError> {
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        story: story_part(
+            row.try_get("story_id")?,
+            row.try_get::<_, Option<i64>>("clip_index")?
+                .map(|index| {
+                    u32::try_from(index).map_err(|_| JournalError::Unreadable {
+                        column: "clip_index",
+                        why: format!("{index} is not a clip index"),
+                    })
+                })
+                .transpose()?,
+        ),
     })
 }

@@ -4,7 +4,8 @@
 //! a version to resume from. A database newer than this build is refused.
 //!
 //! Version 1 is the SQLite journal's version 3 (see `super::super::schema`), with
-//! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4).
+//! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4), version 3 the
+//! story columns (SQLite's 5).
 
 use deadpool_postgres::Transaction;
 
@@ -59,6 +60,9 @@ const STEPS: &[&str] = &[
         created_at TEXT NOT NULL,
         revoked_at TEXT
     );",
+    "ALTER TABLE submissions ADD COLUMN story_id TEXT;
+    ALTER TABLE submissions ADD COLUMN clip_index BIGINT;
+    CREATE INDEX submissions_by_story ON submissions (story_id, clip_index);",
 ];
 
 /// Brings the database to [`VERSION`].
