@@ -81,6 +81,8 @@ async fn one_submission(
         model: "seedance-2.0".into(),
         facts: TaskFacts::default(),
         estimate: Some(40.0),
+        story: None,
+        created_as: None,
     };
     let started = Instant::now();
     let Claim::Claimed(local_id) = journal.claim(new, Some(0)).await? else {
