@@ -46,6 +46,17 @@ impl Service {
         params: &SubmitTaskParams,
         scope: &LocalScope,
     ) -> Result<SubmitTaskOutput, ToolError> {
+        self.submit_approved(params, scope, None).await
+    }
+
+    /// Like [`Self::submit_in`]; a submission that needs a yes to spend is put to
+    /// `approval` (the person, asked by the client) when it is given.
+    pub async fn submit_approved(
+        &self,
+        params: &SubmitTaskParams,
+        scope: &LocalScope,
+        approval: Option<&dyn super::spend::SpendApproval>,
+    ) -> Result<SubmitTaskOutput, ToolError> {
         let validated = validate::submit(params)?;
         if !self.private_media_urls {
             validate::public_media(params)?;
@@ -79,7 +90,7 @@ impl Service {
             };
             return Ok(self.dry_run(call, estimate, warnings, params, twin).await);
         }
-        self.check_spend(estimate.as_ref(), params.confirm_cost)
+        self.check_spend(params, estimate.as_ref(), approval)
             .await?;
         if let Some(since) = duplicates_since
             && let Some(earlier) = self
@@ -181,7 +192,7 @@ impl Service {
         let guard = match twin {
             Some(duplicate) => Some(duplicate),
             None => self
-                .check_spend(estimate.as_ref(), params.confirm_cost)
+                .check_spend(params, estimate.as_ref(), None)
                 .await
                 .err(),
         };
