@@ -146,10 +146,16 @@ fn task(id: &str, look: &Look) -> Task {
     if let State::Working(message) = &look.state {
         task = task
             .with_status_message(message.clone())
-            .with_poll_interval_ms(u64::try_from(look.next_look.as_millis()).unwrap_or(u64::MAX));
+            .with_poll_interval_ms(whole_millis(look.next_look));
     }
     // The journal keeps every task: no expiry (`ttlMs: null`).
     task
+}
+
+/// Milliseconds rounded up: a client that waits exactly this long finds the
+/// provider due, instead of an answer from the last check.
+fn whole_millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros().div_ceil(1000)).unwrap_or(u64::MAX)
 }
 
 fn object(result: &CallToolResult) -> Result<rmcp::model::JsonObject, ErrorData> {
