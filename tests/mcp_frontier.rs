@@ -492,3 +492,60 @@ async fn storyboard_arguments_complete_and_the_server_has_a_title_and_icon() {
     assert!(logs.iter().any(|l| l.contains("submitted")), "{logs:?}");
     assert!(logs.iter().any(|l| l.contains("succeeded")), "{logs:?}");
 }
+
+/// The same extensions over streamable HTTP: a task handle, `tasks/get`,
+/// `tasks/cancel`, and the skill.
+#[tokio::test(flavor = "multi_thread")]
+async fn tasks_and_skills_work_over_streamable_http() {
+    use rmcp::{ServiceExt, transport::StreamableHttpClientTransport};
+    let out = tempfile::tempdir().unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let server = server(&sim(out.path(), 60.0));
+    let token = shutdown.clone();
+    tokio::spawn(async move {
+        seedance_mcp::mcp::transport::serve_http(
+            server,
+            "127.0.0.1:0".parse().unwrap(),
+            Default::default(),
+            token,
+            Some(tx),
+        )
+        .await
+    });
+    let addr = rx.await.unwrap();
+    let transport = StreamableHttpClientTransport::from_uri(format!("http://{addr}/mcp"));
+    let client = Person::new(true, false, ElicitationAction::Decline)
+        .serve(transport)
+        .await
+        .unwrap();
+    let CallToolResponse::Task(handle) = call_once(
+        &client,
+        "submit_task",
+        json!({ "prompt": "a slow sunrise" }),
+    )
+    .await
+    else {
+        panic!("a task handle was expected")
+    };
+    let id = handle.task.task_id;
+    let got = tasks_get(&client, &id).await;
+    assert_eq!(got.task.status(), McpStatus::Working, "{got:?}");
+    client
+        .cancel_task(CancelTaskParams::new(&id))
+        .await
+        .unwrap();
+    assert_eq!(
+        tasks_get(&client, &id).await.task.status(),
+        McpStatus::Cancelled
+    );
+    let skills = client.list_skills(None).await.unwrap();
+    assert_eq!(skills.skills[0].uri, "skill://seedance/SKILL.md");
+    let got = client
+        .get_skill(GetSkillRequestParams::new("skill://seedance/SKILL.md"))
+        .await
+        .unwrap();
+    assert_eq!(got.skill.name(), "seedance");
+    client.cancel().await.unwrap();
+    shutdown.cancel();
+}
