@@ -20,24 +20,25 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use self::args::Args;
+use self::{args::Args, elicit::ElicitApproval};
 use crate::service::resources::RESOURCE_TEMPLATE;
 
 use rmcp::{
     Json, Peer, RoleServer, ServerHandler,
     handler::server::{
         router::{prompt::PromptRouter, tool::ToolRouter},
-        tool::{IntoCallToolResult, ToolCallContext},
+        tool::{self, IntoCallToolResult, ToolCallContext},
         wrapper::Parameters,
     },
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
         CompleteResult, CompletionInfo, ContentBlock, ErrorData, GetSkillRequestParams,
         GetSkillResult, GetTaskResult, Icon, Implementation, InitializeRequestParams,
-        InitializeResult, ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult,
-        PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
-        ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference, Resource,
-        ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig, TASKS_EXTENSION_ID,
+        InitializeResult, InputRequiredResult, ListResourceTemplatesResult, ListResourcesResult,
+        ListSkillsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
+        ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+        Reference, Resource, ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
+        TASKS_EXTENSION_ID,
     },
     prompt_handler,
     service::{NotificationContext, RequestContext},
@@ -134,24 +135,39 @@ impl SeedanceServer {
             destructive_hint = false,
             idempotent_hint = false,
             open_world_hint = true
-        )
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<SubmitTaskOutput>()
     )]
     async fn submit_task(
         &self,
         Parameters(args): Parameters<xskill_compat::SubmitArgs>,
+        tool::InputResponses(replies): tool::InputResponses,
+        tool::RequestState(state): tool::RequestState,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<SubmitTaskOutput>, ToolError> {
+    ) -> Result<Submitted, ToolError> {
         let params = args.parsed()?;
         let scope = self.scope(&context.peer, media::reads_files(&params)).await;
         let capabilities = context.client_capabilities();
-        let person = elicit::ElicitApproval::for_client(&context.peer, capabilities.as_ref());
-        let approval = person
-            .as_ref()
-            .map(|p| p as &dyn crate::service::spend::SpendApproval);
-        let output = self
+        // 2026-07-28 forbids requests to the client during a call: the question
+        // goes back with the answer instead (a round trip).
+        let round_trips = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let person = ElicitApproval::for_client(&context.peer, capabilities.as_ref());
+        let round_trip =
+            (person.is_some() && round_trips).then(|| elicit::RoundTrip::new(replies, state));
+        let approval: Option<&dyn crate::service::spend::SpendApproval> = match &round_trip {
+            Some(round_trip) => Some(round_trip),
+            None => person.as_ref().map(|p| p as _),
+        };
+        let submitted = self
             .service
             .submit_approved(&params, &scope, approval)
-            .await?;
+            .await;
+        if let Some(question) = round_trip.as_ref().and_then(elicit::RoundTrip::question) {
+            return Ok(Submitted::AskFirst(question));
+        }
+        let output = submitted?;
         if let Some(task_id) = &output.task_id {
             self.log
                 .info(
@@ -160,7 +176,7 @@ impl SeedanceServer {
                 )
                 .await;
         }
-        Ok(Json(output))
+        Ok(Submitted::Done(output))
     }
 
     #[tool(
@@ -288,6 +304,24 @@ impl SeedanceServer {
     )]
     async fn get_balance(&self) -> Result<Json<BalanceOutput>, ToolError> {
         self.service.balance().await.map(Json)
+    }
+}
+
+/// submit_task's answer: the submission, or (2026-07-28 clients that can show
+/// forms) the spend question to put to the person before calling again.
+pub enum Submitted {
+    /// Submitted, or a dry run.
+    Done(SubmitTaskOutput),
+    /// Ask first; nothing was sent.
+    AskFirst(InputRequiredResult),
+}
+
+impl IntoCallToolResult for Submitted {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        match self {
+            Self::Done(output) => Json(output).into_call_tool_result(),
+            Self::AskFirst(question) => Ok(question.into()),
+        }
     }
 }
 

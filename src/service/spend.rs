@@ -38,6 +38,10 @@ pub enum Approval {
     /// Nobody could be asked after all (the client failed to answer): the
     /// caller falls back to `confirm_cost`.
     Unavailable,
+    /// The question goes out with the answer to this call and the call comes
+    /// back with the reply (MCP 2026-07-28 round trips): refuse for now, charge
+    /// nothing.
+    Deferred,
 }
 
 /// Someone who can say yes to a spend: the person paying, asked by the client.
@@ -88,7 +92,7 @@ impl Service {
                     estimate.map_or_else(|| "an unknown price".to_owned(), ToString::to_string)
                 ),
             }),
-            Approval::Unavailable => Err(needed.refusal()),
+            Approval::Unavailable | Approval::Deferred => Err(needed.refusal()),
         }
     }
 
