@@ -556,3 +556,87 @@ async fn tasks_and_skills_work_over_streamable_http() {
     client.cancel().await.unwrap();
     shutdown.cancel();
 }
+
+/// The xskill fake on a runtime of its own, on the real clock, kept running.
+fn fake_on_its_own_runtime() -> FakeXskill {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            tx.send(FakeXskill::start().await.unwrap()).unwrap();
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv().unwrap()
+}
+
+// The server waits on tokio's paused clock (the schedule's 45 s before the first
+// look take no real time) while the fake answers on its own runtime. A ticker
+// keeps the paused clock creeping a millisecond at a time while a request is
+// on the wire, so timeouts do not fire in one jump.
+#[tokio::test(start_paused = true)]
+async fn a_task_on_the_xskill_fake_is_followed_by_tasks_get_to_its_saved_file() {
+    let fake = fake_on_its_own_runtime();
+    tokio::spawn(async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    let out = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        api_timeout_secs: 300,
+        ..xskill_settings(&fake, out.path())
+    };
+    let client = connect_with(
+        server(&settings),
+        Person::new(true, false, ElicitationAction::Decline),
+    )
+    .await;
+    let CallToolResponse::Task(handle) = call_once(
+        &client,
+        "submit_task",
+        json!({ "prompt": "a slow sunrise" }),
+    )
+    .await
+    else {
+        panic!("a task handle was expected")
+    };
+    let id = handle.task.task_id.clone();
+    let mut polls = 0;
+    let result = loop {
+        polls += 1;
+        assert!(polls < 50, "never finished");
+        let got = tasks_get(&client, &id).await;
+        match got.task.payload {
+            TaskPayload::Completed { result } => break result,
+            TaskPayload::Working => {
+                let wait = got.task.task.poll_interval_ms.unwrap();
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    let result: CallToolResult = serde_json::from_value(Value::Object(result)).unwrap();
+    let output: GetTaskOutput = common::typed(result.structured_content.as_ref().unwrap());
+    assert_eq!(output.status.as_str(), "succeeded", "{output:?}");
+    let saved = std::fs::read(&output.local_files[0]).unwrap();
+    assert_eq!(&saved[4..8], b"ftyp");
+    // One create; status reads on the schedule, not one per poll.
+    assert_eq!(fake.create_calls(), 1);
+    let reads = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/tasks/query"))
+        .count();
+    let paths: Vec<_> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    // The first look is the journal's; each later one was due and asked once.
+    assert_eq!(
+        reads,
+        polls - 1,
+        "{reads} reads for {polls} polls: {paths:?}"
+    );
+}
