@@ -176,7 +176,7 @@ impl SeedanceServer {
                 )
                 .await;
         }
-        Ok(Submitted::Done(output))
+        Ok(Submitted::Done(Box::new(output)))
     }
 
     #[tool(
@@ -311,7 +311,7 @@ impl SeedanceServer {
 /// forms) the spend question to put to the person before calling again.
 pub enum Submitted {
     /// Submitted, or a dry run.
-    Done(SubmitTaskOutput),
+    Done(Box<SubmitTaskOutput>),
     /// Ask first; nothing was sent.
     AskFirst(InputRequiredResult),
 }
@@ -319,7 +319,7 @@ pub enum Submitted {
 impl IntoCallToolResult for Submitted {
     fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
         match self {
-            Self::Done(output) => Json(output).into_call_tool_result(),
+            Self::Done(output) => Json(*output).into_call_tool_result(),
             Self::AskFirst(question) => Ok(question.into()),
         }
     }
