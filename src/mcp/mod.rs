@@ -32,13 +32,13 @@ use rmcp::{
     },
     model::{
         CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
-        CompleteResult, CompletionInfo, ContentBlock, ErrorData, GetSkillRequestParams,
-        GetSkillResult, GetTaskResult, Icon, Implementation, InitializeRequestParams,
-        InitializeResult, InputRequiredResult, ListResourceTemplatesResult, ListResourcesResult,
-        ListSkillsResult, PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
-        ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-        Reference, Resource, ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
-        TASKS_EXTENSION_ID,
+        CompleteResult, CompletionInfo, ContentBlock, DiscoverResult, ErrorData,
+        GetSkillRequestParams, GetSkillResult, GetTaskResult, Icon, Implementation,
+        InitializeRequestParams, InitializeResult, InputRequiredResult,
+        ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult, PaginatedRequestParams,
+        ProgressNotificationParam, ProgressToken, ProtocolVersion, ReadResourceRequestParams,
+        ReadResourceResponse, ReadResourceResult, Reference, Resource, ResourceContents,
+        ResourceTemplate, ServerCapabilities, ServerConfig, TASKS_EXTENSION_ID,
     },
     prompt_handler,
     service::{NotificationContext, RequestContext},
@@ -393,6 +393,16 @@ impl ProgressSink for McpProgress {
     }
 }
 
+/// Only a client that declares the Tasks extension sees it declared: to the
+/// others this server looks exactly as it did before tasks.
+fn hide_tasks_from(server: &mut ServerCapabilities, client: &rmcp::model::ClientCapabilities) {
+    if !client.supports_tasks()
+        && let Some(extensions) = server.extensions.as_mut()
+    {
+        extensions.remove(TASKS_EXTENSION_ID);
+    }
+}
+
 /// The server's icon (a film frame), inline so no client has to fetch anything.
 fn icon() -> Icon {
     let svg = include_str!("icon.svg");
@@ -441,14 +451,21 @@ impl ServerHandler for SeedanceServer {
     ) -> Result<InitializeResult, ErrorData> {
         context.peer.set_peer_info(request.clone());
         let mut info = self.negotiate_initialize(&request)?;
-        // Only a client that declares the Tasks extension sees it declared: to
-        // the others this server looks exactly as it did before tasks.
-        if !request.capabilities.supports_tasks()
-            && let Some(extensions) = info.capabilities.extensions.as_mut()
-        {
-            extensions.remove(TASKS_EXTENSION_ID);
-        }
+        hide_tasks_from(&mut info.capabilities, &request.capabilities);
         Ok(info)
+    }
+
+    async fn discover(
+        &self,
+        context: RequestContext<RoleServer>,
+    ) -> Result<DiscoverResult, ErrorData> {
+        let mut info = self.get_info();
+        let client = context.client_capabilities().unwrap_or_default();
+        hide_tasks_from(&mut info.capabilities, &client);
+        Ok(DiscoverResult::from_server_info(
+            self.supported_protocol_versions().into_owned(),
+            info,
+        ))
     }
 
     async fn call_tool(

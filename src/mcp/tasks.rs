@@ -172,15 +172,16 @@ fn unknown(task_id: &str) -> ErrorData {
     ErrorData::invalid_params(format!("unknown task: {task_id}"), None)
 }
 
-/// A tool error as the JSON-RPC error of a `tasks/*` request: an unknown task is
-/// the spec's invalid params; the kind word leads the message as in tool errors.
+/// A tool error as the JSON-RPC error of a `tasks/*` request: an unknown task,
+/// and one that cannot be cancelled (finished, or running where the provider
+/// bills it anyway), are the spec's invalid params; the kind word leads the
+/// message as in tool errors.
 fn to_error(task_id: &str, e: ToolError) -> ErrorData {
     let data = serde_json::json!({ "kind": e.kind.as_str(), "taskId": task_id });
     match e.kind {
-        ToolErrorKind::NotFound | ToolErrorKind::InvalidArgument => {
-            ErrorData::invalid_params(e.to_string(), Some(data))
-        }
-        ToolErrorKind::NotCancellable => ErrorData::invalid_request(e.to_string(), Some(data)),
+        ToolErrorKind::NotFound
+        | ToolErrorKind::InvalidArgument
+        | ToolErrorKind::NotCancellable => ErrorData::invalid_params(e.to_string(), Some(data)),
         _ => ErrorData::internal_error(e.to_string(), Some(data)),
     }
 }
