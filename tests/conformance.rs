@@ -99,6 +99,9 @@ fn assert_ran_a_task(summary: &Value) {
     let file = summary["local_files"][0].as_str().unwrap();
     let bytes = std::fs::read(file).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "{file} is an MP4");
+    // The result linked the file (and the link resolved), and ratio completed.
+    assert_eq!(summary["resource_links"], 1, "{summary}");
+    assert_eq!(summary["completion"][0], "9:16", "{summary}");
 }
 
 #[test]
