@@ -640,3 +640,30 @@ async fn a_task_on_the_xskill_fake_is_followed_by_tasks_get_to_its_saved_file() 
         "{reads} reads for {polls} polls: {paths:?}"
     );
 }
+
+/// With a person to ask, the agent's `confirm_cost` does not stand in for
+/// their yes, and the dry run says they will be asked.
+#[tokio::test(flavor = "multi_thread")]
+async fn where_the_person_can_be_asked_confirm_cost_does_not_skip_them() {
+    let fake = FakeXskill::start().await.unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let person = Person::new(false, true, ElicitationAction::Decline);
+    let client = connect_with(
+        server(&over_limit(xskill_settings(&fake, out.path()))),
+        person.clone(),
+    )
+    .await;
+    let args = json!({ "prompt": "a lighthouse in a storm", "duration": 5, "dry_run": true });
+    let dry: SubmitTaskOutput = call_ok(&client, "submit_task", args).await;
+    assert!(
+        dry.next_step.contains("their client will ask"),
+        "{}",
+        dry.next_step
+    );
+    let cost = dry.estimated_price.unwrap().amount;
+    let args = json!({ "prompt": "a lighthouse in a storm", "duration": 5, "confirm_cost": cost });
+    let text = call_err(&client, "submit_task", args).await;
+    assert!(text.starts_with("spend_limit: The user declined"), "{text}");
+    assert_eq!(person.asked.lock().unwrap().len(), 1);
+    assert_eq!(fake.create_calls(), 0);
+}

@@ -69,7 +69,10 @@ impl Service {
         estimate: Option<&Amount>,
         approval: Option<&dyn SpendApproval>,
     ) -> Result<(), ToolError> {
-        let Some(needed) = self.needs_yes(estimate, params.confirm_cost).await? else {
+        // Where the person can be asked, they are: an agent's `confirm_cost`
+        // does not stand in for their yes.
+        let confirm_cost = params.confirm_cost.filter(|_| approval.is_none());
+        let Some(needed) = self.needs_yes(estimate, confirm_cost).await? else {
             return Ok(());
         };
         let Some(approval) = approval else {

@@ -88,7 +88,10 @@ impl Service {
                     .map(|earlier| duplicate(&earlier)),
                 None => None,
             };
-            return Ok(self.dry_run(call, estimate, warnings, params, twin).await);
+            let asks = approval.is_some();
+            return Ok(self
+                .dry_run(call, estimate, warnings, params, twin, asks)
+                .await);
         }
         self.check_spend(params, estimate.as_ref(), approval)
             .await?;
@@ -181,6 +184,7 @@ impl Service {
         mut warnings: Vec<String>,
         params: &SubmitTaskParams,
         twin: Option<ToolError>,
+        asks: bool,
     ) -> SubmitTaskOutput {
         let balance = match self.provider.balance().await {
             Ok(balance) => Some(balance.available),
@@ -200,6 +204,10 @@ impl Service {
             .as_ref()
             .map_or_else(|| "an unknown cost".to_owned(), ToString::to_string);
         let next_step = match &guard {
+            Some(refusal) if asks && refusal.kind == super::ToolErrorKind::SpendLimit => format!(
+                "Nothing was sent. Show the user the cost ({cost}). It needs their yes under the spend \
+                 limits, which their client will ask for when you submit; {GO_AHEAD}"
+            ),
             Some(refusal) => format!(
                 "Nothing was sent. Submitting would be refused ({}): {}",
                 refusal.kind, refusal.message
