@@ -8,6 +8,11 @@
 //! `tasks/get` reads the job through the service, which asks the provider only
 //! when the polite schedule says so. Clients without the extension never see a
 //! task handle.
+//!
+//! Another long-running tool (e.g. a story of chained clips) becomes task-backed
+//! with one line in [`TASK_BACKED`], given a [`Job`] for its jobs: which result
+//! started one, which ids are its own, how to look at one (politely) and how to
+//! cancel it.
 
 use std::time::Duration;
 
