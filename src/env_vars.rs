@@ -35,6 +35,9 @@ pub const SEEDANCE_API_TIMEOUT_SECS: &str = "SEEDANCE_API_TIMEOUT_SECS";
 pub const SEEDANCE_MAX_COST_PER_TASK: &str = "SEEDANCE_MAX_COST_PER_TASK";
 /// Most all tasks of the last 24 hours may cost together, in the provider's unit.
 pub const SEEDANCE_DAILY_BUDGET: &str = "SEEDANCE_DAILY_BUDGET";
+/// `1`: every paid submission needs the user's yes, whatever its price (asked
+/// through the MCP client where it can ask, else `confirm_cost`).
+pub const SEEDANCE_CONFIRM_EVERY_TASK: &str = "SEEDANCE_CONFIRM_EVERY_TASK";
 /// Bearer token for streamable HTTP: with it set, every `/mcp` request needs
 /// `Authorization: Bearer <token>`; serving a non-loopback address requires it.
 pub const SEEDANCE_HTTP_TOKEN: &str = "SEEDANCE_HTTP_TOKEN";

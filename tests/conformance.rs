@@ -13,11 +13,15 @@ const BIN: &str = env!("CARGO_BIN_EXE_seedance-mcp");
 
 /// The suite's server scenarios that need no fixture tools, prompts or resources
 /// of the suite's own (the others test a reference server's `test_*` tools).
-const SCENARIOS: [&str; 6] = [
+/// The suite (0.1.16) has no Tasks or Skills scenarios; logging and completion
+/// are the courtesies it checks.
+const SCENARIOS: [&str; 8] = [
     "server-initialize",
     "ping",
     "tools-list",
     "resources-list",
+    "logging-set-level",
+    "completion-complete",
     "server-sse-multiple-streams",
     "dns-rebinding-protection",
 ];
@@ -95,6 +99,9 @@ fn assert_ran_a_task(summary: &Value) {
     let file = summary["local_files"][0].as_str().unwrap();
     let bytes = std::fs::read(file).unwrap();
     assert_eq!(&bytes[4..8], b"ftyp", "{file} is an MP4");
+    // The result linked the file (and the link resolved), and ratio completed.
+    assert_eq!(summary["resource_links"], 1, "{summary}");
+    assert_eq!(summary["completion"][0], "9:16", "{summary}");
 }
 
 #[test]

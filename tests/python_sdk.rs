@@ -131,3 +131,77 @@ async fn the_python_sdk_drives_the_server_over_streamable_http() {
     }
     shutdown.cancel();
 }
+
+/// Runs `elicit_check.py` against the binary on the xskill fake with a spend
+/// limit every task passes; returns its summary.
+fn elicit(fake: (String, String), out: &Path, answer: &str, mode: &str) -> Value {
+    let (key, url) = fake;
+    let python = common::python::python();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/elicit_check.py");
+    let output = Command::new(python)
+        .arg(script)
+        .args([BIN, answer])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SEEDANCE_OUTPUT_DIR", out)
+        .env("SEEDANCE_DATA_DIR", out.join(".journal"))
+        .env("SEEDANCE_MAX_COST_PER_TASK", "1")
+        .env("XSKILL_API_KEY", key)
+        .env("XSKILL_BASE_URL", url)
+        .env("MCP_CLIENT_MODE", mode)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "elicit_check ({answer}, {mode}) failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// Both ways of asking: `elicitation/create` during the call (legacy handshake,
+/// 2025-11-25) and the `input_required` round trip (the SDK's negotiation, 2026-07-28).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_asks_the_person_before_spending_and_links_the_saved_file() {
+    for mode in ["legacy", "auto"] {
+        for answer in ["decline", "cancel"] {
+            let fake = FakeXskill::start().await.unwrap();
+            let out = tempfile::tempdir().unwrap();
+            let path = out.path().to_owned();
+            let probe = (fake.api_key().to_owned(), fake.base_url());
+            let summary = tokio::task::spawn_blocking(move || elicit(probe, &path, answer, mode))
+                .await
+                .unwrap();
+            assert_eq!(summary["asked"].as_array().unwrap().len(), 1, "{summary}");
+            assert_eq!(summary["is_error"], true, "{summary}");
+            let text = summary["text"].as_str().unwrap();
+            assert!(
+                text.starts_with("spend_limit: The user declined"),
+                "{mode}: {text}"
+            );
+            assert_eq!(
+                fake.create_calls(),
+                0,
+                "{mode} {answer}: the fake saw a create"
+            );
+        }
+        let fake = FakeXskill::start().await.unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let path = out.path().to_owned();
+        let probe = (fake.api_key().to_owned(), fake.base_url());
+        let summary = tokio::task::spawn_blocking(move || elicit(probe, &path, "accept", mode))
+            .await
+            .unwrap();
+        let question = summary["asked"][0].as_str().unwrap();
+        assert!(
+            question.contains("credits") && question.contains("Balance"),
+            "{question}"
+        );
+        assert_eq!(summary["status"], "succeeded", "{mode}: {summary}");
+        assert_eq!(fake.create_calls(), 1, "{mode}");
+        assert_eq!(summary["link"]["mime"], "video/mp4", "{summary}");
+        assert_eq!(summary["link"]["size"], summary["read_bytes"], "{summary}");
+    }
+}

@@ -52,7 +52,7 @@ pub fn command() -> clap::Command {
         .filter(|a| a.is_global_set())
         .cloned()
         .collect();
-    let spend = ["max_cost_per_task", "daily_budget"];
+    let spend = ["max_cost_per_task", "daily_budget", "confirm_every_task"];
     let everything: Vec<&str> = globals.iter().map(|a| a.get_id().as_str()).collect();
     let hidden: [(&str, Vec<&str>); 8] = [
         ("skill", everything),

@@ -57,6 +57,9 @@ pub struct Settings {
     /// Most all tasks of the last 24 hours may cost together, in the provider's unit.
     #[arg(long, global = true, env = env::SEEDANCE_DAILY_BUDGET)]
     pub daily_budget: Option<f64>,
+    /// Every paid submission needs the user's yes, whatever its price.
+    #[arg(long, global = true, env = env::SEEDANCE_CONFIRM_EVERY_TASK)]
+    pub confirm_every_task: bool,
     /// Seconds a simulated task takes to finish.
     #[arg(long, global = true, env = env::SEEDANCE_SIM_SECONDS, default_value_t = DEFAULT_SIM_SECONDS)]
     pub sim_seconds: f64,
@@ -92,6 +95,7 @@ impl Default for Settings {
             api_timeout_secs: DEFAULT_API_TIMEOUT_SECS,
             max_cost_per_task: None,
             daily_budget: None,
+            confirm_every_task: false,
             sim_seconds: DEFAULT_SIM_SECONDS,
             private_media_urls: false,
         }
@@ -178,6 +182,8 @@ pub struct SpendLimits {
     pub per_task: Option<f64>,
     /// Most the tasks of the last 24 hours may cost together.
     pub daily: Option<f64>,
+    /// Every paid submission needs the user's yes, whatever its price.
+    pub confirm_every: bool,
 }
 
 /// A setting that cannot work.
@@ -289,6 +295,7 @@ impl Config {
             spend: SpendLimits {
                 per_task: spend_limit(settings.max_cost_per_task, env::SEEDANCE_MAX_COST_PER_TASK)?,
                 daily: spend_limit(settings.daily_budget, env::SEEDANCE_DAILY_BUDGET)?,
+                confirm_every: settings.confirm_every_task,
             },
         })
     }

@@ -6,9 +6,13 @@
 
 pub mod access;
 pub mod args;
+pub mod elicit;
+mod log;
 pub mod prompts;
 pub mod roots;
 pub mod schema;
+pub mod skills;
+pub mod tasks;
 pub mod transport;
 pub mod xskill_compat;
 
@@ -16,20 +20,25 @@ use std::time::Duration;
 
 use base64::Engine;
 
-use self::args::Args;
+use self::{args::Args, elicit::ElicitApproval};
 use crate::service::resources::RESOURCE_TEMPLATE;
 
 use rmcp::{
     Json, Peer, RoleServer, ServerHandler,
     handler::server::{
         router::{prompt::PromptRouter, tool::ToolRouter},
+        tool::{self, IntoCallToolResult, ToolCallContext},
         wrapper::Parameters,
     },
     model::{
-        ErrorData, Implementation, ListResourceTemplatesResult, ListResourcesResult,
-        PaginatedRequestParams, ProgressNotificationParam, ProgressToken,
-        ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
-        ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig,
+        CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams,
+        CompleteResult, CompletionInfo, ContentBlock, DiscoverResult, ErrorData,
+        GetSkillRequestParams, GetSkillResult, GetTaskResult, Icon, Implementation,
+        InitializeRequestParams, InitializeResult, InputRequiredResult,
+        ListResourceTemplatesResult, ListResourcesResult, ListSkillsResult, PaginatedRequestParams,
+        ProgressNotificationParam, ProgressToken, ProtocolVersion, ReadResourceRequestParams,
+        ReadResourceResponse, ReadResourceResult, Reference, Resource, ResourceContents,
+        ResourceTemplate, ServerCapabilities, ServerConfig, TASKS_EXTENSION_ID,
     },
     prompt_handler,
     service::{NotificationContext, RequestContext},
@@ -55,6 +64,8 @@ pub struct SeedanceServer {
     remote_clients: bool,
     /// This session's client roots (stdio).
     roots: std::sync::Arc<roots::ClientRoots>,
+    /// The log level this session's client asked for, if it did.
+    log: log::ClientLog,
 }
 
 #[tool_router]
@@ -85,6 +96,7 @@ impl SeedanceServer {
             prompt_router: Self::prompt_router(),
             remote_clients: false,
             roots: std::sync::Arc::default(),
+            log: log::ClientLog::default(),
         }
     }
 
@@ -104,6 +116,7 @@ impl SeedanceServer {
     pub fn for_new_session(&self) -> Self {
         let mut session = self.clone();
         session.roots = std::sync::Arc::default();
+        session.log = log::ClientLog::default();
         session
     }
 
@@ -128,16 +141,48 @@ impl SeedanceServer {
             destructive_hint = false,
             idempotent_hint = false,
             open_world_hint = true
-        )
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<SubmitTaskOutput>()
     )]
     async fn submit_task(
         &self,
         Parameters(args): Parameters<xskill_compat::SubmitArgs>,
+        tool::InputResponses(replies): tool::InputResponses,
+        tool::RequestState(state): tool::RequestState,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<SubmitTaskOutput>, ToolError> {
+    ) -> Result<Submitted, ToolError> {
         let params = args.parsed()?;
         let scope = self.scope(&context.peer, media::reads_files(&params)).await;
-        self.service.submit_in(&params, &scope).await.map(Json)
+        let capabilities = context.client_capabilities();
+        // 2026-07-28 forbids requests to the client during a call: the question
+        // goes back with the answer instead (a round trip).
+        let round_trips = context
+            .protocol_version()
+            .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+        let person = ElicitApproval::for_client(&context.peer, capabilities.as_ref());
+        let round_trip =
+            (person.is_some() && round_trips).then(|| elicit::RoundTrip::new(replies, state));
+        let approval: Option<&dyn crate::service::spend::SpendApproval> = match &round_trip {
+            Some(round_trip) => Some(round_trip),
+            None => person.as_ref().map(|p| p as _),
+        };
+        let submitted = self
+            .service
+            .submit_approved(&params, &scope, approval)
+            .await;
+        if let Some(question) = round_trip.as_ref().and_then(elicit::RoundTrip::question) {
+            return Ok(Submitted::AskFirst(question));
+        }
+        let output = submitted?;
+        if let Some(task_id) = &output.task_id {
+            self.log
+                .info(
+                    &context.peer,
+                    format!("task {task_id} submitted to {}", output.provider),
+                )
+                .await;
+        }
+        Ok(Submitted::Done(Box::new(output)))
     }
 
     #[tool(
@@ -175,13 +220,14 @@ impl SeedanceServer {
             destructive_hint = false,
             idempotent_hint = true,
             open_world_hint = true
-        )
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<GetTaskOutput>()
     )]
     async fn get_task(
         &self,
         Parameters(args): Parameters<Args<GetTaskParams>>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<GetTaskOutput>, ToolError> {
+    ) -> Result<Linked, ToolError> {
         let params = args.parsed()?;
         let progress = context.meta.get_progress_token().map(|token| McpProgress {
             peer: context.peer.clone(),
@@ -192,10 +238,24 @@ impl SeedanceServer {
             cancel: &context.ct,
             progress: progress.as_ref().map(|p| p as &dyn ProgressSink),
         };
-        self.service
+        let output = self
+            .service
             .get_task_waiting(&params.task_id, waiting)
-            .await
-            .map(Json)
+            .await?;
+        if output.finished {
+            self.log
+                .info(
+                    &context.peer,
+                    format!(
+                        "task {} {} ({} file(s) saved)",
+                        output.task_id,
+                        output.status.as_str(),
+                        output.local_files.len()
+                    ),
+                )
+                .await;
+        }
+        Ok(Linked(output))
     }
 
     #[tool(
@@ -278,6 +338,73 @@ impl SeedanceServer {
     }
 }
 
+/// submit_task's answer: the submission, or (2026-07-28 clients that can show
+/// forms) the spend question to put to the person before calling again.
+pub enum Submitted {
+    /// Submitted, or a dry run.
+    Done(Box<SubmitTaskOutput>),
+    /// Ask first; nothing was sent.
+    AskFirst(InputRequiredResult),
+}
+
+impl IntoCallToolResult for Submitted {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        match self {
+            Self::Done(output) => Json(*output).into_call_tool_result(),
+            Self::AskFirst(question) => Ok(question.into()),
+        }
+    }
+}
+
+/// get_task's answer: the structured output, and one `resource_link` per saved
+/// file so clients that cannot open local paths can fetch them.
+pub struct Linked(GetTaskOutput);
+
+impl IntoCallToolResult for Linked {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        task_result(self.0)
+            .map(Into::into)
+            .map_err(|e| ErrorData::internal_error(e.to_string(), None))
+    }
+}
+
+/// get_task's result for `output`: what `tasks/get` hands over as a task's final result too.
+pub(crate) fn task_result(output: GetTaskOutput) -> Result<CallToolResult, ToolError> {
+    let links = crate::service::resources::of_output(&output);
+    let value = serde_json::to_value(output).map_err(|e| ToolError {
+        kind: ToolErrorKind::InternalError,
+        message: format!("the result could not be encoded: {e}"),
+    })?;
+    let mut result = CallToolResult::structured(value);
+    result.content.extend(links.into_iter().map(|file| {
+        let resource = Resource::new(file.uri, file.name)
+            .with_mime_type(file.mime)
+            .with_description(file.description);
+        ContentBlock::resource_link(match file.size {
+            Some(size) => resource.with_size(size),
+            None => resource,
+        })
+    }));
+    Ok(result)
+}
+
+/// A task's state in a sentence, for the `statusMessage` of `tasks/get`.
+pub(crate) fn status_message(output: &GetTaskOutput) -> String {
+    let mut message = output.status.as_str().to_owned();
+    if let Some(progress) = &output.progress {
+        message.push_str(&format!(" ({progress})"));
+    }
+    if let Some(word) = &output.provider_status {
+        message.push_str(&format!("; the provider says \"{word}\""));
+    }
+    if let Some(trouble) = &output.provider_trouble {
+        message.push_str(&format!(
+            "; the provider is having trouble answering ({trouble}), the task is not affected"
+        ));
+    }
+    message
+}
+
 /// Progress notifications for the call that carried a progress token.
 struct McpProgress {
     peer: Peer<RoleServer>,
@@ -297,6 +424,25 @@ impl ProgressSink for McpProgress {
     }
 }
 
+/// Only a client that declares the Tasks extension sees it declared: to the
+/// others this server looks exactly as it did before tasks.
+fn hide_tasks_from(server: &mut ServerCapabilities, client: &rmcp::model::ClientCapabilities) {
+    if !client.supports_tasks()
+        && let Some(extensions) = server.extensions.as_mut()
+    {
+        extensions.remove(TASKS_EXTENSION_ID);
+    }
+}
+
+/// The server's icon (a film frame), inline so no client has to fetch anything.
+fn icon() -> Icon {
+    let svg = include_str!("icon.svg");
+    let data = base64::engine::general_purpose::STANDARD.encode(svg);
+    Icon::new(format!("data:image/svg+xml;base64,{data}"))
+        .with_mime_type("image/svg+xml")
+        .with_sizes(vec!["any".to_owned()])
+}
+
 const INSTRUCTIONS: &str = "Generate Seedance 2.0 videos and Seedream 4.5 images. Workflow: (1) get_balance; \
 (2) plan a timed storyboard (`0-3s: ...` lines from 0 to the duration, 4-15 s; inputs as @image_file_N / \
 @video_file_N / @audio_file_N), or use the `storyboard` prompt; (3) submit_task with dry_run: true and show \
@@ -311,18 +457,128 @@ full workflow is the resource seedance://skill/SKILL.md.";
 impl ServerHandler for SeedanceServer {
     fn get_info(&self) -> ServerConfig {
         let instructions = self.instructions.clone();
-        ServerConfig::new(
-            ServerCapabilities::builder()
-                .enable_tools()
-                .enable_prompts()
-                .enable_resources()
-                .build(),
-        )
-        .with_server_info(
-            Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
-                .with_title("Seedance MCP"),
-        )
-        .with_instructions(instructions)
+        #[allow(deprecated)] // logging: SEP-2577 deprecates it; 2025-11-25 clients use it
+        let capabilities = ServerCapabilities::builder()
+            .enable_logging()
+            .enable_completions()
+            .enable_prompts()
+            .enable_resources()
+            .enable_tools()
+            .enable_tasks()
+            .enable_skills()
+            .build();
+        ServerConfig::new(capabilities)
+            .with_server_info(
+                Implementation::new(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+                    .with_title("Seedance MCP")
+                    .with_icons(vec![icon()]),
+            )
+            .with_instructions(instructions)
+    }
+
+    async fn initialize(
+        &self,
+        request: InitializeRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<InitializeResult, ErrorData> {
+        context.peer.set_peer_info(request.clone());
+        let mut info = self.negotiate_initialize(&request)?;
+        hide_tasks_from(&mut info.capabilities, &request.capabilities);
+        Ok(info)
+    }
+
+    async fn discover(
+        &self,
+        context: RequestContext<RoleServer>,
+    ) -> Result<DiscoverResult, ErrorData> {
+        let mut info = self.get_info();
+        let client = context.client_capabilities().unwrap_or_default();
+        hide_tasks_from(&mut info.capabilities, &client);
+        Ok(DiscoverResult::from_server_info(
+            self.supported_protocol_versions().into_owned(),
+            info,
+        ))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let declares_tasks = context
+            .client_capabilities()
+            .is_some_and(|c| c.supports_tasks());
+        let job = declares_tasks
+            .then(|| tasks::backing(&request.name))
+            .flatten();
+        let response = self
+            .tool_router
+            .call(ToolCallContext::new(self, request, context))
+            .await?;
+        match (job, response) {
+            (Some(job), CallToolResponse::Complete(result)) => {
+                Ok(tasks::answer(job, &self.service, result).await)
+            }
+            (_, response) => Ok(response),
+        }
+    }
+
+    async fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        tasks::get(&self.service, &request.task_id).await
+    }
+
+    async fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        tasks::cancel(&self.service, &request.task_id).await
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, ErrorData> {
+        skills::list()
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, ErrorData> {
+        skills::get(&request.uri)
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let values = match &request.r#ref {
+            Reference::Prompt(prompt) if prompt.name == "storyboard" => {
+                prompts::complete(&request.argument.name, &request.argument.value)
+            }
+            _ => Vec::new(),
+        };
+        let completion = CompletionInfo::with_all_values(values)
+            .map_err(|e| ErrorData::internal_error(e, None))?;
+        Ok(CompleteResult::new(completion))
+    }
+
+    #[allow(deprecated)] // logging: SEP-2577 deprecates it; 2025-11-25 clients use it
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.log.set(request.level);
+        Ok(())
     }
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
@@ -388,7 +644,9 @@ impl ServerHandler for SeedanceServer {
         request: ReadResourceRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        if let Some(file) = crate::skill::by_uri(&request.uri) {
+        let skill_file =
+            crate::skill::by_uri(&request.uri).or_else(|| skills::by_uri(&request.uri));
+        if let Some(file) = skill_file {
             let contents = ResourceContents::text(file.text, request.uri.clone())
                 .with_mime_type("text/markdown");
             return Ok(ReadResourceResult::new(vec![contents]).into());

@@ -111,6 +111,50 @@ pub fn storyboard_text(args: &StoryboardArgs) -> Result<String, String> {
     ))
 }
 
+/// Values for a `storyboard` argument that start like `typed` (case-insensitive;
+/// styles match anywhere in the words): ratios and lengths from the validator's
+/// vocabularies, styles from the skill's camera-and-mood reference.
+pub fn complete(argument: &str, typed: &str) -> Vec<String> {
+    let typed = typed.trim().to_lowercase();
+    let starts = |value: &str| value.to_lowercase().starts_with(&typed);
+    match argument {
+        "ratio" => Ratio::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .filter(|r| *r != Ratio::Adaptive.as_str() && starts(r))
+            .map(str::to_owned)
+            .collect(),
+        "duration" => (4..=15)
+            .map(|d: u8| d.to_string())
+            .filter(|d| starts(d))
+            .collect(),
+        "style" => style_words()
+            .filter(|w| w.to_lowercase().contains(&typed))
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The bold terms of the light, colour and texture lists of camera-and-mood.md.
+fn style_words() -> impl Iterator<Item = &'static str> {
+    let text = crate::skill::FILES
+        .iter()
+        .find(|f| f.path == "references/camera-and-mood.md")
+        .map_or("", |f| f.text);
+    let mut in_style = false;
+    text.lines().filter_map(move |line| {
+        if let Some(heading) = line.strip_prefix("## ") {
+            in_style = ["Light", "Colour", "Texture"]
+                .iter()
+                .any(|h| heading.starts_with(h));
+            return None;
+        }
+        let term = line.strip_prefix("- **")?.split("**").next()?;
+        (in_style && !term.is_empty()).then_some(term)
+    })
+}
+
 /// Shot boundaries for a clip: three to four seconds each, in whole seconds.
 fn shot_beats(duration: u8) -> Vec<(u8, u8)> {
     let shots = duration.div_ceil(4).max(1);
@@ -134,6 +178,18 @@ mod tests {
             ratio: ratio.map(Into::into),
             style: Some("warm film grain".into()),
         }
+    }
+
+    #[test]
+    fn arguments_complete_from_the_vocabularies() {
+        assert_eq!(complete("ratio", "1"), ["16:9", "1:1"]);
+        assert_eq!(
+            complete("duration", "1"),
+            ["10", "11", "12", "13", "14", "15"]
+        );
+        assert!(complete("style", "golden").contains(&"Golden hour".to_owned()));
+        assert!(complete("style", "").len() > 20);
+        assert!(complete("idea", "a").is_empty());
     }
 
     #[test]

@@ -6,10 +6,11 @@
 
 pub mod download;
 mod error;
+mod follow;
 pub mod media;
 pub mod resources;
 pub mod schedule;
-mod spend;
+pub mod spend;
 pub mod story;
 pub mod submit;
 mod tasks;
@@ -37,6 +38,7 @@ use crate::{
 };
 pub(crate) use error::sentences;
 pub use error::{ToolError, ToolErrorKind};
+pub use follow::TaskLook;
 pub use types::*;
 
 /// How long get_task may spend saving results before answering anyway: clients

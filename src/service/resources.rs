@@ -72,6 +72,25 @@ fn describe(entry: &Entry) -> Vec<SavedFile> {
         .collect()
 }
 
+/// The saved files a get_task answer names, as resources: one per file, under
+/// the URI that `resources/read` resolves.
+pub fn of_output(output: &super::GetTaskOutput) -> Vec<SavedFile> {
+    output
+        .resource_uris
+        .iter()
+        .zip(&output.local_files)
+        .map(|(uri, path)| SavedFile {
+            uri: uri.clone(),
+            name: path
+                .file_name()
+                .map_or_else(|| uri.clone(), |n| n.to_string_lossy().into_owned()),
+            mime: mime_of(path),
+            size: std::fs::metadata(path).ok().map(|m| m.len()),
+            description: format!("Result of {} task {}", output.provider, output.task_id),
+        })
+        .collect()
+}
+
 impl Service {
     /// Saved files of recent tasks, newest first.
     pub async fn saved_files(&self) -> Result<Vec<SavedFile>, ToolError> {

@@ -46,7 +46,18 @@ impl Service {
         params: &SubmitTaskParams,
         scope: &LocalScope,
     ) -> Result<SubmitTaskOutput, ToolError> {
-        self.submit_as(params, scope, None).await
+        self.submit_approved(params, scope, None).await
+    }
+
+    /// Like [`Self::submit_in`]; a submission that needs a yes to spend is put to
+    /// `approval` (the person, asked by the client) when it is given.
+    pub async fn submit_approved(
+        &self,
+        params: &SubmitTaskParams,
+        scope: &LocalScope,
+        approval: Option<&dyn super::spend::SpendApproval>,
+    ) -> Result<SubmitTaskOutput, ToolError> {
+        self.submit_as(params, scope, None, approval).await
     }
 
     /// Submits one task, or (`clip` set) one clip of a story: a clip was priced and
@@ -57,6 +68,7 @@ impl Service {
         params: &SubmitTaskParams,
         scope: &LocalScope,
         clip: Option<StoryPart>,
+        approval: Option<&dyn super::spend::SpendApproval>,
     ) -> Result<SubmitTaskOutput, ToolError> {
         let validated = validate::submit(params)?;
         if !self.private_media_urls {
@@ -94,10 +106,13 @@ impl Service {
                     .map(|earlier| duplicate(&earlier)),
                 None => None,
             };
-            return Ok(self.dry_run(call, estimate, warnings, params, twin).await);
+            let asks = approval.is_some();
+            return Ok(self
+                .dry_run(call, estimate, warnings, params, twin, asks)
+                .await);
         }
         if clip.is_none() {
-            self.check_spend(estimate.as_ref(), params.confirm_cost)
+            self.check_spend(params, estimate.as_ref(), approval)
                 .await?;
         }
         if let Some(since) = duplicates_since
@@ -195,6 +210,7 @@ impl Service {
         mut warnings: Vec<String>,
         params: &SubmitTaskParams,
         twin: Option<ToolError>,
+        asks: bool,
     ) -> SubmitTaskOutput {
         let balance = match self.provider.balance().await {
             Ok(balance) => Some(balance.available),
@@ -206,7 +222,7 @@ impl Service {
         let guard = match twin {
             Some(duplicate) => Some(duplicate),
             None => self
-                .check_spend(estimate.as_ref(), params.confirm_cost)
+                .check_spend(params, estimate.as_ref(), None)
                 .await
                 .err(),
         };
@@ -214,6 +230,10 @@ impl Service {
             .as_ref()
             .map_or_else(|| "an unknown cost".to_owned(), ToString::to_string);
         let next_step = match &guard {
+            Some(refusal) if asks && refusal.kind == super::ToolErrorKind::SpendLimit => format!(
+                "Nothing was sent. Show the user the cost ({cost}). It needs their yes under the spend \
+                 limits, which their client will ask for when you submit; {GO_AHEAD}"
+            ),
             Some(refusal) => format!(
                 "Nothing was sent. Submitting would be refused ({}): {}",
                 refusal.kind, refusal.message

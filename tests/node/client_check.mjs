@@ -87,6 +87,20 @@ async function main() {
   summary.local_files = task.local_files;
   summary.progress_notifications = progress;
 
+  // The finished result links each saved file, and the link resolves.
+  const done = await client.callTool({ name: "get_task", arguments: { task_id: taskId } });
+  const links = (done.content ?? []).filter((c) => c.type === "resource_link");
+  if (links.length !== task.local_files.length) fail(`expected one resource_link per file: ${JSON.stringify(done.content)}`);
+  const read = await client.readResource({ uri: links[0].uri });
+  const bytes = Buffer.from(read.contents[0].blob ?? "", "base64").length;
+  if (bytes !== links[0].size || links[0].mimeType !== "video/mp4") fail(`the link does not match the file: ${JSON.stringify(links[0])}, ${bytes} bytes`);
+  summary.resource_links = links.length;
+
+  // Prompt argument completion.
+  const completed = await client.complete({ ref: { type: "ref/prompt", name: "storyboard" }, argument: { name: "ratio", value: "9" } });
+  if (JSON.stringify(completed.completion.values) !== JSON.stringify(["9:16"])) fail(`ratio completion: ${JSON.stringify(completed)}`);
+  summary.completion = completed.completion.values;
+
   if (kind === "http") {
     // Session lifecycle: DELETE ends the session, after which its id is unknown (404).
     const sessionId = transport.sessionId;

@@ -184,8 +184,13 @@ impl Service {
                 .story_dry_run(params, count, seconds, estimate, chaining, warnings)
                 .await);
         }
-        self.check_spend(estimate.as_ref(), params.confirm_cost)
-            .await?;
+        self.check_spend_for(
+            story_summary(params, seconds),
+            params.confirm_cost,
+            estimate.as_ref(),
+            None,
+        )
+        .await?;
         let story_id = self.journal_story(&plan, estimate.as_ref()).await?;
         // The first clip is sent before answering, as submit_task does: a caller
         // that exits at once (the CLI without --wait) never cuts a create short.
@@ -339,7 +344,12 @@ impl Service {
             .as_ref()
             .map_or_else(|| "an unknown cost".to_owned(), ToString::to_string);
         let next_step = match self
-            .check_spend(estimate.as_ref(), params.confirm_cost)
+            .check_spend_for(
+                story_summary(params, seconds),
+                params.confirm_cost,
+                estimate.as_ref(),
+                None,
+            )
             .await
         {
             Err(refusal) => format!(
@@ -473,5 +483,24 @@ fn story_id() -> String {
     format!(
         "story-{}",
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    )
+}
+
+/// The one line a person is shown when asked to pay for a story.
+fn story_summary(params: &SubmitStoryParams, seconds: u32) -> String {
+    let first: String = params
+        .clips
+        .first()
+        .map(|clip| {
+            clip.prompt
+                .split_whitespace()
+                .take(12)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    format!(
+        "a story of {} clips, {seconds} s in all, starting \"{first}…\"",
+        params.clips.len()
     )
 }

@@ -230,7 +230,7 @@ impl Service {
             index: index as u32,
         };
         match self
-            .submit_as(&params, &self.story_scope(plan), Some(part))
+            .submit_as(&params, &self.story_scope(plan), Some(part), None)
             .await
         {
             Ok(_) => {
