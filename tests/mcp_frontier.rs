@@ -667,3 +667,45 @@ async fn where_the_person_can_be_asked_confirm_cost_does_not_skip_them() {
     assert_eq!(person.asked.lock().unwrap().len(), 1);
     assert_eq!(fake.create_calls(), 0);
 }
+
+// A story is an MCP task too: its handle is the story id, and tasks/get reads
+// the journal while the background driver makes the clips.
+#[tokio::test(start_paused = true)]
+async fn a_story_answers_a_tasks_client_with_a_handle_followed_to_its_end() {
+    let out = tempfile::tempdir().unwrap();
+    let client = connect_with(
+        server(&sim(out.path(), 5.0)),
+        Person::new(true, false, ElicitationAction::Decline),
+    )
+    .await;
+    let args = json!({
+        "clips": [
+            {"prompt": "a red kite rises over dunes", "duration": 5},
+            {"prompt": "the red kite dives toward the sea", "duration": 5}
+        ],
+        "chain": false
+    });
+    let CallToolResponse::Task(handle) = call_once(&client, "submit_story", args).await else {
+        panic!("a task handle was expected")
+    };
+    let story_id = handle.task.task_id.clone();
+    assert!(story_id.starts_with("story-"), "{handle:?}");
+    let mut polls = 0;
+    let result = loop {
+        polls += 1;
+        assert!(polls < 100, "never finished");
+        let got = tasks_get(&client, &story_id).await;
+        match got.task.payload {
+            TaskPayload::Completed { result } => break result,
+            TaskPayload::Working => {
+                let wait = got.task.task.poll_interval_ms.unwrap();
+                tokio::time::sleep(Duration::from_millis(wait)).await;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    };
+    let result: CallToolResult = serde_json::from_value(Value::Object(result)).unwrap();
+    let output: GetTaskOutput = common::typed(result.structured_content.as_ref().unwrap());
+    assert_eq!(output.status.as_str(), "succeeded", "{output:?}");
+    assert_eq!(output.story.as_ref().map(|s| s.clips), Some(2), "{output:?}");
+}

@@ -9,7 +9,7 @@
 //! when the polite schedule says so. Clients without the extension never see a
 //! task handle.
 //!
-//! Another long-running tool (e.g. a story of chained clips) becomes task-backed
+//! `submit_story` is task-backed as well; another long-running tool becomes task-backed
 //! with one line in [`TASK_BACKED`], given a [`Job`] for its jobs: which result
 //! started one, which ids are its own, how to look at one (politely) and how to
 //! cancel it.
@@ -74,10 +74,16 @@ pub struct TaskBacked {
 /// The task-backed tools. A new long-running tool becomes task-backed with one
 /// line here. Lookups take the first kind that owns an id, and generations own
 /// every id, so kinds with ids of their own go first.
-pub const TASK_BACKED: &[TaskBacked] = &[TaskBacked {
-    tool: "submit_task",
-    job: &Generation,
-}];
+pub const TASK_BACKED: &[TaskBacked] = &[
+    TaskBacked {
+        tool: "submit_story",
+        job: &Story,
+    },
+    TaskBacked {
+        tool: "submit_task",
+        job: &Generation,
+    },
+];
 
 /// The kind of job `tool` starts, if it is task-backed.
 pub fn backing(tool: &str) -> Option<&'static dyn Job> {
@@ -194,6 +200,25 @@ fn to_error(task_id: &str, e: ToolError) -> ErrorData {
 /// `submit_task`'s jobs: one generation, followed through the journal.
 pub struct Generation;
 
+impl Generation {
+    /// A look at a job (a generation or a story) as `tasks/get` reports it.
+    fn state_of(look: crate::service::TaskLook) -> Result<Look, ToolError> {
+        let output = look.output;
+        let state = if output.status == TaskStatus::Cancelled {
+            State::Cancelled
+        } else if output.finished {
+            State::Finished(super::task_result(output)?)
+        } else {
+            State::Working(super::status_message(&output))
+        };
+        Ok(Look {
+            state,
+            created_at: look.created_at,
+            next_look: look.next_look,
+        })
+    }
+}
+
 /// The part of `submit_task`'s result that names the job.
 #[derive(Deserialize)]
 struct Started {
@@ -215,20 +240,41 @@ impl Job for Generation {
     }
 
     async fn look(&self, service: &Service, id: &str) -> Result<Look, ToolError> {
-        let look = service.look_at_task(id).await?;
-        let output = look.output;
-        let state = if output.status == TaskStatus::Cancelled {
-            State::Cancelled
-        } else if output.finished {
-            State::Finished(super::task_result(output)?)
-        } else {
-            State::Working(super::status_message(&output))
-        };
-        Ok(Look {
-            state,
-            created_at: look.created_at,
-            next_look: look.next_look,
-        })
+        Generation::state_of(service.look_at_task(id).await?)
+    }
+
+    async fn cancel(&self, service: &Service, id: &str) -> Result<(), ToolError> {
+        service.cancel_task(id).await.map(|_| ())
+    }
+}
+
+/// `submit_story`'s jobs: a story of chained clips, followed through the journal.
+pub struct Story;
+
+/// The part of `submit_story`'s result that names the job.
+#[derive(Deserialize)]
+struct StoryStarted {
+    story_id: Option<String>,
+}
+
+#[async_trait::async_trait]
+impl Job for Story {
+    fn started(&self, result: &CallToolResult) -> Option<String> {
+        if result.is_error == Some(true) {
+            return None;
+        }
+        let content = result.structured_content.clone()?;
+        serde_json::from_value::<StoryStarted>(content)
+            .ok()?
+            .story_id
+    }
+
+    fn owns(&self, task_id: &str) -> bool {
+        task_id.starts_with("story-")
+    }
+
+    async fn look(&self, service: &Service, id: &str) -> Result<Look, ToolError> {
+        Generation::state_of(service.look_at_story(id).await?)
     }
 
     async fn cancel(&self, service: &Service, id: &str) -> Result<(), ToolError> {

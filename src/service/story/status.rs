@@ -86,6 +86,31 @@ impl Service {
         }
     }
 
+    /// A story as an MCP task sees it (`tasks/get`): the journal's word, never a
+    /// provider request, since the background driver (kept running here) asks the
+    /// provider on its own schedule; looking again after `next_look` may bring news.
+    pub async fn look_at_story(
+        &self,
+        story_id: &str,
+    ) -> Result<crate::service::TaskLook, ToolError> {
+        let Some(story) = self.story_entry(story_id).await? else {
+            return Err(ToolError::new(
+                ToolErrorKind::NotFound,
+                format!(
+                    "no story \"{story_id}\" in this machine's journal; list_tasks shows the tasks it has"
+                ),
+            ));
+        };
+        if !story.status.is_none_or(TaskStatus::is_terminal) {
+            self.drive_story(story_id.to_owned());
+        }
+        Ok(crate::service::TaskLook {
+            output: self.story_output(story_id).await?,
+            next_look: PROGRESS_EVERY,
+            created_at: story.created_at,
+        })
+    }
+
     /// The story as the journal has it now.
     async fn story_output(&self, story_id: &str) -> Result<GetTaskOutput, ToolError> {
         let story = self
