@@ -35,3 +35,4 @@ pub mod skill;
 pub mod sync;
 pub mod test_hooks;
 pub mod validate;
+pub mod video;
