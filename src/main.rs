@@ -17,7 +17,7 @@ use seedance_mcp::{
     mcp,
     service::{
         GetTaskOutput, ListTasksParams, Service, ToolError, ToolErrorKind, UploadImageParams,
-        Waiting, media::LocalScope,
+        Waiting, clips, media::LocalScope,
     },
 };
 use tokio_util::sync::CancellationToken;
@@ -175,6 +175,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cancel { task_id } => finish(mode, service.cancel_task(&task_id).await),
         Command::Skill { action } => install_skill(action),
         Command::Doctor(args) => doctor(&cli.settings, cli.json, &args).await,
+        Command::Frame { source, at } => {
+            let at = match at.trim().parse::<f64>() {
+                Ok(seconds) => clips::At::Seconds(seconds),
+                Err(_) => clips::At::Word(at),
+            };
+            let params = clips::ExtractFrameParams {
+                source,
+                at: Some(at),
+            };
+            finish(mode, service.extract_frame(&params).await)
+        }
+        Command::Stitch { inputs } => finish(
+            mode,
+            service
+                .stitch_videos(&clips::StitchVideosParams { inputs })
+                .await,
+        ),
         Command::Upload { file, url } => {
             // A file is read like any local path: inside the current folder or
             // SEEDANCE_ALLOWED_DIRS, checked by content, uploaded once per content.

@@ -10,13 +10,14 @@ pub mod prompts;
 pub mod roots;
 pub mod schema;
 pub mod transport;
+mod with_image;
 pub mod xskill_compat;
 
 use std::time::Duration;
 
 use base64::Engine;
 
-use self::args::Args;
+use self::{args::Args, with_image::WithImage};
 use crate::service::resources::RESOURCE_TEMPLATE;
 
 use rmcp::{
@@ -40,6 +41,7 @@ use crate::service::{
     BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
     ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
     ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
+    clips::{self, ExtractFrameOutput, ExtractFrameParams, StitchVideosOutput, StitchVideosParams},
     media::{self, LocalScope},
 };
 
@@ -144,13 +146,14 @@ impl SeedanceServer {
             destructive_hint = false,
             idempotent_hint = true,
             open_world_hint = true
-        )
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<GetTaskOutput>()
     )]
     async fn get_task(
         &self,
         Parameters(args): Parameters<Args<GetTaskParams>>,
         context: RequestContext<RoleServer>,
-    ) -> Result<Json<GetTaskOutput>, ToolError> {
+    ) -> Result<WithImage<GetTaskOutput>, ToolError> {
         let params = args.parsed()?;
         let progress = context.meta.get_progress_token().map(|token| McpProgress {
             peer: context.peer.clone(),
@@ -161,8 +164,70 @@ impl SeedanceServer {
             cancel: &context.ct,
             progress: progress.as_ref().map(|p| p as &dyn ProgressSink),
         };
-        self.service
+        let output = self
+            .service
             .get_task_waiting(&params.task_id, waiting)
+            .await?;
+        // A finished video is shown as a strip of frames beside the answer.
+        let video = output
+            .local_files
+            .iter()
+            .find(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("mp4")));
+        let preview = match video {
+            Some(video) => self.service.preview_png(video).await,
+            None => None,
+        };
+        Ok(WithImage::new(output, preview))
+    }
+
+    #[tool(
+        description = "Save one frame of a finished video as a PNG (and see it): source is a task_id or a \
+                       local .mp4; at is \"first\", \"last\" (default) or seconds. The PNG can start the \
+                       next clip as first_frame.",
+        annotations(
+            title = "Extract a frame",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<ExtractFrameOutput>()
+    )]
+    async fn extract_frame(
+        &self,
+        Parameters(args): Parameters<Args<ExtractFrameParams>>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<WithImage<ExtractFrameOutput>, ToolError> {
+        let params = args.parsed()?;
+        let local = clips::looks_like_path(&params.source);
+        let scope = self.scope(&context.peer, local).await;
+        let output = self.service.extract_frame_in(&params, &scope).await?;
+        let thumbnail = self.service.thumbnail_png(&output.path).await;
+        Ok(WithImage::new(output, thumbnail))
+    }
+
+    #[tool(
+        description = "Join finished videos end to end into one MP4: inputs are task_ids or local .mp4s in \
+                       order. Matching clips are joined losslessly; returns the file, its length and where \
+                       each input starts.",
+        annotations(
+            title = "Stitch videos",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn stitch_videos(
+        &self,
+        Parameters(args): Parameters<Args<StitchVideosParams>>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<StitchVideosOutput>, ToolError> {
+        let params = args.parsed()?;
+        let local = params.inputs.iter().any(|i| clips::looks_like_path(i));
+        let scope = self.scope(&context.peer, local).await;
+        self.service
+            .stitch_videos_in(&params, &scope)
             .await
             .map(Json)
     }

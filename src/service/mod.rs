@@ -4,6 +4,7 @@
 //! the provider once, saves results, and turns the outcome into a structured output
 //! or a [`ToolError`] that tells the agent what to do next.
 
+pub mod clips;
 pub mod download;
 mod error;
 pub mod media;

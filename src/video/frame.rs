@@ -67,13 +67,33 @@ pub fn preview_strip(
             clip.decode_at(FrameAt::Second(at))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    fit(&frames, height, max_bytes, video)
+}
+
+/// A PNG no taller than `height` and no larger than `max_bytes`, made from
+/// the RGB PNG at `png` (a frame [`extract_frame`] saved).
+pub fn shrink_png(png: &Path, height: u32, max_bytes: usize) -> Result<Vec<u8>, VideoError> {
+    let picture = Rgb::load_png(png)?;
+    fit(&[picture], height, max_bytes, png)
+}
+
+/// `pictures` side by side, shrunk until the PNG fits in `max_bytes`.
+fn fit(
+    pictures: &[Rgb],
+    height: u32,
+    max_bytes: usize,
+    source: &Path,
+) -> Result<Vec<u8>, VideoError> {
     let mut height = height;
     loop {
-        let small: Vec<Rgb> = frames.iter().map(|f| f.shrink_to_height(height)).collect();
+        let small: Vec<Rgb> = pictures
+            .iter()
+            .map(|f| f.shrink_to_height(height))
+            .collect();
         let png = Rgb::side_by_side(&small)
             .png_bytes()
             .map_err(|e| VideoError::Decode {
-                path: video.to_path_buf(),
+                path: source.to_path_buf(),
                 reason: e.to_string(),
             })?;
         if png.len() <= max_bytes || height <= 16 {

@@ -75,6 +75,43 @@ impl Rgb {
         }
     }
 
+    /// Reads an 8-bit RGB or RGBA PNG (alpha dropped).
+    pub(super) fn load_png(path: &Path) -> Result<Self, VideoError> {
+        let file = std::fs::File::open(path).map_err(VideoError::io(path))?;
+        let bad = |reason: String| VideoError::Decode {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+            .read_info()
+            .map_err(|e| bad(e.to_string()))?;
+        let size = reader
+            .output_buffer_size()
+            .ok_or_else(|| bad("the PNG is too large".into()))?;
+        let mut buf = vec![0; size];
+        let info = reader
+            .next_frame(&mut buf)
+            .map_err(|e| bad(e.to_string()))?;
+        let data = match (info.color_type, info.bit_depth) {
+            (png::ColorType::Rgb, png::BitDepth::Eight) => {
+                buf.truncate(info.buffer_size());
+                buf
+            }
+            (png::ColorType::Rgba, png::BitDepth::Eight) => buf
+                .get(..info.buffer_size())
+                .unwrap_or_default()
+                .chunks_exact(4)
+                .flat_map(|px| px.iter().take(3).copied())
+                .collect(),
+            _ => return Err(bad("only 8-bit RGB or RGBA PNGs are read".into())),
+        };
+        Ok(Self {
+            width: info.width,
+            height: info.height,
+            data,
+        })
+    }
+
     pub(super) fn png_bytes(&self) -> Result<Vec<u8>, png::EncodingError> {
         let mut out = Vec::new();
         self.write_png(&mut out)?;

@@ -15,7 +15,7 @@ mod reencode;
 mod stitch;
 
 pub use error::{Incompatibility, VideoError};
-pub use frame::{ExtractedFrame, FrameAt, extract_frame, preview_strip};
+pub use frame::{ExtractedFrame, FrameAt, extract_frame, preview_strip, shrink_png};
 pub use stitch::{StitchMethod, Stitched, stitch};
 
 #[cfg(test)]
