@@ -181,9 +181,8 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Save one frame of a finished video as a PNG (and see it): source is a task_id or a \
-                       local .mp4; at is \"first\", \"last\" (default) or seconds. The PNG can start the \
-                       next clip as first_frame.",
+        description = "One frame of a finished video saved as a PNG, shown to you; usable as \
+                       first_frame of the next clip.",
         annotations(
             title = "Extract a frame",
             read_only_hint = false,
@@ -207,9 +206,7 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "Join finished videos end to end into one MP4: inputs are task_ids or local .mp4s in \
-                       order. Matching clips are joined losslessly; returns the file, its length and where \
-                       each input starts.",
+        description = "Join finished videos, in order, into one MP4 (lossless when they match).",
         annotations(
             title = "Stitch videos",
             read_only_hint = false,

@@ -18,9 +18,9 @@ use crate::{
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtractFrameParams {
-    /// A task_id (its saved video) or a local .mp4 path.
+    /// task_id or local .mp4 path.
     pub source: String,
-    /// "first", "last" (default) or seconds from the start.
+    /// "first", "last" (default) or seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<At>,
 }
@@ -50,7 +50,7 @@ pub struct ExtractFrameOutput {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StitchVideosParams {
-    /// Task ids or local .mp4 paths, in playing order (2 or more).
+    /// 2+ task_ids or local .mp4 paths.
     pub inputs: Vec<String>,
 }
 
