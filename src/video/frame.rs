@@ -8,7 +8,8 @@ use std::{
 };
 
 use openh264::{
-    decoder::{DecodedYUV, Decoder},
+    OpenH264API,
+    decoder::{DecodedYUV, Decoder, DecoderConfig, Flush},
     formats::YUVSource,
 };
 
@@ -192,7 +193,11 @@ impl Clip {
             path: self.path().to_path_buf(),
             reason,
         };
-        let mut decoder = Decoder::new().map_err(|e| decode_error(e.to_string()))?;
+        // Flushing after every packet breaks streams with B-frames (OpenH264
+        // then fails with "out of memory"); pictures are drained once at the end.
+        let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
+        let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
+            .map_err(|e| decode_error(e.to_string()))?;
         let mut headers = Vec::new();
         for nal in self
             .avc
