@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rows import build, common, http, memory, polling, stdio  # noqa: E402
+from rows import build, common, http, media, memory, polling, stdio  # noqa: E402
 from rows.common import (BENCH, BINARY, EVERYTHING, NODE, NODE_DIR, OURS, PYTHON, REPO, TARGET,  # noqa: E402
                          VENV, VENV_PYTHON, WORK, met, table)
 
@@ -44,8 +44,9 @@ ROWS = [
     (6, "memory", "Peak memory while downloading and uploading", memory.memory),
     (7, "build", "Binary size and clean build time", build.build),
     (8, "tools-list", "`tools/list` answer size", stdio.tools_list_size),
+    (9, "media", "Stitching memory and simulator render time", media.media),
 ]
-EXAMPLE_NAMES = ("fake_provider", "http_load", "poll_sim")
+EXAMPLE_NAMES = ("fake_provider", "http_load", "poll_sim", "sim_render")
 
 
 def log(message):

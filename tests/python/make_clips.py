@@ -21,8 +21,7 @@ def make(path, index, seconds, width, height, bitrate):
         video.options = {"bf": "2", "g": str(FPS * 2)}
         if bitrate:
             video.bit_rate = bitrate
-            video.options.update({"x264-params": f"nal-hrd=cbr:force-cfr=1", "minrate": str(bitrate),
-                                  "maxrate": str(bitrate), "bufsize": str(bitrate)})
+            video.options.update({"preset": "veryfast", "maxrate": str(bitrate), "bufsize": str(bitrate)})
         audio = out.add_stream("aac", rate=RATE)
         audio.layout = "mono"
         grey = 40 + 60 * index
