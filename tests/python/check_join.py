@@ -16,23 +16,25 @@ joined, tones, inputs = sys.argv[1], sys.argv[2] == "1", sys.argv[3:]
 def video_facts(path):
     with av.open(path) as c:
         stream = c.streams.video[0]
-        greys, times = [], []
+        greys, times, digests = [], [], []
         for frame in c.decode(stream):
             picture = frame.to_ndarray(format="gray")
             greys.append(float(picture[picture.shape[0] * 3 // 4 :, :].mean()))
             times.append(float(frame.time))
+            digests.append(hash(picture.tobytes()))
         rate = float(stream.average_rate)
-    return greys, times, rate
+    return greys, times, rate, digests
 
 
 av.logging.set_level(av.logging.VERBOSE)
 with av.logging.Capture() as logs:
-    counts, durations = [], []
+    counts, durations, expected = [], [], []
     for path in inputs:
-        greys, times, rate = video_facts(path)
+        greys, times, rate, digests = video_facts(path)
         counts.append(len(greys))
         durations.append(len(greys) / rate)
-    greys, times, rate = video_facts(joined)
+        expected += digests
+    greys, times, rate, digests = video_facts(joined)
     frame = 1.0 / rate
     with av.open(joined) as c:
         container_seconds = c.duration / av.time_base
@@ -47,6 +49,9 @@ problems = [entry for entry in logs if entry[0] <= av.logging.WARNING]
 assert not problems, problems
 
 assert len(greys) == sum(counts), ("frames", len(greys), "inputs", counts)
+# Lossless: every picture is the inputs' own, in order.
+wrong = [i for i, (a, b) in enumerate(zip(digests, expected)) if a != b]
+assert not wrong, ("pictures differ from the inputs' at", wrong[:10])
 total = sum(durations)
 assert abs(container_seconds - total) <= frame, ("duration", container_seconds, total)
 assert abs(times[-1] + frame - total) <= frame, ("last frame time", times[-1], total)
