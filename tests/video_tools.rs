@@ -236,3 +236,85 @@ fn the_cli_takes_frames_and_stitches_clips_by_task_id_or_path() {
     assert!(!ok);
     assert!(stderr.contains("nowhere.mp4"), "{stderr}");
 }
+
+/// An `ffmpeg` stand-in that records its arguments and writes its first input
+/// to the output path: enough to see the fallback wired up without ffmpeg.
+fn fake_ffmpeg(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = dir.join("fakebin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = bin.join("ffmpeg");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/args\"\nprev=\"\"; first=\"\"\n\
+         for a in \"$@\"; do\n  if [ \"$prev\" = \"-i\" ] && [ -z \"$first\" ]; then first=\"$a\"; fi\n  \
+         prev=\"$a\"; last=\"$a\"\ndone\ncp \"$first\" \"$last\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+#[test]
+fn clips_that_do_not_match_are_refused_with_the_reason_or_handed_to_ffmpeg() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ids = Vec::new();
+    for ratio in ["16:9", "9:16"] {
+        let (ok, value, stderr) = cli(
+            dir.path(),
+            &[
+                "submit",
+                "--prompt",
+                "a lantern",
+                "--duration",
+                "4",
+                "--ratio",
+                ratio,
+                "--wait",
+            ],
+        );
+        assert!(ok, "{stderr}");
+        ids.push(value["task_id"].as_str().unwrap().to_owned());
+    }
+    let has_ffmpeg = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .any(|d| d.join("ffmpeg").is_file());
+    if !has_ffmpeg {
+        let (ok, _, stderr) = cli(dir.path(), &["stitch", &ids[0], &ids[1]]);
+        assert!(!ok);
+        assert!(
+            stderr.contains("input 2 cannot be joined") && stderr.contains("480x854"),
+            "{stderr}"
+        );
+    }
+    // With an ffmpeg on PATH the same join is re-encoded, and says so.
+    let bin = fake_ffmpeg(dir.path());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_seedance-mcp"))
+        .args(["--json", "stitch", &ids[0], &ids[1]])
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", path)
+        .env("SEEDANCE_PROVIDER", "sim")
+        .env("SEEDANCE_OUTPUT_DIR", dir.path().join("out"))
+        .env("SEEDANCE_DATA_DIR", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let joined: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(joined["method"], json!("reencoded"));
+    assert_eq!(joined["starts_seconds"], json!([0.0, 4.0]));
+    let args = std::fs::read_to_string(bin.join("args")).unwrap();
+    assert!(
+        args.contains("concat=n=2") && args.contains("scale=854:480"),
+        "{args}"
+    );
+    assert!(std::path::Path::new(joined["path"].as_str().unwrap()).is_file());
+}
