@@ -62,6 +62,13 @@ async fn the_last_frame_of_a_clip_is_seen_saved_and_accepted_as_the_next_first_f
     assert_eq!((frame.width, frame.height), (854, 480));
     assert!(frame.path.starts_with(out.path()));
     assert_eq!(std::fs::metadata(&frame.path).unwrap().len(), frame.bytes);
+    let again: ExtractFrameOutput = call_ok(
+        &client,
+        "extract_frame",
+        json!({"source": task.task_id, "at": "last"}),
+    )
+    .await;
+    assert_eq!(again.path, frame.path, "the same frame is the same file");
     // The agent sees a small copy.
     let seen = images(
         &client,

@@ -97,8 +97,10 @@ impl Service {
     ) -> Result<ExtractFrameOutput, ToolError> {
         let at = frame_at(params.at.as_ref())?;
         let video = self.clip_path("source", &params.source, scope).await?;
+        // The same frame of the same video is the same file: asking again
+        // rewrites it (the tool is idempotent) instead of piling up copies.
         let name = format!("{}_frame-{}.png", stem(&video), at_label(at));
-        let out = self.output_file(&name).await?;
+        let out = self.output_file(&name, Reuse::Replace).await?;
         let source = video.clone();
         let frame = blocking(move || video::extract_frame(&source, at, &out)).await?;
         Ok(ExtractFrameOutput {
@@ -145,7 +147,7 @@ impl Service {
                 .collect::<String>(),
             paths.len()
         );
-        let out = self.output_file(&name).await?;
+        let out = self.output_file(&name, Reuse::NewName).await?;
         let joined = blocking(move || video::stitch(&paths, &out)).await?;
         let method = match joined.method {
             StitchMethod::Remux => "remux",
@@ -251,8 +253,8 @@ impl Service {
         })
     }
 
-    /// A free path for `name` in the output folder, which is created if needed.
-    async fn output_file(&self, name: &str) -> Result<PathBuf, ToolError> {
+    /// The path for `name` in the output folder, which is created if needed.
+    async fn output_file(&self, name: &str, reuse: Reuse) -> Result<PathBuf, ToolError> {
         let dir = self.output_dir.clone();
         let name = name.to_owned();
         blocking(move || {
@@ -261,7 +263,7 @@ impl Service {
             let ext = name.rsplit('.').next().unwrap_or("bin");
             let mut path = dir.join(&name);
             let mut n = 2;
-            while path.exists() {
+            while reuse == Reuse::NewName && path.exists() {
                 path = dir.join(format!("{stem}-{n}.{ext}"));
                 n += 1;
             }
@@ -269,6 +271,13 @@ impl Service {
         })
         .await
     }
+}
+
+/// What to do when the output name is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reuse {
+    Replace,
+    NewName,
 }
 
 const PREVIEW_FRAMES: usize = 4;
