@@ -13,7 +13,7 @@ from .memory import peak_of_run
 
 CLIP_SECONDS = 15
 # About 50 MB in 15 s of 720p: the noise in each frame keeps x264 at its bitrate.
-CLIP_BITRATE = 22_000_000
+CLIP_BITRATE = 27_000_000
 STITCH_TARGET_MIB = 40
 MAKE_CLIPS = BENCH.parent / "tests" / "python" / "make_clips.py"
 
