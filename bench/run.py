@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rows import build, common, http, journal, memory, polling, stdio  # noqa: E402
+from rows import build, common, http, journal, media, memory, polling, stdio  # noqa: E402
 from rows.common import (BENCH, BINARY, EVERYTHING, NODE, NODE_DIR, OURS, PYTHON, REPO, TARGET,  # noqa: E402
                          VENV, VENV_PYTHON, WORK, met, table)
 
@@ -44,9 +44,10 @@ ROWS = [
     (6, "memory", "Peak memory while downloading and uploading", memory.memory),
     (7, "build", "Binary size and clean build time", build.build),
     (8, "tools-list", "`tools/list` answer size", stdio.tools_list_size),
-    (9, "journal", "Journal write latency, SQLite and PostgreSQL", journal.journal),
+    (9, "media", "Stitching memory and simulator render time", media.media),
+    (10, "journal", "Journal write latency, SQLite and PostgreSQL", journal.journal),
 ]
-EXAMPLE_NAMES = ("fake_provider", "http_load", "poll_sim", "journal_write")
+EXAMPLE_NAMES = ("fake_provider", "http_load", "poll_sim", "sim_render", "journal_write")
 
 
 def log(message):

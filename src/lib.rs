@@ -6,6 +6,7 @@
 //! checks that there is no cycle):
 //! - [`cli`] and [`mcp`]: how calls arrive;
 //! - [`service`]: what each tool does;
+//! - [`video`]: frames and joins of finished clips, knowing no provider;
 //! - [`journal`]: every paid submission, on disk;
 //! - [`lint`], [`validate`] and [`request`]: the tool arguments, checked before spending;
 //! - [`config`]: flags and variables, resolved with the provider registry;
@@ -35,3 +36,4 @@ pub mod skill;
 pub mod sync;
 pub mod test_hooks;
 pub mod validate;
+pub mod video;

@@ -19,7 +19,7 @@ use seedance_mcp::{
     mcp,
     service::{
         GetTaskOutput, ListTasksParams, Service, ToolError, ToolErrorKind, UploadImageParams,
-        Waiting, media::LocalScope, story::SubmitStoryParams,
+        Waiting, clips, media::LocalScope, story::SubmitStoryParams,
     },
 };
 use tokio_util::sync::CancellationToken;
@@ -251,6 +251,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token { action } => {
             manage_tokens(&open_journal(&config).await?, &action, mode).await
         }
+        Command::Frame { source, at } => {
+            let at = match at.trim().parse::<f64>() {
+                Ok(seconds) => clips::At::Seconds(seconds),
+                Err(_) => clips::At::Word(at),
+            };
+            let params = clips::ExtractFrameParams {
+                source,
+                at: Some(at),
+            };
+            finish(mode, service.extract_frame(&params).await)
+        }
+        Command::Stitch { inputs } => finish(
+            mode,
+            service
+                .stitch_videos(&clips::StitchVideosParams { inputs })
+                .await,
+        ),
         Command::Upload { file, url } => {
             // A file is read like any local path: inside the current folder or
             // SEEDANCE_ALLOWED_DIRS, checked by content, uploaded once per content.

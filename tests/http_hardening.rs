@@ -109,7 +109,7 @@ async fn a_token_guards_every_mcp_request_but_not_healthz() {
     let config = StreamableHttpClientTransportConfig::with_uri(format!("http://{addr}/mcp"))
         .auth_header(TOKEN);
     let client = ().serve(StreamableHttpClientTransport::from_config(config)).await.unwrap();
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 7);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 9);
     client.cancel().await.unwrap();
     shutdown.cancel();
 }

@@ -56,7 +56,7 @@ async fn an_rmcp_http_client_runs_a_task_to_completion() {
             .name,
         "seedance-mcp"
     );
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 7);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 9);
     let task = common::submit_and_wait(&client, json!({"prompt": "a windmill turning"})).await;
     assert_eq!(task.status, TaskStatus::Succeeded, "{task:?}");
     client.cancel().await.unwrap();

@@ -707,5 +707,9 @@ async fn a_story_answers_a_tasks_client_with_a_handle_followed_to_its_end() {
     let result: CallToolResult = serde_json::from_value(Value::Object(result)).unwrap();
     let output: GetTaskOutput = common::typed(result.structured_content.as_ref().unwrap());
     assert_eq!(output.status.as_str(), "succeeded", "{output:?}");
-    assert_eq!(output.story.as_ref().map(|s| s.clips), Some(2), "{output:?}");
+    assert_eq!(
+        output.story.as_ref().map(|s| s.clips),
+        Some(2),
+        "{output:?}"
+    );
 }

@@ -100,7 +100,7 @@ fn stdout_carries_only_json_rpc_through_a_whole_session() {
         init["serverInfo"]["version"],
         json!(env!("CARGO_PKG_VERSION"))
     );
-    assert_eq!(responses[1]["result"]["tools"].as_array().unwrap().len(), 7);
+    assert_eq!(responses[1]["result"]["tools"].as_array().unwrap().len(), 9);
     // The JSON-RPC envelope is read raw (this test is about the framing); the
     // structured results inside it are read as the tools' output types.
     let balance: BalanceOutput = common::typed(&responses[2]["result"]["structuredContent"]);

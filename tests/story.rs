@@ -451,17 +451,31 @@ async fn a_running_story_holds_its_whole_price_against_the_daily_budget_until_it
     let _: SubmitTaskOutput = call_ok(&client, "submit_task", one_more).await;
 }
 
-/// Awaits the simulator's real-size last frames (the media helper's work): the
-/// sim's saved frame is 180x320 today and is rightly refused as first_frame.
+/// The end-to-end case, with the real video library: three chained 10 s
+/// clips on the simulator, one submit_story, one joined MP4 that FFmpeg's own
+/// decoders (PyAV) find to be the three clips: the summed length within a frame,
+/// every frame, and the sound in step at each join.
 #[tokio::test]
-#[ignore = "awaits the simulator's real-size last frame (merge of the media work)"]
 async fn three_chained_clips_on_the_simulator_make_one_joined_file() {
     let out = tempfile::tempdir().unwrap();
-    let media = Arc::new(VideoDouble::default());
-    let client = connect(server_with(&settings(out.path()), Some(Arc::clone(&media)))).await;
+    let client = connect(server_with(&settings(out.path()), None)).await;
     let submitted: SubmitStoryOutput = call_ok(&client, "submit_story", three_clips()).await;
     let done = wait_story(&client, &submitted.story_id.unwrap()).await;
     assert_eq!(done.status, TaskStatus::Succeeded, "{done:?}");
-    assert_eq!(done.story.unwrap().clip_tasks.len(), 3);
-    assert_eq!(media.joined.lock().unwrap().len(), 1);
+    let story = done.story.clone().unwrap();
+    assert_eq!(story.clip_tasks.len(), 3, "{done:?}");
+    let joined = story
+        .stitched_file
+        .clone()
+        .unwrap_or_else(|| panic!("not joined: {done:?}"));
+    assert_eq!(
+        done.local_files.len(),
+        4,
+        "the joined file, then each clip: {done:?}"
+    );
+    assert_eq!(done.local_files[0], joined);
+    let clips = &done.local_files[1..];
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&joined, &"0"];
+    args.extend(clips.iter().map(|p| p as &dyn AsRef<std::ffi::OsStr>));
+    common::python::run_script("check_join.py", &args);
 }

@@ -1,4 +1,4 @@
-"""Row 9: journal write latency, SQLite and PostgreSQL side by side
+"""Row 10: journal write latency, SQLite and PostgreSQL side by side
 (examples/journal_write.rs)."""
 
 from .common import EXAMPLES, OURS, fmt, run_json, table

@@ -192,6 +192,35 @@ impl Human for BalanceOutput {
     }
 }
 
+impl Human for crate::service::clips::ExtractFrameOutput {
+    fn human(&self) -> String {
+        format!(
+            "{} ({}x{}, {} bytes)\n",
+            self.path.display(),
+            self.width,
+            self.height,
+            self.bytes
+        )
+    }
+}
+
+impl Human for crate::service::clips::StitchVideosOutput {
+    fn human(&self) -> String {
+        let starts: Vec<String> = self
+            .starts_seconds
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect();
+        format!(
+            "{} ({:.2} s, {}; inputs start at {} s)\n",
+            self.path.display(),
+            self.duration_seconds,
+            self.method,
+            starts.join(", ")
+        )
+    }
+}
+
 impl Human for UploadImageOutput {
     fn human(&self) -> String {
         format!("{}\n", self.url)

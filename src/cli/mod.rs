@@ -167,6 +167,20 @@ pub enum Command {
         #[command(subcommand)]
         action: tokens::TokenAction,
     },
+    /// Save one frame of a finished video as a PNG in the output folder.
+    Frame {
+        /// A task id (its saved video) or a local .mp4.
+        source: String,
+        /// "first", "last" or seconds from the start.
+        #[arg(long, default_value = "last")]
+        at: String,
+    },
+    /// Join finished videos end to end into one MP4 in the output folder.
+    Stitch {
+        /// Task ids or local .mp4 files, in playing order.
+        #[arg(required = true, num_args = 2..)]
+        inputs: Vec<String>,
+    },
     /// Host an image with the provider and print its URL.
     Upload {
         /// A local image file.

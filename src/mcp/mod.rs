@@ -14,13 +14,14 @@ pub mod schema;
 pub mod skills;
 pub mod tasks;
 pub mod transport;
+mod with_image;
 pub mod xskill_compat;
 
 use std::time::Duration;
 
 use base64::Engine;
 
-use self::{args::Args, elicit::ElicitApproval};
+use self::{args::Args, elicit::ElicitApproval, with_image::WithImage};
 use crate::service::resources::RESOURCE_TEMPLATE;
 
 use rmcp::{
@@ -49,6 +50,7 @@ use crate::service::{
     BalanceOutput, CancelTaskParams, GetTaskOutput, GetTaskParams, ListTasksOutput,
     ListTasksParams, ProgressSink, Service, SubmitTaskOutput, TaskSummary, ToolError,
     ToolErrorKind, UploadImageOutput, UploadImageParams, WaitProgress, Waiting,
+    clips::{self, ExtractFrameOutput, ExtractFrameParams, StitchVideosOutput, StitchVideosParams},
     media::{self, LocalScope},
     story::{self, SubmitStoryOutput, SubmitStoryParams},
 };
@@ -255,7 +257,56 @@ impl SeedanceServer {
                 )
                 .await;
         }
-        Ok(Linked(output))
+        Ok(Linked(task_result(&self.service, output).await?))
+    }
+
+    #[tool(
+        description = "One frame of a finished video saved as a PNG, shown to you; usable as \
+                       first_frame of the next clip.",
+        annotations(
+            title = "Extract a frame",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        ),
+        output_schema = rmcp::handler::server::tool::schema_for_output::<ExtractFrameOutput>()
+    )]
+    async fn extract_frame(
+        &self,
+        Parameters(args): Parameters<Args<ExtractFrameParams>>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<WithImage<ExtractFrameOutput>, ToolError> {
+        let params = args.parsed()?;
+        let local = clips::looks_like_path(&params.source);
+        let scope = self.scope(&context.peer, local).await;
+        let output = self.service.extract_frame_in(&params, &scope).await?;
+        let thumbnail = self.service.thumbnail_png(&output.path).await;
+        Ok(WithImage::new(output, thumbnail))
+    }
+
+    #[tool(
+        description = "Join finished videos, in order, into one MP4 (lossless when they match).",
+        annotations(
+            title = "Stitch videos",
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn stitch_videos(
+        &self,
+        Parameters(args): Parameters<Args<StitchVideosParams>>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<StitchVideosOutput>, ToolError> {
+        let params = args.parsed()?;
+        let local = params.inputs.iter().any(|i| clips::looks_like_path(i));
+        let scope = self.scope(&context.peer, local).await;
+        self.service
+            .stitch_videos_in(&params, &scope)
+            .await
+            .map(Json)
     }
 
     #[tool(
@@ -358,24 +409,39 @@ impl IntoCallToolResult for Submitted {
 
 /// get_task's answer: the structured output, and one `resource_link` per saved
 /// file so clients that cannot open local paths can fetch them.
-pub struct Linked(GetTaskOutput);
+pub struct Linked(CallToolResult);
 
 impl IntoCallToolResult for Linked {
     fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
-        task_result(self.0)
-            .map(Into::into)
-            .map_err(|e| ErrorData::internal_error(e.to_string(), None))
+        Ok(self.0.into())
     }
 }
 
-/// get_task's result for `output`: what `tasks/get` hands over as a task's final result too.
-pub(crate) fn task_result(output: GetTaskOutput) -> Result<CallToolResult, ToolError> {
+/// get_task's result for `output`: what `tasks/get` hands over as a task's final
+/// result too. A finished video is shown as a strip of frames beside the answer,
+/// and every saved file is linked.
+pub(crate) async fn task_result(
+    service: &Service,
+    output: GetTaskOutput,
+) -> Result<CallToolResult, ToolError> {
+    let video = output
+        .local_files
+        .iter()
+        .find(|f| f.extension().is_some_and(|x| x.eq_ignore_ascii_case("mp4")));
+    let preview = match video {
+        Some(video) => service.preview_png(video).await,
+        None => None,
+    };
     let links = crate::service::resources::of_output(&output);
     let value = serde_json::to_value(output).map_err(|e| ToolError {
         kind: ToolErrorKind::InternalError,
         message: format!("the result could not be encoded: {e}"),
     })?;
     let mut result = CallToolResult::structured(value);
+    if let Some(png) = preview {
+        let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, png);
+        result.content.push(ContentBlock::image(data, "image/png"));
+    }
     result.content.extend(links.into_iter().map(|file| {
         let resource = Resource::new(file.uri, file.name)
             .with_mime_type(file.mime)

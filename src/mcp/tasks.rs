@@ -202,12 +202,15 @@ pub struct Generation;
 
 impl Generation {
     /// A look at a job (a generation or a story) as `tasks/get` reports it.
-    fn state_of(look: crate::service::TaskLook) -> Result<Look, ToolError> {
+    async fn state_of(
+        service: &Service,
+        look: crate::service::TaskLook,
+    ) -> Result<Look, ToolError> {
         let output = look.output;
         let state = if output.status == TaskStatus::Cancelled {
             State::Cancelled
         } else if output.finished {
-            State::Finished(super::task_result(output)?)
+            State::Finished(super::task_result(service, output).await?)
         } else {
             State::Working(super::status_message(&output))
         };
@@ -240,7 +243,7 @@ impl Job for Generation {
     }
 
     async fn look(&self, service: &Service, id: &str) -> Result<Look, ToolError> {
-        Generation::state_of(service.look_at_task(id).await?)
+        Generation::state_of(service, service.look_at_task(id).await?).await
     }
 
     async fn cancel(&self, service: &Service, id: &str) -> Result<(), ToolError> {
@@ -274,7 +277,7 @@ impl Job for Story {
     }
 
     async fn look(&self, service: &Service, id: &str) -> Result<Look, ToolError> {
-        Generation::state_of(service.look_at_story(id).await?)
+        Generation::state_of(service, service.look_at_story(id).await?).await
     }
 
     async fn cancel(&self, service: &Service, id: &str) -> Result<(), ToolError> {

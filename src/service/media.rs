@@ -122,6 +122,23 @@ impl Service {
     }
 }
 
+impl Access {
+    /// The file `value` names, if it lies inside these folders; errors name `field`.
+    pub(crate) fn resolve(&self, field: &str, value: &str) -> Result<PathBuf, ToolError> {
+        if let Some(refusal) = &self.refusal {
+            return Err(crate::domain::ValidationError::new(
+                field,
+                refusal.clone(),
+                "pass a task_id instead, or set the allowed folders on the server",
+            )
+            .into());
+        }
+        self.roots
+            .resolve(value, self.base.as_deref())
+            .map_err(|e| check::sentence(field, &e.to_string()).into())
+    }
+}
+
 /// An asset entry that is not a URL the provider fetches: where it is and what
 /// kind of medium its field takes.
 #[derive(Debug, Clone)]

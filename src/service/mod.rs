@@ -4,6 +4,7 @@
 //! the provider once, saves results, and turns the outcome into a structured output
 //! or a [`ToolError`] that tells the agent what to do next.
 
+pub mod clips;
 pub mod download;
 mod error;
 mod follow;
@@ -167,7 +168,7 @@ impl Service {
             allowed_dirs: None,
             scope: media::LocalScope::ClientRoots(Vec::new()),
             private_media_urls: false,
-            story_media: Arc::new(story::NoVideoLibrary),
+            story_media: Arc::new(story::VideoLibrary),
             stories_driven: Arc::default(),
             story_steps: Arc::default(),
             story_changed: Arc::default(),

@@ -108,3 +108,25 @@ fn run(command: &mut Command) -> Result<(), String> {
         ))
     }
 }
+
+/// Runs `tests/python/SCRIPT ARGS` with the test Python (PyAV and the MCP SDK
+/// installed), fails the test with its output unless it succeeds, and returns
+/// its stdout.
+pub fn run_script(script: &str, args: &[&dyn AsRef<std::ffi::OsStr>]) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
+    let output = std::process::Command::new(python())
+        .arg(path)
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .expect("run the test Python");
+    assert!(
+        output.status.success(),
+        "{script} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -10,7 +10,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 
-const EXPECTED_TOOLS = ["cancel_task", "get_balance", "get_task", "list_tasks", "submit_story", "submit_task", "upload_image"];
+const EXPECTED_TOOLS = ["cancel_task", "extract_frame", "get_balance", "get_task", "list_tasks", "stitch_videos", "submit_story", "submit_task", "upload_image"];
 
 function fail(message) {
   console.error(`FAIL: ${message}`);

@@ -14,7 +14,8 @@ import time
 
 from mcp import Client, StdioServerParameters
 
-EXPECTED_TOOLS = {"submit_task", "submit_story", "get_task", "upload_image", "get_balance", "list_tasks", "cancel_task"}
+EXPECTED_TOOLS = {"submit_task", "submit_story", "get_task", "upload_image", "get_balance", "list_tasks", "cancel_task",
+                  "extract_frame", "stitch_videos"}
 
 
 def fail(message):
@@ -73,7 +74,8 @@ async def run(target):
         task_id = submitted["task_id"]
         deadline = time.monotonic() + 60
         while True:
-            task = structured(await client.call_tool("get_task", {"task_id": task_id}))
+            answer = await client.call_tool("get_task", {"task_id": task_id})
+            task = structured(answer)
             if task["finished"]:
                 break
             if time.monotonic() > deadline:
@@ -81,6 +83,9 @@ async def run(target):
             await asyncio.sleep(0.2)
         if task["status"] != "succeeded" or not task.get("local_files"):
             fail(f"task ended badly: {task}")
+        images = [block for block in answer.content if block.type == "image"]
+        if len(images) != 1 or images[0].mime_type != "image/png":
+            fail(f"a finished video has no preview image: {[block.type for block in answer.content]}")
         summary["status"] = task["status"]
         summary["local_files"] = task["local_files"]
         summary["decoded_frames"] = decoded_frames(task["local_files"][0])

@@ -1,7 +1,7 @@
 //! The seam between stories and the video library: what a story needs done to
 //! video files (a clip's last frame, the clips joined into one file), behind a
-//! small trait so the story logic is tested with a double and the library
-//! (`crate::video`) is plugged in where the service is built.
+//! small trait so the story logic is tested with a double; [`VideoLibrary`]
+//! (`crate::video`) is what the service uses.
 //!
 //! The calls block (decoding, remuxing): the story runs them on the blocking pool.
 
@@ -61,5 +61,27 @@ impl StoryMedia for NoVideoLibrary {
 
     fn stitch(&self, _inputs: &[PathBuf], _out: &Path) -> Result<Joined, StoryMediaError> {
         Err(StoryMediaError::Unavailable)
+    }
+}
+
+/// The in-process video library (`crate::video`: OpenH264 decoding, lossless
+/// MP4 remuxing), which every build carries.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct VideoLibrary;
+
+impl StoryMedia for VideoLibrary {
+    fn last_frame(&self, video: &Path, out: &Path) -> Result<PathBuf, StoryMediaError> {
+        crate::video::extract_frame(video, crate::video::FrameAt::Last, out)
+            .map(|frame| frame.path)
+            .map_err(|e| StoryMediaError::Refused(e.to_string()))
+    }
+
+    fn stitch(&self, inputs: &[PathBuf], out: &Path) -> Result<Joined, StoryMediaError> {
+        crate::video::stitch(inputs, out)
+            .map(|joined| Joined {
+                path: joined.path,
+                duration_seconds: joined.duration_seconds,
+            })
+            .map_err(|e| StoryMediaError::Refused(e.to_string()))
     }
 }

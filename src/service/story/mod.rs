@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use self::{
-    media::{Joined, NoVideoLibrary, StoryMedia, StoryMediaError},
+    media::{Joined, NoVideoLibrary, StoryMedia, StoryMediaError, VideoLibrary},
     types::{ClipTask, StoryClip, StoryProgress, SubmitStoryOutput, SubmitStoryParams},
 };
 use super::{Service, ToolError, ToolErrorKind, media::LocalScope, sentences};

@@ -72,21 +72,22 @@ const MAX_DURATION_SECS: u32 = 30;
 const IDR_INTERVAL_SECS: u32 = 2;
 
 /// The frame size the simulator uses for a Seedance aspect ratio string like
-/// "16:9", "9:16", "21:9", "4:3", "3:4", "1:1" (anything else: 16:9). Small:
-/// the long side about 320 px, both sides even.
+/// "16:9", "9:16", "21:9", "4:3", "3:4", "1:1" (anything else: 16:9): 480 px
+/// on the short side, like the models' 480p, so a frame taken from a clip is
+/// big enough to start the next one (`first_frame` needs 300 px a side).
 pub fn frame_size_for_ratio(ratio: &str) -> (u32, u32) {
     match ratio.trim() {
-        "9:16" => (180, 320),
-        "21:9" => (320, 138),
-        "4:3" => (320, 240),
-        "3:4" => (240, 320),
-        "1:1" => (320, 320),
-        _ => (320, 180),
+        "9:16" => (480, 854),
+        "21:9" => (1120, 480),
+        "4:3" => (640, 480),
+        "3:4" => (480, 640),
+        "1:1" => (480, 480),
+        _ => (854, 480),
     }
 }
 
 /// Renders the clip as a fast-start MP4 (moov before mdat) holding one
-/// Constrained Baseline H.264 track.
+/// Constrained Baseline H.264 track and one silent AAC track.
 pub fn render_mp4(spec: &ClipSpec) -> Vec<u8> {
     encode_clip(spec, |_, _| {})
 }

@@ -1,65 +1,8 @@
-//! A test-only MP4 reader: walks the box tree checking that sizes and
-//! tables add up, and reads the SPS as far as the picture size a decoder
+//! A test-only MP4 reader: decodes the boxes with `mp4-atom`, checks that
+//! the tables add up, and reads the SPS as far as the picture size a decoder
 //! will show.
 
 use super::be32;
-
-/// (kind, absolute offset of the box, body) for each box in `data`.
-fn boxes(data: &[u8], base: usize) -> Vec<(String, usize, &[u8])> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at < data.len() {
-        let size = be32(data, at) as usize;
-        assert!(
-            size >= 8 && at + size <= data.len(),
-            "box at {} has size {size}",
-            base + at
-        );
-        let kind = String::from_utf8(data[at + 4..at + 8].to_vec()).unwrap();
-        out.push((kind, base + at, &data[at + 8..at + size]));
-        at += size;
-    }
-    assert_eq!(at, data.len(), "box sizes add up to their parent");
-    out
-}
-
-/// The body of the box at `path` (and its absolute body offset).
-fn find<'a>(file: &'a [u8], path: &[&str]) -> (&'a [u8], usize) {
-    let (mut data, mut base) = (file, 0);
-    for name in path {
-        let (_, offset, body) = boxes(data, base)
-            .into_iter()
-            .find(|(kind, _, _)| kind == name)
-            .unwrap_or_else(|| panic!("no {name} box"));
-        data = body;
-        base = offset + 8;
-    }
-    (data, base)
-}
-
-fn table(body: &[u8], header: usize, entry: usize) -> Vec<Vec<u32>> {
-    let count = be32(body, header - 4) as usize;
-    assert_eq!(
-        body.len(),
-        header + count * entry * 4,
-        "table length matches its count"
-    );
-    (0..count)
-        .map(|i| {
-            (0..entry)
-                .map(|j| be32(body, header + (i * entry + j) * 4))
-                .collect()
-        })
-        .collect()
-}
-
-const STBL: [&str; 5] = ["moov", "trak", "mdia", "minf", "stbl"];
-
-fn stbl_box<'a>(file: &'a [u8], name: &str) -> &'a [u8] {
-    let mut path = STBL.to_vec();
-    path.push(name);
-    find(file, &path).0
-}
 
 struct BitReader<'a> {
     data: &'a [u8],
@@ -137,81 +80,138 @@ pub(super) struct Parsed {
     pub(super) sync: Vec<u32>,
 }
 
-/// Walks the whole file, checking it hangs together, and returns where
-/// each sample lives.
-pub(super) fn parse_mp4(file: &[u8]) -> Parsed {
-    let top = boxes(file, 0);
-    let kinds: Vec<&str> = top.iter().map(|(k, _, _)| k.as_str()).collect();
+/// The top-level boxes, decoded with `mp4-atom`: ftyp, moov, and where the
+/// mdat payload lies.
+fn top(file: &[u8]) -> (mp4_atom::Ftyp, mp4_atom::Moov, std::ops::Range<usize>) {
+    use mp4_atom::{Any, DecodeMaybe};
+    let mut buf = file;
+    let mut kinds = Vec::new();
+    let (mut ftyp, mut moov, mut payload) = (None, None, None);
+    loop {
+        let at = file.len() - buf.len();
+        match Any::decode_maybe(&mut buf).unwrap() {
+            None => break,
+            Some(Any::Ftyp(f)) => {
+                kinds.push("ftyp");
+                ftyp = Some(f)
+            }
+            Some(Any::Moov(m)) => {
+                kinds.push("moov");
+                moov = Some(m)
+            }
+            Some(Any::Mdat(m)) => {
+                kinds.push("mdat");
+                payload = Some(at + 8..at + 8 + m.data.len())
+            }
+            Some(other) => panic!("unexpected box {:?}", other.kind()),
+        }
+    }
     assert_eq!(
         kinds,
         ["ftyp", "moov", "mdat"],
         "fast start: moov before mdat"
     );
-    let ftyp = top[0].2;
-    assert_eq!(&ftyp[0..4], b"isom");
-    let brands: Vec<&[u8]> = ftyp[8..].chunks(4).collect();
-    assert_eq!(brands, [&b"isom"[..], b"iso2", b"avc1", b"mp41"]);
-    let (mdat_offset, mdat) = (top[2].1, top[2].2);
-    let payload = mdat_offset + 8..mdat_offset + 8 + mdat.len();
+    (ftyp.unwrap(), moov.unwrap(), payload.unwrap())
+}
 
-    let (stsd, _) = find(file, &[&STBL[..], &["stsd"]].concat());
-    let avc1 = &stsd[8..];
-    assert_eq!(&avc1[4..8], b"avc1");
-    let entry_w = u32::from(u16::from_be_bytes([avc1[8 + 24], avc1[8 + 25]]));
-    let entry_h = u32::from(u16::from_be_bytes([avc1[8 + 26], avc1[8 + 27]]));
-    let avcc = &avc1[8 + 78..];
-    assert_eq!(&avcc[4..8], b"avcC");
-    let avcc = &avcc[8..];
-    assert_eq!(avcc[4], 0xFF, "4-byte NAL lengths");
-    assert_eq!(avcc[5], 0xE1, "one SPS");
-    let sps_len = usize::from(u16::from_be_bytes([avcc[6], avcc[7]]));
-    let sps = &avcc[8..8 + sps_len];
+/// Walks the whole file, checking it hangs together, and returns where
+/// each video sample lives.
+pub(super) fn parse_mp4(file: &[u8]) -> Parsed {
+    let (ftyp, moov, payload) = top(file);
+    assert_eq!(ftyp.major_brand, mp4_atom::FourCC::new(b"isom"));
+    let brands: Vec<_> = ftyp.compatible_brands.clone();
+    assert_eq!(
+        brands,
+        [b"isom", b"iso2", b"avc1", b"mp41"].map(mp4_atom::FourCC::new)
+    );
+    assert_eq!(moov.trak.len(), 2, "video and sound");
+    let video = &moov.trak[0];
+    let audio = &moov.trak[1];
+    assert_eq!(video.mdia.hdlr.handler, mp4_atom::FourCC::new(b"vide"));
+    assert_eq!(audio.mdia.hdlr.handler, mp4_atom::FourCC::new(b"soun"));
+    let mp4_atom::Codec::Avc1(avc1) = &video.mdia.minf.stbl.stsd.codecs[0] else {
+        panic!("not avc1")
+    };
+    let avcc = &avc1.avcc;
+    assert_eq!(avcc.length_size, 4, "4-byte NAL lengths");
+    assert_eq!(avcc.sequence_parameter_sets.len(), 1, "one SPS");
+    assert_eq!(avcc.picture_parameter_sets.len(), 1, "one PPS");
+    let sps = &avcc.sequence_parameter_sets[0];
     assert_eq!(sps[0] & 0x1F, 7);
-    let pps_at = 8 + sps_len;
-    assert_eq!(avcc[pps_at], 1, "one PPS");
-    let pps_len = usize::from(u16::from_be_bytes([avcc[pps_at + 1], avcc[pps_at + 2]]));
-    assert_eq!(avcc[pps_at + 3] & 0x1F, 8);
-    assert_eq!(avcc.len(), pps_at + 3 + pps_len);
+    assert_eq!(avcc.picture_parameter_sets[0][0] & 0x1F, 8);
     let (width, height, profile, constraints) = sps_size(sps);
     assert_eq!(
         (profile, constraints & 0x40),
         (66, 0x40),
         "Constrained Baseline"
     );
-    assert_eq!((avcc[1], avcc[2], avcc[3]), (sps[1], sps[2], sps[3]));
-    assert_eq!((entry_w, entry_h), (width, height));
-
-    let tkhd = find(file, &["moov", "trak", "tkhd"]).0;
-    assert_eq!(tkhd[3] & 1, 1, "track enabled");
     assert_eq!(
-        (be32(tkhd, 76), be32(tkhd, 80)),
-        (width << 16, height << 16)
+        (
+            avcc.avc_profile_indication,
+            avcc.profile_compatibility,
+            avcc.avc_level_indication
+        ),
+        (sps[1], sps[2], sps[3])
+    );
+    assert_eq!(
+        (u32::from(avc1.visual.width), u32::from(avc1.visual.height)),
+        (width, height)
+    );
+    assert!(video.tkhd.enabled, "track enabled");
+    assert_eq!(
+        (
+            u32::from(video.tkhd.width.integer()),
+            u32::from(video.tkhd.height.integer())
+        ),
+        (width, height)
     );
 
-    let sizes = table(stbl_box(file, "stsz"), 12, 1);
-    assert_eq!(be32(stbl_box(file, "stsz"), 4), 0, "per-sample sizes");
-    let sizes: Vec<usize> = sizes.iter().map(|e| e[0] as usize).collect();
-    let offsets = table(stbl_box(file, "stco"), 8, 1);
-    let stsc = table(stbl_box(file, "stsc"), 8, 3);
+    let mut all = Vec::new();
     let mut samples = Vec::new();
-    let mut next = 0;
-    for (chunk, offset) in offsets.iter().enumerate() {
-        let chunk_no = chunk as u32 + 1;
-        let per_chunk = stsc.iter().rev().find(|e| e[0] <= chunk_no).unwrap()[1] as usize;
-        let mut at = offset[0] as usize;
-        for size in &sizes[next..next + per_chunk] {
-            samples.push((at, *size));
-            at += size;
+    for (n, trak) in moov.trak.iter().enumerate() {
+        let stbl = &trak.mdia.minf.stbl;
+        let sizes: Vec<usize> = match &stbl.stsz.samples {
+            mp4_atom::StszSamples::Different { sizes } => {
+                sizes.iter().map(|&s| s as usize).collect()
+            }
+            mp4_atom::StszSamples::Identical { count, size } => {
+                vec![*size as usize; *count as usize]
+            }
+        };
+        let offsets = &stbl.stco.as_ref().unwrap().entries;
+        let mut next = 0;
+        for (chunk, offset) in offsets.iter().enumerate() {
+            let chunk_no = chunk as u32 + 1;
+            let per_chunk = stbl
+                .stsc
+                .entries
+                .iter()
+                .rev()
+                .find(|e| e.first_chunk <= chunk_no)
+                .unwrap()
+                .samples_per_chunk as usize;
+            let mut at = *offset as usize;
+            for size in &sizes[next..next + per_chunk] {
+                all.push((at, *size));
+                if n == 0 {
+                    samples.push((at, *size));
+                }
+                at += size;
+            }
+            next += per_chunk;
         }
-        next += per_chunk;
+        assert_eq!(next, sizes.len(), "chunks hold every sample");
     }
-    assert_eq!(next, sizes.len(), "chunks hold every sample");
+    all.sort();
     assert_eq!(
-        samples.first().unwrap().0,
+        all.first().unwrap().0,
         payload.start,
         "first chunk starts the mdat payload"
     );
-    let end = samples.last().map(|&(at, size)| at + size).unwrap();
+    for pair in all.windows(2) {
+        assert_eq!(pair[0].0 + pair[0].1, pair[1].0, "samples are back to back");
+    }
+    let end = all.last().map(|&(at, size)| at + size).unwrap();
     assert_eq!(end, payload.end, "samples fill the mdat payload exactly");
     for &(at, size) in &samples {
         assert_eq!(
@@ -220,10 +220,7 @@ pub(super) fn parse_mp4(file: &[u8]) -> Parsed {
             "one length-prefixed NAL per sample"
         );
     }
-    let sync = table(stbl_box(file, "stss"), 8, 1)
-        .into_iter()
-        .map(|e| e[0])
-        .collect();
+    let sync = video.mdia.minf.stbl.stss.as_ref().unwrap().entries.clone();
     Parsed {
         width,
         height,
@@ -232,26 +229,55 @@ pub(super) fn parse_mp4(file: &[u8]) -> Parsed {
     }
 }
 
+/// (video samples, whole movie seconds, video media seconds), checking
+/// that movie, track and media durations agree, and that the sound lasts
+/// exactly as long as the picture.
 pub(super) fn durations(file: &[u8]) -> (u32, u32, f64) {
-    let mvhd = find(file, &["moov", "mvhd"]).0;
-    let tkhd = find(file, &["moov", "trak", "tkhd"]).0;
-    let mdhd = find(file, &["moov", "trak", "mdia", "mdhd"]).0;
+    let (_, moov, _) = top(file);
+    let video = &moov.trak[0];
+    let audio = &moov.trak[1];
     assert_eq!(
-        be32(mvhd, 16),
-        be32(tkhd, 20),
+        moov.mvhd.duration, video.tkhd.duration,
         "movie and track durations agree"
     );
-    let stts = table(stbl_box(file, "stts"), 8, 2);
-    let ticks: u32 = stts.iter().map(|e| e[0] * e[1]).sum();
+    let ticks: u64 = video
+        .mdia
+        .minf
+        .stbl
+        .stts
+        .entries
+        .iter()
+        .map(|e| u64::from(e.sample_count) * u64::from(e.sample_delta))
+        .sum();
     assert_eq!(
-        be32(mdhd, 16),
-        ticks,
+        video.mdia.mdhd.duration, ticks,
         "media duration is the sum of sample durations"
     );
-    let count: u32 = stts.iter().map(|e| e[0]).sum();
+    let audio_ticks: u64 = audio
+        .mdia
+        .minf
+        .stbl
+        .stts
+        .entries
+        .iter()
+        .map(|e| u64::from(e.sample_count) * u64::from(e.sample_delta))
+        .sum();
+    assert_eq!(audio.mdia.mdhd.duration, audio_ticks);
+    let video_secs = ticks as f64 / f64::from(video.mdia.mdhd.timescale);
+    let audio_secs = audio_ticks as f64 / f64::from(audio.mdia.mdhd.timescale);
+    assert_eq!(video_secs, audio_secs, "sound ends with the picture");
+    let count: u32 = video
+        .mdia
+        .minf
+        .stbl
+        .stts
+        .entries
+        .iter()
+        .map(|e| e.sample_count)
+        .sum();
     (
         count,
-        be32(mvhd, 16) / be32(mvhd, 12),
-        f64::from(be32(mdhd, 16)) / f64::from(be32(mdhd, 12)),
+        (moov.mvhd.duration / u64::from(moov.mvhd.timescale)) as u32,
+        video_secs,
     )
 }
