@@ -6,10 +6,7 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::path::{Path, PathBuf};
 
 use seedance_mcp::{
     providers::sim::render::{ClipSpec, frame_size_for_ratio, render_mp4},
