@@ -12,6 +12,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+mod provider_state;
 mod schema;
 mod uploads;
 

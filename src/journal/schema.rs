@@ -11,7 +11,7 @@ use super::JournalError;
 type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every step, in order; the schema version is their count.
-const STEPS: &[Step] = &[tables, estimates, task_facts];
+const STEPS: &[Step] = &[tables, estimates, task_facts, provider_state];
 
 /// The version this build writes.
 pub(crate) const VERSION: u32 = STEPS.len() as u32;
@@ -91,6 +91,19 @@ fn task_facts(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "ALTER TABLE submissions ADD COLUMN output_kind TEXT NOT NULL DEFAULT 'video';
          ALTER TABLE submissions ADD COLUMN reference_video INTEGER NOT NULL DEFAULT 0;",
+    )
+}
+
+/// Version 4: what a backend keeps between processes (the simulator's tasks), as
+/// text under keys per provider (see `providers::state`).
+fn provider_state(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE provider_state (
+            provider TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (provider, key)
+        );",
     )
 }
 

@@ -133,6 +133,8 @@ pub const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 impl Service {
     /// A service over `provider`, saving results into `output_dir`.
     pub fn new(provider: Arc<dyn Provider>, output_dir: PathBuf, journal: Journal) -> Self {
+        // What a backend keeps between processes lives beside the tasks it concerns.
+        provider.keep_state_in(Arc::new(journal.clone()));
         Self {
             provider,
             output_dir,
