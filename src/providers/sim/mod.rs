@@ -533,6 +533,7 @@ impl Provider for Sim {
                 if task.cancelled { 0.0 } else { task.price },
                 UNIT,
             )),
+            refunded: None,
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,
