@@ -13,7 +13,10 @@
 //! cancelled or downloaded by another, and a restart loses nothing. The balance
 //! follows from the records too.
 
+mod record;
 pub mod render;
+
+use record::{Product, SimClock, SimTask, unreadable_record};
 
 use std::{
     collections::HashMap,
@@ -23,8 +26,6 @@ use std::{
     },
     time::Duration,
 };
-
-use tokio::time::Instant;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -115,85 +116,6 @@ const SIM_FPS: u32 = 12;
 /// Keys of task records in the store.
 const TASK_KEY: &str = "task/";
 
-/// What a simulated task will produce.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum Product {
-    Clip { ratio: Option<Ratio>, duration: u8 },
-    Stills { count: u8 },
-}
-
-/// A task as recorded: enough for any process to say where it stands and to
-/// render its results.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct SimTask {
-    /// Submitted, in milliseconds on the simulator's clock ([`SimClock`]).
-    started_ms: i64,
-    /// When its outcome is ready: the task time of the process that submitted it.
-    ends_ms: i64,
-    product: Product,
-    caption: String,
-    seed: u64,
-    fails: bool,
-    last_frame: bool,
-    price: f64,
-    /// Cancelled while queued.
-    cancelled: bool,
-}
-
-impl SimTask {
-    fn status_at(&self, now_ms: i64) -> TaskStatus {
-        if self.cancelled {
-            TaskStatus::Cancelled
-        } else if now_ms >= self.ends_ms {
-            if self.fails {
-                TaskStatus::Failed
-            } else {
-                TaskStatus::Succeeded
-            }
-        } else if (now_ms - self.started_ms) * 5 < self.ends_ms - self.started_ms {
-            // The first fifth of the time in the queue, like a real provider's.
-            TaskStatus::Queued
-        } else {
-            TaskStatus::Running
-        }
-    }
-
-    /// What the task takes from the balance at `now_ms`: nothing once cancelled
-    /// or failed (refunded, as real providers do).
-    fn charged_at(&self, now_ms: i64) -> f64 {
-        match self.status_at(now_ms) {
-            TaskStatus::Cancelled | TaskStatus::Failed => 0.0,
-            _ => self.price,
-        }
-    }
-}
-
-/// Wall-clock milliseconds, moved forward by tokio's clock: records compare across
-/// processes, and tests on tokio's paused clock still see tasks finish.
-#[derive(Debug)]
-struct SimClock {
-    wall_ms: i64,
-    origin: Instant,
-}
-
-impl SimClock {
-    fn new() -> Self {
-        let wall_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        Self {
-            wall_ms,
-            origin: Instant::now(),
-        }
-    }
-
-    fn now_ms(&self) -> i64 {
-        let elapsed = i64::try_from(self.origin.elapsed().as_millis()).unwrap_or(i64::MAX);
-        self.wall_ms.saturating_add(elapsed)
-    }
-}
-
 /// The simulator.
 #[derive(Debug)]
 pub struct Sim {
@@ -262,16 +184,6 @@ impl Sim {
         }
         Ok(balance)
     }
-}
-
-fn unreadable_record<T>(parsed: serde_json::Result<T>) -> Result<T, ProviderError> {
-    parsed.map_err(|e| ProviderError::Upstream {
-        provider: ID,
-        status: None,
-        message: format!(
-            "a simulated task's record is unreadable ({e}); it was written by another version"
-        ),
-    })
 }
 
 /// xskill's formula: credits per second by tier, doubled with reference videos.
