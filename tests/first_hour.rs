@@ -239,3 +239,90 @@ async fn a_failed_task_shows_its_refund() {
     use seedance_mcp::cli::human::Human;
     assert!(task.human().contains("(refunded)"), "{}", task.human());
 }
+
+/// One CLI command, in a process of its own, on the simulator whose tasks take
+/// `sim_seconds`; its JSON answer and exit code.
+fn cli(data: &std::path::Path, sim_seconds: &str, args: &[&str]) -> (serde_json::Value, i32) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_seedance-mcp"))
+        .arg("--json")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SEEDANCE_DATA_DIR", data.join("data"))
+        .env("SEEDANCE_OUTPUT_DIR", data.join("out"))
+        .env("SEEDANCE_SIM_SECONDS", sim_seconds)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let answer = serde_json::from_str(&stdout).unwrap_or_else(|_| {
+        panic!(
+            "{args:?} printed no JSON: {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (answer, output.status.code().unwrap_or(-1))
+}
+
+/// Simulated tasks live in the journal: a task submitted by one process is
+/// answered for, waited on, cancelled and listed by others, and the balance
+/// follows (issue 18, item 1).
+#[test]
+fn simulated_tasks_outlive_the_process_that_submitted_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    // Done as soon as it is submitted; nobody waits in the submitting process.
+    let (done, code) = cli(
+        data,
+        "0",
+        &["submit", "--prompt", "a kite over dunes", "--duration", "4"],
+    );
+    assert_eq!(
+        (code, done["status"].as_str()),
+        (0, Some("queued")),
+        "{done}"
+    );
+    let done_id = done["task_id"].as_str().unwrap();
+    // Abandoned right away: listing in another process finds it finished.
+    let (listed, code) = cli(data, "0", &["list"]);
+    assert_eq!(code, 0, "{listed}");
+    assert_eq!(listed["tasks"][0]["status"], "succeeded", "{listed}");
+    let (status, code) = cli(data, "0", &["status", done_id]);
+    assert_eq!(
+        (code, status["status"].as_str()),
+        (0, Some("succeeded")),
+        "{status}"
+    );
+    let (waited, code) = cli(data, "0", &["wait", done_id]);
+    assert_eq!(code, 0, "{waited}");
+    assert!(
+        waited["local_files"][0].as_str().unwrap().ends_with(".mp4"),
+        "{waited}"
+    );
+
+    // Queued for 12 minutes: cancelled from a third process, seen so by a fourth.
+    let (queued, _) = cli(
+        data,
+        "3600",
+        &["submit", "--prompt", "a slow tide", "--duration", "4"],
+    );
+    let queued_id = queued["task_id"].as_str().unwrap();
+    let (cancelled, code) = cli(data, "1", &["cancel", queued_id]);
+    assert_eq!(
+        (code, cancelled["status"].as_str()),
+        (0, Some("cancelled")),
+        "{cancelled}"
+    );
+    let (status, _) = cli(data, "1", &["status", queued_id]);
+    assert_eq!(status["status"], "cancelled", "{status}");
+
+    // Only the finished task was charged; the cancelled one gave its price back.
+    let (balance, code) = cli(data, "1", &["balance"]);
+    let spent = done["price"]["amount"].as_f64().unwrap();
+    assert!(spent > 0.0, "{done}");
+    assert_eq!(code, 0, "{balance}");
+    assert_eq!(
+        balance["available"]["amount"].as_f64(),
+        Some(10_000.0 - spent),
+        "{balance}"
+    );
+}

@@ -1,12 +1,15 @@
 //! The install artifacts (packaging/): the MCP registry entry, the Claude Desktop
 //! bundle's manifest, the npm and PyPI metadata, the release workflow and the
-//! README's install lines agree with the code and with each other; and the npm
-//! packages and the bundle, made by `packaging/build-all` from the test binary,
-//! install offline and answer MCP.
+//! README's install lines agree with the code and with each other; and the wheel,
+//! the npm packages and the bundle, made by `packaging/build-all` from the test
+//! binary, install offline and answer MCP.
 //!
-//! The wheel needs maturin's own release build, so it is tested by
-//! `./packaging/build-all` and on every CI runner of the release workflow, and
-//! here only by the ignored test at the end (`cargo test --test packaging -- --ignored`).
+//! Here the wheel is maturin's metadata around the test binary (build-all's
+//! `pack_wheel`): maturin's own build of the binary would share nothing with the
+//! test build and take minutes. The wheel exactly as released (`maturin build
+//! --release`) is tested by `./packaging/build-all`, on every CI runner of the
+//! release workflow, and by the ignored test at the end
+//! (`cargo test --test packaging -- --ignored`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::{
@@ -523,21 +526,59 @@ fn out_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-/// The npm tarballs and the bundle, made from the test binary the way the
-/// release makes them from the release binary, installed offline and driven
-/// over MCP (build-all's own checks: see its docstring).
-#[test]
-fn the_npm_packages_and_the_bundle_install_offline_and_answer() {
-    let out = out_dir("packaging-dist");
+/// Runs build-all on the test binary for one artifact (the others skipped), the
+/// way the release packages the release binary, into its own folder; returns it.
+/// One test per artifact, so the three build and install side by side.
+fn build_one(artifact: &str) -> PathBuf {
+    let others: Vec<&str> = ["wheel", "npm", "mcpb"]
+        .into_iter()
+        .filter(|a| *a != artifact)
+        .collect();
+    let out = out_dir(&format!("packaging-dist-{artifact}"));
     build_all(&[
         "--binary",
         env!("CARGO_BIN_EXE_seedance-mcp"),
         "--strip",
         "--skip",
-        "wheel",
+        &others.join(","),
         "--out",
         out.to_str().unwrap(),
     ]);
+    out
+}
+
+/// The artifacts of `kind` (`pypi`, `npm`, `mcpb`) build-all left in `out`.
+fn artifacts(out: &Path, kind: &str, extension: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(out.join(kind))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect()
+}
+
+/// The wheel (maturin's metadata around the test binary) installs offline into
+/// a fresh venv, whose entry point answers --version, the MCP handshake,
+/// tools/list and get_balance; uvx runs it too (build-all's `check_wheel`).
+#[test]
+fn the_wheel_installs_offline_into_a_fresh_venv_and_answers() {
+    let out = build_one("wheel");
+    let wheels = artifacts(&out, "pypi", "whl");
+    assert_eq!(wheels.len(), 1, "one wheel: {wheels:?}");
+}
+
+/// The npm tarballs install offline into a fresh project and `npx seedance-mcp`
+/// answers; without the platform package the launcher names it (`check_npm`).
+#[test]
+fn the_npm_packages_install_offline_and_answer() {
+    let out = build_one("npm");
+    assert_eq!(artifacts(&out, "npm", "tgz").len(), 2);
+}
+
+/// The bundle validates, packs and, started as Claude Desktop starts it, serves
+/// the tools and prompts its manifest lists (`check_mcpb`).
+#[test]
+fn the_bundle_validates_and_answers_as_claude_desktop_starts_it() {
+    let out = build_one("mcpb");
     let built = json(out.join("server.json").to_str().unwrap());
     assert!(
         built["packages"]

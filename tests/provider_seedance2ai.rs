@@ -464,3 +464,37 @@ async fn a_task_answer_with_odd_optional_fields_still_reads() {
     );
     assert_eq!(task["price"]["amount"], 30.0);
 }
+
+/// seedance2ai.io reports each task's refund (`credits_refunded`): a failed task
+/// shows what it gave back, in the answer, its next step and the CLI's words
+/// (issue 18, item 10).
+#[tokio::test]
+async fn a_failed_task_shows_the_refund_the_provider_reports() {
+    let (fake, _out, client) = setup().await;
+    fake.script_next_outcome(TaskOutcome::Fail("content_policy_violation".into()));
+    let task = submit_and_wait(&client, json!({"prompt": "a storm over the harbour"})).await;
+    assert_eq!(task.status, TaskStatus::Failed, "{task:?}");
+    assert_eq!(
+        task.refunded,
+        Some(Amount::new(30.0, "credits")),
+        "{task:?}"
+    );
+    assert_eq!(
+        task.price,
+        Some(Amount::new(0.0, "credits")),
+        "nothing is left charged"
+    );
+    assert!(
+        task.next_step.contains("refunded 30 credits"),
+        "{}",
+        task.next_step
+    );
+    use seedance_mcp::cli::human::Human;
+    assert!(
+        task.human()
+            .contains("Cost: 0 credits (30 credits refunded)"),
+        "{}",
+        task.human()
+    );
+    assert_eq!(fake.balance(), Some(200), "the fake gave the credits back");
+}

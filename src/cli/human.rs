@@ -158,10 +158,10 @@ impl Human for GetTaskOutput {
             );
         }
         if let Some(price) = &self.price {
-            let refunded = if self.next_step.contains(crate::service::REFUNDED) {
-                " (refunded)"
-            } else {
-                ""
+            let refunded = match &self.refunded {
+                Some(back) if back.amount > 0.0 => format!(" ({back} refunded)"),
+                _ if self.next_step.contains(crate::service::REFUNDED) => " (refunded)".to_owned(),
+                _ => String::new(),
             };
             let _ = writeln!(out, "Cost: {price}{refunded}");
         }
@@ -299,6 +299,7 @@ mod tests {
             failure: None,
             progress: None,
             price: None,
+            refunded: None,
             urls_expire_at: None,
             seed: None,
             usage_tokens: None,

@@ -200,6 +200,9 @@ pub struct TaskSnapshot {
     pub progress: Option<String>,
     /// What the task cost, when the provider says (or an estimate, marked in the unit).
     pub price: Option<Amount>,
+    /// What the provider reports it gave back of the price (a failed task's
+    /// refund), when it reports refunds per task.
+    pub refunded: Option<Amount>,
     /// Tokens billed, for token-priced providers (Ark).
     pub usage_tokens: Option<u64>,
     /// The seed the provider used, when it says (reuse it to repeat a result).

@@ -16,6 +16,7 @@ use std::{
 };
 
 pub mod postgres;
+mod provider_state;
 mod schema;
 mod stories;
 pub mod tokens;

@@ -11,7 +11,14 @@ use super::JournalError;
 type Step = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every step, in order; the schema version is their count.
-const STEPS: &[Step] = &[tables, estimates, task_facts, user_tokens, stories];
+const STEPS: &[Step] = &[
+    tables,
+    estimates,
+    task_facts,
+    user_tokens,
+    stories,
+    provider_state,
+];
 
 /// The version this build writes.
 pub(crate) const VERSION: u32 = STEPS.len() as u32;
@@ -116,6 +123,19 @@ fn stories(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "ALTER TABLE submissions ADD COLUMN story_id TEXT;
          ALTER TABLE submissions ADD COLUMN clip_index INTEGER;
          CREATE INDEX IF NOT EXISTS submissions_by_story ON submissions(story_id, clip_index);",
+    )
+}
+
+/// Version 6: what a backend keeps between processes (the simulator's tasks), as
+/// text under keys per provider (see `providers::state`).
+fn provider_state(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE provider_state (
+            provider TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (provider, key)
+        );",
     )
 }
 

@@ -213,7 +213,7 @@ impl SeedanceServer {
     }
 
     #[tool(
-        description = "A submit_task task's status; wait_seconds (up to 50) waits for it with progress. \
+        description = "A task's status; wait_seconds (up to 50) waits for it with progress. \
                        On success the files are saved (local_files; URLs expire in ~24 h); on failure \
                        `failure` says what to change. Call again until finished.",
         annotations(

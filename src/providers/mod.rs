@@ -18,6 +18,7 @@ pub mod safe_fetch;
 pub mod seed2;
 pub mod seedance2ai;
 pub mod sim;
+pub mod state;
 pub mod xskill;
 
 use std::{fmt, time::Duration};
@@ -200,6 +201,12 @@ pub trait Provider: Send + Sync + fmt::Debug + 'static {
     /// documents say so), so a failed task's price can be shown as refunded.
     fn refunds_failures(&self) -> bool {
         false
+    }
+
+    /// Where to keep state that must outlive this process; the service hands over
+    /// its journal. Backends whose provider keeps everything ignore it.
+    fn keep_state_in(&self, store: std::sync::Arc<dyn state::StateStore>) {
+        let _ = store;
     }
 
     /// Cancels a task that has not started (where the provider can).

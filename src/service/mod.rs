@@ -158,6 +158,8 @@ impl Service {
 
     /// A service over `provider`, saving results into `output_dir`.
     pub fn new(provider: Arc<dyn Provider>, output_dir: PathBuf, journal: Journal) -> Self {
+        // What a backend keeps between processes lives beside the tasks it concerns.
+        provider.keep_state_in(Arc::new(journal.clone()));
         Self {
             provider,
             output_dir,
@@ -341,7 +343,9 @@ impl Service {
             download_error.as_deref(),
             poll_after,
         );
-        if snapshot.status == TaskStatus::Failed
+        if let Some(refunded) = snapshot.refunded.as_ref().filter(|r| r.amount > 0.0) {
+            next.push_str(&format!(" The provider refunded {refunded} of its price."));
+        } else if snapshot.status == TaskStatus::Failed
             && snapshot.price.is_some()
             && self.provider.refunds_failures()
         {
@@ -362,6 +366,7 @@ impl Service {
             failure: snapshot.failure,
             progress: snapshot.progress,
             price: snapshot.price,
+            refunded: snapshot.refunded,
             usage_tokens: snapshot.usage_tokens,
             urls_expire_at: snapshot.urls_expire_at,
             resource_uris,
@@ -681,6 +686,7 @@ fn journal_snapshot(entry: &Entry) -> Option<TaskSnapshot> {
         failure: None,
         progress: None,
         price: entry.price.clone(),
+        refunded: None,
         usage_tokens: None,
         seed: None,
         urls_expire_at: None,

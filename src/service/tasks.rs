@@ -52,6 +52,9 @@ impl Service {
                 )
             })?,
         };
+        if self.simulated() {
+            self.refresh_unfinished().await;
+        }
         // One row more than asked tells whether another page exists.
         let mut rows = self
             .journal
@@ -69,6 +72,33 @@ impl Service {
             tasks: rows.into_iter().map(summary).collect(),
             next_cursor: more.then(|| (offset + limit).to_string()),
         })
+    }
+
+    /// Brings the journal's unfinished tasks of this provider up to date. Only for
+    /// the simulator, which answers for free: a real provider's rows are updated by
+    /// get_task and by the server's start-up reconciliation, not by a listing that
+    /// would spend its rate limit. Results are saved later, by get_task; a failure
+    /// leaves the rows as they were.
+    async fn refresh_unfinished(&self) {
+        let rows = match self.journal.unfinished(self.provider.id()).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read unfinished tasks from the journal");
+                return;
+            }
+        };
+        let tasks: Vec<TaskRef> = rows
+            .into_iter()
+            .filter_map(|row| Some(TaskRef::with_facts(row.task_id?, row.facts)))
+            .collect();
+        match self.provider.tasks(&tasks).await {
+            Ok(snapshots) => {
+                for snapshot in snapshots {
+                    self.record(&snapshot, Vec::new(), None).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not refresh unfinished tasks"),
+        }
     }
 
     /// Cancels a task that has not started, where the provider allows it.

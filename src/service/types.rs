@@ -131,6 +131,9 @@ pub struct GetTaskOutput {
     /// What the task cost, when the provider reports it (an estimate says so in its unit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Amount>,
+    /// Refunded, when the provider says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded: Option<Amount>,
     /// When the result URLs stop working, when the provider says; local_files stay.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urls_expire_at: Option<String>,
@@ -322,6 +325,7 @@ mod tests {
             )),
             progress: None,
             price: None,
+            refunded: None,
             urls_expire_at: None,
             seed: None,
             usage_tokens: None,

@@ -401,9 +401,10 @@ async fn unknown_tasks_and_routes_are_404s_in_the_api_s_envelope<P: Provider>() 
     assert_eq!(p.fake.create_calls(), 0);
 }
 
-/// The strict reader refuses an unknown field (even a null one), a wrong
-/// type, a value outside its set and a blank prompt, naming the field; a body
-/// that is not JSON is refused; nothing is created; explicit nulls pass.
+/// The strict reader refuses what its document refuses (an unknown field,
+/// even a null one, where the document says so; a wrong type, a value outside
+/// its range or set, a blank prompt), naming the field; a body that is not JSON
+/// is refused; nothing is created; explicit nulls pass.
 async fn the_strict_reader_names_what_it_refuses_and_takes_null_as_absent<P: Provider>() {
     let p = Probe::<P>::new().await;
     let (t, key) = (&p.t, Some(p.fake.api_key()));

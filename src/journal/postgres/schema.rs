@@ -5,7 +5,7 @@
 //!
 //! Version 1 is the SQLite journal's version 3 (see `super::super::schema`), with
 //! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4), version 3 the
-//! story columns (SQLite's 5).
+//! story columns (SQLite's 5), version 4 the backends' own state (SQLite's 6).
 
 use deadpool_postgres::Transaction;
 
@@ -63,6 +63,12 @@ const STEPS: &[&str] = &[
     "ALTER TABLE submissions ADD COLUMN story_id TEXT;
     ALTER TABLE submissions ADD COLUMN clip_index BIGINT;
     CREATE INDEX submissions_by_story ON submissions (story_id, clip_index);",
+    "CREATE TABLE provider_state (
+        provider TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (provider, key)
+    );",
 ];
 
 /// Brings the database to [`VERSION`].

@@ -314,6 +314,7 @@ impl Ark {
             failure,
             progress: None,
             price,
+            refunded: None,
             usage_tokens: tokens,
             seed: task.seed,
             // Ark's result links last 24 hours from when the task finished.

@@ -343,6 +343,7 @@ impl Provider for Seed2 {
             failure,
             progress: None,
             price: task.points_cost.map(|p| Amount::new(p, UNIT)),
+            refunded: None,
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,

@@ -182,6 +182,11 @@ impl Seedance2ai {
             failure: (status == TaskStatus::Failed).then(|| failure(task.error.as_ref())),
             progress: None,
             price: task.credits_used.map(|_| Amount::new(used, UNIT)),
+            // Reported per task: the price above is what is left charged.
+            refunded: task
+                .credits_refunded
+                .filter(|r| *r > 0.0)
+                .map(|r| Amount::new(r, UNIT)),
             usage_tokens: None,
             seed,
             urls_expire_at: None,
@@ -491,6 +496,10 @@ fn gather(task_id: &str, parts: Vec<Result<TaskSnapshot, String>>) -> TaskSnapsh
         .iter()
         .filter_map(|s| s.price.as_ref().map(|p| p.amount))
         .collect();
+    let refunds: Vec<f64> = found
+        .iter()
+        .filter_map(|s| s.refunded.as_ref().map(|r| r.amount))
+        .collect();
     TaskSnapshot {
         task_id: task_id.to_owned(),
         status,
@@ -499,6 +508,7 @@ fn gather(task_id: &str, parts: Vec<Result<TaskSnapshot, String>>) -> TaskSnapsh
         failure,
         progress: None,
         price: (!prices.is_empty()).then(|| Amount::new(prices.iter().sum(), UNIT)),
+        refunded: (!refunds.is_empty()).then(|| Amount::new(refunds.iter().sum(), UNIT)),
         usage_tokens: None,
         seed: None,
         urls_expire_at: None,

@@ -5,16 +5,27 @@
 //! rendered on download ([`render`]) with "SIMULATED" written on them. A prompt that
 //! contains [`FAILURE_MARKER`] fails like a moderation refusal, so agents and users
 //! can rehearse the failure path without paying.
+//!
+//! A task is a record written once at submit (its start and end times, what it will
+//! render, its price) and again if it is cancelled; its state at any moment follows
+//! from the record and the clock. Records live in the [`StateStore`] the service
+//! lends (the journal), so a task submitted by one process can be waited on,
+//! cancelled or downloaded by another, and a restart loses nothing. The balance
+//! follows from the records too.
 
+mod record;
 pub mod render;
+
+use record::{Product, SimClock, SimTask, unreadable_record};
 
 use std::{
     collections::HashMap,
-    sync::{Mutex, MutexGuard},
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
-
-use tokio::time::Instant;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -31,7 +42,9 @@ use crate::{
         Capabilities, CreateCall, Download, Provider, SubmissionKey,
         capabilities::{ALL_RATIOS, BalanceSource, LocalFiles, MediaRules},
         registry::Entry,
+        state::{MemoryState, StateStore},
     },
+    sync::lock,
 };
 
 static INFO: ProviderInfo = ProviderInfo {
@@ -100,82 +113,76 @@ const STARTING_BALANCE: f64 = 10_000.0;
 /// Frames per second of simulated clips: smooth enough to look like video, small files.
 const SIM_FPS: u32 = 12;
 
-/// What a simulated task will produce.
-#[derive(Debug, Clone)]
-enum Product {
-    Clip { ratio: Option<Ratio>, duration: u8 },
-    Stills { count: u8 },
-}
-
-#[derive(Debug, Clone)]
-struct SimTask {
-    created: Instant,
-    product: Product,
-    caption: String,
-    seed: u64,
-    fails: bool,
-    last_frame: bool,
-    price: f64,
-    /// Cancelled while queued.
-    cancelled: bool,
-}
-
-#[derive(Debug)]
-struct State {
-    tasks: HashMap<String, SimTask>,
-    uploads: HashMap<String, Bytes>,
-    balance: f64,
-    next_id: u64,
-    /// Distinguishes this run's task ids from earlier runs', whose result files may
-    /// still sit in the output folder.
-    run_tag: String,
-}
+/// Keys of task records in the store.
+const TASK_KEY: &str = "task/";
 
 /// The simulator.
 #[derive(Debug)]
 pub struct Sim {
     /// How long a task takes from submit to its outcome.
     task_time: Duration,
-    state: Mutex<State>,
+    clock: SimClock,
+    /// The journal, once the service lends it.
+    store: OnceLock<Arc<dyn StateStore>>,
+    /// Where records go until then (and in tests without a journal).
+    memory: MemoryState,
+    /// Uploaded images, by name. Kept in memory only: the simulator never fetches
+    /// references, so only downloading an upload's URL needs them.
+    uploads: Mutex<HashMap<String, Bytes>>,
+    next_id: AtomicU64,
+    /// Distinguishes this process's task ids from every other's.
+    run_tag: String,
 }
 
 impl Sim {
-    /// A fresh simulated account whose tasks take `task_time`.
+    /// A simulated account whose tasks take `task_time`.
     pub fn new(task_time: Duration) -> Self {
         Self {
             task_time,
-            state: Mutex::new(State {
-                tasks: HashMap::new(),
-                uploads: HashMap::new(),
-                balance: STARTING_BALANCE,
-                next_id: 1,
-                run_tag: run_tag(),
-            }),
+            clock: SimClock::new(),
+            store: OnceLock::new(),
+            memory: MemoryState::default(),
+            uploads: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            run_tag: run_tag(),
         }
     }
 
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere cannot leave this map half-written in a way that matters.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn store(&self) -> &dyn StateStore {
+        match self.store.get() {
+            Some(store) => store.as_ref(),
+            None => &self.memory,
+        }
     }
 
-    fn status_at(&self, task: &SimTask, now: Instant) -> TaskStatus {
-        if task.cancelled {
-            return TaskStatus::Cancelled;
+    async fn record(&self, task_id: &str) -> Result<SimTask, ProviderError> {
+        let text = self
+            .store()
+            .get(ID, &format!("{TASK_KEY}{task_id}"))
+            .await?
+            .ok_or_else(|| not_found(format!("task {task_id}")))?;
+        unreadable_record(serde_json::from_str(&text))
+    }
+
+    async fn save(&self, task_id: &str, task: &SimTask) -> Result<(), ProviderError> {
+        let text = serde_json::to_string(task).map_err(|e| ProviderError::Upstream {
+            provider: ID,
+            status: None,
+            message: format!("could not record the simulated task: {e}"),
+        })?;
+        self.store()
+            .put(ID, &format!("{TASK_KEY}{task_id}"), text)
+            .await
+    }
+
+    /// The starting balance less what every recorded task still takes.
+    async fn balance_at(&self, now_ms: i64) -> Result<f64, ProviderError> {
+        let mut balance = STARTING_BALANCE;
+        for text in self.store().values(ID, TASK_KEY).await? {
+            let task: SimTask = unreadable_record(serde_json::from_str(&text))?;
+            balance -= task.charged_at(now_ms);
         }
-        let total = self.task_time;
-        let elapsed = now.saturating_duration_since(task.created);
-        if elapsed >= total {
-            if task.fails {
-                TaskStatus::Failed
-            } else {
-                TaskStatus::Succeeded
-            }
-        } else if elapsed.as_secs_f64() < total.as_secs_f64() * 0.2 {
-            TaskStatus::Queued
-        } else {
-            TaskStatus::Running
-        }
+        Ok(balance)
     }
 }
 
@@ -195,13 +202,19 @@ fn price(generation: &Generation) -> f64 {
     }
 }
 
-/// Tenths of a second since 2020 in base 36: short, and unique per run in practice.
+/// Tenths of a second since 2020 and two random digits, in base 36: short, and
+/// unique per process in practice even when processes start together.
 fn run_tag() -> String {
-    let secs = std::time::SystemTime::now()
+    use rand::Rng;
+    let tenths = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64 / 100)
         .saturating_sub(15_778_368_000);
-    let mut n = secs;
+    let salt: u64 = rand::rng().random_range(0..36 * 36);
+    base36(tenths * 36 * 36 + salt)
+}
+
+fn base36(mut n: u64) -> String {
     let mut tag = Vec::new();
     loop {
         let digit = (n % 36) as u8;
@@ -239,8 +252,7 @@ fn not_found(what: String) -> ProviderError {
     ProviderError::NotFound {
         provider: ID,
         what,
-        message: "the simulator keeps tasks in memory only; they are gone after a restart"
-            .to_owned(),
+        message: "no simulated task or file by that name in this data folder's journal".to_owned(),
     }
 }
 
@@ -253,6 +265,12 @@ impl Provider for Sim {
     // Like the real providers, a failed simulated task is refunded (see `task`).
     fn refunds_failures(&self) -> bool {
         true
+    }
+
+    fn keep_state_in(&self, store: Arc<dyn StateStore>) {
+        // Lent once, before the first task; a second lender (another service over
+        // the same provider) shares the same journal.
+        let _ = self.store.set(store);
     }
 
     fn capabilities(&self) -> &'static Capabilities {
@@ -364,46 +382,45 @@ impl Provider for Sim {
                 &i.prompt,
             ),
         };
-        let mut state = self.state();
-        if state.balance < price {
+        let now = self.clock.now_ms();
+        let balance = self.balance_at(now).await?;
+        if balance < price {
             return Err(ProviderError::InsufficientBalance {
                 provider: ID,
-                message: format!("needs {price} {UNIT}, {} left", state.balance),
+                message: format!("needs {price} {UNIT}, {balance} left"),
             });
         }
-        state.balance -= price;
-        let task_id = format!("sim-{}-{}", state.run_tag, state.next_id);
-        state.next_id += 1;
-        state.tasks.insert(
-            task_id.clone(),
-            SimTask {
-                created: Instant::now(),
-                product,
-                caption: prompt.chars().take(60).collect(),
-                seed: seed_of(prompt),
-                fails: prompt.contains(FAILURE_MARKER),
-                last_frame: matches!(&request.generation, Generation::Video(v) if v.return_last_frame),
-                price,
-                cancelled: false,
-            },
+        let task_id = format!(
+            "sim-{}-{}",
+            self.run_tag,
+            self.next_id.fetch_add(1, Ordering::Relaxed)
         );
+        let task_ms = i64::try_from(self.task_time.as_millis()).unwrap_or(i64::MAX);
+        let task = SimTask {
+            started_ms: now,
+            ends_ms: now.saturating_add(task_ms),
+            product,
+            caption: prompt.chars().take(60).collect(),
+            seed: seed_of(prompt),
+            fails: prompt.contains(FAILURE_MARKER),
+            last_frame: matches!(&request.generation, Generation::Video(v) if v.return_last_frame),
+            price,
+            cancelled: false,
+        };
+        self.save(&task_id, &task).await?;
         Ok(SubmittedTask {
             task_id,
+            // A create answers "queued", as every provider's does.
             status: TaskStatus::Queued,
             price: Some(Amount::new(price, UNIT)),
-            balance_after: Some(Amount::new(state.balance, UNIT)),
+            balance_after: Some(Amount::new(balance - price, UNIT)),
         })
     }
 
     async fn task(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
         let task_id = task.id.as_str();
-        let mut state = self.state();
-        let task = state
-            .tasks
-            .get(task_id)
-            .cloned()
-            .ok_or_else(|| not_found(format!("task {task_id}")))?;
-        let status = self.status_at(&task, Instant::now());
+        let task = self.record(task_id).await?;
+        let status = task.status_at(self.clock.now_ms());
         let failure = (status == TaskStatus::Failed).then(|| {
             TaskFailure::new(
                 FailureKind::ContentRejected,
@@ -411,14 +428,6 @@ impl Provider for Sim {
                 format!("simulated failure requested with {FAILURE_MARKER} in the prompt"),
             )
         });
-        if status == TaskStatus::Failed {
-            // Like the real providers: a failed task is refunded, once.
-            if let Some(t) = state.tasks.get_mut(task_id)
-                && t.price > 0.0
-            {
-                state.balance += std::mem::take(&mut t.price);
-            }
-        }
         Ok(TaskSnapshot {
             task_id: task_id.to_owned(),
             status,
@@ -431,7 +440,12 @@ impl Provider for Sim {
                 .then(|| format!("{HOST}/results/{task_id}-last.png")),
             failure,
             progress: (status == TaskStatus::Running).then(|| "simulated rendering".to_owned()),
-            price: Some(Amount::new(task.price, UNIT)),
+            // A cancelled task cost nothing; a failed one shows its price, refunded.
+            price: Some(Amount::new(
+                if task.cancelled { 0.0 } else { task.price },
+                UNIT,
+            )),
+            refunded: None,
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,
@@ -440,12 +454,8 @@ impl Provider for Sim {
     }
 
     async fn cancel(&self, task_id: &str) -> Result<(), ProviderError> {
-        let now = Instant::now();
-        let mut state = self.state();
-        let Some(task) = state.tasks.get(task_id).cloned() else {
-            return Err(not_found(format!("task {task_id}")));
-        };
-        let status = self.status_at(&task, now);
+        let mut task = self.record(task_id).await?;
+        let status = task.status_at(self.clock.now_ms());
         if status != TaskStatus::Queued {
             return Err(ProviderError::InvalidRequest {
                 provider: ID,
@@ -455,13 +465,9 @@ impl Provider for Sim {
                 ),
             });
         }
-        // A cancelled task costs nothing: its price goes back, as a real refund would.
-        if let Some(t) = state.tasks.get_mut(task_id) {
-            t.cancelled = true;
-            let refund = std::mem::take(&mut t.price);
-            state.balance += refund;
-        }
-        Ok(())
+        // Recorded, so every process sees it cancelled and its price back.
+        task.cancelled = true;
+        self.save(task_id, &task).await
     }
 
     async fn upload_image(&self, image: &ImageUpload) -> Result<HostedImage, ProviderError> {
@@ -471,7 +477,7 @@ impl Provider for Sim {
         };
         let ext = crate::media_probe::sniff_format(&bytes).map_or("bin", |f| f.extension());
         let name = format!("{:016x}.{ext}", seed_of(&String::from_utf8_lossy(&bytes)));
-        self.state().uploads.insert(name.clone(), bytes);
+        lock(&self.uploads).insert(name.clone(), bytes);
         Ok(HostedImage {
             url: format!("{HOST}/uploads/{name}"),
         })
@@ -479,7 +485,7 @@ impl Provider for Sim {
 
     async fn balance(&self) -> Result<Balance, ProviderError> {
         Ok(Balance {
-            available: Amount::new(self.state().balance, UNIT),
+            available: Amount::new(self.balance_at(self.clock.now_ms()).await?, UNIT),
             last_seen_at: None,
         })
     }
@@ -487,9 +493,7 @@ impl Provider for Sim {
     async fn download(&self, url: &str) -> Result<Download, ProviderError> {
         let name = url.strip_prefix(HOST).unwrap_or(url);
         if let Some(upload) = name.strip_prefix("/uploads/") {
-            let bytes = self
-                .state()
-                .uploads
+            let bytes = lock(&self.uploads)
                 .get(upload)
                 .cloned()
                 .ok_or_else(|| not_found(url.to_owned()))?;
@@ -510,13 +514,8 @@ impl Provider for Sim {
                 }),
             _ => (stem, Piece::Clip),
         };
-        let task = self
-            .state()
-            .tasks
-            .get(task_id)
-            .cloned()
-            .ok_or_else(|| not_found(url.to_owned()))?;
-        if self.status_at(&task, Instant::now()) != TaskStatus::Succeeded {
+        let task = self.record(task_id).await?;
+        if task.status_at(self.clock.now_ms()) != TaskStatus::Succeeded {
             return Err(not_found(url.to_owned()));
         }
         // Rendering a 15 s clip takes a few milliseconds of CPU: keep it off the

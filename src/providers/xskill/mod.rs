@@ -395,6 +395,7 @@ impl Provider for Xskill {
             failure,
             progress: data.progress.get().and_then(wire::Progress::describe),
             price: data.price.map(|p| Amount::new(p, UNIT)),
+            refunded: None,
             usage_tokens: None,
             seed: None,
             urls_expire_at: None,

@@ -181,6 +181,8 @@ impl Service {
             failure: None,
             progress: story.error.clone().filter(|_| !finished),
             price,
+            // The clips' own answers say what each refunded.
+            refunded: None,
             urls_expire_at: None,
             seed: None,
             usage_tokens: None,

@@ -8,9 +8,12 @@
 //! and [`crate::FakeControl`], and inspect it through
 //! [`FakeSeed2::created_tasks`].
 //!
-//! It is deliberately *strict*: wrong types (a string `duration`), values out
-//! of range, dangling `@image_file_N` references and unknown fields are
-//! rejected with an invalid-params error that names the field.
+//! It is exactly as strict as the README: wrong types (a string `duration`)
+//! and values out of the documented ranges and sets are rejected with an
+//! invalid-params error that names the field. What the README does not refuse
+//! is served: fields it does not list are kept in the recorded body (tests read
+//! them there) and otherwise ignored, and `@…_file_N` words in the prompt are
+//! prompt text, whatever lists are sent.
 //!
 //! Documented facts it follows: success iff `code == 0`; create answers
 //! `data.task_id` but the task query answers `data.id` (both integers); the
@@ -27,14 +30,13 @@
 //!   429 → 42901 rate limited, 500 → 50001 internal); the body is
 //!   `{"code":N,"message":"…","data":null}`. Scripted failures with other
 //!   statuses follow the same rule (503 → 50301).
-//! - Unknown body fields are rejected, all named in one answer. The official
-//!   Python SDK forwards any extra keyword argument, and the real service may
-//!   well ignore such fields; the fake refuses them so typos surface in tests.
+//! - Body fields the README does not list are ignored (the official Python SDK
+//!   forwards any extra keyword argument); a test that wants to know whether
+//!   the client sent one reads the recorded body.
 //! - A `null` prompt is a missing prompt.
-//! - `@image_file_N`, `@video_file_N` and `@audio_file_N` in the prompt must
-//!   each point at an existing entry (1-based, numbered per list). Only the
-//!   image form is documented; the other two follow the same Seedance
-//!   convention other providers document.
+//! - `@image_file_N` in the prompt names the Nth `image_files` entry, as the
+//!   README says; it says nothing of a reference to an entry that is not
+//!   there, so such a prompt is served (the client refuses it before sending).
 //! - `audio_files` may go alone, as the README's "Audio Sync" example sends
 //!   them (other providers of the same model refuse that; this one documents it).
 //! - `video_files` must hold at most 3 URLs; their total duration (documented
@@ -95,15 +97,6 @@ pub const CODE_INTERNAL: i64 = 50_001;
 const CREATE_PATH: &str = "/v1/video/generate";
 const MODELS: &[&str] = &[FAST_MODEL, STANDARD_MODEL];
 const RATIOS: &[&str] = &["16:9", "9:16", "1:1", "4:3", "3:4", "21:9"];
-const FIELDS: &[&str] = &[
-    "prompt",
-    "model",
-    "duration",
-    "ratio",
-    "image_files",
-    "video_files",
-    "audio_files",
-];
 const DURATION_RANGE: (i64, i64) = (4, 15);
 const DEFAULT_DURATION: i64 = 5;
 const MAX_IMAGES: usize = 9;
@@ -339,8 +332,7 @@ fn create_task(state: &mut State<Seed2>, body: &[u8]) -> Answer {
 }
 
 fn plan_task(fields: &Fields<'_>) -> Result<(Plan, i64), ApiError> {
-    fields.only(FIELDS)?;
-    let prompt = fields.text("prompt", 1, usize::MAX)?;
+    fields.text("prompt", 1, usize::MAX)?;
     let model = fields.one_of("model", MODELS)?.unwrap_or(FAST_MODEL);
     let duration = fields
         .integer("duration", DURATION_RANGE)?
@@ -351,13 +343,9 @@ fn plan_task(fields: &Fields<'_>) -> Result<(Plan, i64), ApiError> {
             .urls(key, (0, max), http_url)
             .map(|list| list.map_or(0, |list| list.len()))
     };
-    let images = count("image_files", MAX_IMAGES)?;
+    count("image_files", MAX_IMAGES)?;
     let videos = count("video_files", MAX_VIDEOS)?;
     let audios = count("audio_files", MAX_AUDIOS)?;
-
-    check_references(prompt, "image_file", "image_files", images)?;
-    check_references(prompt, "video_file", "video_files", videos)?;
-    check_references(prompt, "audio_file", "audio_files", audios)?;
 
     // The documented price table. Image references do not change the rate.
     let per_second = match (model == STANDARD_MODEL, videos + audios > 0) {
@@ -372,30 +360,6 @@ fn plan_task(fields: &Fields<'_>) -> Result<(Plan, i64), ApiError> {
         ratio,
     };
     Ok((plan, per_second * duration))
-}
-
-/// Every `@{tag}_N` in the prompt must name an entry of `list` (1-based): a
-/// dangling reference would make the model improvise the missing subject.
-fn check_references(prompt: &str, tag: &str, list: &str, count: usize) -> Result<(), ApiError> {
-    let marker = format!("@{tag}_");
-    for after in prompt.split(marker.as_str()).skip(1) {
-        let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-        if digits.is_empty() {
-            continue;
-        }
-        // A number too large for usize is out of range all the same.
-        let in_range = digits
-            .parse::<usize>()
-            .is_ok_and(|n| (1..=count).contains(&n));
-        if !in_range {
-            return Err(ApiError::bad_request(format!(
-                "invalid params: prompt references {marker}{digits} but {list} has {count} \
-                 entr{} (references are numbered from 1)",
-                if count == 1 { "y" } else { "ies" }
-            )));
-        }
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------

@@ -28,8 +28,11 @@
 //! - A gpt-image-2 `batch_count` of N creates N tasks (one image each): the
 //!   answer's `id` is the first, `batch_task_ids` lists all, `credits_used` is
 //!   the batch total; each task reports its own share.
-//! - Idempotency: only successful creates remember their key (for the fake's
-//!   lifetime, scoped to its one account). A replay must hit the same path with
+//! - Idempotency: the document asks clients to send `Idempotency-Key` on every
+//!   POST but names no error for a POST without one, so such a POST is served
+//!   like any other and nothing is remembered for it (a retry creates a second
+//!   task, which is what the key prevents). Only successful creates remember
+//!   their key (for the fake's lifetime, scoped to its one account). A replay must hit the same path with
 //!   a JSON-equal body (key order and whitespace do not matter) and gets the
 //!   original 200 answer verbatim, stale `remaining_credits` included. Rejected
 //!   requests (400, 402, 429, scripted errors) do not burn the key, so a client
@@ -37,7 +40,7 @@
 //!   "still running" 409 cannot happen here: each request is handled whole
 //!   under one lock.
 //! - Order of checks: route outside `/api/v1` → auth (401) → rate limit (429)
-//!   → scripted failure → route (404) → `Idempotency-Key` → `Content-Type:
+//!   → scripted failure → route (404) → `Content-Type:
 //!   application/json` → JSON object body → replay/conflict → field validation
 //!   (400) → credits (402).
 //! - The rate limiter (`rate_limit_per_minute`) counts every authorised
@@ -254,8 +257,8 @@ pub struct FakeTask {
     pub credits_refunded: i64,
     /// "processing", "completed" or "failed", as of the last poll.
     pub status: String,
-    /// The `Idempotency-Key` of the create request.
-    pub idempotency_key: String,
+    /// The `Idempotency-Key` of the create request, when it carried one.
+    pub idempotency_key: Option<String>,
 }
 
 /// The running fake. Dropping it stops the server.
@@ -346,7 +349,7 @@ impl Product {
 pub struct TaskData {
     product: Product,
     body: Value,
-    idempotency_key: String,
+    idempotency_key: Option<String>,
     created_secs: i64,
 }
 
@@ -654,7 +657,7 @@ fn create_task(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Answer {
-    let key = idempotency_key(headers)?;
+    let key = idempotency_key(headers);
     require_json_content_type(headers)?;
     let body: Value = serde_json::from_slice(body)
         .map_err(|error| invalid(format!("Invalid request body: {error}")))?;
@@ -662,7 +665,9 @@ fn create_task(
         return Err(invalid("Invalid request body: expected a JSON object"));
     };
 
-    if let Some(remembered) = state.api.idempotency.get(&key) {
+    if let Some(key) = &key
+        && let Some(remembered) = state.api.idempotency.get(key)
+    {
         if remembered.path == route && remembered.body == body {
             return json_ok(remembered.answer.clone());
         }
@@ -700,33 +705,30 @@ fn create_task(
     })?;
 
     let ids: Vec<String> = (0..plan.copies)
-        .map(|_| admit_task(state, &plan, &body, &key))
+        .map(|_| admit_task(state, &plan, &body, key.as_deref()))
         .collect();
     let answer = create_answer(state, &plan, &ids, total);
-    state.api.idempotency.insert(
-        key,
-        RememberedCreate {
-            path: route.to_owned(),
-            body,
-            answer: answer.clone(),
-        },
-    );
+    if let Some(key) = key {
+        state.api.idempotency.insert(
+            key,
+            RememberedCreate {
+                path: route.to_owned(),
+                body,
+                answer: answer.clone(),
+            },
+        );
+    }
     json_ok(answer)
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+/// The key, when one was sent (a blank header is none).
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
     headers
         .get("idempotency-key")
         .and_then(|value| value.to_str().ok())
         .map(str::trim)
         .filter(|key| !key.is_empty())
         .map(str::to_owned)
-        .ok_or_else(|| {
-            invalid(
-                "Missing Idempotency-Key header: send a unique Idempotency-Key on every POST \
-                 so retries never create duplicate paid tasks",
-            )
-        })
 }
 
 fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
@@ -743,7 +745,12 @@ fn require_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// Stores one new task and returns its id.
-fn admit_task(state: &mut State<Seedance2ai>, plan: &Plan, body: &Value, key: &str) -> String {
+fn admit_task(
+    state: &mut State<Seedance2ai>,
+    plan: &Plan,
+    body: &Value,
+    key: Option<&str>,
+) -> String {
     let prefix = match plan.product {
         Product::Video { .. } => "sd2",
         Product::GptImage2 => "gpt2",
@@ -762,7 +769,7 @@ fn admit_task(state: &mut State<Seedance2ai>, plan: &Plan, body: &Value, key: &s
     let data = TaskData {
         product,
         body: body.clone(),
-        idempotency_key: key.to_owned(),
+        idempotency_key: key.map(str::to_owned),
         created_secs: CLOCK_BASE_SECS.saturating_add(sequence.saturating_mul(SECS_BETWEEN_TASKS)),
     };
     state.ledger.open(id.clone(), plan.unit_price, data);
