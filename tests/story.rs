@@ -200,11 +200,12 @@ async fn a_provider_without_last_frames_chains_through_the_video_library() {
 async fn without_a_video_library_a_provider_without_last_frames_is_refused_before_paying() {
     let fake = FakeXskill::start().await.unwrap();
     let out = tempfile::tempdir().unwrap();
-    let client = connect(server_with(
-        &common::xskill_settings(&fake, out.path()),
-        None,
-    ))
-    .await;
+    let settings = common::xskill_settings(&fake, out.path());
+    let service = common::service(&settings)
+        .1
+        .with_story_media(Arc::new(seedance_mcp::service::story::NoVideoLibrary));
+    let config = Config::from_settings(&settings).unwrap();
+    let client = connect(SeedanceServer::new(service, config.simulation_notice())).await;
     let err = call_err(&client, "submit_story", three_clips()).await;
     assert!(err.contains("chain: false"), "{err}");
     assert_eq!(fake.create_calls(), 0);
