@@ -27,7 +27,15 @@ const TOKEN: &str = "tok-7d1e9b3f5a2c";
 
 /// Serves in-process on `bind` until the returned token is cancelled.
 async fn start(bind: &str, http: HttpConfig) -> (SocketAddr, CancellationToken) {
-    let out = tempfile::tempdir().unwrap();
+    start_in(tempfile::tempdir().unwrap(), bind, http).await
+}
+
+/// [`start`] with the simulator's output and journal in `out` (kept while it serves).
+async fn start_in(
+    out: tempfile::TempDir,
+    bind: &str,
+    http: HttpConfig,
+) -> (SocketAddr, CancellationToken) {
     let server = common::server(&common::settings(out.path()));
     let shutdown = CancellationToken::new();
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -360,7 +368,6 @@ async fn start_with_users(
     seedance_mcp::journal::Journal,
 ) {
     let out = tempfile::tempdir().unwrap();
-    let settings = common::settings(out.path());
     let journal = seedance_mcp::journal::Journal::open(&out.path().join(".journal")).unwrap();
     let mut tokens = Vec::new();
     for user in ["ana", "bo"] {
@@ -371,17 +378,9 @@ async fn start_with_users(
         };
         tokens.push(journal.create_token(new).await.unwrap().1);
     }
-    let server = common::server(&settings);
-    let shutdown = CancellationToken::new();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let stop = shutdown.clone();
-    let bind = bind.parse().unwrap();
-    tokio::spawn(async move {
-        let _out = out;
-        serve_http(server, bind, http, stop, Some(tx)).await
-    });
+    let (addr, shutdown) = start_in(out, bind, http).await;
     let [ana, bo]: [String; 2] = tokens.try_into().unwrap();
-    (rx.await.unwrap(), shutdown, [ana, bo], journal)
+    (addr, shutdown, [ana, bo], journal)
 }
 
 #[tokio::test]
