@@ -75,6 +75,26 @@ impl PgJournal {
         Ok(journal)
     }
 
+    /// The rows `sql` selects (as [`COLUMNS`]), read as journal entries.
+    async fn entries(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Entry>, JournalError> {
+        let rows = self.client().await?.query(sql, params).await?;
+        rows.iter().map(entry).collect()
+    }
+
+    /// The row `sql` selects (as [`COLUMNS`]), if any, read as a journal entry.
+    async fn entry_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Option<Entry>, JournalError> {
+        let row = self.client().await?.query_opt(sql, params).await?;
+        row.as_ref().map(entry).transpose()
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Client, JournalError> {
         self.pool.get().await.map_err(|e| match e {
             deadpool_postgres::PoolError::Backend(e) => JournalError::Postgres(e),
@@ -258,27 +278,20 @@ impl PgJournal {
 
     /// See [`super::Journal::unfinished`].
     pub async fn unfinished(&self, provider: ProviderId) -> Result<Vec<Entry>, JournalError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        self.entries(
                 &format!(
                     "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND (submit_state = 'sending' \
                      OR (submit_state = 'created' AND (status IS NULL OR status IN ('queued', 'running')))) \
                      AND NOT {STORY_ROW} ORDER BY local_id"
                 ),
                 &[&provider.as_str()],
-            )
-            .await?;
-        rows.iter().map(entry).collect()
+        )
+        .await
     }
 
     /// See [`super::Journal::list`].
     pub async fn list(&self, filter: ListFilter) -> Result<Vec<Entry>, JournalError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        self.entries(
                 &format!(
                     "SELECT {COLUMNS} FROM submissions WHERE ($1::text IS NULL OR status = $1) \
                      AND ($2::text IS NULL OR provider = $2) AND ($3::bigint IS NULL OR created_unix >= $3) \
@@ -291,22 +304,17 @@ impl PgJournal {
                     &i64::from(filter.limit),
                     &i64::from(filter.offset),
                 ],
-            )
-            .await?;
-        rows.iter().map(entry).collect()
+        )
+        .await
     }
 
     /// See [`super::Journal::by_local_id`].
     pub async fn by_local_id(&self, local_id: i64) -> Result<Option<Entry>, JournalError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                &format!("SELECT {COLUMNS} FROM submissions WHERE local_id = $1"),
-                &[&local_id],
-            )
-            .await?;
-        row.as_ref().map(entry).transpose()
+        self.entry_opt(
+            &format!("SELECT {COLUMNS} FROM submissions WHERE local_id = $1"),
+            &[&local_id],
+        )
+        .await
     }
 
     /// See [`super::Journal::by_task`].
@@ -315,18 +323,14 @@ impl PgJournal {
         provider: ProviderId,
         task_id: String,
     ) -> Result<Option<Entry>, JournalError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
-                &format!(
-                    "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND task_id = $2 \
+        self.entry_opt(
+            &format!(
+                "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND task_id = $2 \
                      ORDER BY local_id DESC LIMIT 1"
-                ),
-                &[&provider.as_str(), &task_id],
-            )
-            .await?;
-        row.as_ref().map(entry).transpose()
+            ),
+            &[&provider.as_str(), &task_id],
+        )
+        .await
     }
 
     /// See [`super::Journal::cached_upload`].
@@ -477,7 +481,7 @@ fn json_list<T: serde::de::DeserializeOwned>(
     })
 }
 
-pub(super) fn entry(row: &Row) -> Result<Entry, JournalError> {
+fn entry(row: &Row) -> Result<Entry, JournalError> {
     let amount: Option<f64> = row.try_get("price_amount")?;
     let unit: Option<String> = row.try_get("price_unit")?;
     let status = match row.try_get::<_, Option<String>>("status")? {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{COLUMNS, PgJournal, entry};
+use super::{COLUMNS, PgJournal};
 use crate::{
     domain::{ProviderId, TaskStatus},
     journal::{Entry, JournalError, stories::STORY_ROW},
@@ -16,17 +16,13 @@ impl PgJournal {
         provider: ProviderId,
         story_id: &str,
     ) -> Result<Option<Entry>, JournalError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
+        self.entry_opt(
                 &format!(
                     "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND task_id = $2 AND {STORY_ROW}"
                 ),
                 &[&provider.as_str(), &story_id],
-            )
-            .await?;
-        row.as_ref().map(entry).transpose()
+        )
+        .await
     }
 
     /// See [`crate::journal::Journal::story_clips`].
@@ -34,18 +30,14 @@ impl PgJournal {
         &self,
         story_id: &str,
     ) -> Result<Vec<Entry>, JournalError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM submissions WHERE story_id = $1 AND clip_index IS NOT NULL \
+        self.entries(
+            &format!(
+                "SELECT {COLUMNS} FROM submissions WHERE story_id = $1 AND clip_index IS NOT NULL \
                      ORDER BY clip_index, local_id"
-                ),
-                &[&story_id],
-            )
-            .await?;
-        rows.iter().map(entry).collect()
+            ),
+            &[&story_id],
+        )
+        .await
     }
 
     /// See [`crate::journal::Journal::unfinished_stories`].
@@ -53,18 +45,14 @@ impl PgJournal {
         &self,
         provider: ProviderId,
     ) -> Result<Vec<Entry>, JournalError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
-                &format!(
-                    "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND {STORY_ROW} \
+        self.entries(
+            &format!(
+                "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND {STORY_ROW} \
                      AND status IN ('queued', 'running') ORDER BY local_id"
-                ),
-                &[&provider.as_str()],
-            )
-            .await?;
-        rows.iter().map(entry).collect()
+            ),
+            &[&provider.as_str()],
+        )
+        .await
     }
 
     /// See [`crate::journal::Journal::hold_for_story`].

@@ -150,14 +150,7 @@ impl Service {
                     let why = row.error.clone().unwrap_or_else(|| {
                         "the provider's answer to its create was not recorded".to_owned()
                     });
-                    return self
-                        .end_story(
-                            story_id,
-                            TaskStatus::Failed,
-                            Vec::new(),
-                            clip_said(index, count, &why),
-                        )
-                        .await;
+                    return self.clip_failed(story_id, index, count, &why).await;
                 }
             };
             let files = if row.status == Some(TaskStatus::Succeeded)
@@ -178,14 +171,7 @@ impl Service {
                             || format!("its task {task_id} ended {}", ended.as_str()),
                             |f| format!("{} {}", f.message, f.advice),
                         );
-                        return self
-                            .end_story(
-                                story_id,
-                                TaskStatus::Failed,
-                                Vec::new(),
-                                clip_said(index, count, &why),
-                            )
-                            .await;
+                        return self.clip_failed(story_id, index, count, &why).await;
                     }
                 }
             };
@@ -210,14 +196,7 @@ impl Service {
                     Ok(frame) => Some(frame),
                     Err(e) => {
                         let why = format!("the last frame of clip {index} could not be used: {e}");
-                        return self
-                            .end_story(
-                                story_id,
-                                TaskStatus::Failed,
-                                Vec::new(),
-                                clip_said(index, count, &why),
-                            )
-                            .await;
+                        return self.clip_failed(story_id, index, count, &why).await;
                     }
                 }
             }
@@ -299,6 +278,23 @@ impl Service {
                 Ok(frame.display().to_string())
             }
         }
+    }
+
+    /// Ends the story as failed, in the words of its clip `index` (of `count`).
+    async fn clip_failed(
+        &self,
+        story_id: &str,
+        index: usize,
+        count: usize,
+        why: &str,
+    ) -> Result<Step, ToolError> {
+        self.end_story(
+            story_id,
+            TaskStatus::Failed,
+            Vec::new(),
+            clip_said(index, count, why),
+        )
+        .await
     }
 
     /// Joins the finished clips and ends the story; when they cannot be joined,
