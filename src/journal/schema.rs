@@ -18,6 +18,8 @@ const STEPS: &[Step] = &[
     user_tokens,
     stories,
     provider_state,
+    owners,
+    task_checks,
 ];
 
 /// The version this build writes.
@@ -136,6 +138,39 @@ fn provider_state(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             value TEXT NOT NULL,
             PRIMARY KEY (provider, key)
         );",
+    )
+}
+
+/// Version 7: whose each submission is (a team server's user; NULL for the
+/// single user and the shared token), and each user's spend limits.
+fn owners(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE submissions ADD COLUMN owner TEXT;
+         CREATE INDEX submissions_by_owner ON submissions(owner, local_id);
+         CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            daily_budget REAL,
+            max_cost_per_task REAL,
+            updated_at TEXT NOT NULL
+         );",
+    )
+}
+
+/// Version 8: the last status check of each unfinished task and who may make
+/// the next one (a lease), shared by every process on the journal so that
+/// provider requests per task do not grow with the number of replicas.
+fn task_checks(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE task_checks (
+            provider TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            snapshot TEXT,
+            checked_ms INTEGER,
+            due_ms INTEGER,
+            lease_holder TEXT,
+            lease_until_ms INTEGER,
+            PRIMARY KEY (provider, task_id)
+         );",
     )
 }
 

@@ -5,7 +5,9 @@
 //!
 //! Version 1 is the SQLite journal's version 3 (see `super::super::schema`), with
 //! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4), version 3 the
-//! story columns (SQLite's 5), version 4 the backends' own state (SQLite's 6).
+//! story columns (SQLite's 5), version 4 the backends' own state (SQLite's 6),
+//! version 5 owners and users' limits (SQLite's 7), version 6 shared status
+//! checks (SQLite's 8).
 
 use deadpool_postgres::Transaction;
 
@@ -68,6 +70,24 @@ const STEPS: &[&str] = &[
         key TEXT NOT NULL,
         value TEXT NOT NULL,
         PRIMARY KEY (provider, key)
+    );",
+    "ALTER TABLE submissions ADD COLUMN owner TEXT;
+    CREATE INDEX submissions_by_owner ON submissions (owner, local_id);
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        daily_budget DOUBLE PRECISION,
+        max_cost_per_task DOUBLE PRECISION,
+        updated_at TEXT NOT NULL
+    );",
+    "CREATE TABLE task_checks (
+        provider TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        snapshot TEXT,
+        checked_ms BIGINT,
+        due_ms BIGINT,
+        lease_holder TEXT,
+        lease_until_ms BIGINT,
+        PRIMARY KEY (provider, task_id)
     );",
 ];
 
