@@ -52,3 +52,7 @@ pub const SEEDANCE_HTTP_SESSION_IDLE_SECS: &str = "SEEDANCE_HTTP_SESSION_IDLE_SE
 /// Serve streamable HTTP without sessions: every request stands alone, so
 /// replicas behind a load balancer need no sticky sessions.
 pub const SEEDANCE_HTTP_STATELESS: &str = "SEEDANCE_HTTP_STATELESS";
+/// The address clients reach the HTTP server at (e.g. `https://mcp.example.com`
+/// behind a reverse proxy), for the download links of saved results; default:
+/// `http://` and the Host the request came to.
+pub const SEEDANCE_HTTP_PUBLIC_URL: &str = "SEEDANCE_HTTP_PUBLIC_URL";

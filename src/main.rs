@@ -15,7 +15,10 @@ use seedance_mcp::{
     config::{Config, Settings, http::HttpSettings},
     env_vars,
     error::ErrorKind,
-    journal::{Journal, tokens::NewToken},
+    journal::{
+        Journal,
+        tokens::{LimitsChange, NewToken, valid_user_name},
+    },
     mcp,
     service::{
         GetTaskOutput, ListTasksParams, Service, ToolError, ToolErrorKind, UploadImageParams,
@@ -32,15 +35,13 @@ const MAX_WAIT: Duration = Duration::from_secs(30 * 60);
 fn main() -> ExitCode {
     let matches = seedance_mcp::cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if let Some(limit) = token_limit_given(&matches) {
-        // Stored but not applied would be a promise broken: refuse until it is applied.
-        eprintln!(
-            "error: `token create --{limit}` is not supported yet: per-user spend limits are not \
-             enforced by this build, and a limit it would not apply is not stored; the server's \
-             SEEDANCE_MAX_COST_PER_TASK and SEEDANCE_DAILY_BUDGET apply to every user"
-        );
-        return ExitCode::from(exit::BAD_INPUT);
-    }
+    let user_limits = match user_limits_given(&matches) {
+        Ok(change) => change,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(exit::BAD_INPUT);
+        }
+    };
     // A server's stderr is its client's log: it keeps INFO (the address served, tasks
     // reconciled); a command run by hand shows INFO only with -v.
     let serving = matches!(cli.command, None | Some(Command::Serve { .. }));
@@ -55,7 +56,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, user_limits)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -64,19 +65,36 @@ fn main() -> ExitCode {
     }
 }
 
-/// The spend flag given on the command line to `token create`, if any (the same
-/// flags set through the environment are the server's own limits, not the token's).
-fn token_limit_given(matches: &clap::ArgMatches) -> Option<&'static str> {
-    let create = matches
-        .subcommand_matches("token")?
-        .subcommand_matches("create")?;
-    [
-        ("daily_budget", "daily-budget"),
-        ("max_cost_per_task", "max-cost-per-task"),
-    ]
-    .into_iter()
-    .find(|(id, _)| create.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
-    .map(|(_, flag)| flag)
+/// The user's limits given on the command line to `token create` or `token
+/// limits` (the same flags set through the environment are the server's own
+/// limits, not a user's): a value sets a limit, `--no-…` lifts it.
+fn user_limits_given(matches: &clap::ArgMatches) -> Result<LimitsChange, String> {
+    let Some((_, sub)) = matches
+        .subcommand_matches("token")
+        .and_then(clap::ArgMatches::subcommand)
+    else {
+        return Ok(LimitsChange::default());
+    };
+    let given = |id: &str, lift: &str| -> Result<Option<Option<f64>>, String> {
+        if sub.try_get_one::<bool>(lift).ok().flatten() == Some(&true) {
+            return Ok(Some(None));
+        }
+        if sub.value_source(id) != Some(clap::parser::ValueSource::CommandLine) {
+            return Ok(None);
+        }
+        match sub.get_one::<f64>(id).copied() {
+            Some(value) if value.is_finite() && value >= 0.0 => Ok(Some(Some(value))),
+            Some(value) => Err(format!(
+                "`--{}` is {value}: give an amount of 0 or more in the provider's unit",
+                id.replace('_', "-")
+            )),
+            None => Ok(None),
+        }
+    };
+    Ok(LimitsChange {
+        daily_budget: given("daily_budget", "no_daily_budget")?,
+        max_cost_per_task: given("max_cost_per_task", "no_max_cost_per_task")?,
+    })
 }
 
 /// stdout belongs to JSON-RPC (stdio) or to command output: logs go to stderr.
@@ -100,7 +118,7 @@ fn init_logging(verbose: bool) {
         .init();
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, user_limits: LimitsChange) -> anyhow::Result<ExitCode> {
     // Installing the skill needs no provider, journal or output folder.
     if let Some(Command::Skill { action }) = cli.command {
         return install_skill(action);
@@ -112,7 +130,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::from_settings(&cli.settings)?;
     if let Some(Command::Token { action }) = &cli.command {
         let journal = open_journal(&config).await?;
-        return manage_tokens(&journal, action, OutputMode::detect(cli.json)).await;
+        return manage_tokens(&journal, action, user_limits, OutputMode::detect(cli.json)).await;
     }
     let notice = config.simulation_notice();
     let provider = config.build_provider()?;
@@ -249,7 +267,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor(args) => doctor(&cli.settings, cli.json, &args).await,
         // Answered above, before any provider is built; kept whole here all the same.
         Command::Token { action } => {
-            manage_tokens(&open_journal(&config).await?, &action, mode).await
+            manage_tokens(&open_journal(&config).await?, &action, user_limits, mode).await
         }
         Command::Frame { source, at } => {
             let at = match at.trim().parse::<f64>() {
@@ -330,6 +348,7 @@ async fn open_journal(config: &Config) -> anyhow::Result<Journal> {
 async fn manage_tokens(
     journal: &Journal,
     action: &TokenAction,
+    limits: LimitsChange,
     mode: OutputMode,
 ) -> anyhow::Result<ExitCode> {
     use seedance_mcp::cli::{print_result, tokens};
@@ -337,18 +356,26 @@ async fn manage_tokens(
     match action {
         TokenAction::Create { user } => {
             let user = user.trim();
-            if user.is_empty() {
-                eprintln!("error: `--user` is empty: name the person the token is for");
+            if !valid_user_name(user) {
+                eprintln!(
+                    "error: `--user` is {user:?}: a user name is 1 to 64 letters, digits, `.`, `_` or `-` \
+                     (it names the user's folder of saved files)"
+                );
                 return Ok(ExitCode::from(exit::BAD_INPUT));
             }
             let (listed, token) = journal
                 .create_token(NewToken {
                     user: user.to_owned(),
-                    daily_budget: None,
-                    max_cost_per_task: None,
+                    daily_budget: limits.daily_budget.flatten(),
+                    max_cost_per_task: limits.max_cost_per_task.flatten(),
                 })
                 .await?;
             print_result(&tokens::TokenCreated { listed, token }, mode)?;
+        }
+        TokenAction::Limits { user, .. } => {
+            let user = user.trim().to_owned();
+            let limits = journal.change_user_limits(user.clone(), limits).await?;
+            print_result(&tokens::LimitsShown { user, limits }, mode)?;
         }
         TokenAction::List => {
             let listed = journal.tokens().await?;

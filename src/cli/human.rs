@@ -294,6 +294,7 @@ mod tests {
             result_urls: vec!["https://x/v.mp4".into()],
             local_files: vec!["/out/a.mp4".into()],
             resource_uris: vec![],
+            download_urls: vec![],
             last_frame_url: None,
             download_error: None,
             failure: None,

@@ -6,16 +6,30 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::human::Human;
-use crate::journal::tokens::UserToken;
+use crate::journal::tokens::{UserLimits, UserToken};
 
 /// `token` subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum TokenAction {
     /// Make a bearer token for a user and print it once (only its hash is kept).
+    /// `--daily-budget N` and `--max-cost-per-task N` given here set the user's
+    /// own limits (hard: no confirmation lifts them).
     Create {
-        /// Whose token it is (the name `token list` shows).
+        /// Whose token it is (the name `token list` shows; also their folder's name).
         #[arg(long)]
         user: String,
+    },
+    /// Show or change a user's limits: `--daily-budget N`, `--max-cost-per-task N`
+    /// set them, `--no-daily-budget`, `--no-max-cost-per-task` lift them.
+    Limits {
+        /// The user.
+        user: String,
+        /// Lift the user's daily budget.
+        #[arg(long, conflicts_with = "daily_budget")]
+        no_daily_budget: bool,
+        /// Lift the user's per-task limit.
+        #[arg(long, conflicts_with = "max_cost_per_task")]
+        no_max_cost_per_task: bool,
     },
     /// List the tokens: user, id, limits, revoked or not (never the token itself).
     List,
@@ -65,13 +79,43 @@ impl Human for TokenList {
                 Some(when) => format!("revoked {when}"),
                 None => "live".to_owned(),
             };
+            let limits = match (token.daily_budget, token.max_cost_per_task) {
+                (None, None) => String::new(),
+                (daily, per_task) => format!(
+                    "  limits: {}/day, {}/task",
+                    daily.map_or_else(|| "-".to_owned(), |v| v.to_string()),
+                    per_task.map_or_else(|| "-".to_owned(), |v| v.to_string())
+                ),
+            };
             let _ = writeln!(
                 out,
-                "{}  {}  made {}  {state}",
+                "{}  {}  made {}  {state}{limits}",
                 token.id, token.user, token.created_at
             );
         }
         out
+    }
+}
+
+/// What `token limits` prints.
+#[derive(Debug, Serialize)]
+pub struct LimitsShown {
+    /// The user.
+    pub user: String,
+    /// Their limits now.
+    #[serde(flatten)]
+    pub limits: UserLimits,
+}
+
+impl Human for LimitsShown {
+    fn human(&self) -> String {
+        let shown = |limit: Option<f64>| limit.map_or_else(|| "none".to_owned(), |v| v.to_string());
+        format!(
+            "{}: daily budget {}, per task {} (in the provider's unit; hard limits)\n",
+            self.user,
+            shown(self.limits.daily_budget),
+            shown(self.limits.max_cost_per_task)
+        )
     }
 }
 

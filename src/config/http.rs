@@ -36,6 +36,10 @@ pub struct HttpSettings {
     /// stream), so replicas behind a load balancer need no sticky sessions.
     #[arg(long, env = env::SEEDANCE_HTTP_STATELESS)]
     pub http_stateless: bool,
+    /// The address clients reach this server at, e.g. https://mcp.example.com behind a reverse
+    /// proxy, for download links of saved results [default: http:// and the request's Host].
+    #[arg(long, env = env::SEEDANCE_HTTP_PUBLIC_URL, value_name = "URL")]
+    pub http_public_url: Option<String>,
 }
 
 impl Default for HttpSettings {
@@ -48,6 +52,7 @@ impl Default for HttpSettings {
             http_max_sessions: DEFAULT_HTTP_MAX_SESSIONS,
             http_session_idle_secs: DEFAULT_HTTP_SESSION_IDLE_SECS,
             http_stateless: false,
+            http_public_url: None,
         }
     }
 }
@@ -67,6 +72,9 @@ pub struct HttpConfig {
     pub session_idle: Duration,
     /// No sessions: each request is served by a fresh server and forgotten.
     pub stateless: bool,
+    /// Where clients reach the server (scheme, host, optional path; no trailing
+    /// slash), when configured.
+    pub public_url: Option<String>,
 }
 
 impl Default for HttpConfig {
@@ -78,6 +86,7 @@ impl Default for HttpConfig {
             max_sessions: DEFAULT_HTTP_MAX_SESSIONS,
             session_idle: Duration::from_secs(DEFAULT_HTTP_SESSION_IDLE_SECS),
             stateless: false,
+            public_url: None,
         }
     }
 }
@@ -121,8 +130,30 @@ impl HttpSettings {
             max_sessions: self.http_max_sessions,
             session_idle: Duration::from_secs(self.http_session_idle_secs),
             stateless: self.http_stateless,
+            public_url: match self.http_public_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(url) => Some(public_url(url)?),
+            },
         })
     }
+}
+
+/// `SEEDANCE_HTTP_PUBLIC_URL` checked: http or https, a host, no query or
+/// fragment; returned without a trailing slash, ready for `/files/…`.
+fn public_url(text: &str) -> Result<String, ConfigError> {
+    let bad = |why: &str| ConfigError::BadHttpEntry {
+        var: env::SEEDANCE_HTTP_PUBLIC_URL,
+        value: text.to_owned(),
+        why: format!("{why}; write it as https://HOST[:PORT][/PATH]"),
+    };
+    let url = reqwest::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(bad("it is not an http or https address"));
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(bad("it has a query, fragment or user name"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// An allowed `Host` value: a name or address, with a port or for any port.

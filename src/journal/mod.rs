@@ -110,6 +110,9 @@ pub struct Entry {
     pub updated_at: String,
     /// The story this row is, or is a clip of (`submit_story`).
     pub story: Option<StoryPart>,
+    /// The team server's user who submitted it (`None`: the single user, or the
+    /// shared token).
+    pub owner: Option<String>,
 }
 
 /// What is stored about a new submission before it is sent.
@@ -137,6 +140,21 @@ pub struct NewSubmission {
     /// A job with no create request of its own (a story) is written as created
     /// at once, under this id.
     pub created_as: Option<String>,
+    /// The team server's user it is for; duplicates are looked for among their
+    /// submissions only.
+    pub owner: Option<String>,
+    /// The owner's daily budget, checked in the same transaction as the claim so
+    /// that replicas racing for one user cannot overspend it together.
+    pub owner_budget: Option<OwnerBudget>,
+}
+
+/// A user's rolling daily budget, as the claim checks it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OwnerBudget {
+    /// Most the user's submissions since `since_unix` may cost together.
+    pub limit: f64,
+    /// Start of the window (Unix seconds).
+    pub since_unix: i64,
 }
 
 /// Filters of `list_tasks`.
@@ -152,6 +170,8 @@ pub struct ListFilter {
     pub limit: u32,
     /// Rows to skip.
     pub offset: u32,
+    /// Only this user's rows (`None`: everyone's).
+    pub owner: Option<String>,
 }
 
 /// A journal failure.
@@ -211,6 +231,12 @@ pub enum Claim {
     Claimed(i64),
     /// A live submission of the same request came first.
     Duplicate(Box<Entry>),
+    /// The owner's budget would be passed: `spent` is what their window already
+    /// holds; nothing was written.
+    OverBudget {
+        /// Spent (or held by estimates) within the budget's window.
+        spent: f64,
+    },
 }
 
 /// The journal handle; cheap to clone.
@@ -239,7 +265,7 @@ pub const SCHEMA_VERSION: u32 = schema::VERSION;
 
 const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
-    local_files, error, created_at, updated_at, story_id, clip_index";
+    local_files, error, created_at, updated_at, story_id, clip_index, owner";
 
 impl Journal {
     /// Opens (or creates) `journal.sqlite3` in `dir`.
@@ -318,6 +344,7 @@ impl Journal {
         match self.claim(new, None).await? {
             Claim::Claimed(local_id) => Ok(local_id),
             Claim::Duplicate(earlier) => Ok(earlier.local_id),
+            Claim::OverBudget { .. } => Err(JournalError::Database("over budget".into())),
         }
     }
 
@@ -339,9 +366,16 @@ impl Journal {
         self.run(move |c| {
             let tx = rusqlite::Transaction::new_unchecked(c, rusqlite::TransactionBehavior::Immediate)?;
             if let Some(since) = duplicates_since
-                && let Some(earlier) = live_duplicate(&tx, new.provider, &new.fingerprint, since)?
+                && let Some(earlier) =
+                    live_duplicate(&tx, new.provider, &new.fingerprint, since, new.owner.as_deref())?
             {
                 return Ok(Claim::Duplicate(Box::new(earlier)));
+            }
+            if let (Some(owner), Some(budget)) = (&new.owner, new.owner_budget) {
+                let spent = spent(&tx, new.provider, budget.since_unix, Some(owner))?;
+                if spent + new.estimate.unwrap_or(0.0) > budget.limit + BUDGET_SLACK {
+                    return Ok(Claim::OverBudget { spent });
+                }
             }
             let (story_id, clip_index) = stories::columns(new.story.as_ref());
             let state = if new.created_as.is_some() { "created" } else { "sending" };
@@ -349,12 +383,12 @@ impl Journal {
             tx.execute(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
                  output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount, \
-                 story_id, clip_index, task_id, status) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?10, ?11, ?13, ?14, ?15, ?16)",
+                 story_id, clip_index, task_id, status, owner) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?10, ?11, ?13, ?14, ?15, ?16, ?17)",
                 params![
                     new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt,
                     new.model, kind_word(new.facts.kind), new.facts.reference_video, unix, now, new.estimate,
-                    state, story_id, clip_index, new.created_as, status
+                    state, story_id, clip_index, new.created_as, status, new.owner
                 ],
             )?;
             let local_id = tx.last_insert_rowid();
@@ -365,25 +399,20 @@ impl Journal {
     }
 
     /// What the provider's tasks since `since_unix` cost, or were estimated to cost
-    /// where no price is known yet. Refused submissions cost nothing; everything
-    /// else counts, including ones whose outcome is unknown (they may have been charged).
+    /// where no price is known yet: everyone's, or (`owner`) one user's. Refused
+    /// submissions cost nothing; everything else counts, including ones whose
+    /// outcome is unknown (they may have been charged).
     pub async fn spent_since(
         &self,
         provider: ProviderId,
         since_unix: i64,
+        owner: Option<String>,
     ) -> Result<f64, JournalError> {
         if let Some(pg) = self.postgres() {
-            return pg.spent_since(provider, since_unix).await;
+            return pg.spent_since(provider, since_unix, owner).await;
         }
-        self.run(move |c| {
-            c.query_row(
-                "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0) FROM submissions \
-                 WHERE provider = ?1 AND created_unix >= ?2 AND submit_state != 'rejected'",
-                params![provider.as_str(), since_unix],
-                |row| row.get(0),
-            )
-        })
-        .await
+        self.run(move |c| spent(c, provider, since_unix, owner.as_deref()))
+            .await
     }
 
     /// The provider created the task.
@@ -474,17 +503,21 @@ impl Journal {
         .await
     }
 
-    /// A live submission of the same request made since `since_unix`, if any.
+    /// A live submission of the same request by the same owner made since
+    /// `since_unix`, if any.
     pub async fn recent_duplicate(
         &self,
         provider: ProviderId,
         fingerprint: String,
         since_unix: i64,
+        owner: Option<String>,
     ) -> Result<Option<Entry>, JournalError> {
         if let Some(pg) = self.postgres() {
-            return pg.recent_duplicate(provider, fingerprint, since_unix).await;
+            return pg
+                .recent_duplicate(provider, fingerprint, since_unix, owner)
+                .await;
         }
-        self.run(move |c| live_duplicate(c, provider, &fingerprint, since_unix))
+        self.run(move |c| live_duplicate(c, provider, &fingerprint, since_unix, owner.as_deref()))
             .await
     }
 
@@ -515,7 +548,8 @@ impl Journal {
         self.run(move |c| {
             let mut statement = c.prepare(&format!(
                 "SELECT {COLUMNS} FROM submissions WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR provider = ?2) \
-                 AND (?3 IS NULL OR created_unix >= ?3) ORDER BY local_id DESC LIMIT ?4 OFFSET ?5"
+                 AND (?3 IS NULL OR created_unix >= ?3) AND (?6 IS NULL OR owner = ?6) \
+                 ORDER BY local_id DESC LIMIT ?4 OFFSET ?5"
             ))?;
             let rows = statement.query_map(
                 params![
@@ -523,7 +557,8 @@ impl Journal {
                     filter.provider.map(ProviderId::as_str),
                     filter.since_unix,
                     filter.limit,
-                    filter.offset
+                    filter.offset,
+                    filter.owner
                 ],
                 entry,
             )?;
@@ -652,24 +687,46 @@ fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
     }
 }
 
-/// The newest live submission (not refused, not finished badly) of a request.
+/// The newest live submission (not refused, not finished badly) of a request by
+/// one owner (`None`: by the single user or the shared token).
 fn live_duplicate(
     c: &Connection,
     provider: ProviderId,
     fingerprint: &str,
     since_unix: i64,
+    owner: Option<&str>,
 ) -> rusqlite::Result<Option<Entry>> {
     c.query_row(
         &format!(
             "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND fingerprint = ?2 AND created_unix >= ?3 \
-             AND submit_state IN ('sending', 'created', 'outcome_unknown') \
+             AND owner IS ?4 AND submit_state IN ('sending', 'created', 'outcome_unknown') \
              AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
              ORDER BY local_id DESC LIMIT 1"
         ),
-        params![provider.as_str(), fingerprint, since_unix],
+        params![provider.as_str(), fingerprint, since_unix, owner],
         entry,
     )
     .optional()
+}
+
+/// Prices are compared to the cent: a budget is passed only by a cent or more.
+pub(crate) const BUDGET_SLACK: f64 = 0.005;
+
+/// What the provider's submissions since `since_unix` cost or are estimated to
+/// cost: everyone's, or one owner's.
+fn spent(
+    c: &Connection,
+    provider: ProviderId,
+    since_unix: i64,
+    owner: Option<&str>,
+) -> rusqlite::Result<f64> {
+    c.query_row(
+        "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0) FROM submissions \
+         WHERE provider = ?1 AND created_unix >= ?2 AND submit_state != 'rejected' \
+         AND (?3 IS NULL OR owner = ?3)",
+        params![provider.as_str(), since_unix, owner],
+        |row| row.get(0),
+    )
 }
 
 fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
@@ -705,6 +762,7 @@ fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
         created_at: row.get("created_at")?,
         updated_at: row.get("updated_at")?,
         story: stories::part(row.get("story_id")?, row.get("clip_index")?),
+        owner: row.get("owner")?,
     })
 }
 
@@ -788,6 +846,8 @@ pub(crate) mod tests {
             estimate: None,
             story: None,
             created_as: None,
+            owner: None,
+            owner_budget: None,
         }
     }
 
@@ -854,14 +914,14 @@ pub(crate) mod tests {
                 .unwrap();
             assert!(
                 journal
-                    .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
+                    .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0, None)
                     .await
                     .unwrap()
                     .is_some()
             );
             assert!(
                 journal
-                    .recent_duplicate(crate::domain::test_id("sim"), "other".into(), 0)
+                    .recent_duplicate(crate::domain::test_id("sim"), "other".into(), 0, None)
                     .await
                     .unwrap()
                     .is_none()
@@ -878,7 +938,7 @@ pub(crate) mod tests {
             journal.record_status(update).await.unwrap();
             assert!(
                 journal
-                    .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0)
+                    .recent_duplicate(crate::domain::test_id("sim"), "same".into(), 0, None)
                     .await
                     .unwrap()
                     .is_none()

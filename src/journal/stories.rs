@@ -179,6 +179,8 @@ mod tests {
             estimate: None,
             story: Some(story),
             created_as: created_as.map(str::to_owned),
+            owner: None,
+            owner_budget: None,
         }
     }
 

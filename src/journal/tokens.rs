@@ -1,8 +1,9 @@
 //! Users' bearer tokens for a team server (`seedance-mcp token …`). A token is
 //! shown once, when it is made; the journal keeps only its SHA-256, so a copy of
 //! the database lets nobody in. Tokens are 256 random bits, which is why a plain
-//! hash (not a slow password hash) is enough. Each token belongs to one user and
-//! may carry that user's spend limits.
+//! hash (not a slow password hash) is enough. Each token belongs to one user;
+//! spend limits belong to the user (table `users`), whichever token they use.
+//! (The `tokens` table's own limit columns predate that and stay empty.)
 
 use rusqlite::{OptionalExtension, params};
 use sha2::Digest;
@@ -43,6 +44,36 @@ pub struct NewToken {
     pub max_cost_per_task: Option<f64>,
 }
 
+/// A user's spend limits, in the provider's unit; `None` is no limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct UserLimits {
+    /// Most the user's tasks of the last 24 hours may cost together.
+    pub daily_budget: Option<f64>,
+    /// Most one of the user's tasks may cost.
+    pub max_cost_per_task: Option<f64>,
+}
+
+/// A change to a user's limits: `None` leaves a limit as it is, `Some(None)` lifts it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LimitsChange {
+    /// The daily budget.
+    pub daily_budget: Option<Option<f64>>,
+    /// The per-task cap.
+    pub max_cost_per_task: Option<Option<f64>>,
+}
+
+/// Whether `name` may be a user name: it becomes a folder name for the user's
+/// saved files, so only letters, digits, `.`, `_` and `-`, 1 to 64 of them, and
+/// not `.` or `..`.
+pub fn valid_user_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && name != "."
+        && name != ".."
+}
+
 /// Length of a token's listed id, in hex digits of its hash.
 pub(super) const ID_LEN: usize = 12;
 
@@ -67,14 +98,20 @@ pub(super) fn digest(token: &str) -> String {
 impl Journal {
     /// Makes a token for `new.user`; returns it as listed and its text, which is
     /// never stored and cannot be shown again.
+    /// Limits given with it become the user's (others stay as they were).
     pub async fn create_token(&self, new: NewToken) -> Result<(UserToken, String), JournalError> {
         let secret = mint();
         let hash = digest(&secret);
+        let change = LimitsChange {
+            daily_budget: new.daily_budget.map(Some),
+            max_cost_per_task: new.max_cost_per_task.map(Some),
+        };
+        let limits = self.change_user_limits(new.user.clone(), change).await?;
         let listed = UserToken {
             id: hash[..ID_LEN].to_owned(),
             user: new.user,
-            daily_budget: new.daily_budget,
-            max_cost_per_task: new.max_cost_per_task,
+            daily_budget: limits.daily_budget,
+            max_cost_per_task: limits.max_cost_per_task,
             created_at: crate::clock::now_rfc3339(),
             revoked_at: None,
         };
@@ -85,15 +122,8 @@ impl Journal {
         let row = listed.clone();
         self.run(move |c| {
             c.execute(
-                "INSERT INTO tokens (hash, user_name, daily_budget, max_cost_per_task, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    hash,
-                    row.user,
-                    row.daily_budget,
-                    row.max_cost_per_task,
-                    row.created_at
-                ],
+                "INSERT INTO tokens (hash, user_name, created_at) VALUES (?1, ?2, ?3)",
+                params![hash, row.user, row.created_at],
             )
         })
         .await?;
@@ -107,8 +137,8 @@ impl Journal {
         }
         self.run(|c| {
             let mut statement = c.prepare(
-                "SELECT hash, user_name, daily_budget, max_cost_per_task, created_at, revoked_at \
-                 FROM tokens ORDER BY created_at DESC, hash",
+                "SELECT t.hash, t.user_name, u.daily_budget, u.max_cost_per_task, t.created_at, t.revoked_at \
+                 FROM tokens t LEFT JOIN users u ON u.name = t.user_name ORDER BY t.created_at DESC, t.hash",
             )?;
             let rows = statement.query_map([], |row| {
                 let hash: String = row.get("hash")?;
@@ -151,8 +181,9 @@ impl Journal {
         }
         self.run(move |c| {
             c.query_row(
-                "SELECT user_name, daily_budget, max_cost_per_task, created_at FROM tokens \
-                 WHERE hash = ?1 AND revoked_at IS NULL",
+                "SELECT t.user_name, u.daily_budget, u.max_cost_per_task, t.created_at \
+                 FROM tokens t LEFT JOIN users u ON u.name = t.user_name \
+                 WHERE t.hash = ?1 AND t.revoked_at IS NULL",
                 params![hash],
                 |row| {
                     Ok(UserToken {
@@ -168,6 +199,61 @@ impl Journal {
             .optional()
         })
         .await
+    }
+
+    /// A user's spend limits (none set: no limits).
+    pub async fn user_limits(&self, user: String) -> Result<UserLimits, JournalError> {
+        if let Backend::Postgres(pg) = &self.backend {
+            return pg.user_limits(&user).await;
+        }
+        self.run(move |c| {
+            c.query_row(
+                "SELECT daily_budget, max_cost_per_task FROM users WHERE name = ?1",
+                params![user],
+                |row| {
+                    Ok(UserLimits {
+                        daily_budget: row.get("daily_budget")?,
+                        max_cost_per_task: row.get("max_cost_per_task")?,
+                    })
+                },
+            )
+            .optional()
+            .map(Option::unwrap_or_default)
+        })
+        .await
+    }
+
+    /// Changes a user's limits; returns them as they now are.
+    pub async fn change_user_limits(
+        &self,
+        user: String,
+        change: LimitsChange,
+    ) -> Result<UserLimits, JournalError> {
+        let mut limits = self.user_limits(user.clone()).await?;
+        if change == LimitsChange::default() {
+            return Ok(limits);
+        }
+        if let Some(daily) = change.daily_budget {
+            limits.daily_budget = daily;
+        }
+        if let Some(per_task) = change.max_cost_per_task {
+            limits.max_cost_per_task = per_task;
+        }
+        let now = crate::clock::now_rfc3339();
+        if let Backend::Postgres(pg) = &self.backend {
+            pg.store_user_limits(&user, limits, &now).await?;
+            return Ok(limits);
+        }
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO users (name, daily_budget, max_cost_per_task, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (name) DO UPDATE SET daily_budget = excluded.daily_budget, \
+                 max_cost_per_task = excluded.max_cost_per_task, updated_at = excluded.updated_at",
+                params![user, limits.daily_budget, limits.max_cost_per_task, now],
+            )
+        })
+        .await?;
+        Ok(limits)
     }
 
     /// Whether any live token exists: then HTTP requests must carry one.

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod args;
 pub mod elicit;
+pub mod files;
 mod log;
 pub mod prompts;
 pub mod roots;
@@ -64,6 +65,9 @@ pub struct SeedanceServer {
     prompt_router: PromptRouter<Self>,
     /// Whether the client shares this machine's disk (stdio) or not (HTTP).
     remote_clients: bool,
+    /// Where HTTP clients reach this server (`SEEDANCE_HTTP_PUBLIC_URL`), for
+    /// download links; else the Host each request came to.
+    public_url: Option<String>,
     /// This session's client roots (stdio).
     roots: std::sync::Arc<roots::ClientRoots>,
     /// The log level this session's client asked for, if it did.
@@ -97,9 +101,15 @@ impl SeedanceServer {
             tool_router,
             prompt_router: Self::prompt_router(),
             remote_clients: false,
+            public_url: None,
             roots: std::sync::Arc::default(),
             log: log::ClientLog::default(),
         }
+    }
+
+    /// The service, for the HTTP server's download route.
+    pub fn service(&self) -> &Service {
+        &self.service
     }
 
     /// The task journal, for the HTTP gate's user tokens.
@@ -107,10 +117,37 @@ impl SeedanceServer {
         self.service.journal()
     }
 
+    /// The service as this request's caller may use it: a team server's user
+    /// (named by the HTTP gate, see `access::AuthenticatedUser`) gets their own
+    /// tasks, limits and folder; everyone else (stdio, the shared token) the whole.
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Service {
+        let parts = context.extensions.get::<axum::http::request::Parts>();
+        let user = parts.and_then(|parts| parts.extensions.get::<access::AuthenticatedUser>());
+        let service = match user {
+            Some(user) => self.service.for_user(Some(&user.0)),
+            None => self.service.clone(),
+        };
+        if !self.remote_clients {
+            return service;
+        }
+        // The gate has checked the Host against the allowed ones, so a link
+        // built on it leads back here.
+        let base = self.public_url.clone().or_else(|| {
+            let host = parts?
+                .headers
+                .get(axum::http::header::HOST)?
+                .to_str()
+                .ok()?;
+            Some(format!("http://{host}"))
+        });
+        service.with_download_base(base)
+    }
+
     /// The same server for clients on other machines (HTTP): their roots are
     /// ignored and local files are read only inside `SEEDANCE_ALLOWED_DIRS`.
-    pub fn for_remote_clients(mut self) -> Self {
+    pub fn for_remote_clients(mut self, public_url: Option<String>) -> Self {
         self.remote_clients = true;
+        self.public_url = public_url;
         self
     }
 
@@ -169,7 +206,7 @@ impl SeedanceServer {
             None => person.as_ref().map(|p| p as _),
         };
         let submitted = self
-            .service
+            .caller(&context)
             .submit_approved(&params, &scope, approval)
             .await;
         if let Some(question) = round_trip.as_ref().and_then(elicit::RoundTrip::question) {
@@ -206,7 +243,7 @@ impl SeedanceServer {
     ) -> Result<Json<SubmitStoryOutput>, ToolError> {
         let params = args.parsed()?;
         let scope = self.scope(&context.peer, story::reads_files(&params)).await;
-        self.service
+        self.caller(&context)
             .submit_story_in(&params, &scope)
             .await
             .map(Json)
@@ -240,10 +277,8 @@ impl SeedanceServer {
             cancel: &context.ct,
             progress: progress.as_ref().map(|p| p as &dyn ProgressSink),
         };
-        let output = self
-            .service
-            .get_task_waiting(&params.task_id, waiting)
-            .await?;
+        let service = self.caller(&context);
+        let output = service.get_task_waiting(&params.task_id, waiting).await?;
         if output.finished {
             self.log
                 .info(
@@ -257,7 +292,7 @@ impl SeedanceServer {
                 )
                 .await;
         }
-        Ok(Linked(task_result(&self.service, output).await?))
+        Ok(Linked(task_result(&service, output).await?))
     }
 
     #[tool(
@@ -280,8 +315,9 @@ impl SeedanceServer {
         let params = args.parsed()?;
         let local = clips::looks_like_path(&params.source);
         let scope = self.scope(&context.peer, local).await;
-        let output = self.service.extract_frame_in(&params, &scope).await?;
-        let thumbnail = self.service.thumbnail_png(&output.path).await;
+        let service = self.caller(&context);
+        let output = service.extract_frame_in(&params, &scope).await?;
+        let thumbnail = service.thumbnail_png(&output.path).await;
         Ok(WithImage::new(output, thumbnail))
     }
 
@@ -303,7 +339,7 @@ impl SeedanceServer {
         let params = args.parsed()?;
         let local = params.inputs.iter().any(|i| clips::looks_like_path(i));
         let scope = self.scope(&context.peer, local).await;
-        self.service
+        self.caller(&context)
             .stitch_videos_in(&params, &scope)
             .await
             .map(Json)
@@ -331,7 +367,7 @@ impl SeedanceServer {
             .as_deref()
             .is_some_and(media::is_local_path);
         let scope = self.scope(&context.peer, local).await;
-        self.service
+        self.caller(&context)
             .upload_image_in(&params, &scope)
             .await
             .map(Json)
@@ -351,9 +387,10 @@ impl SeedanceServer {
     async fn list_tasks(
         &self,
         Parameters(args): Parameters<Args<ListTasksParams>>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<ListTasksOutput>, ToolError> {
         let params = args.parsed()?;
-        self.service.list_tasks(&params).await.map(Json)
+        self.caller(&context).list_tasks(&params).await.map(Json)
     }
 
     #[tool(
@@ -369,9 +406,13 @@ impl SeedanceServer {
     async fn cancel_task(
         &self,
         Parameters(args): Parameters<Args<CancelTaskParams>>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<TaskSummary>, ToolError> {
         let params = args.parsed()?;
-        self.service.cancel_task(&params.task_id).await.map(Json)
+        self.caller(&context)
+            .cancel_task(&params.task_id)
+            .await
+            .map(Json)
     }
 
     #[tool(
@@ -432,6 +473,10 @@ pub(crate) async fn task_result(
         Some(video) => service.preview_png(video).await,
         None => None,
     };
+    let mut output = output;
+    if let Some(base) = service.download_base() {
+        with_downloads(&mut output, base);
+    }
     let links = crate::service::resources::of_output(&output);
     let value = serde_json::to_value(output).map_err(|e| ToolError {
         kind: ToolErrorKind::InternalError,
@@ -452,6 +497,27 @@ pub(crate) async fn task_result(
         })
     }));
     Ok(result)
+}
+
+/// Adds where each saved file downloads from `base`, and says so in the next
+/// step instead of naming paths a client on another machine cannot open.
+fn with_downloads(output: &mut GetTaskOutput, base: &str) {
+    use crate::service::resources::{download_path, parse_uri};
+    output.download_urls = output
+        .resource_uris
+        .iter()
+        .filter_map(|uri| parse_uri(uri))
+        .map(|(local_id, n)| format!("{base}{}", download_path(local_id, n)))
+        .collect();
+    if output.status == crate::domain::TaskStatus::Succeeded && !output.download_urls.is_empty() {
+        output.next_step = format!(
+            "Done. The files are kept on the server: download them from {} with the same bearer \
+             token as this connection, or read the resources {}. Give the user the download \
+             link.",
+            output.download_urls.join(", "),
+            output.resource_uris.join(", ")
+        );
+    }
 }
 
 /// A task's state in a sentence, for the `statusMessage` of `tasks/get`.
@@ -577,13 +643,14 @@ impl ServerHandler for SeedanceServer {
         let job = declares_tasks
             .then(|| tasks::backing(&request.name))
             .flatten();
+        let caller = self.caller(&context);
         let response = self
             .tool_router
             .call(ToolCallContext::new(self, request, context))
             .await?;
         match (job, response) {
             (Some(job), CallToolResponse::Complete(result)) => {
-                Ok(tasks::answer(job, &self.service, result).await)
+                Ok(tasks::answer(job, &caller, result).await)
             }
             (_, response) => Ok(response),
         }
@@ -592,17 +659,17 @@ impl ServerHandler for SeedanceServer {
     async fn get_task(
         &self,
         request: rmcp::model::GetTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<GetTaskResult, ErrorData> {
-        tasks::get(&self.service, &request.task_id).await
+        tasks::get(&self.caller(&context), &request.task_id).await
     }
 
     async fn cancel_task(
         &self,
         request: rmcp::model::CancelTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
-        tasks::cancel(&self.service, &request.task_id).await
+        tasks::cancel(&self.caller(&context), &request.task_id).await
     }
 
     async fn list_skills(
@@ -662,10 +729,10 @@ impl ServerHandler for SeedanceServer {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         let files = self
-            .service
+            .caller(&context)
             .saved_files()
             .await
             .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
@@ -708,7 +775,7 @@ impl ServerHandler for SeedanceServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let skill_file =
             crate::skill::by_uri(&request.uri).or_else(|| skills::by_uri(&request.uri));
@@ -717,7 +784,7 @@ impl ServerHandler for SeedanceServer {
                 .with_mime_type("text/markdown");
             return Ok(ReadResourceResult::new(vec![contents]).into());
         }
-        match self.service.read_saved_file(&request.uri).await {
+        match self.caller(&context).read_saved_file(&request.uri).await {
             Ok((bytes, mime)) => {
                 let blob = base64::engine::general_purpose::STANDARD.encode(bytes);
                 let contents =

@@ -5,8 +5,9 @@
 //! JSON-RPC -32601 here, because rmcp would otherwise answer it as a stateless
 //! request with missing metadata (-32602).
 //!
-//! HTTP: `/mcp` (streamable HTTP) behind [`access::check`], and `/healthz`, which
-//! stays open for probes. A loopback bind accepts loopback Host/Origin values only;
+//! HTTP: `/mcp` (streamable HTTP) and `/files/{local_id}/{n}` (saved results,
+//! see `files`) behind [`access::check`], and `/healthz`, which stays open for
+//! probes. A loopback bind accepts loopback Host/Origin values only;
 //! any other bind needs a bearer token and accepts the configured hosts and origins.
 //! In stateless mode no session outlives its request, so any replica can answer
 //! any request.
@@ -220,13 +221,24 @@ pub async fn serve_http(
     });
     // Each session gets its own state; none reads the client's roots, which name
     // folders on the client's machine.
-    let server = server.for_remote_clients();
+    let server = server.for_remote_clients(http.public_url.clone());
+    let files = axum::Router::new()
+        .route(
+            "/{local_id}/{n}",
+            axum::routing::get(super::files::download),
+        )
+        .with_state(server.service().clone())
+        .layer(axum::middleware::from_fn_with_state(
+            gate.clone(),
+            access::check,
+        ));
     let mcp = StreamableHttpService::new(move || Ok(server.for_new_session()), sessions, config);
     let mcp = axum::Router::new()
         .fallback_service(mcp)
         .layer(axum::middleware::from_fn_with_state(gate, access::check));
     let app = axum::Router::new()
         .nest("/mcp", mcp)
+        .nest("/files", files)
         .route("/healthz", axum::routing::get(|| async { "ok" }));
     // Answers leave in two writes (headers, then the event); without TCP_NODELAY
     // the second waits for the client's delayed ACK, about 40 ms per call.

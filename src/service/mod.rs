@@ -50,7 +50,16 @@ const DOWNLOAD_BUDGET: Duration = Duration::from_secs(40);
 #[derive(Debug, Clone)]
 pub struct Service {
     provider: Arc<dyn Provider>,
+    /// Where results are saved: the output folder, or a team user's folder in it.
     output_dir: PathBuf,
+    /// The output folder itself (`SEEDANCE_OUTPUT_DIR`).
+    output_root: PathBuf,
+    /// The team server's user these calls are for (`None`: the single user or
+    /// the shared token, who see every task). A user sees only their own tasks.
+    owner: Option<String>,
+    /// Where this caller downloads saved files over HTTP (`{base}/files/…`):
+    /// set per request for clients on other machines, `None` for local ones.
+    download_base: Option<String>,
     /// When each unfinished task started, on this process's clock, and how long
     /// such tasks take: the polling schedule starts from there. A cache of the
     /// journal's facts (see `schedule_origin`), emptied as tasks finish.
@@ -162,7 +171,10 @@ impl Service {
         provider.keep_state_in(Arc::new(journal.clone()));
         Self {
             provider,
+            output_root: output_dir.clone(),
             output_dir,
+            owner: None,
+            download_base: None,
             submitted: Arc::default(),
             last_checks: Arc::default(),
             journal,
@@ -175,6 +187,49 @@ impl Service {
             story_steps: Arc::default(),
             story_changed: Arc::default(),
             story_poke: Arc::default(),
+        }
+    }
+
+    /// The same service acting for a team server's user (`None`: for everyone,
+    /// as the single user or the shared token): their tasks only, their limits,
+    /// their folder inside the output folder. User names are folder-safe (see
+    /// `journal::tokens::valid_user_name`).
+    pub fn for_user(&self, user: Option<&str>) -> Self {
+        let mut scoped = self.clone();
+        scoped.owner = user.map(str::to_owned);
+        scoped.output_dir = match user {
+            Some(user) => self.output_root.join(user),
+            None => self.output_root.clone(),
+        };
+        scoped
+    }
+
+    /// The same service for a caller on another machine, who downloads saved
+    /// files from `base` (the HTTP server's address as the caller reaches it).
+    pub fn with_download_base(mut self, base: Option<String>) -> Self {
+        self.download_base = base;
+        self
+    }
+
+    /// See [`Self::with_download_base`].
+    pub fn download_base(&self) -> Option<&str> {
+        self.download_base.as_deref()
+    }
+
+    /// Whether this caller may see `entry`: everyone's rows for the single user
+    /// and the shared token, a user's own rows for a user.
+    fn sees(&self, entry: &Entry) -> bool {
+        self.owner.is_none() || entry.owner == self.owner
+    }
+
+    /// What a user hears about a task id that is not among their tasks: the same
+    /// whether nobody submitted it or someone else did.
+    fn not_theirs(&self, task_id: &str) -> ToolError {
+        ToolError {
+            kind: ToolErrorKind::NotFound,
+            message: format!(
+                "no task \"{task_id}\" among your tasks; list_tasks shows the tasks you submitted"
+            ),
         }
     }
 
@@ -272,6 +327,11 @@ impl Service {
         waiting: Waiting<'_>,
     ) -> Result<GetTaskOutput, ToolError> {
         let known = self.journal_entry(task_id).await;
+        // A user's tasks are all in the journal: anything else is not theirs,
+        // and the provider (one account for the whole team) is not asked.
+        if self.owner.is_some() && known.is_none() {
+            return Err(self.not_theirs(task_id));
+        }
         // A task that succeeded and whose files are on disk needs no request at all:
         // the journal answers (providers forget tasks; the simulator after a restart).
         if let Some(done) = known.as_ref().and_then(|entry| self.saved_result(entry)) {
@@ -301,15 +361,16 @@ impl Service {
         Ok(output)
     }
 
-    /// The journal's row of a task of this provider; a journal that cannot be read
-    /// is logged and treated as knowing nothing (the provider still answers).
+    /// The journal's row of a task of this provider, when this caller may see it;
+    /// a journal that cannot be read is logged and treated as knowing nothing
+    /// (the provider still answers).
     async fn journal_entry(&self, task_id: &str) -> Option<Entry> {
         match self
             .journal
             .by_task(self.provider.id(), task_id.to_owned())
             .await
         {
-            Ok(entry) => entry,
+            Ok(entry) => entry.filter(|e| self.sees(e)),
             Err(e) => {
                 tracing::warn!(error = %e, "could not read the task from the journal");
                 None
@@ -370,6 +431,7 @@ impl Service {
             usage_tokens: snapshot.usage_tokens,
             urls_expire_at: snapshot.urls_expire_at,
             resource_uris,
+            download_urls: Vec::new(),
             seed: snapshot.seed,
             provider_status: snapshot.provider_status,
             poll_after_seconds: poll_after,

@@ -29,6 +29,19 @@ pub struct SavedFile {
     pub description: String,
 }
 
+/// The journal row and file number a `seedance://tasks/{local_id}/files/{n}` URI names.
+pub fn parse_uri(uri: &str) -> Option<(i64, usize)> {
+    let rest = uri.strip_prefix("seedance://tasks/")?;
+    let (id, n) = rest.split_once("/files/")?;
+    Some((id.parse().ok()?, n.parse().ok()?))
+}
+
+/// Where the HTTP server serves the `n`th saved file of a journal row, below its
+/// own address (see `mcp::files`).
+pub fn download_path(local_id: i64, n: usize) -> String {
+    format!("/files/{local_id}/{n}")
+}
+
 /// The URI of the `n`th (1-based) saved file of a journal row.
 pub fn resource_uri(local_id: i64, n: usize) -> String {
     format!("seedance://tasks/{local_id}/files/{n}")
@@ -98,10 +111,47 @@ impl Service {
             .journal
             .list(ListFilter {
                 limit: LISTED_TASKS,
+                owner: self.owner.clone(),
                 ..Default::default()
             })
             .await?;
         Ok(rows.iter().flat_map(describe).collect())
+    }
+
+    /// The `n`th (from 1) saved file of journal row `local_id`, when this caller
+    /// may see that row and the file is still there: the path, its MIME type and
+    /// size. Anything else is the same `NotFound`, whoever's row it is.
+    pub async fn saved_file(
+        &self,
+        local_id: i64,
+        n: usize,
+    ) -> Result<(std::path::PathBuf, &'static str, u64), ToolError> {
+        let uri = resource_uri(local_id, n);
+        let not_found = || ToolError {
+            kind: crate::service::ToolErrorKind::NotFound,
+            message: format!(
+                "no saved result at {uri}; list resources or call list_tasks for what exists"
+            ),
+        };
+        let entry = self
+            .journal
+            .by_local_id(local_id)
+            .await?
+            .filter(|entry| self.sees(entry))
+            .ok_or_else(not_found)?;
+        let path = n
+            .checked_sub(1)
+            .and_then(|i| entry.local_files.get(i))
+            .ok_or_else(not_found)?
+            .clone();
+        let size = tokio::fs::metadata(&path)
+            .await
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .ok_or_else(not_found)?
+            .len();
+        let mime = mime_of(&path);
+        Ok((path, mime, size))
     }
 
     /// The bytes and MIME type behind a `seedance://` URI.
@@ -112,34 +162,16 @@ impl Service {
                 "no saved result at {uri}; list resources or call list_tasks for what exists"
             ),
         };
-        let rest = uri
-            .strip_prefix("seedance://tasks/")
-            .ok_or_else(not_found)?;
-        let (id, n) = rest.split_once("/files/").ok_or_else(not_found)?;
-        let (local_id, n) = (
-            id.parse::<i64>().map_err(|_| not_found())?,
-            n.parse::<usize>().map_err(|_| not_found())?,
-        );
-        let entry = self
-            .journal
-            .by_local_id(local_id)
-            .await?
-            .ok_or_else(not_found)?;
-        let path = n
-            .checked_sub(1)
-            .and_then(|i| entry.local_files.get(i))
-            .ok_or_else(not_found)?
-            .clone();
-        let size = tokio::fs::metadata(&path)
-            .await
-            .map_err(|_| not_found())?
-            .len();
+        let (local_id, n) = parse_uri(uri).ok_or_else(not_found)?;
+        let (path, _, size) = self.saved_file(local_id, n).await?;
         if size > MAX_RESOURCE_BYTES {
             return Err(ToolError {
                 kind: crate::service::ToolErrorKind::TooLarge,
                 message: format!(
-                    "{} is {size} bytes, more than a resource read carries; open the file instead",
-                    path.display()
+                    "{} is {size} bytes, more than a resource read carries; download it over HTTP \
+                     from {} (with the same bearer token) or open the file on the server",
+                    path.display(),
+                    download_path(local_id, n)
                 ),
             });
         }

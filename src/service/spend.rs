@@ -7,11 +7,17 @@
 //! is refused with the figures and goes through only when the call repeats the
 //! estimate as `confirm_cost`, so the agent has to show the user the price before
 //! paying it. Amounts are in the provider's own unit and compared to the cent.
+//!
+//! On a team server each user may also have limits of their own (`seedance-mcp
+//! token limits`). Those are the administrator's, so they are hard: nobody's yes
+//! lifts them. The daily one is checked again inside the journal's claim, where
+//! replicas racing for the same user take turns.
 
 use super::{Service, ToolError};
 use crate::{
     config::SpendLimits,
     domain::{Amount, ValidationError},
+    journal::{OwnerBudget, tokens::UserLimits},
     request::SubmitTaskParams,
 };
 
@@ -82,6 +88,7 @@ impl Service {
         estimate: Option<&Amount>,
         approval: Option<&dyn SpendApproval>,
     ) -> Result<(), ToolError> {
+        self.check_user_limits(estimate).await?;
         // Where the person can be asked, they are: an agent's `confirm_cost`
         // does not stand in for their yes.
         let confirm_cost = confirm_cost.filter(|_| approval.is_none());
@@ -177,7 +184,11 @@ impl Service {
         }
         if let Some(budget) = limits.daily {
             let since = crate::clock::unix_now() - BUDGET_WINDOW_SECONDS;
-            let spent = cents(self.journal.spent_since(self.provider.id(), since).await?);
+            let spent = cents(
+                self.journal
+                    .spent_since(self.provider.id(), since, None)
+                    .await?,
+            );
             if spent + cost > cents(budget) {
                 return Ok(Some(Needed {
                     problem: format!(
@@ -193,6 +204,92 @@ impl Service {
             }
         }
         Ok(None)
+    }
+}
+
+impl Service {
+    /// Refuses what the user's own limits do not allow (nothing to do for the
+    /// single user or the shared token).
+    async fn check_user_limits(&self, estimate: Option<&Amount>) -> Result<(), ToolError> {
+        let Some(owner) = &self.owner else {
+            return Ok(());
+        };
+        let limits = self.journal.user_limits(owner.clone()).await?;
+        if limits == UserLimits::default() {
+            return Ok(());
+        }
+        let Some(estimate) = estimate else {
+            return Err(user_limit(
+                "this request's cost cannot be estimated (a provider-native model, or prices the \
+                 provider does not publish) and your account on this server has spend limits"
+                    .to_owned(),
+                "use a model and options whose price is known (dry_run: true shows it)",
+            ));
+        };
+        let cost = cents(estimate.amount);
+        if let Some(cap) = limits.max_cost_per_task.filter(|cap| cost > cents(*cap)) {
+            return Err(user_limit(
+                format!("this task is estimated at {estimate}, above your limit of {cap} per task"),
+                "make it cheaper (shorter, lower resolution, the fast model), or ask the server's \
+                 administrator to raise your limit",
+            ));
+        }
+        if let Some(budget) = self.owner_budget(&limits) {
+            let spent = self
+                .journal
+                .spent_since(self.provider.id(), budget.since_unix, Some(owner.clone()))
+                .await?;
+            if spent + estimate.amount > budget.limit + crate::journal::BUDGET_SLACK {
+                return Err(over_budget(spent, estimate, budget.limit));
+            }
+        }
+        Ok(())
+    }
+
+    /// The user's daily budget as the journal's claim checks it (`None` for the
+    /// single user, the shared token, or a user without one).
+    pub(super) fn owner_budget(&self, limits: &UserLimits) -> Option<OwnerBudget> {
+        self.owner.as_ref()?;
+        limits.daily_budget.map(|limit| OwnerBudget {
+            limit,
+            since_unix: crate::clock::unix_now() - BUDGET_WINDOW_SECONDS,
+        })
+    }
+
+    /// What the claim of a submission checks against the user's daily budget.
+    pub(super) async fn claim_budget(&self) -> Result<Option<OwnerBudget>, ToolError> {
+        let Some(owner) = &self.owner else {
+            return Ok(None);
+        };
+        let limits = self.journal.user_limits(owner.clone()).await?;
+        Ok(self.owner_budget(&limits))
+    }
+}
+
+/// The refusal when a claim finds the user's daily budget spent (by calls on
+/// any replica).
+pub(super) fn over_budget(spent: f64, estimate: &Amount, budget: f64) -> ToolError {
+    user_limit(
+        format!(
+            "{} {unit} of your tasks were spent or are under way in the last 24 hours; this task \
+             ({estimate}) would pass your daily budget of {budget}",
+            cents(spent),
+            unit = estimate.unit
+        ),
+        "wait until earlier tasks leave the 24-hour window, or ask the server's administrator to \
+         raise your budget",
+    )
+}
+
+/// A refusal under a user's own limits: no confirmation lifts it.
+fn user_limit(problem: String, fix: &str) -> ToolError {
+    ToolError {
+        kind: crate::service::ToolErrorKind::SpendLimit,
+        message: crate::service::sentences(
+            &format!("Your limit on this server: {problem}; {fix}."),
+            "Nothing was sent to the provider and nothing was charged; confirm_cost cannot lift \
+             this limit.",
+        ),
     }
 }
 

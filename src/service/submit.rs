@@ -101,7 +101,7 @@ impl Service {
             let twin = match duplicates_since {
                 Some(since) => self
                     .journal
-                    .recent_duplicate(self.provider.id(), fingerprint, since)
+                    .recent_duplicate(self.provider.id(), fingerprint, since, self.owner.clone())
                     .await?
                     .map(|earlier| duplicate(&earlier)),
                 None => None,
@@ -119,7 +119,12 @@ impl Service {
             && clip.is_none()
             && let Some(earlier) = self
                 .journal
-                .recent_duplicate(self.provider.id(), fingerprint.clone(), since)
+                .recent_duplicate(
+                    self.provider.id(),
+                    fingerprint.clone(),
+                    since,
+                    self.owner.clone(),
+                )
                 .await?
         {
             return Err(duplicate(&self.once_answered(earlier).await));
@@ -133,6 +138,11 @@ impl Service {
         let mut stored = params.clone();
         stored.resubmit = None;
         stored.confirm_cost = None;
+        // A story's clip was counted with its story.
+        let owner_budget = match clip {
+            Some(_) => None,
+            None => self.claim_budget().await?,
+        };
         let new = NewSubmission {
             provider: self.provider.id(),
             submission_key: key.as_str().to_owned(),
@@ -147,6 +157,8 @@ impl Service {
             estimate: estimate.as_ref().map(|e| e.amount),
             story: clip.clone(),
             created_as: None,
+            owner: self.owner.clone(),
+            owner_budget,
         };
         // The look above is a courtesy that refuses before any upload; this claim is
         // the guarantee: identical calls racing here (parallel tool calls, two
@@ -155,6 +167,11 @@ impl Service {
             Claim::Claimed(local_id) => local_id,
             Claim::Duplicate(earlier) => {
                 return Err(duplicate(&self.once_answered(*earlier).await));
+            }
+            Claim::OverBudget { spent } => {
+                let limit = owner_budget.map_or(0.0, |b| b.limit);
+                let asked = estimate.clone().unwrap_or_else(|| Amount::new(0.0, ""));
+                return Err(super::spend::over_budget(spent, &asked, limit));
             }
         };
         crash_point("after_journal_write", clip.as_ref());

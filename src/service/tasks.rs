@@ -64,6 +64,7 @@ impl Service {
                 since_unix,
                 limit: limit + 1,
                 offset,
+                owner: self.owner.clone(),
             })
             .await?;
         let more = rows.len() > limit as usize;
@@ -115,16 +116,14 @@ impl Service {
         &self,
         task_id: &str,
     ) -> Result<TaskSummary, ToolError> {
+        let known = self.journal_entry(task_id).await;
+        if self.owner.is_some() && known.is_none() {
+            return Err(self.not_theirs(task_id));
+        }
         if !self.provider.capabilities().cancel {
             return Err(ProviderIdError::cannot_cancel(self.provider.id()));
         }
-        let task = TaskRef::with_facts(
-            task_id,
-            self.journal_entry(task_id)
-                .await
-                .map(|e| e.facts)
-                .unwrap_or_default(),
-        );
+        let task = TaskRef::with_facts(task_id, known.map(|e| e.facts).unwrap_or_default());
         let snapshot = self.provider.task(&task).await?;
         match snapshot.status {
             TaskStatus::Queued => {}

@@ -116,6 +116,9 @@ pub struct GetTaskOutput {
     /// The saved files as MCP resources, for clients that cannot open local paths.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource_uris: Vec<String>,
+    /// Over HTTP: where each saved file downloads (with the same bearer token).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub download_urls: Vec<String>,
     /// The last frame as an image (when return_last_frame was asked), for the next clip's first_frame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_frame_url: Option<String>,

@@ -36,7 +36,7 @@ const POOL_SIZE: usize = 8;
 
 pub(super) const COLUMNS: &str = "local_id, provider, submission_key, fingerprint, request_json, prompt, model, \
     output_kind, reference_video, submit_state, task_id, status, price_amount, price_unit, result_urls, \
-    local_files, error, created_at, updated_at, story_id, clip_index";
+    local_files, error, created_at, updated_at, story_id, clip_index, owner";
 
 /// The journal's PostgreSQL database.
 pub struct PgJournal {
@@ -118,10 +118,30 @@ impl PgJournal {
                 &[&new.provider.as_str(), &new.fingerprint],
             )
             .await?;
-            if let Some(earlier) =
-                live_duplicate(&tx, new.provider, &new.fingerprint, since).await?
+            if let Some(earlier) = live_duplicate(
+                &tx,
+                new.provider,
+                &new.fingerprint,
+                since,
+                new.owner.as_deref(),
+            )
+            .await?
             {
                 return Ok(Claim::Duplicate(Box::new(earlier)));
+            }
+        }
+        if let (Some(owner), Some(budget)) = (&new.owner, new.owner_budget) {
+            // Every replica's claim for this user waits here, so two cannot both
+            // fit under the same remainder. Taken after the request's lock, always
+            // in this order, so claims never wait on each other in a circle.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended('budget:' || $1, 0))",
+                &[owner],
+            )
+            .await?;
+            let spent = spent(&tx, new.provider, budget.since_unix, Some(owner)).await?;
+            if spent + new.estimate.unwrap_or(0.0) > budget.limit + super::BUDGET_SLACK {
+                return Ok(Claim::OverBudget { spent });
             }
         }
         let now = crate::clock::now_rfc3339();
@@ -138,12 +158,14 @@ impl PgJournal {
             .query_one(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
                  output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount, \
-                 story_id, clip_index, task_id, status) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $10, $11, $13, $14, $15, $16) RETURNING local_id",
+                 story_id, clip_index, task_id, status, owner) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $10, $11, $13, $14, $15, $16, $17) \
+                 RETURNING local_id",
                 &[
                     &new.provider.as_str(), &new.submission_key, &new.fingerprint, &new.request_json,
                     &new.prompt, &new.model, &kind_word(new.facts.kind), &new.facts.reference_video,
                     &unix_now(), &now, &new.estimate, &state, &story_id, &clip_index, &new.created_as, &status,
+                    &new.owner,
                 ],
             )
             .await?;
@@ -157,17 +179,15 @@ impl PgJournal {
         &self,
         provider: ProviderId,
         since_unix: i64,
+        owner: Option<String>,
     ) -> Result<f64, JournalError> {
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0)::float8 AS spent \
-                 FROM submissions WHERE provider = $1 AND created_unix >= $2 AND submit_state != 'rejected'",
-                &[&provider.as_str(), &since_unix],
-            )
-            .await?;
-        Ok(row.try_get("spent")?)
+        spent(
+            &self.client().await?,
+            provider,
+            since_unix,
+            owner.as_deref(),
+        )
+        .await
     }
 
     /// See [`super::Journal::mark_created`].
@@ -272,8 +292,16 @@ impl PgJournal {
         provider: ProviderId,
         fingerprint: String,
         since_unix: i64,
+        owner: Option<String>,
     ) -> Result<Option<Entry>, JournalError> {
-        live_duplicate(&self.client().await?, provider, &fingerprint, since_unix).await
+        live_duplicate(
+            &self.client().await?,
+            provider,
+            &fingerprint,
+            since_unix,
+            owner.as_deref(),
+        )
+        .await
     }
 
     /// See [`super::Journal::unfinished`].
@@ -295,7 +323,7 @@ impl PgJournal {
                 &format!(
                     "SELECT {COLUMNS} FROM submissions WHERE ($1::text IS NULL OR status = $1) \
                      AND ($2::text IS NULL OR provider = $2) AND ($3::bigint IS NULL OR created_unix >= $3) \
-                     ORDER BY local_id DESC LIMIT $4 OFFSET $5"
+                     AND ($6::text IS NULL OR owner = $6) ORDER BY local_id DESC LIMIT $4 OFFSET $5"
                 ),
                 &[
                     &filter.status.map(TaskStatus::as_str),
@@ -303,6 +331,7 @@ impl PgJournal {
                     &filter.since_unix,
                     &i64::from(filter.limit),
                     &i64::from(filter.offset),
+                    &filter.owner,
                 ],
         )
         .await
@@ -436,25 +465,46 @@ pub fn shown_url(url: &str) -> Option<String> {
     Some(format!("postgres://{user}{}/{database}", hosts.join(",")))
 }
 
-/// The newest live submission (not refused, not finished badly) of a request.
+/// The newest live submission (not refused, not finished badly) of a request by
+/// one owner.
 async fn live_duplicate(
     client: &impl GenericClient,
     provider: ProviderId,
     fingerprint: &str,
     since_unix: i64,
+    owner: Option<&str>,
 ) -> Result<Option<Entry>, JournalError> {
     let row = client
         .query_opt(
             &format!(
                 "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND fingerprint = $2 \
-                 AND created_unix >= $3 AND submit_state IN ('sending', 'created', 'outcome_unknown') \
+                 AND created_unix >= $3 AND owner IS NOT DISTINCT FROM $4::text \
+                 AND submit_state IN ('sending', 'created', 'outcome_unknown') \
                  AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
                  ORDER BY local_id DESC LIMIT 1"
             ),
-            &[&provider.as_str(), &fingerprint, &since_unix],
+            &[&provider.as_str(), &fingerprint, &since_unix, &owner],
         )
         .await?;
     row.as_ref().map(entry).transpose()
+}
+
+/// See [`super::spent`].
+async fn spent(
+    client: &impl GenericClient,
+    provider: ProviderId,
+    since_unix: i64,
+    owner: Option<&str>,
+) -> Result<f64, JournalError> {
+    let row = client
+        .query_one(
+            "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0)::float8 AS spent \
+             FROM submissions WHERE provider = $1 AND created_unix >= $2 AND submit_state != 'rejected' \
+             AND ($3::text IS NULL OR owner = $3)",
+            &[&provider.as_str(), &since_unix, &owner],
+        )
+        .await?;
+    Ok(row.try_get("spent")?)
 }
 
 /// A text column parsed with `parse`; an unknown word names the column.
@@ -525,5 +575,6 @@ fn entry(row: &Row) -> Result<Entry, JournalError> {
                 })
                 .transpose()?,
         ),
+        owner: row.try_get("owner")?,
     })
 }

@@ -4,7 +4,7 @@
 use super::PgJournal;
 use crate::journal::{
     JournalError,
-    tokens::{ID_LEN as TOKEN_ID_LEN, UserToken},
+    tokens::{ID_LEN as TOKEN_ID_LEN, UserLimits, UserToken},
 };
 
 impl PgJournal {
@@ -17,15 +17,8 @@ impl PgJournal {
         self.client()
             .await?
             .execute(
-                "INSERT INTO tokens (hash, user_name, daily_budget, max_cost_per_task, created_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    &hash,
-                    &token.user,
-                    &token.daily_budget,
-                    &token.max_cost_per_task,
-                    &token.created_at,
-                ],
+                "INSERT INTO tokens (hash, user_name, created_at) VALUES ($1, $2, $3)",
+                &[&hash, &token.user, &token.created_at],
             )
             .await?;
         Ok(())
@@ -37,8 +30,8 @@ impl PgJournal {
             .client()
             .await?
             .query(
-                "SELECT hash, user_name, daily_budget, max_cost_per_task, created_at, revoked_at \
-                 FROM tokens ORDER BY created_at DESC, hash",
+                "SELECT t.hash, t.user_name, u.daily_budget, u.max_cost_per_task, t.created_at, t.revoked_at \
+                 FROM tokens t LEFT JOIN users u ON u.name = t.user_name ORDER BY t.created_at DESC, t.hash",
                 &[],
             )
             .await?;
@@ -85,8 +78,9 @@ impl PgJournal {
             .client()
             .await?
             .query_opt(
-                "SELECT user_name, daily_budget, max_cost_per_task, created_at FROM tokens \
-                 WHERE hash = $1 AND revoked_at IS NULL",
+                "SELECT t.user_name, u.daily_budget, u.max_cost_per_task, t.created_at \
+                 FROM tokens t LEFT JOIN users u ON u.name = t.user_name \
+                 WHERE t.hash = $1 AND t.revoked_at IS NULL",
                 &[&hash],
             )
             .await?;
@@ -101,6 +95,48 @@ impl PgJournal {
             })
         })
         .transpose()
+    }
+
+    /// See [`crate::journal::Journal::user_limits`].
+    pub(in crate::journal) async fn user_limits(
+        &self,
+        user: &str,
+    ) -> Result<UserLimits, JournalError> {
+        let row = self
+            .client()
+            .await?
+            .query_opt(
+                "SELECT daily_budget, max_cost_per_task FROM users WHERE name = $1",
+                &[&user],
+            )
+            .await?;
+        row.map(|row| {
+            Ok(UserLimits {
+                daily_budget: row.try_get("daily_budget")?,
+                max_cost_per_task: row.try_get("max_cost_per_task")?,
+            })
+        })
+        .transpose()
+        .map(Option::unwrap_or_default)
+    }
+
+    /// See [`crate::journal::Journal::change_user_limits`].
+    pub(in crate::journal) async fn store_user_limits(
+        &self,
+        user: &str,
+        limits: UserLimits,
+        now: &str,
+    ) -> Result<(), JournalError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO users (name, daily_budget, max_cost_per_task, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (name) DO UPDATE SET daily_budget = EXCLUDED.daily_budget, \
+                 max_cost_per_task = EXCLUDED.max_cost_per_task, updated_at = EXCLUDED.updated_at",
+                &[&user, &limits.daily_budget, &limits.max_cost_per_task, &now],
+            )
+            .await?;
+        Ok(())
     }
 
     /// See [`crate::journal::Journal::has_users`].

@@ -384,6 +384,7 @@ impl Service {
         estimate: Option<&Amount>,
     ) -> Result<String, ToolError> {
         let story_id = story_id();
+        let owner_budget = self.claim_budget().await?;
         let mut canonical = plan.params.clone();
         canonical.dry_run = None;
         canonical.confirm_cost = None;
@@ -418,6 +419,8 @@ impl Service {
                 story_id: story_id.clone(),
             }),
             created_as: Some(story_id.clone()),
+            owner: self.owner.clone(),
+            owner_budget,
         };
         let since = unix_now() - DUPLICATE_WINDOW.as_secs() as i64;
         match self.journal.claim(new, Some(since)).await? {
@@ -434,6 +437,11 @@ impl Service {
                     earlier.task_id.unwrap_or_default()
                 ),
             )),
+            Claim::OverBudget { spent } => {
+                let limit = owner_budget.map_or(0.0, |b| b.limit);
+                let asked = estimate.cloned().unwrap_or_else(|| Amount::new(0.0, ""));
+                Err(super::spend::over_budget(spent, &asked, limit))
+            }
         }
     }
 }

@@ -121,6 +121,13 @@ impl Service {
         if story.status.is_none_or(TaskStatus::is_terminal) {
             return Ok(Step::Done);
         }
+        // Whoever drives it (the shared token after a restart, say), a story's
+        // clips are its owner's: their rows, their folder.
+        if story.owner != self.owner {
+            let owner = self.for_user(story.owner.as_deref());
+            let story_id = story_id.to_owned();
+            return Box::pin(async move { owner.story_step(&story_id).await }).await;
+        }
         let plan: StoryPlan = serde_json::from_str(&story.request_json).map_err(|e| {
             ToolError::new(
                 ToolErrorKind::JournalError,

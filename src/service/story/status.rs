@@ -26,7 +26,8 @@ impl Service {
         Ok(self
             .journal
             .story(self.provider.id(), task_id.to_owned())
-            .await?)
+            .await?
+            .filter(|story| self.sees(story)))
     }
 
     /// get_task about a story: one step at once, then (with a wait) follows the
@@ -175,7 +176,14 @@ impl Service {
             } else {
                 Vec::new()
             },
-            resource_uris: Vec::new(),
+            resource_uris: if status == TaskStatus::Succeeded {
+                (1..=story.local_files.len())
+                    .map(|n| crate::service::resources::resource_uri(story.local_id, n))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            download_urls: Vec::new(),
             last_frame_url: None,
             download_error: None,
             failure: None,
@@ -259,7 +267,7 @@ impl Service {
         for story in stories {
             if let Some(id) = story.task_id {
                 tracing::info!(story_id = %id, "resuming a story");
-                self.drive_story(id);
+                self.for_user(story.owner.as_deref()).drive_story(id);
             }
         }
         Ok(count)
