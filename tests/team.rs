@@ -42,6 +42,8 @@ async fn replica(fake: &FakeArk, out: &Path, url: &str, stop: &CancellationToken
     let data = tempfile::tempdir().unwrap().keep();
     let mut settings = common::ark_settings(fake, out);
     settings.data_dir = Some(data);
+    // The whole output folder is allowed: the users' fence must still hold.
+    settings.allowed_dirs = Some(out.as_os_str().to_owned());
     let server = common::replica(&settings, url).await;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let stop = stop.clone();
@@ -160,6 +162,15 @@ async fn each_user_sees_only_their_own_tasks_and_files_on_every_replica() {
             "{tool}"
         );
     }
+    // Nor can bo reach ana's file by its path on the server.
+    let path = done.local_files[0].display().to_string();
+    let fenced = common::call_err(
+        &bo_b,
+        "extract_frame",
+        json!({"source": path, "at": "first"}),
+    )
+    .await;
+    assert!(fenced.contains("another user's folder"), "{fenced}");
     // Not even the provider was asked on bo's behalf (it would know the task).
     assert_eq!(reads_of(&fake, &task_id), reads_before);
     let resources = bo_b.list_all_resources().await.unwrap();

@@ -56,6 +56,9 @@ pub(crate) struct Access {
     base: Option<PathBuf>,
     /// Why local files are refused altogether, when they are.
     refusal: Option<String>,
+    /// For a team user: the output folder and their own folder in it; files in
+    /// the first but not the second are another user's.
+    fence: Option<(PathBuf, PathBuf)>,
 }
 
 impl Service {
@@ -95,6 +98,7 @@ impl Service {
                 return Access {
                     roots,
                     base: None,
+                    fence: None,
                     refusal: Some(format!(
                         "over HTTP this server cannot see the client's files, and {} is not set on the \
                          server",
@@ -114,9 +118,23 @@ impl Service {
         for skip in skipped {
             tracing::debug!(folder = %skip.given, reason = %skip.reason, "folder not allowed for local files");
         }
+        // A team user reads their own folder of the output folder, never
+        // another user's, even where the allowed folders include them all.
+        let fence = self.owner.as_ref().and_then(|_| {
+            let root = std::fs::canonicalize(&self.output_root).ok()?;
+            let own = std::fs::canonicalize(&self.output_dir).unwrap_or_else(|_| {
+                root.join(
+                    self.output_dir
+                        .strip_prefix(&self.output_root)
+                        .unwrap_or(&self.output_dir),
+                )
+            });
+            Some((root, own))
+        });
         Access {
             roots,
             base,
+            fence,
             refusal: None,
         }
     }
@@ -133,9 +151,22 @@ impl Access {
             )
             .into());
         }
-        self.roots
+        let path = self
+            .roots
             .resolve(value, self.base.as_deref())
-            .map_err(|e| check::sentence(field, &e.to_string()).into())
+            .map_err(|e| -> ToolError { check::sentence(field, &e.to_string()).into() })?;
+        if let Some((root, own)) = &self.fence
+            && path.starts_with(root)
+            && !path.starts_with(own)
+        {
+            return Err(crate::domain::ValidationError::new(
+                field,
+                "it is in another user's folder of the server's output folder",
+                "pass one of your own files or task ids (list_tasks shows them)",
+            )
+            .into());
+        }
+        Ok(path)
     }
 }
 
