@@ -332,7 +332,7 @@ async fn submit_twice_at_once(run: usize, journals: [(&str, &str); 2], database:
 }
 
 /// `seedance-mcp token …` on a data folder: made, listed without its text,
-/// revoked by user; a limit it would not enforce is refused, not stored.
+/// revoked by user; users' limits set with a token and changed by `token limits`.
 #[test]
 fn tokens_are_made_listed_and_revoked_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -366,9 +366,34 @@ fn tokens_are_made_listed_and_revoked_from_the_command_line() {
         !listed.contains(&token),
         "the token itself is never listed: {listed}"
     );
-    let (code, _, said) = run(&["token", "create", "--user", "bo", "--daily-budget", "5"]);
+    // Limits given with a token are the user's; `token limits` changes or lifts them.
+    let (code, made, said) = run(&["token", "create", "--user", "bo", "--daily-budget", "5"]);
+    assert_eq!(code, 0, "{said}");
+    let made: serde_json::Value = serde_json::from_str(&made).unwrap();
+    assert_eq!(made["daily_budget"].as_f64(), Some(5.0), "{made}");
+    let (code, shown, said) = run(&["token", "limits", "bo", "--max-cost-per-task", "2.5"]);
+    assert_eq!(code, 0, "{said}");
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(
+        (
+            shown["daily_budget"].as_f64(),
+            shown["max_cost_per_task"].as_f64()
+        ),
+        (Some(5.0), Some(2.5))
+    );
+    let (_, shown, _) = run(&["token", "limits", "bo", "--no-daily-budget"]);
+    assert!(!shown.contains("daily_budget"), "lifted: {shown}");
+    let (_, listed, _) = run(&["token", "list"]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(
+        listed["tokens"][0]["max_cost_per_task"].as_f64(),
+        Some(2.5),
+        "{listed}"
+    );
+    let (code, _, said) = run(&["token", "create", "--user", "../etc", "--daily-budget", "5"]);
+    assert_eq!(code, 2, "a user name becomes a folder name: {said}");
+    let (code, _, said) = run(&["token", "limits", "bo", "--daily-budget", "-1"]);
     assert_eq!(code, 2, "{said}");
-    assert!(said.contains("not supported yet"), "{said}");
     assert_eq!(run(&["token", "revoke", "ana"]).0, 0);
     assert_eq!(
         run(&["token", "revoke", "ana"]).0,

@@ -831,7 +831,7 @@ pub(crate) mod tests {
         places
     }
 
-    fn new(key: &str, fingerprint: &str) -> NewSubmission {
+    pub(crate) fn new(key: &str, fingerprint: &str) -> NewSubmission {
         NewSubmission {
             provider: crate::domain::test_id("sim"),
             submission_key: key.into(),

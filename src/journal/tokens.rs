@@ -48,8 +48,10 @@ pub struct NewToken {
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct UserLimits {
     /// Most the user's tasks of the last 24 hours may cost together.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub daily_budget: Option<f64>,
     /// Most one of the user's tasks may cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_cost_per_task: Option<f64>,
 }
 
@@ -321,6 +323,82 @@ mod tests {
             // Neither token's text is stored: not in the SQLite files, not in a listing.
             let stored = format!("{listed:?}{}", place.raw_text());
             assert!(!stored.contains(&secret) && !stored.contains(&other));
+        }
+    }
+
+    #[tokio::test]
+    async fn limits_are_the_users_and_a_claim_past_the_budget_writes_nothing() {
+        use crate::journal::{Claim, OwnerBudget};
+        for place in crate::journal::tests::places().await {
+            let journal = place.open().await;
+            let change = LimitsChange {
+                daily_budget: Some(Some(10.0)),
+                max_cost_per_task: None,
+            };
+            journal
+                .change_user_limits("ana".into(), change)
+                .await
+                .unwrap();
+            // A token made later carries the user's limits, not its own.
+            let (listed, _) = journal
+                .create_token(NewToken {
+                    user: "ana".into(),
+                    daily_budget: None,
+                    max_cost_per_task: Some(4.0),
+                })
+                .await
+                .unwrap();
+            assert_eq!(
+                (listed.daily_budget, listed.max_cost_per_task),
+                (Some(10.0), Some(4.0))
+            );
+            let lift = LimitsChange {
+                daily_budget: Some(None),
+                max_cost_per_task: None,
+            };
+            let now = journal
+                .change_user_limits("ana".into(), lift)
+                .await
+                .unwrap();
+            assert_eq!(now.daily_budget, None);
+            assert_eq!(
+                journal.user_limits("nobody".into()).await.unwrap(),
+                UserLimits::default()
+            );
+
+            let budget = OwnerBudget {
+                limit: 10.0,
+                since_unix: 0,
+            };
+            let mut first = crate::journal::tests::new("k1", "f1");
+            first.owner = Some("ana".into());
+            first.owner_budget = Some(budget);
+            first.estimate = Some(6.0);
+            assert!(matches!(
+                journal.claim(first.clone(), Some(0)).await.unwrap(),
+                Claim::Claimed(_)
+            ));
+            // Another user's spending is not ana's; ana's second would pass 10.
+            let mut other = first.clone();
+            other.submission_key = "k2".into();
+            other.owner = Some("bo".into());
+            assert!(matches!(
+                journal.claim(other, Some(0)).await.unwrap(),
+                Claim::Claimed(_)
+            ));
+            let mut second = first.clone();
+            second.submission_key = "k3".into();
+            second.fingerprint = "f2".into();
+            match journal.claim(second, Some(0)).await.unwrap() {
+                Claim::OverBudget { spent } => assert_eq!(spent, 6.0),
+                other => panic!("{other:?}"),
+            }
+            let ana_rows = crate::journal::ListFilter {
+                limit: 10,
+                owner: Some("ana".into()),
+                ..Default::default()
+            };
+            assert_eq!(journal.list(ana_rows).await.unwrap().len(), 1);
         }
     }
 }

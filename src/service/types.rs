@@ -319,6 +319,7 @@ mod tests {
             result_urls: vec![],
             local_files: vec![],
             resource_uris: vec![],
+            download_urls: Vec::new(),
             last_frame_url: None,
             download_error: None,
             failure: Some(crate::domain::TaskFailure::new(
