@@ -163,17 +163,9 @@ async fn run(cli: Cli, user_limits: LimitsChange) -> anyhow::Result<ExitCode> {
                 );
             }
             let http_config = access.resolve()?;
-            // Finish what an earlier run left unanswered, without delaying start-up.
-            let reconciling = service.clone();
-            tokio::spawn(async move {
-                match reconciling.reconcile().await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(tasks = n, "reconciled journalled tasks from an earlier run")
-                    }
-                    Err(e) => tracing::warn!(error = %e, "reconciling the task journal failed"),
-                }
-            });
+            // Finish what an earlier run left unanswered, without delaying start-up,
+            // then what any server on the journal leaves unanswered by dying.
+            tokio::spawn(service.clone().keep_settled());
             let server = mcp::SeedanceServer::new(service, notice);
             match http {
                 None => mcp::transport::serve_stdio(server).await?,

@@ -1,10 +1,20 @@
-//! Crash points for the crash-safety tests. Debug builds (the ones tests run)
-//! stop at a named point when the environment asks them to, so a test can SIGKILL
-//! the process exactly there; release builds, the shipped ones, compile these to
-//! nothing.
+//! Crash points and clock overrides for the crash-safety tests. Debug builds
+//! (the ones tests run) stop at a named point when the environment asks them
+//! to, so a test can SIGKILL the process exactly there, and take the orphan
+//! sweep's minutes in seconds; release builds, the shipped ones, compile these
+//! to nothing.
+
+use std::time::Duration;
 
 /// Environment variable naming the point to stop at (debug builds only).
 pub const CRASH_AT_ENV: &str = "SEEDANCE_TEST_CRASH_AT";
+/// Environment variable: seconds after which a submission still sending counts
+/// as orphaned, in place of `service::orphans::ORPHAN_AGE` (debug builds only;
+/// at least 1, so that a claim is never re-claimable in the second it was made).
+pub const ORPHAN_AGE_ENV: &str = "SEEDANCE_TEST_ORPHAN_AGE_SECS";
+/// Environment variable: milliseconds between two orphan sweeps of a server, in
+/// place of `service::orphans::SWEEP_EVERY` (debug builds only).
+pub const SWEEP_EVERY_ENV: &str = "SEEDANCE_TEST_SWEEP_EVERY_MS";
 
 /// Stops here, forever, when `SEEDANCE_TEST_CRASH_AT` names this point.
 #[cfg(debug_assertions)]
@@ -21,3 +31,29 @@ pub fn crash_point(name: &str) {
 /// Release builds: nothing.
 #[cfg(not(debug_assertions))]
 pub fn crash_point(_name: &str) {}
+
+/// The orphan age a test asked for through [`ORPHAN_AGE_ENV`], if any.
+#[cfg(debug_assertions)]
+pub fn orphan_age() -> Option<Duration> {
+    let secs: u64 = std::env::var(ORPHAN_AGE_ENV).ok()?.parse().ok()?;
+    Some(Duration::from_secs(secs.max(1)))
+}
+
+/// Release builds: never.
+#[cfg(not(debug_assertions))]
+pub fn orphan_age() -> Option<Duration> {
+    None
+}
+
+/// The sweep period a test asked for through [`SWEEP_EVERY_ENV`], if any.
+#[cfg(debug_assertions)]
+pub fn sweep_every() -> Option<Duration> {
+    let ms: u64 = std::env::var(SWEEP_EVERY_ENV).ok()?.parse().ok()?;
+    Some(Duration::from_millis(ms.max(10)))
+}
+
+/// Release builds: never.
+#[cfg(not(debug_assertions))]
+pub fn sweep_every() -> Option<Duration> {
+    None
+}

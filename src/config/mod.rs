@@ -48,7 +48,7 @@ pub struct Settings {
     #[command(flatten)]
     pub providers: ProviderFlags,
     /// Seconds an API call may take before it counts as failed (uploads: twice that).
-    #[arg(long, global = true, env = env::SEEDANCE_API_TIMEOUT_SECS, default_value_t = DEFAULT_API_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=300))]
+    #[arg(long, global = true, env = env::SEEDANCE_API_TIMEOUT_SECS, default_value_t = DEFAULT_API_TIMEOUT_SECS, value_parser = clap::value_parser!(u64).range(1..=MAX_API_TIMEOUT_SECS))]
     pub api_timeout_secs: u64,
     /// Most one task may cost, in the provider's unit (credits, USD…); a dearer
     /// submission is refused unless it passes `confirm_cost`.
@@ -79,6 +79,9 @@ fn provider_help() -> String {
 
 /// Default of `SEEDANCE_API_TIMEOUT_SECS`.
 pub const DEFAULT_API_TIMEOUT_SECS: u64 = 30;
+/// Largest `SEEDANCE_API_TIMEOUT_SECS` accepted (orphaned submissions are told
+/// from slow ones by it: see `service::orphans`).
+pub const MAX_API_TIMEOUT_SECS: u64 = 300;
 /// Default of `SEEDANCE_SIM_SECONDS`.
 pub const DEFAULT_SIM_SECONDS: f64 = 6.0;
 

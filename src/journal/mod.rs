@@ -15,6 +15,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+mod orphans;
 pub mod postgres;
 mod provider_state;
 mod schema;

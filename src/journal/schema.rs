@@ -20,6 +20,7 @@ const STEPS: &[Step] = &[
     provider_state,
     owners,
     task_checks,
+    orphan_claims,
 ];
 
 /// The version this build writes.
@@ -171,6 +172,18 @@ fn task_checks(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             lease_until_ms INTEGER,
             PRIMARY KEY (provider, task_id)
          );",
+    )
+}
+
+/// Version 9: when a sweep last claimed a submission that was left without an
+/// answer (see `orphans`), so that one replica settles it and another takes it
+/// over only if that one dies too; and an index of the rows still sending, so a
+/// sweep that finds nothing reads nothing else.
+fn orphan_claims(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE submissions ADD COLUMN claimed_unix INTEGER;
+         CREATE INDEX submissions_sending ON submissions(provider, created_unix)
+            WHERE submit_state = 'sending';",
     )
 }
 

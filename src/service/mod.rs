@@ -9,6 +9,7 @@ pub mod download;
 mod error;
 mod follow;
 pub mod media;
+pub mod orphans;
 pub mod resources;
 pub mod schedule;
 pub mod spend;

@@ -374,9 +374,11 @@ impl Service {
     }
 
     /// After a restart: finishes what a crash interrupted. Creates that never got an
-    /// answer are re-sent with their original key where the provider honours one
-    /// (it returns the original task, never a second one), otherwise marked as
-    /// outcome unknown with advice; unfinished tasks are queried again.
+    /// answer, once old enough that no live server can still be sending them
+    /// (see [`super::orphans`]), are re-sent with their original key where the
+    /// provider honours one (it returns the original task, never a second one),
+    /// otherwise marked as outcome unknown with advice; unfinished tasks are
+    /// queried again.
     pub async fn reconcile(&self) -> Result<usize, ToolError> {
         let settled = self.reconcile_tasks().await?;
         // Stories last: their clips' rows are settled by now.
@@ -384,18 +386,14 @@ impl Service {
     }
 
     async fn reconcile_tasks(&self) -> Result<usize, ToolError> {
+        // A younger `sending` row may be another replica's create in flight: it is
+        // left to that replica, or to a later sweep once it is an orphan.
+        let mut settled = self.settle_orphans().await?;
         let rows = self.journal.unfinished(self.provider.id()).await?;
-        let mut settled = 0;
         let mut pending = Vec::new();
         for row in rows {
-            match (row.submit_state, row.task_id) {
-                (SubmitState::Sending, _) => {
-                    self.resolve_unanswered(row.local_id, &row.submission_key, &row.request_json)
-                        .await;
-                    settled += 1;
-                }
-                (_, Some(task_id)) => pending.push(TaskRef::with_facts(task_id, row.facts)),
-                _ => {}
+            if let (SubmitState::Created, Some(task_id)) = (row.submit_state, row.task_id) {
+                pending.push(TaskRef::with_facts(task_id, row.facts));
             }
         }
         if pending.is_empty() {
@@ -417,7 +415,8 @@ impl Service {
         Ok(settled)
     }
 
-    async fn resolve_unanswered(&self, local_id: i64, key: &str, request_json: &str) {
+    /// Settles a create that never got an answer; the caller has claimed its row.
+    pub(super) async fn resolve_unanswered(&self, local_id: i64, key: &str, request_json: &str) {
         let idempotent = self.provider.capabilities().idempotent_create;
         let params: Option<SubmitTaskParams> = serde_json::from_str(request_json).ok();
         // Local files are never re-read after a restart: they may have changed, and

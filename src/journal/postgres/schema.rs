@@ -7,7 +7,7 @@
 //! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4), version 3 the
 //! story columns (SQLite's 5), version 4 the backends' own state (SQLite's 6),
 //! version 5 owners and users' limits (SQLite's 7), version 6 shared status
-//! checks (SQLite's 8).
+//! checks (SQLite's 8), version 7 orphans' claims (SQLite's 9).
 
 use deadpool_postgres::Transaction;
 
@@ -89,6 +89,9 @@ const STEPS: &[&str] = &[
         lease_until_ms BIGINT,
         PRIMARY KEY (provider, task_id)
     );",
+    "ALTER TABLE submissions ADD COLUMN claimed_unix BIGINT;
+    CREATE INDEX submissions_sending ON submissions (provider, created_unix)
+        WHERE submit_state = 'sending';",
 ];
 
 /// Brings the database to [`VERSION`].

@@ -1,0 +1,49 @@
+//! Orphaned submissions on PostgreSQL: the same look and claim as on SQLite (see
+//! `crate::journal::orphans`, which owns what an orphan is). Under READ COMMITTED
+//! a second replica's claim waits for the first one's row lock, then finds the
+//! row no longer matches (its clock was restarted) and changes nothing.
+
+use super::{COLUMNS, PgJournal};
+use crate::{
+    domain::ProviderId,
+    journal::{Entry, JournalError, orphans::orphan_condition},
+};
+
+impl PgJournal {
+    /// See [`crate::journal::Journal::orphans`].
+    pub(in crate::journal) async fn orphans(
+        &self,
+        provider: ProviderId,
+        sent_before_unix: i64,
+    ) -> Result<Vec<Entry>, JournalError> {
+        self.entries(
+            &format!(
+                "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND {} ORDER BY local_id",
+                orphan_condition("$2")
+            ),
+            &[&provider.as_str(), &sent_before_unix],
+        )
+        .await
+    }
+
+    /// See [`crate::journal::Journal::claim_orphan`].
+    pub(in crate::journal) async fn claim_orphan(
+        &self,
+        local_id: i64,
+        sent_before_unix: i64,
+        now_unix: i64,
+    ) -> Result<bool, JournalError> {
+        let changed = self
+            .client()
+            .await?
+            .execute(
+                &format!(
+                    "UPDATE submissions SET claimed_unix = $3 WHERE local_id = $1 AND {}",
+                    orphan_condition("$2")
+                ),
+                &[&local_id, &sent_before_unix, &now_unix],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+}
