@@ -45,6 +45,23 @@ pub fn orphan_age() -> Option<Duration> {
     None
 }
 
+/// Environment variable: seconds of silence after which a sender counts as gone,
+/// in place of `journal::orphans::SENDER_STALE` (debug builds only).
+pub const SENDER_STALE_ENV: &str = "SEEDANCE_TEST_SENDER_STALE_SECS";
+
+/// The sender silence a test asked for through [`SENDER_STALE_ENV`], if any.
+#[cfg(debug_assertions)]
+pub fn sender_stale() -> Option<Duration> {
+    let secs: u64 = std::env::var(SENDER_STALE_ENV).ok()?.parse().ok()?;
+    Some(Duration::from_secs(secs.max(1)))
+}
+
+/// Release builds: never.
+#[cfg(not(debug_assertions))]
+pub fn sender_stale() -> Option<Duration> {
+    None
+}
+
 /// The sweep period a test asked for through [`SWEEP_EVERY_ENV`], if any.
 #[cfg(debug_assertions)]
 pub fn sweep_every() -> Option<Duration> {

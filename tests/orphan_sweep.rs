@@ -33,7 +33,7 @@ use seedance_mcp::{
     journal::{Claim, Journal, NewSubmission, SubmitState, postgres::PgJournal},
     request::SubmitTaskParams,
     service::{GetTaskOutput, ListTasksOutput, Service, TaskSummary},
-    test_hooks::{CRASH_AT_ENV, ORPHAN_AGE_ENV, SWEEP_EVERY_ENV},
+    test_hooks::{CRASH_AT_ENV, ORPHAN_AGE_ENV, SENDER_STALE_ENV, SWEEP_EVERY_ENV},
 };
 use serde_json::json;
 
@@ -201,6 +201,41 @@ async fn a_running_replica_marks_a_killed_replicas_submit_without_idempotency_un
             "{point}: nothing re-sent blindly"
         );
     }
+}
+
+/// A sender that stopped beating is gone: its row is settled without waiting for
+/// the orphan age (left at its real 15 minutes here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_senders_silence_gets_its_submit_settled_long_before_the_orphan_age() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    let provider = [
+        ("SEEDANCE2AI_API_KEY", fake.api_key().to_owned()),
+        ("SEEDANCE2AI_BASE_URL", fake.base_url()),
+    ];
+    let (folder_a, folder_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let listening = [(SENDER_STALE_ENV, "2"), (SWEEP_EVERY_ENV, "250")];
+    let b = replica(folder_b.path(), &url, &provider, &listening).await;
+    let b_client = client(&b).await;
+    let a = replica(
+        folder_a.path(),
+        &url,
+        &provider,
+        &[(CRASH_AT_ENV, "after_journal_write")],
+    )
+    .await;
+    let killed = Instant::now();
+    submit_and_kill(a, "a heron in the reeds").await;
+    let tasks = settled(&b_client).await;
+    assert_eq!(tasks[0].submit_state, SubmitState::Created, "{tasks:?}");
+    assert!(
+        killed.elapsed() < Duration::from_secs(20),
+        "settled after {:?}",
+        killed.elapsed()
+    );
+    assert_eq!(fake.created_tasks().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -15,7 +15,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-mod orphans;
+pub mod orphans;
 pub mod postgres;
 mod provider_state;
 mod schema;
@@ -244,6 +244,14 @@ pub enum Claim {
 #[derive(Debug, Clone)]
 pub struct Journal {
     backend: Backend,
+    /// This process's id as a sender of submissions (random per opening), so
+    /// that other processes can tell when it stopped (see `orphans`).
+    sender: Arc<str>,
+}
+
+/// A fresh sender id: 64 random bits in hex.
+fn new_sender() -> Arc<str> {
+    format!("{:016x}", rand::random::<u64>()).into()
 }
 
 /// Where the rows live.
@@ -289,6 +297,7 @@ impl Journal {
                 conn: Arc::new(Mutex::new(conn)),
                 path,
             },
+            sender: new_sender(),
         })
     }
 
@@ -297,6 +306,7 @@ impl Journal {
         let journal = postgres::PgJournal::connect(url).await?;
         Ok(Self {
             backend: Backend::Postgres(Arc::new(journal)),
+            sender: new_sender(),
         })
     }
 
@@ -359,8 +369,9 @@ impl Journal {
         new: NewSubmission,
         duplicates_since: Option<i64>,
     ) -> Result<Claim, JournalError> {
+        let sender = self.sender().to_owned();
         if let Some(pg) = self.postgres() {
-            return pg.claim(new, duplicates_since).await;
+            return pg.claim(new, duplicates_since, &sender).await;
         }
         let now = crate::clock::now_rfc3339();
         let unix = unix_now();
@@ -384,13 +395,19 @@ impl Journal {
             tx.execute(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
                  output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount, \
-                 story_id, clip_index, task_id, status, owner) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?10, ?11, ?13, ?14, ?15, ?16, ?17)",
+                 story_id, clip_index, task_id, status, owner, sender) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?12, ?9, ?10, ?10, ?11, ?13, ?14, ?15, ?16, ?17, ?18)",
                 params![
                     new.provider.as_str(), new.submission_key, new.fingerprint, new.request_json, new.prompt,
                     new.model, kind_word(new.facts.kind), new.facts.reference_video, unix, now, new.estimate,
-                    state, story_id, clip_index, new.created_as, status, new.owner
+                    state, story_id, clip_index, new.created_as, status, new.owner, sender
                 ],
+            )?;
+            // Seen alive as it sends: its row is not an orphan while it keeps beating.
+            tx.execute(
+                "INSERT INTO senders (id, seen_unix) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET seen_unix = excluded.seen_unix",
+                params![sender, unix],
             )?;
             let local_id = tx.last_insert_rowid();
             tx.commit()?;

@@ -17,15 +17,32 @@ use rusqlite::params;
 use super::{COLUMNS, Entry, Journal, JournalError, entry};
 use crate::{clock::unix_now, domain::ProviderId};
 
-/// The SQL condition of an orphan, `?` standing for the bound (Unix seconds): still
-/// sending, and sent or last claimed no later than the bound. `created_unix` is
-/// compared on its own too (a claim is always later, so it changes nothing) so the
-/// index on it narrows the rows read.
-pub(in crate::journal) fn orphan_condition(bound: &str) -> String {
+/// The SQL condition of an orphan, `bound` and `stale` standing for Unix seconds:
+/// still sending, and either sent or last claimed no later than `bound`, or sent
+/// (or claimed) by a process not seen alive since `stale` (see [`SENDER_STALE`]).
+/// `created_unix` is compared on its own too (a claim is always later, so it
+/// changes nothing) so the index on it narrows the rows read.
+pub(in crate::journal) fn orphan_condition(bound: &str, stale: &str) -> String {
     format!(
-        "submit_state = 'sending' AND created_unix <= {bound} \
-         AND COALESCE(claimed_unix, created_unix) <= {bound}"
+        "submit_state = 'sending' AND ((created_unix <= {bound} \
+         AND COALESCE(claimed_unix, created_unix) <= {bound}) \
+         OR (sender IS NOT NULL AND NOT EXISTS (SELECT 1 FROM senders \
+             WHERE senders.id = submissions.sender AND senders.seen_unix >= {stale})))"
     )
+}
+
+/// How often a process with a create in flight (or a server) says it is alive.
+pub const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A sender not seen alive for this long is gone: three heartbeats missed. Its
+/// submissions still sending are settled then, without waiting for the orphan
+/// age (which remains for rows whose sender is unknown, e.g. from older builds).
+pub const SENDER_STALE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// [`SENDER_STALE`] as a Unix-seconds bound, or what a test build was told.
+fn stale_bound() -> i64 {
+    let stale = crate::test_hooks::sender_stale().unwrap_or(SENDER_STALE);
+    unix_now().saturating_sub(i64::try_from(stale.as_secs()).unwrap_or(i64::MAX))
 }
 
 impl Journal {
@@ -36,15 +53,17 @@ impl Journal {
         provider: ProviderId,
         sent_before_unix: i64,
     ) -> Result<Vec<Entry>, JournalError> {
+        let stale = stale_bound();
         if let Some(pg) = self.postgres() {
-            return pg.orphans(provider, sent_before_unix).await;
+            return pg.orphans(provider, sent_before_unix, stale).await;
         }
         self.run(move |c| {
             let mut statement = c.prepare(&format!(
                 "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND {} ORDER BY local_id",
-                orphan_condition("?2")
+                orphan_condition("?2", "?3")
             ))?;
-            let rows = statement.query_map(params![provider.as_str(), sent_before_unix], entry)?;
+            let rows =
+                statement.query_map(params![provider.as_str(), sent_before_unix, stale], entry)?;
             rows.collect()
         })
         .await
@@ -59,18 +78,47 @@ impl Journal {
         sent_before_unix: i64,
     ) -> Result<bool, JournalError> {
         let now = unix_now();
+        let stale = stale_bound();
+        // The claimer becomes the row's sender: if it dies in turn, its silence
+        // frees the row again, as the first sender's did.
+        self.heartbeat().await?;
+        let sender = self.sender().to_owned();
         if let Some(pg) = self.postgres() {
-            return pg.claim_orphan(local_id, sent_before_unix, now).await;
+            return pg
+                .claim_orphan(local_id, sent_before_unix, now, stale, &sender)
+                .await;
         }
         self.run(move |c| {
             let changed = c.execute(
                 &format!(
-                    "UPDATE submissions SET claimed_unix = ?3 WHERE local_id = ?1 AND {}",
-                    orphan_condition("?2")
+                    "UPDATE submissions SET claimed_unix = ?3, sender = ?5 WHERE local_id = ?1 AND {}",
+                    orphan_condition("?2", "?4")
                 ),
-                params![local_id, sent_before_unix, now],
+                params![local_id, sent_before_unix, now, stale, sender],
             )?;
             Ok(changed == 1)
+        })
+        .await
+    }
+
+    /// This process's id as a sender of submissions.
+    pub fn sender(&self) -> &str {
+        &self.sender
+    }
+
+    /// Records that this process is alive (see [`HEARTBEAT_EVERY`]).
+    pub async fn heartbeat(&self) -> Result<(), JournalError> {
+        let (sender, now) = (self.sender().to_owned(), unix_now());
+        if let Some(pg) = self.postgres() {
+            return pg.heartbeat(&sender, now).await;
+        }
+        self.run(move |c| {
+            c.execute(
+                "INSERT INTO senders (id, seen_unix) VALUES (?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET seen_unix = excluded.seen_unix",
+                params![sender, now],
+            )
+            .map(drop)
         })
         .await
     }
@@ -97,6 +145,8 @@ mod tests {
             estimate: None,
             story: None,
             created_as: None,
+            owner: None,
+            owner_budget: None,
         }
     }
 
@@ -199,9 +249,10 @@ mod tests {
             .run(|c| {
                 let mut statement = c.prepare(&format!(
                     "EXPLAIN QUERY PLAN SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND {}",
-                    orphan_condition("?2")
+                    orphan_condition("?2", "?3")
                 ))?;
-                let rows = statement.query_map(params!["sim", 0], |row| row.get::<_, String>(3))?;
+                let rows =
+                    statement.query_map(params!["sim", 0, 0], |row| row.get::<_, String>(3))?;
                 rows.collect()
             })
             .await
@@ -210,5 +261,43 @@ mod tests {
             plan.iter().any(|step| step.contains("submissions_sending")),
             "{plan:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_row_whose_sender_went_silent_is_an_orphan_and_a_beating_senders_is_not() {
+        for place in places().await {
+            let (dead, alive, sweeper) =
+                (place.open().await, place.open().await, place.open().await);
+            let gone = dead.begin(new("gone")).await.unwrap();
+            let live = alive.begin(new("live")).await.unwrap();
+            // The dead sender's last beat was a minute ago; the live one beats now.
+            let sql = format!(
+                "UPDATE senders SET seen_unix = seen_unix - 60 WHERE id = '{}'",
+                dead.sender()
+            );
+            match sweeper.postgres() {
+                Some(pg) => {
+                    pg.execute_raw(&sql).await.unwrap();
+                }
+                None => {
+                    sweeper.run(move |c| c.execute(&sql, [])).await.unwrap();
+                }
+            }
+            alive.heartbeat().await.unwrap();
+            // Both rows are young: only silence makes one an orphan.
+            let bound = unix_now() - 3600;
+            let found = sweeper.orphans(test_id("sim"), bound).await.unwrap();
+            assert_eq!(ids(&found), vec![gone], "{found:?}");
+            assert!(sweeper.claim_orphan(gone, bound).await.unwrap());
+            assert!(!sweeper.claim_orphan(live, bound).await.unwrap());
+            // Claimed, the row is the sweeper's, alive: not an orphan again.
+            assert!(
+                sweeper
+                    .orphans(test_id("sim"), bound)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+        }
     }
 }

@@ -21,6 +21,7 @@ const STEPS: &[Step] = &[
     owners,
     task_checks,
     orphan_claims,
+    senders,
 ];
 
 /// The version this build writes.
@@ -184,6 +185,16 @@ fn orphan_claims(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "ALTER TABLE submissions ADD COLUMN claimed_unix INTEGER;
          CREATE INDEX submissions_sending ON submissions(provider, created_unix)
             WHERE submit_state = 'sending';",
+    )
+}
+
+/// Version 10: which process sent each submission, and when each process was
+/// last seen alive: a submission whose sender stopped being seen is settled at
+/// once, not only after the orphan age (see `orphans`).
+fn senders(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE submissions ADD COLUMN sender TEXT;
+         CREATE TABLE senders (id TEXT PRIMARY KEY, seen_unix INTEGER NOT NULL);",
     )
 }
 

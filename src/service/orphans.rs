@@ -2,9 +2,11 @@
 //! whichever server on the journal is still running.
 //!
 //! A row is journalled `sending` before its create leaves (see `submit`); if the
-//! process dies before it records the answer, the row stays `sending`. Another
-//! server cannot tell a dead sender from a slow one except by time: once a row is
-//! older than any create can take ([`ORPHAN_AGE`]), whoever sent it is gone. One
+//! process dies before it records the answer, the row stays `sending`. A sender
+//! says it is alive while its create is in flight ([`Service::while_alive`]), so
+//! a row whose sender has been silent for `journal::orphans::SENDER_STALE` (30 s)
+//! is an orphan; so, whatever its sender, is a row older than any create can take
+//! ([`ORPHAN_AGE`]: for rows of unknown senders, and a sender that beats but hangs). One
 //! server then claims it (`Journal::claim_orphan`: two servers never both settle
 //! a row) and settles it as a restart does: re-sent with its idempotency key
 //! where the provider honours one (the provider answers with the task it may
@@ -17,7 +19,7 @@
 use std::time::Duration;
 
 use super::{Service, ToolError};
-use crate::{clock::unix_now, config::MAX_API_TIMEOUT_SECS};
+use crate::{clock::unix_now, config::MAX_API_TIMEOUT_SECS, journal::orphans::HEARTBEAT_EVERY};
 
 /// What one streamed create body may add to its time limit: Ark takes bodies up
 /// to 64 MB (`media::check` keeps inline files under that), and a streamed body
@@ -53,6 +55,27 @@ fn orphan_age() -> Duration {
 }
 
 impl Service {
+    /// Runs `work` (a create) while telling the journal this process is alive,
+    /// every [`HEARTBEAT_EVERY`]: a sender that stops beating is gone, and its
+    /// submission is settled without waiting for [`ORPHAN_AGE`].
+    pub(super) async fn while_alive<T>(&self, work: impl Future<Output = T>) -> T {
+        tokio::pin!(work);
+        let mut beat = tokio::time::interval(HEARTBEAT_EVERY);
+        beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is now, and the claim has just beaten.
+        beat.tick().await;
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                _ = beat.tick() => {
+                    if let Err(e) = self.journal.heartbeat().await {
+                        tracing::debug!(error = %e, "could not record that this process is alive");
+                    }
+                }
+            }
+        }
+    }
+
     /// Claims and settles this provider's orphans (see the module's notes);
     /// returns how many this process settled. Younger `sending` rows are left
     /// to their senders.

@@ -176,8 +176,7 @@ impl Service {
         };
         crash_point("after_journal_write", clip.as_ref());
         let result = self
-            .provider
-            .submit_with(&request, &key, &attachments)
+            .while_alive(self.provider.submit_with(&request, &key, &attachments))
             .await;
         crash_point("after_create_answer", clip.as_ref());
         let submitted = match result {
@@ -428,7 +427,7 @@ impl Service {
         let outcome = match (idempotent, request) {
             (true, Some(request)) => {
                 let key = SubmissionKey::from_stored(key);
-                match self.provider.submit(&request, &key).await {
+                match self.while_alive(self.provider.submit(&request, &key)).await {
                     Ok(task) => {
                         let recorded = self
                             .journal

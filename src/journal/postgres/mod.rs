@@ -110,6 +110,7 @@ impl PgJournal {
         &self,
         new: NewSubmission,
         duplicates_since: Option<i64>,
+        sender: &str,
     ) -> Result<Claim, JournalError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
@@ -159,17 +160,24 @@ impl PgJournal {
             .query_one(
                 "INSERT INTO submissions (provider, submission_key, fingerprint, request_json, prompt, model, \
                  output_kind, reference_video, submit_state, created_unix, created_at, updated_at, estimate_amount, \
-                 story_id, clip_index, task_id, status, owner) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $10, $11, $13, $14, $15, $16, $17) \
+                 story_id, clip_index, task_id, status, owner, sender) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $12, $9, $10, $10, $11, $13, $14, $15, $16, $17, $18) \
                  RETURNING local_id",
                 &[
                     &new.provider.as_str(), &new.submission_key, &new.fingerprint, &new.request_json,
                     &new.prompt, &new.model, &kind_word(new.facts.kind), &new.facts.reference_video,
                     &unix_now(), &now, &new.estimate, &state, &story_id, &clip_index, &new.created_as, &status,
-                    &new.owner,
+                    &new.owner, &sender,
                 ],
             )
             .await?;
+        // Seen alive as it sends: its row is not an orphan while it keeps beating.
+        tx.execute(
+            "INSERT INTO senders (id, seen_unix) VALUES ($1, $2) \
+             ON CONFLICT (id) DO UPDATE SET seen_unix = EXCLUDED.seen_unix",
+            &[&sender, &unix_now()],
+        )
+        .await?;
         let local_id: i64 = row.try_get("local_id")?;
         tx.commit().await?;
         Ok(Claim::Claimed(local_id))

@@ -15,15 +15,33 @@ impl PgJournal {
         &self,
         provider: ProviderId,
         sent_before_unix: i64,
+        stale_unix: i64,
     ) -> Result<Vec<Entry>, JournalError> {
         self.entries(
             &format!(
                 "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND {} ORDER BY local_id",
-                orphan_condition("$2")
+                orphan_condition("$2", "$3")
             ),
-            &[&provider.as_str(), &sent_before_unix],
+            &[&provider.as_str(), &sent_before_unix, &stale_unix],
         )
         .await
+    }
+
+    /// See [`crate::journal::Journal::heartbeat`].
+    pub(in crate::journal) async fn heartbeat(
+        &self,
+        sender: &str,
+        now_unix: i64,
+    ) -> Result<(), JournalError> {
+        self.client()
+            .await?
+            .execute(
+                "INSERT INTO senders (id, seen_unix) VALUES ($1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET seen_unix = EXCLUDED.seen_unix",
+                &[&sender, &now_unix],
+            )
+            .await?;
+        Ok(())
     }
 
     /// See [`crate::journal::Journal::claim_orphan`].
@@ -32,16 +50,18 @@ impl PgJournal {
         local_id: i64,
         sent_before_unix: i64,
         now_unix: i64,
+        stale_unix: i64,
+        sender: &str,
     ) -> Result<bool, JournalError> {
         let changed = self
             .client()
             .await?
             .execute(
                 &format!(
-                    "UPDATE submissions SET claimed_unix = $3 WHERE local_id = $1 AND {}",
-                    orphan_condition("$2")
+                    "UPDATE submissions SET claimed_unix = $3, sender = $5 WHERE local_id = $1 AND {}",
+                    orphan_condition("$2", "$4")
                 ),
-                &[&local_id, &sent_before_unix, &now_unix],
+                &[&local_id, &sent_before_unix, &now_unix, &stale_unix, &sender],
             )
             .await?;
         Ok(changed == 1)

@@ -7,7 +7,8 @@
 //! PostgreSQL's types; version 2 adds users' tokens (SQLite's 4), version 3 the
 //! story columns (SQLite's 5), version 4 the backends' own state (SQLite's 6),
 //! version 5 owners and users' limits (SQLite's 7), version 6 shared status
-//! checks (SQLite's 8), version 7 orphans' claims (SQLite's 9).
+//! checks (SQLite's 8), version 7 orphans' claims (SQLite's 9), version 8
+//! senders (SQLite's 10).
 
 use deadpool_postgres::Transaction;
 
@@ -92,6 +93,8 @@ const STEPS: &[&str] = &[
     "ALTER TABLE submissions ADD COLUMN claimed_unix BIGINT;
     CREATE INDEX submissions_sending ON submissions (provider, created_unix)
         WHERE submit_state = 'sending';",
+    "ALTER TABLE submissions ADD COLUMN sender TEXT;
+    CREATE TABLE senders (id TEXT PRIMARY KEY, seen_unix BIGINT NOT NULL);",
 ];
 
 /// Brings the database to [`VERSION`].
