@@ -19,7 +19,7 @@ use seedance_mcp::{
     domain::TaskStatus,
     journal::SubmitState,
     service::{GetTaskOutput, ListTasksOutput, TaskSummary},
-    test_hooks::{CRASH_AT_ENV, ORPHAN_AGE_ENV, SWEEP_EVERY_ENV},
+    test_hooks::{CRASH_AT_ENV, SENDER_STALE_ENV, SWEEP_EVERY_ENV},
 };
 use serde_json::{Value, json};
 
@@ -38,10 +38,10 @@ impl Server {
         cmd.env_clear()
             .env("SEEDANCE_OUTPUT_DIR", out)
             .env("SEEDANCE_DATA_DIR", out.join(".journal"))
-            // The killed process's row is seconds old at the restart; it counts as
-            // orphaned after 1 s here instead of a quarter of an hour, and is
+            // The killed process's row is seconds old at the restart; its silent
+            // sender counts as gone after 2 s here instead of 30, and orphans are
             // looked for every 200 ms after the start-up reconciliation.
-            .env(ORPHAN_AGE_ENV, "1")
+            .env(SENDER_STALE_ENV, "2")
             .env(SWEEP_EVERY_ENV, "200")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::piped())

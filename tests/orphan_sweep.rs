@@ -321,6 +321,8 @@ async fn two_replicas_sweeping_at_once_settle_an_orphan_once() {
         estimate: None,
         story: None,
         created_as: None,
+        owner: None,
+        owner_budget: None,
     };
     let Claim::Claimed(local_id) = journal.claim(new, None).await.unwrap() else {
         panic!("a fresh journal has no duplicate");

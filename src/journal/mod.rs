@@ -403,13 +403,14 @@ impl Journal {
                     state, story_id, clip_index, new.created_as, status, new.owner, sender
                 ],
             )?;
+            // Read before any other insert: it is the connection's last one.
+            let local_id = tx.last_insert_rowid();
             // Seen alive as it sends: its row is not an orphan while it keeps beating.
             tx.execute(
                 "INSERT INTO senders (id, seen_unix) VALUES (?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET seen_unix = excluded.seen_unix",
                 params![sender, unix],
             )?;
-            let local_id = tx.last_insert_rowid();
             tx.commit()?;
             Ok(Claim::Claimed(local_id))
         })
@@ -994,6 +995,22 @@ pub(crate) mod tests {
                 ..Default::default()
             };
             assert_eq!(journal.list(running).await.unwrap().len(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_claim_answers_the_id_of_the_row_it_wrote() {
+        for place in places().await {
+            let (one, two) = (place.open().await, place.open().await);
+            // Another process's heartbeat first, so that a rowid of the senders
+            // table would differ from the submission's.
+            two.heartbeat().await.unwrap();
+            for (n, journal) in [&one, &two, &one].into_iter().enumerate() {
+                let key = format!("k{n}");
+                let id = journal.begin(new(&key, &key)).await.unwrap();
+                let row = journal.by_local_id(id).await.unwrap().unwrap();
+                assert_eq!(row.submission_key, key);
+            }
         }
     }
 }
