@@ -99,3 +99,109 @@ async fn a_task_submitted_on_one_replica_is_waited_for_and_saved_by_the_other() 
     let listed: ListTasksOutput = call_ok(&a, "list_tasks", json!({})).await;
     assert_eq!(listed.tasks[0].local_files, done.local_files, "{listed:?}");
 }
+
+/// Status requests per task do not grow with replicas (issue 19): three
+/// replicas, each with a client waiting on the same task, cost the provider
+/// no more requests than one replica with one waiting client. The fake's task
+/// never finishes here, so both figures count the same stretch of waiting.
+#[tokio::test(start_paused = true)]
+async fn three_replicas_waiting_on_one_task_ask_the_provider_no_more_than_one_does() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let fake = FakeArk::start_with(FakeArkConfig {
+        queued_polls: 10_000,
+        running_polls: 10_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let folders = [(); 3].map(|()| tempfile::tempdir().unwrap());
+    let mut clients = Vec::new();
+    for folder in &folders {
+        let settings = common::ark_settings(&fake, folder.path());
+        clients.push(connect(common::replica(&settings, &url).await).await);
+    }
+    // Two calls of 50 s each: well past the schedule's first check (45 s for a
+    // typical 90 s video), so several rounds of checks are counted.
+    let wait = |client, task_id: String| async move {
+        for _ in 0..2 {
+            let task: GetTaskOutput = call_ok(
+                client,
+                "get_task",
+                json!({"task_id": task_id, "wait_seconds": 50}),
+            )
+            .await;
+            assert!(!task.finished, "{task:?}");
+        }
+    };
+    let submit = |prompt: &'static str| {
+        let client = &clients[0];
+        async move {
+            let submitted: SubmitTaskOutput = call_ok(
+                client,
+                "submit_task",
+                json!({"prompt": prompt, "duration": 5}),
+            )
+            .await;
+            submitted.task_id.unwrap()
+        }
+    };
+
+    // Each replica opens a few pooled connections now: a new one costs
+    // PostgreSQL a process, real time the driven clock below would count as
+    // seconds.
+    let warm = clients
+        .iter()
+        .flat_map(|c| [c, c, c])
+        .map(|c| call_ok::<ListTasksOutput, _>(c, "list_tasks", json!({})));
+    futures_util::future::join_all(warm).await;
+    let (alone, together) = on_driven_clock(async {
+        let alone = submit("a lighthouse at dusk").await;
+        wait(&clients[0], alone.clone()).await;
+        let together = submit("a harbour at dawn").await;
+        futures_util::future::join_all(clients.iter().map(|c| wait(c, together.clone()))).await;
+        (alone, together)
+    })
+    .await;
+    let (alone, together) = (fake.reads(&alone).unwrap(), fake.reads(&together).unwrap());
+
+    eprintln!("status requests for one task: 1 replica {alone}, 3 replicas {together}");
+    assert!(alone >= 3, "the stretch covers several checks: {alone}");
+    assert!(
+        together <= alone + 2,
+        "3 replicas asked {together} times, 1 replica {alone} times"
+    );
+}
+
+/// Runs `work` on the paused clock, moved on by hand in small steps with a
+/// little real time between them. PostgreSQL answers in real time, and while a
+/// query is out tokio would auto-advance the clock to the next timer, firing a
+/// check's timeout around a query still in flight; a blocking task that lives
+/// as long as `work` keeps tokio from doing that. Each 50 ms step gives the
+/// database at least 1 ms: a query would have to stall for about a second of
+/// real time before even the shortest timeout here (5 s) counted it late.
+async fn on_driven_clock<F: std::future::Future>(work: F) -> F::Output {
+    const STEP: std::time::Duration = std::time::Duration::from_millis(50);
+    let (hold, held) = std::sync::mpsc::channel::<()>();
+    let inhibitor = tokio::task::spawn_blocking(move || {
+        let _ = held.recv();
+    });
+    let tick = || async {
+        tokio::task::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(1)))
+            .await
+            .unwrap();
+        tokio::time::advance(STEP).await;
+    };
+    tokio::pin!(work);
+    let output = loop {
+        tokio::select! {
+            biased;
+            output = &mut work => break output,
+            () = tick() => {}
+        }
+    };
+    drop(hold);
+    inhibitor.await.unwrap();
+    output
+}
