@@ -38,10 +38,28 @@ const FINISHED_STANDS: Duration = Duration::from_secs(10 * 60);
 /// tasks take (see `Service::schedule_origin`).
 pub(super) type Origin = (Instant, Duration);
 
-/// A per-process id for leases and answers: random, so that replicas never
-/// share one and one process's answers are never mistaken for another's.
+/// This process's id for leases and answers: random, so that replicas never
+/// share one. Every service in a process has it, so services sharing a journal
+/// in one process ask as they did before sharing (see [`new_holder`]).
+pub(super) fn process_holder() -> std::sync::Arc<str> {
+    static HOLDER: std::sync::OnceLock<std::sync::Arc<str>> = std::sync::OnceLock::new();
+    HOLDER.get_or_init(new_holder).clone()
+}
+
+/// A fresh random holder id.
 pub(super) fn new_holder() -> std::sync::Arc<str> {
     format!("{:016x}", rand::random::<u64>()).into()
+}
+
+impl Service {
+    /// Test-only: this service takes part in shared checks as a process of its
+    /// own, for tests that run several replicas in one process. Never set by
+    /// flags or variables.
+    #[must_use]
+    pub fn as_separate_replica(mut self) -> Self {
+        self.holder = new_holder();
+        self
+    }
 }
 
 fn millis(duration: Duration) -> i64 {

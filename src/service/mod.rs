@@ -171,7 +171,7 @@ impl Service {
             output_dir,
             submitted: Arc::default(),
             last_checks: Arc::default(),
-            holder: checks::new_holder(),
+            holder: checks::process_holder(),
             seen_checks: Arc::default(),
             journal,
             spend: crate::config::SpendLimits::default(),
