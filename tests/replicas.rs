@@ -1,6 +1,8 @@
 //! Two replicas of a team server, each with its own folders, on one PostgreSQL
 //! journal: what one submits, the other finds, waits on, lists and cancels; what
 //! one was refused, the other refuses too. Skipped, saying so, without a server.
+//! Replicas (or processes on one SQLite file) share status checks, so waiting
+//! on a task costs the provider no more requests with three than with one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -10,6 +12,8 @@ use provider_fakes::{
     FakeControl,
     ark::{FakeArk, FakeArkConfig},
 };
+use rmcp::{RoleClient, service::RunningService};
+use seedance_mcp::mcp::SeedanceServer;
 use seedance_mcp::{
     domain::TaskStatus,
     service::{GetTaskOutput, ListTasksOutput, SubmitTaskOutput, TaskSummary},
@@ -101,29 +105,74 @@ async fn a_task_submitted_on_one_replica_is_waited_for_and_saved_by_the_other() 
 }
 
 /// Status requests per task do not grow with replicas (issue 19): three
-/// replicas, each with a client waiting on the same task, cost the provider
-/// no more requests than one replica with one waiting client. The fake's task
-/// never finishes here, so both figures count the same stretch of waiting.
+/// replicas on one PostgreSQL journal, each with a client waiting on the same
+/// task, cost the provider no more requests than one replica alone.
 #[tokio::test(start_paused = true)]
 async fn three_replicas_waiting_on_one_task_ask_the_provider_no_more_than_one_does() {
     let Some(url) = common::postgres_url().await else {
         return;
     };
-    let fake = FakeArk::start_with(FakeArkConfig {
-        queued_polls: 10_000,
-        running_polls: 10_000,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    let fake = slow_fake().await;
     let folders = [(); 3].map(|()| tempfile::tempdir().unwrap());
     let mut clients = Vec::new();
     for folder in &folders {
         let settings = common::ark_settings(&fake, folder.path());
         clients.push(connect(common::replica(&settings, &url).await).await);
     }
-    // Two calls of 50 s each: well past the schedule's first check (45 s for a
-    // typical 90 s video), so several rounds of checks are counted.
+    let (alone, together) = waiting_together(&fake, &clients).await;
+    eprintln!("PostgreSQL: status requests for one task: 1 replica {alone}, 3 replicas {together}");
+    assert!(alone >= 3, "the stretch covers several checks: {alone}");
+    assert!(
+        together <= alone + 2,
+        "3 replicas asked {together} times, 1 replica {alone} times"
+    );
+}
+
+/// The same with three processes on one SQLite journal (one data folder).
+#[tokio::test(start_paused = true)]
+async fn three_processes_on_one_journal_file_ask_the_provider_no_more_than_one_does() {
+    let fake = slow_fake().await;
+    let data = tempfile::tempdir().unwrap();
+    let folders = [(); 3].map(|()| tempfile::tempdir().unwrap());
+    let mut clients = Vec::new();
+    for folder in &folders {
+        let settings = seedance_mcp::config::Settings {
+            data_dir: Some(data.path().to_owned()),
+            ..common::ark_settings(&fake, folder.path())
+        };
+        let config = seedance_mcp::config::Config::from_settings(&settings).unwrap();
+        let service = common::service(&settings).1.as_separate_replica();
+        clients.push(connect(SeedanceServer::new(service, config.simulation_notice())).await);
+    }
+    let (alone, together) = waiting_together(&fake, &clients).await;
+    eprintln!("SQLite: status requests for one task: 1 process {alone}, 3 processes {together}");
+    assert!(alone >= 3, "the stretch covers several checks: {alone}");
+    assert!(
+        together <= alone + 2,
+        "3 processes asked {together} times, 1 process {alone} times"
+    );
+}
+
+/// A fake whose tasks stay queued through any test, so that one replica's
+/// figure and three replicas' count the same stretch of waiting.
+async fn slow_fake() -> FakeArk {
+    FakeArk::start_with(FakeArkConfig {
+        queued_polls: 10_000,
+        running_polls: 10_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+/// Status reads of a task the first client alone waits on, then of one all
+/// `clients` wait on together, each for two calls of 50 s: well past the
+/// schedule's first check (45 s for a typical 90 s video), so several rounds
+/// of checks are counted.
+async fn waiting_together(
+    fake: &FakeArk,
+    clients: &[RunningService<RoleClient, ()>],
+) -> (u32, u32) {
     let wait = |client, task_id: String| async move {
         for _ in 0..2 {
             let task: GetTaskOutput = call_ok(
@@ -147,7 +196,6 @@ async fn three_replicas_waiting_on_one_task_ask_the_provider_no_more_than_one_do
             submitted.task_id.unwrap()
         }
     };
-
     // Each replica opens a few pooled connections now: a new one costs
     // PostgreSQL a process, real time the driven clock below would count as
     // seconds.
@@ -164,14 +212,7 @@ async fn three_replicas_waiting_on_one_task_ask_the_provider_no_more_than_one_do
         (alone, together)
     })
     .await;
-    let (alone, together) = (fake.reads(&alone).unwrap(), fake.reads(&together).unwrap());
-
-    eprintln!("status requests for one task: 1 replica {alone}, 3 replicas {together}");
-    assert!(alone >= 3, "the stretch covers several checks: {alone}");
-    assert!(
-        together <= alone + 2,
-        "3 replicas asked {together} times, 1 replica {alone} times"
-    );
+    (fake.reads(&alone).unwrap(), fake.reads(&together).unwrap())
 }
 
 /// Runs `work` on the paused clock, moved on by hand in small steps with a
