@@ -13,9 +13,9 @@ use provider_fakes::{
     ark::{FakeArk, FakeArkConfig},
 };
 use rmcp::{RoleClient, service::RunningService};
-use seedance_mcp::mcp::SeedanceServer;
 use seedance_mcp::{
     domain::TaskStatus,
+    mcp::SeedanceServer,
     service::{GetTaskOutput, ListTasksOutput, SubmitTaskOutput, TaskSummary},
 };
 use serde_json::json;
