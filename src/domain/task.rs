@@ -183,8 +183,9 @@ impl TaskFailure {
     }
 }
 
-/// A task as the provider reports it now.
-#[derive(Debug, Clone, PartialEq)]
+/// A task as the provider reports it now (stored as JSON in the journal's
+/// shared checks, see `journal::checks`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskSnapshot {
     /// The provider's task id.
     pub task_id: String,

@@ -15,6 +15,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+pub mod checks;
 pub mod orphans;
 pub mod postgres;
 mod provider_state;

@@ -158,8 +158,8 @@ fn owners(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     )
 }
 
-/// Version 8: the last status check of each unfinished task and who may make
-/// the next one (a lease), shared by every process on the journal so that
+/// Version 8: the last status check of each unfinished task (and which process
+/// made it) and who may make the next one (a lease), shared by every process on the journal so that
 /// provider requests per task do not grow with the number of replicas.
 fn task_checks(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
@@ -169,6 +169,7 @@ fn task_checks(tx: &Transaction<'_>) -> rusqlite::Result<()> {
             snapshot TEXT,
             checked_ms INTEGER,
             due_ms INTEGER,
+            checked_by TEXT,
             lease_holder TEXT,
             lease_until_ms INTEGER,
             PRIMARY KEY (provider, task_id)

@@ -4,6 +4,7 @@
 //! the provider once, saves results, and turns the outcome into a structured output
 //! or a [`ToolError`] that tells the agent what to do next.
 
+mod checks;
 pub mod clips;
 pub mod download;
 mod error;
@@ -67,6 +68,11 @@ pub struct Service {
     submitted: Arc<Mutex<HashMap<String, (Instant, Duration)>>>,
     /// The last answer about each unfinished task, and when it came.
     last_checks: Arc<Mutex<HashMap<String, (Instant, TaskSnapshot)>>>,
+    /// This process's id in the journal's shared checks (see `checks`).
+    holder: Arc<str>,
+    /// The newest shared check of each unfinished task this process wrote or
+    /// took (its `checked_ms`): an answer is taken from the journal once at most.
+    seen_checks: Arc<Mutex<HashMap<String, i64>>>,
     /// Every submission and status change, on disk.
     journal: Journal,
     /// How much may be spent without the caller confirming.
@@ -178,6 +184,8 @@ impl Service {
             download_base: None,
             submitted: Arc::default(),
             last_checks: Arc::default(),
+            holder: checks::process_holder(),
+            seen_checks: Arc::default(),
             journal,
             spend: crate::config::SpendLimits::default(),
             allowed_dirs: None,
@@ -505,7 +513,8 @@ impl Service {
         let task_id = task.id.as_str();
         let started = Instant::now();
         let deadline = started + waiting.up_to;
-        let (since, typical) = self.schedule_origin(task, known, started);
+        let origin = self.schedule_origin(task, known, started);
+        let (since, typical) = origin;
         let rides_out = |e: &ProviderError| !waiting.up_to.is_zero() && http::is_transient(e);
         let mut trouble: Option<ProviderError> = None;
         // A waiting call continues the schedule of the one before instead of
@@ -517,11 +526,13 @@ impl Service {
             Some((at, snapshot)) => (Some(snapshot), at),
             None => {
                 let patience = waiting.up_to.max(FIRST_CHECK_PATIENCE) + CHECK_GRACE;
-                match tokio::time::timeout(patience, self.check(task)).await {
-                    Ok(Ok(snapshot)) => (
-                        Some(past_patience(snapshot, since.elapsed())),
-                        Instant::now(),
-                    ),
+                match tokio::time::timeout(
+                    patience,
+                    self.check_now(task, origin, waiting, patience),
+                )
+                .await
+                {
+                    Ok(Ok((snapshot, at))) => (Some(past_patience(snapshot, since.elapsed())), at),
                     Ok(Err(e)) if rides_out(&e) => {
                         trouble = Some(e);
                         (known.and_then(journal_snapshot), Instant::now())
@@ -566,10 +577,14 @@ impl Service {
             // A slow provider must not hold the call past its wait (clients give up
             // after about 60 s): past the deadline plus a little, the last answer stands.
             let patience = deadline.saturating_duration_since(Instant::now()) + CHECK_GRACE;
-            match tokio::time::timeout(patience, self.check(task)).await {
-                Ok(Ok(answer)) => {
+            match tokio::time::timeout(patience, self.check_now(task, origin, waiting, patience))
+                .await
+            {
+                Ok(Ok((answer, at))) => {
                     snapshot = Some(past_patience(answer, since.elapsed()));
                     trouble = None;
+                    checked_at = at;
+                    continue;
                 }
                 Ok(Err(e)) if rides_out(&e) => {
                     tracing::info!(error = %e, task_id, "status read failed during a wait; waiting on");
@@ -640,18 +655,20 @@ impl Service {
         })
     }
 
-    /// Asks the provider about a task and remembers the answer for the schedule;
-    /// a finished task is forgotten (the journal has it).
-    async fn check(&self, task: &TaskRef) -> Result<TaskSnapshot, ProviderError> {
-        let snapshot = self.provider.task(task).await?;
-        let mut last = crate::sync::lock(&self.last_checks);
-        if snapshot.status.is_terminal() {
-            last.remove(&task.id);
-            crate::sync::lock(&self.submitted).remove(&task.id);
+    /// Asks about a task now: shared with other processes for a call that
+    /// waits (see `checks`), straight to the provider for one answered at once.
+    async fn check_now(
+        &self,
+        task: &TaskRef,
+        origin: checks::Origin,
+        waiting: Waiting<'_>,
+        bound: Duration,
+    ) -> Result<(TaskSnapshot, Instant), ProviderError> {
+        if waiting.up_to.is_zero() {
+            self.check(task, origin).await
         } else {
-            last.insert(task.id.clone(), (Instant::now(), snapshot.clone()));
+            self.check_shared(task, origin, bound).await
         }
-        Ok(snapshot)
     }
 
     async fn save(

@@ -73,11 +73,13 @@ pub fn service(settings: &Settings) -> (Arc<dyn Provider>, Service) {
 }
 
 /// A server as a team server replica runs it: its journal in the PostgreSQL
-/// database at `url` (see [`postgres_url`]).
+/// database at `url` (see [`postgres_url`]), and, like a process of its own,
+/// its own id in the journal's shared status checks.
 pub async fn replica(settings: &Settings, url: &str) -> SeedanceServer {
     let journal = seedance_mcp::journal::Journal::connect(url).await.unwrap();
     let config = Config::from_settings(settings).unwrap();
-    SeedanceServer::new(service_on(settings, journal).1, config.simulation_notice())
+    let service = service_on(settings, journal).1.as_separate_replica();
+    SeedanceServer::new(service, config.simulation_notice())
 }
 
 fn service_on(

@@ -361,6 +361,15 @@ impl<A: Api> Fake<A> {
         self.state().ledger.find(&id.to_string()).map(A::snapshot)
     }
 
+    /// How many status reads of a task (a GET of it, or a list answer naming
+    /// it) the fake counted until it settled: what following it cost.
+    pub fn reads(&self, id: impl std::fmt::Display) -> Option<u32> {
+        self.state()
+            .ledger
+            .find(&id.to_string())
+            .map(|task| task.reads)
+    }
+
     /// `http://127.0.0.1:PORT`, where result files live under `/cdn/`.
     pub fn origin(&self) -> String {
         self.server.origin()

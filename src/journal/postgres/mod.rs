@@ -8,6 +8,7 @@
 //! typed parameters. Rows are read by column name, and a word this build does not
 //! know is an error naming the column, as on SQLite.
 
+mod checks;
 mod orphans;
 mod provider_state;
 mod schema;

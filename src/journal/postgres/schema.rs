@@ -86,6 +86,7 @@ const STEPS: &[&str] = &[
         snapshot TEXT,
         checked_ms BIGINT,
         due_ms BIGINT,
+        checked_by TEXT,
         lease_holder TEXT,
         lease_until_ms BIGINT,
         PRIMARY KEY (provider, task_id)
