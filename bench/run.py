@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every benchmark in one command; writes BENCHMARKS.md at the repository root.
 
-    python3 bench/run.py                      # all rows (about 5 minutes), writes BENCHMARKS.md
+    python3 bench/run.py                      # all rows (about 9 minutes), writes BENCHMARKS.md
     python3 bench/run.py --with-clean-build   # also times a clean release build (5-6 more minutes)
     python3 bench/run.py --only spawn,rtt     # chosen rows, printed to stdout; BENCHMARKS.md untouched
     python3 bench/run.py --quick              # fewer repetitions, for working on the harness

@@ -370,7 +370,13 @@ async fn mcp_load(plan: LoadPlan) -> anyhow::Result<Value> {
     let mut report = percentiles(&mut latencies);
     report["sessions"] = json!(plan.sessions);
     report["urls"] = json!(plan.urls.len());
-    report["tool"] = json!(plan.calls.iter().map(|c| c.tool.as_str()).collect::<Vec<_>>().join(","));
+    report["tool"] = json!(
+        plan.calls
+            .iter()
+            .map(|c| c.tool.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     report["calls"] = json!(calls);
     report["errors"] = json!(errors);
     report["seconds"] = json!(span.as_secs_f64());

@@ -54,7 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if !args.no_sqlite {
         journals.push(("sqlite", Journal::open(dir.path())?));
     }
-    journals.push(("postgres", Journal::connect(&testing::fresh().await?.url).await?));
+    journals.push((
+        "postgres",
+        Journal::connect(&testing::fresh().await?.url).await?,
+    ));
     if !args.variant.is_empty() {
         // The URL ends in `options=-csearch_path%3D<schema>`: more `-c` switches join it.
         let mut url = testing::fresh().await?.url;

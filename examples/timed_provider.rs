@@ -107,7 +107,9 @@ async fn forward(
         let front = lock(front);
         (front.client.clone(), front.upstream.clone())
     };
-    let mut outgoing = client.request(method, format!("{upstream}{path}")).body(body);
+    let mut outgoing = client
+        .request(method, format!("{upstream}{path}"))
+        .body(body);
     for (name, value) in headers {
         if name != header::HOST && name != header::CONTENT_LENGTH {
             outgoing = outgoing.header(name, value);

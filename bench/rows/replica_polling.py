@@ -118,7 +118,8 @@ def replica_polling(opts):
     three = statistics.median(by_setup["three"])
     ratio = three / one if one else float("nan")
     details = table(["set-up", "task takes", "status requests to the provider", "of which read the fake",
-                     "first finished answer, s after create", "slowest client done, s after it began", "get_task calls", "outcome"], rows)
+                     "first finished answer, s after create", "slowest client done, s after it began",
+                     "get_task calls", "outcome"], rows)
     details += (
         f"\n\nMedian status requests per task: 1 replica {fmt(one, 1)}, 3 replicas {fmt(three, 1)} "
         f"(**{ratio:.2f}×**). Each replica has one MCP client (streamable HTTP) calling "
