@@ -114,6 +114,12 @@ def replica_polling(opts):
                      fmt(max(noticed), 1) if noticed else "–", sum(c.get("calls", 0) for c in entry["clients"]),
                      ", ".join(statuses)])
     rows.sort(key=lambda r: (r[0], r[1]))
+    for task_id, entry in per_task.items():
+        done = stats.get(task_id, {}).get("done_served_after_s")
+        # A task seen finished before its time means the front let two reads through:
+        # the counts would be too low, so the row refuses to report them.
+        if done is None or done < entry["duration"]:
+            raise RuntimeError(f"task {task_id} ({entry['duration']} s) was answered finished at {done} s")
     one = statistics.median(by_setup["one"])
     three = statistics.median(by_setup["three"])
     ratio = three / one if one else float("nan")
