@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Every benchmark in one command; writes BENCHMARKS.md at the repository root.
 
-    python3 bench/run.py                      # all rows (about 5 minutes), writes BENCHMARKS.md
+    python3 bench/run.py                      # all rows (about 9 minutes), writes BENCHMARKS.md
     python3 bench/run.py --with-clean-build   # also times a clean release build (5-6 more minutes)
     python3 bench/run.py --only spawn,rtt     # chosen rows, printed to stdout; BENCHMARKS.md untouched
     python3 bench/run.py --quick              # fewer repetitions, for working on the harness
@@ -30,7 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rows import build, common, http, journal, media, memory, polling, stdio  # noqa: E402
+from rows import (build, common, http, journal, media, memory, polling, replica_polling, replicas,  # noqa: E402
+                  stdio)
 from rows.common import (BENCH, BINARY, EVERYTHING, NODE, NODE_DIR, OURS, PYTHON, REPO, TARGET,  # noqa: E402
                          VENV, VENV_PYTHON, WORK, met, table)
 
@@ -46,8 +47,28 @@ ROWS = [
     (8, "tools-list", "`tools/list` answer size", stdio.tools_list_size),
     (9, "media", "Stitching memory and simulator render time", media.media),
     (10, "journal", "Journal write latency, SQLite and PostgreSQL", journal.journal),
+    (11, "replicas", "Team server: HTTP calls/s on SQLite and on PostgreSQL with 1 and 2 replicas",
+     replicas.replicas),
+    (12, "replica-polling", "Team server: provider requests per task with 1 and 3 replicas",
+     replica_polling.replica_polling),
 ]
-EXAMPLE_NAMES = ("fake_provider", "http_load", "poll_sim", "sim_render", "journal_write")
+# The bench examples each row runs (all of them are built for a full run).
+ROW_EXAMPLES = {
+    "spawn": ("fake_provider",),
+    "rss": ("fake_provider",),
+    "tools-list": ("fake_provider",),
+    "http": ("fake_provider", "http_load"),
+    "rtt": ("fake_provider", "http_load"),
+    "polling": ("poll_sim",),
+    "memory": ("fake_provider",),
+    "media": ("sim_render",),
+    "journal": ("journal_write",),
+    "replicas": ("http_load",),
+    "replica-polling": ("timed_provider",),
+}
+EXAMPLE_NAMES = ("fake_provider", "http_load", "poll_sim", "sim_render", "journal_write", "timed_provider")
+# Rows that run the Python venv (the baseline, or PyAV for clips) or the Node server.
+BASELINE_ROWS = {"spawn", "rss", "rtt", "http", "memory", "tools-list", "media"}
 
 
 def log(message):
@@ -75,15 +96,20 @@ def digest(path):
 # Setup
 # ---------------------------------------------------------------------------
 
-def setup():
+def setup(chosen):
     WORK.mkdir(parents=True, exist_ok=True)
     sh(["cargo", "build", "--release", "--locked"], cwd=REPO)
     # The examples build with the dev-dependencies (the provider fakes), whose features
     # could change a shared dependency: keep a copy of the shipped binary, built
     # without them, and measure that.
     shutil.copy2(TARGET / "release" / "seedance-mcp", BINARY)
-    examples = [arg for name in EXAMPLE_NAMES for arg in ("--example", name)]
-    sh(["cargo", "build", "--release", "--locked", *examples], cwd=REPO)
+    # `--only` builds just the examples its rows run (each is a fat-LTO link).
+    names = sorted({n for row in chosen for n in ROW_EXAMPLES.get(row, ())}) if chosen else EXAMPLE_NAMES
+    examples = [arg for name in names for arg in ("--example", name)]
+    if examples:
+        sh(["cargo", "build", "--release", "--locked", *examples], cwd=REPO)
+    if chosen and not BASELINE_ROWS.intersection(chosen):
+        return
 
     requirements = BENCH / "requirements.txt"
     stamp = VENV / ".requirements-sha256"
@@ -229,7 +255,7 @@ def main():
 
     started = datetime.datetime.now(datetime.timezone.utc)
     load_start = os.getloadavg()[0]
-    setup()
+    setup(chosen if args.only else None)
     opts = common.Options(quick=args.quick)
     results = {}
     for number, name, title, function in ROWS:

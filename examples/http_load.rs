@@ -6,7 +6,10 @@
 //! for `--seconds` after `--warmup-seconds`. Answers may be `application/json` or
 //! a `text/event-stream` whose `data:` lines hold the JSON-RPC response; both are
 //! read. Prints one JSON object: calls, errors, calls per second, latency
-//! percentiles.
+//! percentiles. `--url` may be given more than once (replicas of one server):
+//! sessions are spread over the URLs round-robin, each staying on its own.
+//! `--mix` replaces `--tool`/`--arguments` with a list of calls that each
+//! session makes in turn, starting at a different place per session.
 //!
 //! `http_load post`: sends the same HTTP request `--count` times over one
 //! keep-alive connection (after `--warmup` unmeasured ones) and prints latency
@@ -41,9 +44,10 @@ struct Cli {
 enum Command {
     /// Tool calls per second over streamable HTTP.
     Mcp {
-        /// The MCP endpoint, e.g. http://127.0.0.1:8931/mcp.
-        #[arg(long)]
-        url: String,
+        /// The MCP endpoint, e.g. http://127.0.0.1:8931/mcp; repeat it to spread the
+        /// sessions round-robin over several servers.
+        #[arg(long, required = true)]
+        url: Vec<String>,
         /// Concurrent sessions, each with one call in flight.
         #[arg(long, default_value_t = 1)]
         sessions: usize,
@@ -59,6 +63,10 @@ enum Command {
         /// Its arguments, as JSON.
         #[arg(long, default_value = "{}")]
         arguments: String,
+        /// Calls made in turn instead of one tool: a JSON array of
+        /// `{"tool": …, "arguments": {…}}`.
+        #[arg(long)]
+        mix: Option<String>,
     },
     /// Latency of one plain HTTP request, repeated.
     Post {
@@ -95,16 +103,29 @@ fn main() -> anyhow::Result<()> {
                 warmup_seconds,
                 tool,
                 arguments,
+                mix,
             } => {
-                let arguments: Value =
-                    serde_json::from_str(&arguments).context("--arguments is not JSON")?;
+                let calls = match mix {
+                    Some(mix) => {
+                        let mix: Vec<Call> =
+                            serde_json::from_str(&mix).context("--mix is not a list of calls")?;
+                        if mix.is_empty() {
+                            bail!("--mix is empty");
+                        }
+                        mix
+                    }
+                    None => vec![Call {
+                        tool,
+                        arguments: serde_json::from_str(&arguments)
+                            .context("--arguments is not JSON")?,
+                    }],
+                };
                 let plan = LoadPlan {
-                    url,
+                    urls: url,
                     sessions: sessions.max(1),
                     warmup: Duration::from_secs_f64(warmup_seconds.max(0.0)),
                     measure: Duration::from_secs_f64(seconds.max(0.1)),
-                    tool,
-                    arguments,
+                    calls,
                 };
                 mcp_load(plan).await
             }
@@ -151,12 +172,23 @@ fn micros(elapsed: Duration) -> u64 {
 
 #[derive(Debug, Clone)]
 struct LoadPlan {
-    url: String,
+    urls: Vec<String>,
     sessions: usize,
     warmup: Duration,
     measure: Duration,
+    calls: Vec<Call>,
+}
+
+/// One tool call of the load.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct Call {
     tool: String,
+    #[serde(default = "empty_object")]
     arguments: Value,
+}
+
+fn empty_object() -> Value {
+    json!({})
 }
 
 /// One MCP session's headers.
@@ -288,16 +320,17 @@ async fn mcp_load(plan: LoadPlan) -> anyhow::Result<Value> {
         .timeout(Duration::from_secs(30))
         .build()?;
     let mut sessions = Vec::with_capacity(plan.sessions);
-    for _ in 0..plan.sessions {
-        sessions.push(Session::open(client.clone(), &plan.url).await?);
+    for n in 0..plan.sessions {
+        let url = &plan.urls[n % plan.urls.len()];
+        sessions.push(Session::open(client.clone(), url).await?);
     }
     let started = Instant::now();
     let measure_from = started + plan.warmup;
     let stop_at = measure_from + plan.measure;
     let per_session_cap = MAX_CALLS / plan.sessions as u64;
     let mut tasks = Vec::with_capacity(plan.sessions);
-    for session in sessions {
-        let (tool, arguments) = (plan.tool.clone(), plan.arguments.clone());
+    for (n, session) in sessions.into_iter().enumerate() {
+        let calls = plan.calls.clone();
         tasks.push(tokio::spawn(async move {
             let mut tally = SessionTally::default();
             let mut id = 1;
@@ -306,7 +339,10 @@ async fn mcp_load(plan: LoadPlan) -> anyhow::Result<Value> {
                 if sent >= stop_at {
                     break;
                 }
-                let ok = session.call(id, &tool, &arguments).await;
+                // Sessions start at different places in the mix, so every call
+                // of it is in flight at any moment.
+                let call = &calls[(n + id as usize) % calls.len()];
+                let ok = session.call(id, &call.tool, &call.arguments).await;
                 id += 1;
                 if sent < measure_from {
                     continue;
@@ -333,7 +369,14 @@ async fn mcp_load(plan: LoadPlan) -> anyhow::Result<Value> {
     let calls = latencies.len();
     let mut report = percentiles(&mut latencies);
     report["sessions"] = json!(plan.sessions);
-    report["tool"] = json!(plan.tool);
+    report["urls"] = json!(plan.urls.len());
+    report["tool"] = json!(
+        plan.calls
+            .iter()
+            .map(|c| c.tool.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     report["calls"] = json!(calls);
     report["errors"] = json!(errors);
     report["seconds"] = json!(span.as_secs_f64());

@@ -8,6 +8,12 @@
 //! SQLite file in a temporary folder (WAL, synchronous FULL) and a fresh schema on
 //! the PostgreSQL server of `SEEDANCE_TEST_DATABASE_URL` (default: the local one).
 //! Prints one JSON document: per backend and operation, the median and p90 in ms.
+//!
+//! For finding where PostgreSQL's time goes: `--variant NAME=VALUE` (repeatable)
+//! adds a third journal, `postgres_variant`, on a schema of its own whose
+//! connections run with that server setting (through the URL's `options`, as
+//! `-c NAME=VALUE`), e.g. `synchronous_commit=off`, measured in turn with the other
+//! two; `--no-sqlite` leaves SQLite out (then nothing else fsyncs in between).
 
 use std::time::Instant;
 
@@ -25,6 +31,12 @@ struct Args {
     /// Submissions per backend.
     #[arg(long, default_value_t = 300)]
     submissions: usize,
+    /// A PostgreSQL setting for an extra journal measured alongside, `NAME=VALUE`.
+    #[arg(long = "variant", value_name = "NAME=VALUE")]
+    variant: Vec<String>,
+    /// Leave SQLite out.
+    #[arg(long)]
+    no_sqlite: bool,
 }
 
 #[derive(Default)]
@@ -38,31 +50,44 @@ struct Timings {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let dir = tempfile::tempdir()?;
-    let sqlite = Journal::open(dir.path())?;
-    let database = testing::fresh().await?;
-    let postgres = Journal::connect(&database.url).await?;
+    let mut journals: Vec<(&str, Journal)> = Vec::new();
+    if !args.no_sqlite {
+        journals.push(("sqlite", Journal::open(dir.path())?));
+    }
+    journals.push((
+        "postgres",
+        Journal::connect(&testing::fresh().await?.url).await?,
+    ));
+    if !args.variant.is_empty() {
+        // The URL ends in `options=-csearch_path%3D<schema>`: more `-c` switches join it.
+        let mut url = testing::fresh().await?.url;
+        for setting in &args.variant {
+            let (name, value) = setting
+                .split_once('=')
+                .ok_or("--variant takes NAME=VALUE")?;
+            url.push_str(&format!("%20-c{name}%3D{value}"));
+        }
+        journals.push(("postgres_variant", Journal::connect(&url).await?));
+    }
     let provider: ProviderId = registry::find("xskill").ok_or("no xskill backend")?.id;
-    let mut times = [Timings::default(), Timings::default()];
+    let mut times: Vec<Timings> = journals.iter().map(|_| Timings::default()).collect();
     for n in 0..args.submissions {
-        for (journal, times) in [&sqlite, &postgres].into_iter().zip(times.iter_mut()) {
+        for ((_, journal), times) in journals.iter().zip(times.iter_mut()) {
             one_submission(journal, provider, n, times).await?;
         }
     }
-    let report = |t: &Timings| {
-        json!({
+    let mut report = json!({
+        "submissions": args.submissions,
+        "variant": args.variant,
+    });
+    for ((name, _), t) in journals.iter().zip(&times) {
+        report[*name] = json!({
             "claim": spread(&t.claim),
             "mark_created": spread(&t.created),
             "record_status": spread(&t.status),
-        })
-    };
-    println!(
-        "{}",
-        json!({
-            "submissions": args.submissions,
-            "sqlite": report(&times[0]),
-            "postgres": report(&times[1]),
-        })
-    );
+        });
+    }
+    println!("{report}");
     Ok(())
 }
 

@@ -341,3 +341,142 @@ def everything_entry():
 
 def node_everything(data_dir):
     return Server(NODE, ["node", everything_entry(), "stdio"], {}, cwd=str(data_dir))
+
+
+# ---------------------------------------------------------------------------
+# PostgreSQL (the team server's shared journal)
+# ---------------------------------------------------------------------------
+
+# The server the journal tests use; the benchmark rows use the same one.
+POSTGRES_URL = os.environ.get("SEEDANCE_TEST_DATABASE_URL") or "postgres://root@127.0.0.1:5432/test"
+
+
+def _psql(sql):
+    subprocess.run(["psql", POSTGRES_URL, "-v", "ON_ERROR_STOP=1", "-qAtc", sql], check=True,
+                   capture_output=True, text=True, timeout=60)
+
+
+@contextmanager
+def postgres_schema():
+    """A fresh, empty schema on the test server for one set-up; yields the
+    SEEDANCE_DATABASE_URL that uses it (as src/journal/postgres/testing.rs does:
+    `options=-csearch_path=<schema>`). Named like the tests' schemas, so one left
+    behind by a killed run is swept by the tests an hour later."""
+    schema = f"journal_test_{int(time.time())}_{os.urandom(4).hex()}"
+    _psql(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        try:
+            _psql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        except (subprocess.SubprocessError, OSError):
+            pass
+
+
+def postgres_settings(names):
+    """The server's current values of these settings (for the report)."""
+    quoted = ", ".join(f"'{n}'" for n in names)
+    done = subprocess.run(["psql", POSTGRES_URL, "-qAtc",
+                           f"SELECT name, setting FROM pg_settings WHERE name IN ({quoted}) ORDER BY name"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    return dict(line.split("|", 1) for line in done.stdout.split() if "|" in line)
+
+
+# ---------------------------------------------------------------------------
+# MCP over streamable HTTP (a small client for setting up and watching tasks)
+# ---------------------------------------------------------------------------
+
+class HttpSession:
+    """One MCP session over streamable HTTP on its own keep-alive connection; the
+    answer is read from a JSON body or from an event stream's `data:` lines."""
+
+    def __init__(self, url, timeout=120):
+        import http.client
+        import urllib.parse
+        parsed = urllib.parse.urlsplit(url)
+        self.path = parsed.path or "/"
+        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+        self.headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+        self.next_id = 1
+        answer = self.request("initialize", {
+            "protocolVersion": PROTOCOL_VERSION, "capabilities": {},
+            "clientInfo": {"name": "seedance-bench", "version": "1"}})
+        if "result" not in answer:
+            raise RuntimeError(f"initialize failed: {answer}")
+        self.headers["mcp-protocol-version"] = answer["result"].get("protocolVersion", PROTOCOL_VERSION)
+        self._post({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def _post(self, message):
+        self.conn.request("POST", self.path, body=json.dumps(message), headers=self.headers)
+        response = self.conn.getresponse()
+        session = response.getheader("mcp-session-id")
+        if session:
+            self.headers["mcp-session-id"] = session
+        body = response.read().decode()
+        if response.status >= 300:
+            raise RuntimeError(f"HTTP {response.status}: {body[:300]}")
+        return body
+
+    def request(self, method, params=None):
+        request_id = self.next_id
+        self.next_id += 1
+        message = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        body = self._post(message)
+        candidates = [body.strip()] + [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
+        for text in candidates:
+            try:
+                answer = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(answer, dict) and answer.get("id") == request_id:
+                return answer
+        raise RuntimeError(f"no answer to {method} in {body[:300]!r}")
+
+    def call(self, tool, arguments):
+        answer = self.request("tools/call", {"name": tool, "arguments": arguments})
+        result = answer.get("result")
+        if not result or result.get("isError"):
+            raise RuntimeError(f"{tool} failed: {json.dumps(answer)[:500]}")
+        return structured(result)
+
+    def close(self):
+        try:
+            self.conn.request("DELETE", self.path, headers=self.headers)
+            self.conn.getresponse().read()
+        except OSError:
+            pass
+        self.conn.close()
+
+
+@contextmanager
+def http_servers(count, env, work, stateless=False):
+    """`count` release binaries running `serve --http`, each with its own data
+    folder under `work` and the same `env` (so the same SEEDANCE_DATABASE_URL,
+    where one is set); yields their /mcp URLs and processes."""
+    procs, urls = [], []
+    try:
+        for n in range(count):
+            folder = work / f"replica-{n}"
+            folder.mkdir(parents=True, exist_ok=True)
+            port = free_port()
+            extra = {"SEEDANCE_DATA_DIR": str(folder / "journal"), "SEEDANCE_OUTPUT_DIR": str(folder / "out")}
+            if stateless:
+                extra["SEEDANCE_HTTP_STATELESS"] = "1"
+            proc = subprocess.Popen([str(BINARY), "serve", "--http", f"127.0.0.1:{port}"],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, env=base_env({**env, **extra}),
+                                    cwd=str(folder))
+            procs.append(proc)
+            wait_for_port(port, proc)
+            urls.append(f"http://127.0.0.1:{port}/mcp")
+        yield urls, procs
+    finally:
+        for proc in procs:
+            stop(proc)
+
+
+def load_average():
+    return os.getloadavg()[0]
