@@ -108,6 +108,8 @@ async fn one_submission(
         estimate: Some(40.0),
         story: None,
         created_as: None,
+        owner: None,
+        owner_budget: None,
     };
     let started = Instant::now();
     let Claim::Claimed(local_id) = journal.claim(new, Some(0)).await? else {
