@@ -18,9 +18,7 @@ impl PgJournal {
         task_id: &str,
     ) -> Result<Option<SharedCheck>, JournalError> {
         let row = self
-            .client()
-            .await?
-            .query_opt(
+            .cached_query_opt(
                 "SELECT snapshot, checked_ms, due_ms, checked_by, lease_holder, lease_until_ms \
                  FROM task_checks WHERE provider = $1 AND task_id = $2",
                 &[&provider.as_str(), &task_id],
@@ -52,10 +50,7 @@ impl PgJournal {
         now_ms: i64,
         until_ms: i64,
     ) -> Result<bool, JournalError> {
-        let changed = self
-            .client()
-            .await?
-            .execute(
+        let changed = self.cached_execute(
                 "INSERT INTO task_checks (provider, task_id, lease_holder, lease_until_ms) \
                  VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (provider, task_id) DO UPDATE SET \
@@ -83,9 +78,7 @@ impl PgJournal {
         answer: &CheckAnswer,
     ) -> Result<(), JournalError> {
         let snapshot = snapshot_json(&answer.snapshot)?;
-        self.client()
-            .await?
-            .execute(
+        self.cached_execute(
                 "INSERT INTO task_checks (provider, task_id, snapshot, checked_ms, due_ms, checked_by) \
                  VALUES ($1, $2, $3, $4, $5, $6) \
                  ON CONFLICT (provider, task_id) DO UPDATE SET \
@@ -120,14 +113,12 @@ impl PgJournal {
         task_id: &str,
         holder: &str,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
-                "UPDATE task_checks SET lease_holder = NULL, lease_until_ms = NULL \
+        self.cached_execute(
+            "UPDATE task_checks SET lease_holder = NULL, lease_until_ms = NULL \
                  WHERE provider = $1 AND task_id = $2 AND lease_holder = $3",
-                &[&provider.as_str(), &task_id, &holder],
-            )
-            .await?;
+            &[&provider.as_str(), &task_id, &holder],
+        )
+        .await?;
         Ok(())
     }
 }

@@ -83,7 +83,7 @@ impl PgJournal {
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Vec<Entry>, JournalError> {
-        let rows = self.client().await?.query(sql, params).await?;
+        let rows = self.cached_query(sql, params).await?;
         rows.iter().map(entry).collect()
     }
 
@@ -93,8 +93,52 @@ impl PgJournal {
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     ) -> Result<Option<Entry>, JournalError> {
-        let row = self.client().await?.query_opt(sql, params).await?;
+        let row = self.cached_query_opt(sql, params).await?;
         row.as_ref().map(entry).transpose()
+    }
+
+    // The `cached_*` calls run `sql` as a statement prepared once per pooled
+    // connection (deadpool keeps a cache per connection): a call is then one
+    // round trip to the server instead of two (prepare, then run).
+
+    async fn cached_query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, JournalError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.query(&statement, params).await?)
+    }
+
+    async fn cached_query_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Option<Row>, JournalError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.query_opt(&statement, params).await?)
+    }
+
+    async fn cached_query_one(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<Row, JournalError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.query_one(&statement, params).await?)
+    }
+
+    async fn cached_execute(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<u64, JournalError> {
+        let client = self.client().await?;
+        let statement = client.prepare_cached(sql).await?;
+        Ok(client.execute(&statement, params).await?)
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Client, JournalError> {
@@ -210,22 +254,20 @@ impl PgJournal {
     ) -> Result<(), JournalError> {
         let amount = price.as_ref().map(|p| p.amount);
         let unit = price.map(|p| p.unit);
-        self.client()
-            .await?
-            .execute(
-                "UPDATE submissions SET submit_state = 'created', task_id = $2, status = $3, \
+        self.cached_execute(
+            "UPDATE submissions SET submit_state = 'created', task_id = $2, status = $3, \
                  price_amount = COALESCE($4, price_amount), price_unit = COALESCE($5, price_unit), \
                  error = NULL, updated_at = $6 WHERE local_id = $1",
-                &[
-                    &local_id,
-                    &task_id,
-                    &status.as_str(),
-                    &amount,
-                    &unit,
-                    &crate::clock::now_rfc3339(),
-                ],
-            )
-            .await?;
+            &[
+                &local_id,
+                &task_id,
+                &status.as_str(),
+                &amount,
+                &unit,
+                &crate::clock::now_rfc3339(),
+            ],
+        )
+        .await?;
         Ok(())
     }
 
@@ -236,9 +278,7 @@ impl PgJournal {
         state: SubmitState,
         error: String,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
+        self.cached_execute(
                 "UPDATE submissions SET submit_state = $2, error = $3, updated_at = $4 WHERE local_id = $1",
                 &[&local_id, &state.as_str(), &error, &crate::clock::now_rfc3339()],
             )
@@ -379,10 +419,7 @@ impl PgJournal {
         sha256: String,
         since_unix: i64,
     ) -> Result<Option<String>, JournalError> {
-        let row = self
-            .client()
-            .await?
-            .query_opt(
+        let row = self.cached_query_opt(
                 "SELECT url FROM uploads WHERE provider = $1 AND sha256 = $2 AND created_unix >= $3",
                 &[&provider.as_str(), &sha256, &since_unix],
             )
@@ -398,9 +435,7 @@ impl PgJournal {
         url: String,
         size: i64,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
+        self.cached_execute(
                 "INSERT INTO uploads (provider, sha256, url, size, created_unix) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (provider, sha256) DO UPDATE SET url = EXCLUDED.url, size = EXCLUDED.size, \
                  created_unix = EXCLUDED.created_unix",
@@ -484,15 +519,18 @@ async fn live_duplicate(
     since_unix: i64,
     owner: Option<&str>,
 ) -> Result<Option<Entry>, JournalError> {
+    let statement = client
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND fingerprint = $2 \
+             AND created_unix >= $3 AND owner IS NOT DISTINCT FROM $4::text \
+             AND submit_state IN ('sending', 'created', 'outcome_unknown') \
+             AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
+             ORDER BY local_id DESC LIMIT 1"
+        ))
+        .await?;
     let row = client
         .query_opt(
-            &format!(
-                "SELECT {COLUMNS} FROM submissions WHERE provider = $1 AND fingerprint = $2 \
-                 AND created_unix >= $3 AND owner IS NOT DISTINCT FROM $4::text \
-                 AND submit_state IN ('sending', 'created', 'outcome_unknown') \
-                 AND (status IS NULL OR status NOT IN ('failed', 'cancelled', 'expired')) \
-                 ORDER BY local_id DESC LIMIT 1"
-            ),
+            &statement,
             &[&provider.as_str(), &fingerprint, &since_unix, &owner],
         )
         .await?;
@@ -506,13 +544,15 @@ async fn spent(
     since_unix: i64,
     owner: Option<&str>,
 ) -> Result<f64, JournalError> {
-    let row = client
-        .query_one(
+    let statement = client
+        .prepare_cached(
             "SELECT COALESCE(SUM(COALESCE(price_amount, estimate_amount, 0)), 0)::float8 AS spent \
              FROM submissions WHERE provider = $1 AND created_unix >= $2 AND submit_state != 'rejected' \
              AND ($3::text IS NULL OR owner = $3)",
-            &[&provider.as_str(), &since_unix, &owner],
         )
+        .await?;
+    let row = client
+        .query_one(&statement, &[&provider.as_str(), &since_unix, &owner])
         .await?;
     Ok(row.try_get("spent")?)
 }

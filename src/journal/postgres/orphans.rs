@@ -33,14 +33,12 @@ impl PgJournal {
         sender: &str,
         now_unix: i64,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO senders (id, seen_unix) VALUES ($1, $2) \
+        self.cached_execute(
+            "INSERT INTO senders (id, seen_unix) VALUES ($1, $2) \
                  ON CONFLICT (id) DO UPDATE SET seen_unix = EXCLUDED.seen_unix",
-                &[&sender, &now_unix],
-            )
-            .await?;
+            &[&sender, &now_unix],
+        )
+        .await?;
         Ok(())
     }
 
@@ -53,10 +51,7 @@ impl PgJournal {
         stale_unix: i64,
         sender: &str,
     ) -> Result<bool, JournalError> {
-        let changed = self
-            .client()
-            .await?
-            .execute(
+        let changed = self.cached_execute(
                 &format!(
                     "UPDATE submissions SET claimed_unix = $3, sender = $5 WHERE local_id = $1 AND {}",
                     orphan_condition("$2", "$4")

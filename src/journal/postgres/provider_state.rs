@@ -11,9 +11,7 @@ impl PgJournal {
         key: &str,
     ) -> Result<Option<String>, JournalError> {
         let row = self
-            .client()
-            .await?
-            .query_opt(
+            .cached_query_opt(
                 "SELECT value FROM provider_state WHERE provider = $1 AND key = $2",
                 &[&provider.as_str(), &key],
             )
@@ -28,14 +26,12 @@ impl PgJournal {
         key: &str,
         value: &str,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO provider_state (provider, key, value) VALUES ($1, $2, $3) \
+        self.cached_execute(
+            "INSERT INTO provider_state (provider, key, value) VALUES ($1, $2, $3) \
                  ON CONFLICT (provider, key) DO UPDATE SET value = EXCLUDED.value",
-                &[&provider.as_str(), &key, &value],
-            )
-            .await?;
+            &[&provider.as_str(), &key, &value],
+        )
+        .await?;
         Ok(())
     }
 
@@ -47,9 +43,7 @@ impl PgJournal {
     ) -> Result<Vec<String>, JournalError> {
         // `left` rather than LIKE: a key may hold `%` or `_`.
         let rows = self
-            .client()
-            .await?
-            .query(
+            .cached_query(
                 "SELECT value FROM provider_state WHERE provider = $1 \
                  AND left(key, length($2)) = $2 ORDER BY key",
                 &[&provider.as_str(), &prefix],

@@ -61,15 +61,13 @@ impl PgJournal {
         story_id: &str,
         amount: f64,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
-                &format!(
-                    "UPDATE submissions SET estimate_amount = $2 WHERE task_id = $1 AND {STORY_ROW}"
-                ),
-                &[&story_id, &amount],
-            )
-            .await?;
+        self.cached_execute(
+            &format!(
+                "UPDATE submissions SET estimate_amount = $2 WHERE task_id = $1 AND {STORY_ROW}"
+            ),
+            &[&story_id, &amount],
+        )
+        .await?;
         Ok(())
     }
 
@@ -82,9 +80,7 @@ impl PgJournal {
         note: Option<&str>,
     ) -> Result<(), JournalError> {
         let files = serde_json::to_string(local_files).unwrap_or_else(|_| "[]".into());
-        self.client()
-            .await?
-            .execute(
+        self.cached_execute(
                 &format!(
                     "UPDATE submissions SET status = $2, local_files = $3, error = $4, updated_at = $5, \
                      estimate_amount = CASE WHEN $2 IN ('queued', 'running') THEN estimate_amount ELSE 0 END \

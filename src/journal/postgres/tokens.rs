@@ -14,22 +14,17 @@ impl PgJournal {
         hash: &str,
         token: &UserToken,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
-                "INSERT INTO tokens (hash, user_name, created_at) VALUES ($1, $2, $3)",
-                &[&hash, &token.user, &token.created_at],
-            )
-            .await?;
+        self.cached_execute(
+            "INSERT INTO tokens (hash, user_name, created_at) VALUES ($1, $2, $3)",
+            &[&hash, &token.user, &token.created_at],
+        )
+        .await?;
         Ok(())
     }
 
     /// See [`crate::journal::Journal::tokens`].
     pub(in crate::journal) async fn tokens(&self) -> Result<Vec<UserToken>, JournalError> {
-        let rows = self
-            .client()
-            .await?
-            .query(
+        let rows = self.cached_query(
                 "SELECT t.hash, t.user_name, u.daily_budget, u.max_cost_per_task, t.created_at, t.revoked_at \
                  FROM tokens t LEFT JOIN users u ON u.name = t.user_name ORDER BY t.created_at DESC, t.hash",
                 &[],
@@ -58,9 +53,7 @@ impl PgJournal {
     ) -> Result<usize, JournalError> {
         let id_len = i32::try_from(TOKEN_ID_LEN).unwrap_or(i32::MAX);
         let changed = self
-            .client()
-            .await?
-            .execute(
+            .cached_execute(
                 "UPDATE tokens SET revoked_at = $2 WHERE revoked_at IS NULL \
                  AND (user_name = $1 OR (length($1) = $3 AND substr(hash, 1, $3) = $1))",
                 &[&id_or_user, &now, &id_len],
@@ -75,9 +68,7 @@ impl PgJournal {
         hash: &str,
     ) -> Result<Option<UserToken>, JournalError> {
         let row = self
-            .client()
-            .await?
-            .query_opt(
+            .cached_query_opt(
                 "SELECT t.user_name, u.daily_budget, u.max_cost_per_task, t.created_at \
                  FROM tokens t LEFT JOIN users u ON u.name = t.user_name \
                  WHERE t.hash = $1 AND t.revoked_at IS NULL",
@@ -103,9 +94,7 @@ impl PgJournal {
         user: &str,
     ) -> Result<UserLimits, JournalError> {
         let row = self
-            .client()
-            .await?
-            .query_opt(
+            .cached_query_opt(
                 "SELECT daily_budget, max_cost_per_task FROM users WHERE name = $1",
                 &[&user],
             )
@@ -127,9 +116,7 @@ impl PgJournal {
         limits: UserLimits,
         now: &str,
     ) -> Result<(), JournalError> {
-        self.client()
-            .await?
-            .execute(
+        self.cached_execute(
                 "INSERT INTO users (name, daily_budget, max_cost_per_task, updated_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (name) DO UPDATE SET daily_budget = EXCLUDED.daily_budget, \
                  max_cost_per_task = EXCLUDED.max_cost_per_task, updated_at = EXCLUDED.updated_at",
@@ -142,9 +129,7 @@ impl PgJournal {
     /// See [`crate::journal::Journal::has_users`].
     pub(in crate::journal) async fn has_users(&self) -> Result<bool, JournalError> {
         let row = self
-            .client()
-            .await?
-            .query_one(
+            .cached_query_one(
                 "SELECT EXISTS (SELECT 1 FROM tokens WHERE revoked_at IS NULL)",
                 &[],
             )
