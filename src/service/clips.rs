@@ -70,6 +70,33 @@ pub struct StitchVideosOutput {
 /// At most this many inputs to one join: a long story is at most a few dozen clips.
 const MAX_INPUTS: usize = 64;
 
+/// How many preview strips a server keeps (each at most `PREVIEW_MAX_BYTES`).
+pub(super) const PREVIEWS_KEPT: std::num::NonZeroUsize = match std::num::NonZeroUsize::new(64) {
+    Some(n) => n,
+    None => unreachable!(),
+};
+
+/// What a kept preview belongs to: the file as it is now. A file rewritten
+/// under the same name (a frame saved again, a story joined anew) has another
+/// size or time, so its old preview is never shown.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PreviewKey {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl PreviewKey {
+    async fn of(path: &Path) -> Option<Self> {
+        let meta = tokio::fs::metadata(path).await.ok()?;
+        Some(Self {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
 impl Service {
     /// [`Self::extract_frame_in`] with the service's own scope (the CLI's folder).
     pub async fn extract_frame(
@@ -174,13 +201,24 @@ impl Service {
     /// A small strip of frames of a saved video, as PNG bytes, for get_task's
     /// preview; `None` (logged) when the video cannot be decoded.
     pub async fn preview_png(&self, video: &Path) -> Option<Vec<u8>> {
-        let video = video.to_path_buf();
+        let key = PreviewKey::of(video).await;
+        if let Some(key) = &key
+            && let Some(png) = crate::sync::lock(&self.previews).get(key)
+        {
+            return Some(png.clone());
+        }
+        let path = video.to_path_buf();
         let strip = tokio::task::spawn_blocking(move || {
-            video::preview_strip(&video, PREVIEW_FRAMES, PREVIEW_HEIGHT, PREVIEW_MAX_BYTES)
+            video::preview_strip(&path, PREVIEW_FRAMES, PREVIEW_HEIGHT, PREVIEW_MAX_BYTES)
         })
         .await;
         match strip {
-            Ok(Ok(png)) => Some(png),
+            Ok(Ok(png)) => {
+                if let Some(key) = key {
+                    crate::sync::lock(&self.previews).put(key, png.clone());
+                }
+                Some(png)
+            }
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "no preview for this video");
                 None
@@ -353,4 +391,49 @@ fn tool_error(e: VideoError) -> ToolError {
         _ => ToolErrorKind::InvalidArgument,
     };
     ToolError::new(kind, e.to_string())
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::*;
+    use crate::providers::sim::render::{ClipSpec, render_mp4};
+
+    #[tokio::test]
+    async fn a_preview_is_decoded_once_per_version_of_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = crate::journal::Journal::open(&dir.path().join("data")).unwrap();
+        let provider = crate::config::Config::from_settings(&crate::config::Settings {
+            output_dir: Some(dir.path().to_owned()),
+            ..Default::default()
+        })
+        .unwrap()
+        .build_provider()
+        .unwrap();
+        let service = Service::new(provider, dir.path().to_owned(), journal);
+        let video = dir.path().join("clip.mp4");
+        let spec = ClipSpec {
+            width: 160,
+            height: 90,
+            fps: 12,
+            duration_secs: 2,
+            seed: 7,
+            caption: "preview".into(),
+        };
+        let bytes = render_mp4(&spec);
+        std::fs::write(&video, &bytes).unwrap();
+        let first = service.preview_png(&video).await.unwrap();
+        // The same size and time, but no longer a video: only a kept preview answers.
+        let modified = std::fs::metadata(&video).unwrap().modified().unwrap();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&video)
+            .unwrap();
+        std::io::Write::write_all(&mut &file, &vec![0u8; bytes.len()]).unwrap();
+        file.set_modified(modified).unwrap();
+        drop(file);
+        assert_eq!(service.preview_png(&video).await.unwrap(), first);
+        // Another version of the file (another size) is decoded again.
+        std::fs::write(&video, b"not a video any more").unwrap();
+        assert_eq!(service.preview_png(&video).await, None);
+    }
 }

@@ -93,6 +93,9 @@ pub struct Service {
     story_changed: Arc<tokio::sync::Notify>,
     /// Wakes sleeping story drivers when someone asks about a story.
     story_poke: Arc<tokio::sync::Notify>,
+    /// Preview strips of saved videos, by file and its size and time: a
+    /// finished video's get_task would otherwise decode it again each time.
+    previews: Arc<Mutex<lru::LruCache<clips::PreviewKey, Vec<u8>>>>,
 }
 
 /// Who hears how a waiting get_task is doing (an MCP progress token, a terminal).
@@ -196,6 +199,7 @@ impl Service {
             story_steps: Arc::default(),
             story_changed: Arc::default(),
             story_poke: Arc::default(),
+            previews: Arc::new(Mutex::new(lru::LruCache::new(clips::PREVIEWS_KEPT))),
         }
     }
 
