@@ -39,6 +39,16 @@ type Client = RunningService<RoleClient, ()>;
 /// A replica serving HTTP on loopback: its own data folder, the shared output
 /// folder `out`, the journal at `url`.
 async fn replica(fake: &FakeArk, out: &Path, url: &str, stop: &CancellationToken) -> SocketAddr {
+    replica_with(fake, out, url, stop, Default::default()).await
+}
+
+async fn replica_with(
+    fake: &FakeArk,
+    out: &Path,
+    url: &str,
+    stop: &CancellationToken,
+    http: seedance_mcp::config::http::HttpConfig,
+) -> SocketAddr {
     let data = tempfile::tempdir().unwrap().keep();
     let mut settings = common::ark_settings(fake, out);
     settings.data_dir = Some(data);
@@ -48,14 +58,7 @@ async fn replica(fake: &FakeArk, out: &Path, url: &str, stop: &CancellationToken
     let (tx, rx) = tokio::sync::oneshot::channel();
     let stop = stop.clone();
     tokio::spawn(async move {
-        serve_http(
-            server,
-            "127.0.0.1:0".parse().unwrap(),
-            Default::default(),
-            stop,
-            Some(tx),
-        )
-        .await
+        serve_http(server, "127.0.0.1:0".parse().unwrap(), http, stop, Some(tx)).await
     });
     rx.await.unwrap()
 }
@@ -349,6 +352,48 @@ async fn a_users_limits_hold_across_replicas_even_when_two_calls_race() {
     );
     assert_eq!(fake.create_calls(), 1);
     for c in [ana_a, ana_b, bo_b] {
+        c.cancel().await.unwrap();
+    }
+    stop.cancel();
+}
+
+/// Without sessions (a load balancer's mode) each request is its caller's all the same.
+#[tokio::test]
+async fn a_stateless_replica_keeps_users_apart_request_by_request() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let fake = FakeArk::start().await.unwrap();
+    let journal = Journal::connect(&url).await.unwrap();
+    let (ana, bo) = (
+        token_for(&journal, "ana").await,
+        token_for(&journal, "bo").await,
+    );
+    let out = tempfile::tempdir().unwrap();
+    let stop = CancellationToken::new();
+    let stateless = seedance_mcp::config::http::HttpConfig {
+        stateless: true,
+        ..Default::default()
+    };
+    let a = replica_with(&fake, out.path(), &url, &stop, stateless.clone()).await;
+    let b = replica_with(&fake, out.path(), &url, &stop, stateless).await;
+    let ana_a = client(a, &ana).await;
+    let submitted: SubmitTaskOutput = common::call_ok(
+        &ana_a,
+        "submit_task",
+        json!({"prompt": "a swing on an oak", "duration": 5}),
+    )
+    .await;
+    let task_id = submitted.task_id.unwrap();
+    let bo_b = client(b, &bo).await;
+    let listed: ListTasksOutput = common::call_ok(&bo_b, "list_tasks", json!({})).await;
+    assert!(listed.tasks.is_empty(), "{listed:?}");
+    let refused = common::call_err(&bo_b, "get_task", json!({"task_id": task_id})).await;
+    assert!(refused.contains("among your tasks"), "{refused}");
+    let ana_b = client(b, &ana).await;
+    let listed: ListTasksOutput = common::call_ok(&ana_b, "list_tasks", json!({})).await;
+    assert_eq!(listed.tasks.len(), 1, "{listed:?}");
+    for c in [ana_a, bo_b, ana_b] {
         c.cancel().await.unwrap();
     }
     stop.cancel();
