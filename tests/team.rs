@@ -38,10 +38,6 @@ type Client = RunningService<RoleClient, ()>;
 
 /// A replica serving HTTP on loopback: its own data folder, the shared output
 /// folder `out`, the journal at `url`.
-async fn replica(fake: &FakeArk, out: &Path, url: &str, stop: &CancellationToken) -> SocketAddr {
-    replica_with(fake, out, url, stop, Default::default()).await
-}
-
 async fn replica_with(
     fake: &FakeArk,
     out: &Path,
@@ -83,6 +79,51 @@ async fn token_for(journal: &Journal, user: &str) -> String {
         .1
 }
 
+/// Two replicas on one journal and one shared output folder, and two users
+/// with tokens, ana and bo; the replicas stop when it is dropped.
+struct Team {
+    journal: Journal,
+    ana: String,
+    bo: String,
+    out: tempfile::TempDir,
+    stop: CancellationToken,
+    a: SocketAddr,
+    b: SocketAddr,
+}
+
+impl Team {
+    async fn start(
+        fake: &FakeArk,
+        url: &str,
+        http: seedance_mcp::config::http::HttpConfig,
+    ) -> Self {
+        let journal = Journal::connect(url).await.unwrap();
+        let (ana, bo) = (
+            token_for(&journal, "ana").await,
+            token_for(&journal, "bo").await,
+        );
+        let out = tempfile::tempdir().unwrap();
+        let stop = CancellationToken::new();
+        let a = replica_with(fake, out.path(), url, &stop, http.clone()).await;
+        let b = replica_with(fake, out.path(), url, &stop, http).await;
+        Self {
+            journal,
+            ana,
+            bo,
+            out,
+            stop,
+            a,
+            b,
+        }
+    }
+}
+
+impl Drop for Team {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
 /// The error text with `id` written as `ID`, so answers about two ids compare.
 fn with_id_hidden(text: &str, id: &str) -> String {
     text.replace(id, "ID")
@@ -108,15 +149,9 @@ async fn each_user_sees_only_their_own_tasks_and_files_on_every_replica() {
     })
     .await
     .unwrap();
-    let journal = Journal::connect(&url).await.unwrap();
-    let (ana, bo) = (
-        token_for(&journal, "ana").await,
-        token_for(&journal, "bo").await,
-    );
-    let out = tempfile::tempdir().unwrap();
-    let stop = CancellationToken::new();
-    let a = replica(&fake, out.path(), &url, &stop).await;
-    let b = replica(&fake, out.path(), &url, &stop).await;
+    let team = Team::start(&fake, &url, Default::default()).await;
+    let out = &team.out;
+    let (ana, bo, a, b) = (team.ana.clone(), team.bo.clone(), team.a, team.b);
 
     let ana_a = client(a, &ana).await;
     let submitted: SubmitTaskOutput = common::call_ok(
@@ -253,7 +288,6 @@ async fn each_user_sees_only_their_own_tasks_and_files_on_every_replica() {
     for c in [ana_a, bo_b, ana_b] {
         c.cancel().await.unwrap();
     }
-    stop.cancel();
 }
 
 #[tokio::test]
@@ -262,15 +296,9 @@ async fn a_users_limits_hold_across_replicas_even_when_two_calls_race() {
         return;
     };
     let fake = FakeArk::start().await.unwrap();
-    let journal = Journal::connect(&url).await.unwrap();
-    let (ana, bo) = (
-        token_for(&journal, "ana").await,
-        token_for(&journal, "bo").await,
-    );
-    let out = tempfile::tempdir().unwrap();
-    let stop = CancellationToken::new();
-    let a = replica(&fake, out.path(), &url, &stop).await;
-    let b = replica(&fake, out.path(), &url, &stop).await;
+    let team = Team::start(&fake, &url, Default::default()).await;
+    let journal = &team.journal;
+    let (ana, bo, a, b) = (team.ana.clone(), team.bo.clone(), team.a, team.b);
     let (ana_a, ana_b) = (client(a, &ana).await, client(b, &ana).await);
 
     let priced: SubmitTaskOutput = common::call_ok(
@@ -354,7 +382,6 @@ async fn a_users_limits_hold_across_replicas_even_when_two_calls_race() {
     for c in [ana_a, ana_b, bo_b] {
         c.cancel().await.unwrap();
     }
-    stop.cancel();
 }
 
 /// Without sessions (a load balancer's mode) each request is its caller's all the same.
@@ -364,19 +391,12 @@ async fn a_stateless_replica_keeps_users_apart_request_by_request() {
         return;
     };
     let fake = FakeArk::start().await.unwrap();
-    let journal = Journal::connect(&url).await.unwrap();
-    let (ana, bo) = (
-        token_for(&journal, "ana").await,
-        token_for(&journal, "bo").await,
-    );
-    let out = tempfile::tempdir().unwrap();
-    let stop = CancellationToken::new();
-    let stateless = seedance_mcp::config::http::HttpConfig {
+    let http = seedance_mcp::config::http::HttpConfig {
         stateless: true,
         ..Default::default()
     };
-    let a = replica_with(&fake, out.path(), &url, &stop, stateless.clone()).await;
-    let b = replica_with(&fake, out.path(), &url, &stop, stateless).await;
+    let team = Team::start(&fake, &url, http).await;
+    let (ana, bo, a, b) = (team.ana.clone(), team.bo.clone(), team.a, team.b);
     let ana_a = client(a, &ana).await;
     let submitted: SubmitTaskOutput = common::call_ok(
         &ana_a,
@@ -396,5 +416,4 @@ async fn a_stateless_replica_keeps_users_apart_request_by_request() {
     for c in [ana_a, bo_b, ana_b] {
         c.cancel().await.unwrap();
     }
-    stop.cancel();
 }
