@@ -344,3 +344,77 @@ async fn two_replicas_sweeping_at_once_settle_an_orphan_once() {
     // Settled rows are not orphans: later sweeps find nothing.
     assert_eq!(a.settle_orphans().await.unwrap(), 0);
 }
+
+/// A create whose outcome is unknown (a 5xx, a dropped connection) is asked about
+/// again with its idempotency key by a running server, shortly after, once, by one
+/// process; an old one is left alone (the provider may have forgotten its key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_of_unknown_outcome_is_asked_again_with_its_key_while_the_key_is_fresh() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let fake = FakeSeedance2ai::start().await.unwrap();
+    let (folder_a, folder_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, provider) = service(&url, &fake, folder_a.path()).await;
+    let (b, _) = service(&url, &fake, folder_b.path()).await;
+    let journal = Journal::connect(&url).await.unwrap();
+    let mut ids = Vec::new();
+    for key in ["unknown-fresh", "unknown-old"] {
+        let params = SubmitTaskParams {
+            prompt: format!("a crane at dawn ({key})"),
+            ..Default::default()
+        };
+        let new = NewSubmission {
+            provider,
+            submission_key: key.into(),
+            fingerprint: key.into(),
+            request_json: serde_json::to_string(&params).unwrap(),
+            prompt: params.prompt.clone(),
+            model: "seedance-2.0-fast".into(),
+            facts: TaskFacts {
+                kind: OutputKind::Video,
+                reference_video: false,
+            },
+            estimate: None,
+            story: None,
+            created_as: None,
+            owner: None,
+            owner_budget: None,
+        };
+        let Claim::Claimed(local_id) = journal.claim(new, None).await.unwrap() else {
+            panic!("a fresh journal has no duplicate");
+        };
+        journal
+            .mark_failed_submit(
+                local_id,
+                SubmitState::OutcomeUnknown,
+                "the connection dropped".into(),
+            )
+            .await
+            .unwrap();
+        ids.push(local_id);
+    }
+    let raw = PgJournal::connect(&url).await.unwrap();
+    raw.execute_raw(&format!(
+        "UPDATE submissions SET created_unix = created_unix - 3600 WHERE local_id = {}",
+        ids[1]
+    ))
+    .await
+    .unwrap();
+
+    let (settled_a, settled_b) = tokio::join!(a.settle_orphans(), b.settle_orphans());
+    assert_eq!(
+        settled_a.unwrap() + settled_b.unwrap(),
+        1,
+        "one process asks"
+    );
+    let fresh = journal.by_local_id(ids[0]).await.unwrap().unwrap();
+    assert_eq!(fresh.submit_state, SubmitState::Created, "{fresh:?}");
+    let created = fake.created_tasks();
+    assert_eq!(created.len(), 1, "made once");
+    assert_eq!(fresh.task_id.as_deref(), Some(created[0].id.as_str()));
+    let old = journal.by_local_id(ids[1]).await.unwrap().unwrap();
+    assert_eq!(old.submit_state, SubmitState::OutcomeUnknown, "{old:?}");
+    assert_eq!(a.settle_orphans().await.unwrap(), 0, "nothing left to ask");
+    assert_eq!(fake.create_calls(), 1);
+}

@@ -124,6 +124,76 @@ impl Journal {
     }
 }
 
+/// The SQL condition of a create whose outcome is unknown and that may be asked
+/// again (with its idempotency key), `created` and `retry` standing for Unix
+/// seconds: made at or after `created`, and not tried again since `retry`.
+fn unknown_condition(created: &str, retry: &str) -> String {
+    format!(
+        "submit_state = 'outcome_unknown' AND created_unix >= {created} \
+         AND COALESCE(claimed_unix, 0) <= {retry}"
+    )
+}
+
+impl Journal {
+    /// The provider's creates whose outcome is unknown, made at or after
+    /// `created_after_unix` and not tried again after `retry_before_unix`.
+    pub async fn unknown_outcomes(
+        &self,
+        provider: ProviderId,
+        created_after_unix: i64,
+        retry_before_unix: i64,
+    ) -> Result<Vec<Entry>, JournalError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM submissions WHERE provider = ?1 AND {} ORDER BY local_id",
+            unknown_condition("?2", "?3")
+        );
+        if let Some(pg) = self.postgres() {
+            let sql = sql.replace('?', "$");
+            return pg
+                .unknown_outcomes(&sql, provider, created_after_unix, retry_before_unix)
+                .await;
+        }
+        self.run(move |c| {
+            let mut statement = c.prepare(&sql)?;
+            let rows = statement.query_map(
+                params![provider.as_str(), created_after_unix, retry_before_unix],
+                entry,
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    /// Takes an unknown outcome for this process to ask about again: `true` when
+    /// it is this caller's (no other process took it since `retry_before_unix`).
+    pub async fn claim_unknown(
+        &self,
+        local_id: i64,
+        created_after_unix: i64,
+        retry_before_unix: i64,
+    ) -> Result<bool, JournalError> {
+        let now = unix_now();
+        let sql = format!(
+            "UPDATE submissions SET claimed_unix = ?4 WHERE local_id = ?1 AND {}",
+            unknown_condition("?2", "?3")
+        );
+        if let Some(pg) = self.postgres() {
+            let sql = sql.replace('?', "$");
+            return pg
+                .claim_unknown(&sql, local_id, created_after_unix, retry_before_unix, now)
+                .await;
+        }
+        self.run(move |c| {
+            let changed = c.execute(
+                &sql,
+                params![local_id, created_after_unix, retry_before_unix, now],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{NewSubmission, SubmitState, tests::places};

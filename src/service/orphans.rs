@@ -44,6 +44,15 @@ pub const ORPHAN_AGE: Duration = Duration::from_secs(ORPHAN_AGE_SECS);
 const ORPHAN_AGE_SECS: u64 = 15 * 60;
 const _: () = assert!(ORPHAN_AGE_SECS >= 2 * LONGEST_CREATE_SECS);
 
+/// How long after its first attempt a create of unknown outcome is still sent
+/// again with its key: providers keep idempotency keys for at least minutes
+/// (seedance2ai.io does not publish how long), and a transient failure is over
+/// by then.
+pub const RESEND_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Least time between two re-sends of one create of unknown outcome.
+pub const RESEND_EVERY: Duration = Duration::from_secs(2 * 60);
+
 /// How often a running server looks for orphans. An orphan waits [`ORPHAN_AGE`]
 /// anyway, so a minute more is little, and the look is one indexed query that
 /// finds nothing almost every time.
@@ -80,6 +89,48 @@ impl Service {
     /// returns how many this process settled. Younger `sending` rows are left
     /// to their senders.
     pub async fn settle_orphans(&self) -> Result<usize, ToolError> {
+        Ok(self.settle_dead_senders().await? + self.ask_unknown_outcomes_again().await?)
+    }
+
+    /// Creates whose outcome is unknown (the connection dropped, a 5xx) are sent
+    /// again with their idempotency key where the provider honours one: it answers
+    /// with the task the first attempt made, or makes it now, never a second one.
+    /// Only within [`RESEND_WINDOW`] of the first attempt (how long a provider keeps
+    /// a key is not published; a late re-send could pay twice), at most every
+    /// [`RESEND_EVERY`], each row by one process.
+    async fn ask_unknown_outcomes_again(&self) -> Result<usize, ToolError> {
+        if !self.provider.capabilities().idempotent_create {
+            return Ok(0);
+        }
+        let now = unix_now();
+        let created_after = now - RESEND_WINDOW.as_secs() as i64;
+        let retry_before = now - RESEND_EVERY.as_secs() as i64;
+        let rows = self
+            .journal
+            .unknown_outcomes(self.provider.id(), created_after, retry_before)
+            .await?;
+        let mut settled = 0;
+        for row in rows {
+            if !self
+                .journal
+                .claim_unknown(row.local_id, created_after, retry_before)
+                .await?
+            {
+                continue;
+            }
+            tracing::info!(
+                local_id = row.local_id,
+                "asking again, with its idempotency key, about a create whose outcome was unknown"
+            );
+            self.resolve_unanswered(row.local_id, &row.submission_key, &row.request_json)
+                .await;
+            settled += 1;
+        }
+        Ok(settled)
+    }
+
+    /// Settles rows whose sender died (see the module's notes).
+    async fn settle_dead_senders(&self) -> Result<usize, ToolError> {
         let age = i64::try_from(orphan_age().as_secs()).unwrap_or(i64::MAX);
         let bound = unix_now().saturating_sub(age);
         let orphans = self.journal.orphans(self.provider.id(), bound).await?;

@@ -342,7 +342,7 @@ impl Service {
                     "The provider may still have created and charged the task: it is journalled as local id \
                      {local_id}. Do not submit again; check list_tasks in a minute{}",
                     if self.provider.capabilities().idempotent_create {
-                        " (the server re-sends it with the same idempotency key on restart, which cannot pay twice)."
+                        " (a running server asks again with the same idempotency key within a few minutes, which cannot pay twice)."
                     } else {
                         ", or the provider's dashboard."
                     }

@@ -61,4 +61,42 @@ impl PgJournal {
             .await?;
         Ok(changed == 1)
     }
+
+    /// See [`crate::journal::Journal::unknown_outcomes`] (`sql` is its query).
+    pub(in crate::journal) async fn unknown_outcomes(
+        &self,
+        sql: &str,
+        provider: ProviderId,
+        created_after_unix: i64,
+        retry_before_unix: i64,
+    ) -> Result<Vec<Entry>, JournalError> {
+        self.entries(
+            sql,
+            &[&provider.as_str(), &created_after_unix, &retry_before_unix],
+        )
+        .await
+    }
+
+    /// See [`crate::journal::Journal::claim_unknown`] (`sql` is its update).
+    pub(in crate::journal) async fn claim_unknown(
+        &self,
+        sql: &str,
+        local_id: i64,
+        created_after_unix: i64,
+        retry_before_unix: i64,
+        now_unix: i64,
+    ) -> Result<bool, JournalError> {
+        let changed = self
+            .cached_execute(
+                sql,
+                &[
+                    &local_id,
+                    &created_after_unix,
+                    &retry_before_unix,
+                    &now_unix,
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
 }
