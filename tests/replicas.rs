@@ -165,8 +165,8 @@ async fn slow_fake() -> FakeArk {
     .unwrap()
 }
 
-/// Status reads of a task the first client alone waits on, then of one all
-/// `clients` wait on together, each for two calls of 50 s: well past the
+/// Status reads of a task the first client alone waits on, and of one all
+/// `clients` wait on together at the same time, each for two calls of 50 s: well past the
 /// schedule's first check (45 s for a typical 90 s video), so several rounds
 /// of checks are counted.
 async fn waiting_together(
@@ -204,11 +204,14 @@ async fn waiting_together(
         .flat_map(|c| [c, c, c])
         .map(|c| call_ok::<ListTasksOutput, _>(c, "list_tasks", json!({})));
     futures_util::future::join_all(warm).await;
+    // Both stretches at once, side by side: whatever the machine's load does to
+    // the driven clock, it does to both figures alike.
     let (alone, together) = on_driven_clock(async {
         let alone = submit("a lighthouse at dusk").await;
-        wait(&clients[0], alone.clone()).await;
         let together = submit("a harbour at dawn").await;
-        futures_util::future::join_all(clients.iter().map(|c| wait(c, together.clone()))).await;
+        let everyone =
+            futures_util::future::join_all(clients.iter().map(|c| wait(c, together.clone())));
+        tokio::join!(wait(&clients[0], alone.clone()), everyone);
         (alone, together)
     })
     .await;
@@ -245,4 +248,53 @@ async fn on_driven_clock<F: std::future::Future>(work: F) -> F::Output {
     drop(hold);
     inhibitor.await.unwrap();
     output
+}
+
+/// A client following a task with `tasks/get` through a load balancer reaches
+/// replicas that never asked about it: past their own schedule, they take the
+/// answer another replica got while it stands, instead of asking again.
+#[tokio::test]
+async fn a_follower_on_another_replica_takes_the_standing_answer_instead_of_asking() {
+    let Some(url) = common::postgres_url().await else {
+        return;
+    };
+    let fake = FakeArk::start_with(FakeArkConfig {
+        queued_polls: 50,
+        running_polls: 50,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (folder_a, folder_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = common::replica(&common::ark_settings(&fake, folder_a.path()), &url).await;
+    let b = common::replica(&common::ark_settings(&fake, folder_b.path()), &url).await;
+    let params = seedance_mcp::request::SubmitTaskParams {
+        prompt: "a tram in the rain".into(),
+        duration: Some(5),
+        ..Default::default()
+    };
+    let task_id = a.service().submit(&params).await.unwrap().task_id.unwrap();
+    // Five minutes old: on B's own schedule a check is long due.
+    let raw = seedance_mcp::journal::postgres::PgJournal::connect(&url)
+        .await
+        .unwrap();
+    let then =
+        seedance_mcp::clock::rfc3339(u64::try_from(seedance_mcp::clock::unix_now() - 300).unwrap());
+    raw.execute_raw(&format!(
+        "UPDATE submissions SET created_at = '{then}', created_unix = created_unix - 300"
+    ))
+    .await
+    .unwrap();
+    let reads = |fake: &FakeArk| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.contains(&task_id))
+            .count()
+    };
+    a.service().get_task(&task_id).await.unwrap();
+    let asked = reads(&fake);
+    let look = b.service().look_at_task(&task_id).await.unwrap();
+    assert_eq!(look.output.status, TaskStatus::Queued);
+    assert_eq!(reads(&fake), asked, "B took A's answer");
+    assert!(look.next_look > std::time::Duration::ZERO);
 }

@@ -87,14 +87,8 @@ impl Service {
                     return self.check(task, origin).await;
                 }
             };
-            if let Some(answer) = self.adoptable(&task.id, shared.as_ref(), now_ms) {
-                // On this process's clock the answer is as old as it is on the wall,
-                // so the schedule goes on from when it was really asked.
-                let age =
-                    Duration::from_millis(u64::try_from(now_ms - answer.checked_ms).unwrap_or(0));
-                let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
-                self.remember_check(&task.id, at, &answer.snapshot, Some(answer.checked_ms));
-                return Ok((answer.snapshot, at));
+            if let Some(adopted) = self.adopt(&task.id, shared.as_ref(), now_ms) {
+                return Ok(adopted);
             }
             let last_ms = shared
                 .as_ref()
@@ -123,6 +117,33 @@ impl Service {
             // Another process is asking: its answer is a request this one saves.
             tokio::time::sleep(LEASE_POLL).await;
         }
+    }
+
+    /// Another process's answer about `task_id` that stands now, for a follower
+    /// (`tasks/get`) that would otherwise ask the provider itself.
+    pub(super) async fn shared_answer(&self, task_id: &str) -> Option<(TaskSnapshot, Instant)> {
+        let shared = self
+            .journal
+            .shared_check(self.provider.id(), task_id)
+            .await
+            .ok()?;
+        self.adopt(task_id, shared.as_ref(), unix_millis())
+    }
+
+    /// Takes another process's standing answer as this process's last check:
+    /// on this process's clock the answer is as old as it is on the wall, so the
+    /// schedule goes on from when it was really asked.
+    fn adopt(
+        &self,
+        task_id: &str,
+        shared: Option<&SharedCheck>,
+        now_ms: i64,
+    ) -> Option<(TaskSnapshot, Instant)> {
+        let answer = self.adoptable(task_id, shared, now_ms)?;
+        let age = Duration::from_millis(u64::try_from(now_ms - answer.checked_ms).unwrap_or(0));
+        let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+        self.remember_check(task_id, at, &answer.snapshot, Some(answer.checked_ms));
+        Some((answer.snapshot, at))
     }
 
     /// Another process's answer that stands now and that this process has not
